@@ -1,0 +1,83 @@
+"""Mesmerising Beauty client portal."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, check_production, load_settings
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides settings (tests pass PORTAL_ENV=testing and a database)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    environ = dict(os.environ)
+    if config and "PORTAL_ENV" in config:
+        environ["PORTAL_ENV"] = config["PORTAL_ENV"]
+    app.config.update(load_settings(environ, app.instance_path))
+    app.config.update(config or {})
+    check_production(app.config)
+
+    if app.config["PROXY_FIX_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"],
+                                x_proto=app.config["PROXY_FIX_HOPS"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from portal import cli
+    cli.init_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401  (every table on db.metadata before migrations look)
+    from portal.access import enforce_access
+    from portal.errors import init_errors
+    from portal.logs import init_logging
+    from portal.security import init_security
+
+    init_logging(app)
+    init_security(app)
+    db.init_app(app)
+    # Batch mode lets later migrations ALTER tables on SQLite too.
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    login_manager.init_app(app)
+    # Access is decided before CSRF is checked, so a refused role never learns more.
+    app.before_request(enforce_access)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_errors(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts import bp as accounts_bp
+    from portal.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(dashboard_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal.timezones import local_datetime
+
+    @app.context_processor
+    def htmx_asset():
+        if app.config["HTMX_FROM_CDN"]:
+            src = HTMX_CDN_URL
+        else:
+            from flask import url_for
+            src = url_for("static", filename=f"vendor/htmx-{HTMX_VERSION}.min.js")
+        return {"htmx_src": src, "htmx_sri": HTMX_SRI}
+
+    app.jinja_env.filters["local_datetime"] = local_datetime

@@ -1,0 +1,26 @@
+"""Command-line tasks: `flask demo load`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+demo_cli = AppGroup("demo", help="Demo data for development.")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load (or refresh) the demo salon and logins. Refused in production."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("Demo data is never loaded into production.")
+    from portal.demo import DEMO_PASSWORD, USERS, load_demo_data
+
+    counts = load_demo_data()
+    click.echo("Demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    for user in USERS:
+        click.echo(f"  {user['role']:<9} {user['email']}  password: {DEMO_PASSWORD}")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,46 @@
+"""Home page and the dashboards each role lands on after logging in."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template
+from flask_login import current_user
+
+from portal.access import allow, public
+from portal.accounts.views import home_for
+from portal.dashboard import bp
+from portal.salon import queries
+
+
+@bp.route("/")
+@public
+def home():
+    """The salon's front door; logged-in people go straight to their dashboard."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return render_template(
+        "dashboard/home.html", services=queries.active_services(), locations=queries.locations(),
+    )
+
+
+@bp.route("/dashboard")
+@allow("client")
+def client():
+    """A client's dashboard: guidance, next appointment, rebooking, feedback."""
+    return render_template("dashboard/client.html")
+
+
+@bp.route("/therapist")
+@allow("therapist")
+def therapist():
+    """A therapist's dashboard: today's clients and their briefs."""
+    return render_template("dashboard/therapist.html", therapist=queries.therapist_for_user(current_user.id))
+
+
+@bp.route("/admin")
+@allow("admin")
+def admin():
+    """The salon owner's overview of services, therapists and locations."""
+    return render_template(
+        "dashboard/admin.html", services=queries.active_services(), locations=queries.locations(),
+        therapists=queries.therapists(),
+    )

@@ -1,0 +1,141 @@
+"""Demo data for development: the salon as it is, and one login per role.
+
+Idempotent: running it again updates rows in place (matched by slug or email), never duplicates.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.accounts.passwords import hash_password, verify_password
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.salon.models import PREGNANCY_MASSAGE, Location, Qualification, Service, Therapist, WorkingHours
+
+DEMO_PASSWORD = "demo-massage-2026"
+
+LOCATIONS = [
+    # 0191 498 0xxx numbers are set aside by Ofcom for drama and examples: safe to print.
+    {"slug": "city-centre", "name": "Newcastle City Centre",
+     "address": "Grey Street, Newcastle upon Tyne NE1", "phone": "0191 498 0123"},
+    {"slug": "gosforth", "name": "Gosforth",
+     "address": "High Street, Gosforth, Newcastle upon Tyne NE3", "phone": "0191 498 0456"},
+]
+
+SERVICES = [
+    {"slug": "back-neck-shoulder", "name": "Back, Neck & Shoulder Massage", "price_pence": 3500, "minutes": 45,
+     "body_areas": "back,neck,shoulders",
+     "description": "Focused work on the back, neck and shoulders: where desk work and stress settle."},
+    {"slug": "full-body", "name": "Full Body Massage", "price_pence": 5000, "minutes": 60,
+     "body_areas": "whole body,back",
+     "description": "A complete massage from head to toe, back included."},
+    {"slug": "indian-head", "name": "Indian Head Massage (includes upper back)", "price_pence": 3000,
+     "minutes": 45, "body_areas": "head,neck,shoulders,upper back",
+     "description": "Head, neck and shoulders, with the upper back included."},
+]
+
+QUALIFICATIONS = [
+    {"slug": PREGNANCY_MASSAGE, "name": "Pregnancy massage"},
+    {"slug": "sports-massage", "name": "Sports massage"},
+    {"slug": "deep-tissue", "name": "Deep tissue massage"},
+]
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+
+THERAPISTS = [
+    {"name": "Amelia Hart", "email": "therapist@example.com",
+     "bio": "Fifteen years of back care; trained in pregnancy massage.",
+     "qualifications": [PREGNANCY_MASSAGE, "deep-tissue"],
+     "hours": [(d, "city-centre", "09:00", "17:00") for d in (MON, TUE, WED, THU, FRI)]
+     + [(SAT, "gosforth", "10:00", "16:00"), (SUN, "gosforth", "10:00", "16:00")]},
+    {"name": "Sofia Reyes", "email": None,
+     "bio": "Gentle, unhurried sessions; trained in pregnancy massage.",
+     "qualifications": [PREGNANCY_MASSAGE],
+     "hours": [(d, "gosforth", "09:30", "17:30") for d in (MON, TUE, WED, THU)]
+     + [(FRI, "city-centre", "12:00", "20:00")]},
+    {"name": "Daniel Okafor", "email": None,
+     "bio": "Sports and deep tissue massage for runners, cyclists and gym-goers.",
+     "qualifications": ["sports-massage", "deep-tissue"],
+     "hours": [(d, "city-centre", "12:00", "20:00") for d in (TUE, WED, THU, FRI)]
+     + [(SAT, "city-centre", "09:00", "15:00")]},
+    {"name": "Grace Liddell", "email": None,
+     "bio": "Desk-worker tension and Indian head massage.",
+     "qualifications": [],
+     "hours": [(MON, "gosforth", "12:00", "20:00"), (WED, "gosforth", "09:00", "13:00"),
+               (WED, "city-centre", "14:00", "20:00"), (SAT, "gosforth", "09:00", "17:00")]},
+]
+
+USERS = [
+    {"email": "client@example.com", "name": "Claire Robson", "role": "client"},
+    {"email": "therapist@example.com", "name": "Amelia Hart", "role": "therapist"},
+    {"email": "admin@example.com", "name": "Morag Fenwick", "role": "admin"},
+]
+
+
+def _upsert(model, key: str, values: dict):
+    row = db.session.scalar(select(model).where(getattr(model, key) == values[key]))
+    if row is None:
+        row = model(**values)
+        db.session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return row
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _ensure_user(spec: dict) -> User:
+    user = db.session.scalar(select(User).where(User.email == spec["email"]))
+    if user is None:
+        user = User(email=spec["email"], name=spec["name"], role=spec["role"],
+                    password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=utcnow())
+        db.session.add(user)
+    else:
+        user.name, user.role = spec["name"], spec["role"]
+        if not verify_password(user.password_hash, DEMO_PASSWORD):
+            user.password_hash = hash_password(DEMO_PASSWORD)
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    return user
+
+
+def _set_hours(therapist: Therapist, hours: list[tuple], locations: dict[str, Location]) -> None:
+    wanted = {(day, where, _clock(start), _clock(end)) for day, where, start, end in hours}
+    current = {(h.weekday, h.location.slug, h.starts_at, h.ends_at) for h in therapist.working_hours}
+    if wanted == current:
+        return
+    therapist.working_hours.clear()
+    db.session.flush()  # old shifts go before new ones arrive, or the unique shift key clashes
+    therapist.working_hours.extend(
+        WorkingHours(weekday=day, location=locations[where], starts_at=start, ends_at=end)
+        for day, where, start, end in sorted(wanted)
+    )
+
+
+def load_demo_data() -> dict[str, int]:
+    """Create or refresh the demo salon; returns how many of each thing exist afterwards."""
+    locations = {spec["slug"]: _upsert(Location, "slug", spec) for spec in LOCATIONS}
+    for spec in SERVICES:
+        _upsert(Service, "slug", spec)
+    qualifications = {spec["slug"]: _upsert(Qualification, "slug", spec) for spec in QUALIFICATIONS}
+    users = {spec["email"]: _ensure_user(spec) for spec in USERS}
+    db.session.flush()
+
+    for spec in THERAPISTS:
+        therapist = db.session.scalar(select(Therapist).where(Therapist.display_name == spec["name"]))
+        if therapist is None:
+            therapist = Therapist(display_name=spec["name"])
+            db.session.add(therapist)
+        therapist.bio = spec["bio"]
+        therapist.user = users.get(spec["email"]) if spec["email"] else None
+        therapist.qualifications = [qualifications[slug] for slug in spec["qualifications"]]
+        _set_hours(therapist, spec["hours"], locations)
+    db.session.commit()
+    return {"locations": len(LOCATIONS), "services": len(SERVICES), "therapists": len(THERAPISTS),
+            "users": len(USERS)}

@@ -1,0 +1,31 @@
+"""The one place that knows htmx's request headers: page or fragment, and Vary."""
+
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+from flask.wrappers import Response
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def wants_fragment() -> bool:
+    """An htmx swap of part of a page; a boosted navigation or history restore wants the page."""
+    return (
+        is_htmx()
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page(template: str, block: str | None = None, status: int = 200, **context) -> Response:
+    """Render the whole page, or only `block` of it when htmx asks for a fragment."""
+    if block and wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response

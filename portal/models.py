@@ -1,0 +1,11 @@
+"""Every feature's tables, imported in one place so migrations and create_all see them all."""
+
+from portal.accounts.models import User  # noqa: F401
+from portal.salon.models import (  # noqa: F401
+    Location,
+    Qualification,
+    Service,
+    Therapist,
+    WorkingHours,
+    therapist_qualifications,
+)

@@ -1,0 +1,1 @@
+"""The salon itself: locations, services, therapists and their hours."""

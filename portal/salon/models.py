@@ -1,0 +1,124 @@
+"""Locations, services and therapists, as the admin keeps them."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+PREGNANCY_MASSAGE = "pregnancy-massage"
+
+therapist_qualifications = Table(
+    "therapist_qualifications",
+    db.metadata,
+    Column("therapist_id", ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True),
+    Column("qualification_id", ForeignKey("qualifications.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str] = mapped_column(String(40))
+
+    def __repr__(self) -> str:
+        return f"<Location {self.slug}>"
+
+
+class Service(db.Model):
+    __tablename__ = "services"
+    __table_args__ = (
+        CheckConstraint("price_pence >= 0", name="price_not_negative"),
+        CheckConstraint("minutes > 0", name="minutes_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_pence: Mapped[int]
+    minutes: Mapped[int]
+    # Comma-separated body areas the service works on, e.g. "back,neck,shoulders".
+    body_areas: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def price_display(self) -> str:
+        pounds, pence = divmod(self.price_pence, 100)
+        return f"£{pounds}" if pence == 0 else f"£{pounds}.{pence:02d}"
+
+    @property
+    def areas(self) -> list[str]:
+        return [a for a in self.body_areas.split(",") if a]
+
+    def __repr__(self) -> str:
+        return f"<Service {self.slug}>"
+
+
+class Qualification(db.Model):
+    __tablename__ = "qualifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Therapist(db.Model):
+    __tablename__ = "therapists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    user = relationship("User", lazy="joined")
+    qualifications: Mapped[list[Qualification]] = relationship(
+        secondary=therapist_qualifications, order_by="Qualification.name"
+    )
+    working_hours: Mapped[list["WorkingHours"]] = relationship(
+        back_populates="therapist", cascade="all, delete-orphan",
+        order_by="(WorkingHours.weekday, WorkingHours.starts_at)",
+    )
+
+    def has_qualification(self, slug: str) -> bool:
+        return any(q.slug == slug for q in self.qualifications)
+
+    @property
+    def locations(self) -> list[Location]:
+        """Where they work, read from their hours so the two can never disagree."""
+        seen: dict[int, Location] = {}
+        for hours in self.working_hours:
+            seen.setdefault(hours.location.id, hours.location)
+        return sorted(seen.values(), key=lambda loc: loc.name)
+
+    def __repr__(self) -> str:
+        return f"<Therapist {self.display_name}>"
+
+
+class WorkingHours(db.Model):
+    """One weekly shift: a therapist at a location on a weekday (0 = Monday), local time."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        UniqueConstraint("therapist_id", "weekday", "starts_at", name="uq_working_hours_shift"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="RESTRICT"))
+    weekday: Mapped[int]
+    starts_at: Mapped[time] = mapped_column(Time())
+    ends_at: Mapped[time] = mapped_column(Time())
+
+    therapist: Mapped[Therapist] = relationship(back_populates="working_hours")
+    location: Mapped[Location] = relationship(lazy="joined")

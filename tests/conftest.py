@@ -1,0 +1,150 @@
+"""Fixtures: an app per test on SQLite (or PostgreSQL when TEST_DATABASE_URL is set),
+users for each role, and an AuthActions helper that logs in through the real form."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import delete
+
+from portal import create_app
+from portal.accounts.models import User
+from portal.accounts.passwords import hash_password
+from portal.db_types import utcnow
+from portal.extensions import db, limiter
+from tests.databases import create_database, drop_database
+
+PASSWORD = "calm-lavender-pillow-42"
+RUN_ID = uuid.uuid4().hex[:8]
+
+_CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "portal.db")
+        return
+    url = create_database(base)
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+def make_config(database_url: str, **overrides) -> dict:
+    config = {
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-1234567890",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PUBLIC_URL": "http://portal.test",
+        "RATELIMIT_KEY_PREFIX": f"portal-test-{RUN_ID}",
+        "LOGIN_RATE_LIMIT": "5 per minute",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app(make_config(database_url))
+    with app.app_context():
+        db.create_all()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url, _schema):
+    return make_config(database_url)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+        limiter.reset()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    """One argon2 hash for the whole run: hashing is slow on purpose."""
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def make_user(app, password_hash):
+    def make(email: str, role: str = "client", name: str = "Test Person", confirmed: bool = True) -> User:
+        with app.app_context():
+            user = User(email=email, name=name, role=role, password_hash=password_hash,
+                        email_confirmed_at=utcnow() if confirmed else None)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    return {
+        "client": make_user("client@example.com", "client", "Claire Robson"),
+        "therapist": make_user("therapist@example.com", "therapist", "Amelia Hart"),
+        "admin": make_user("admin@example.com", "admin", "Morag Fenwick"),
+    }
+
+
+def csrf_token_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token in hx-headers"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self) -> str:
+        response = self.client.get("/account/")
+        if response.status_code != 200:
+            response = self.client.get("/account/login")
+        return csrf_token_from(response.get_data(as_text=True))
+
+    def login(self, email: str = "client@example.com", password: str = PASSWORD, **extra):
+        token = self.csrf_token()
+        return self.client.post("/account/login", data={"email": email, "password": password,
+                                                        "csrf_token": token, **extra})
+
+    def logout(self):
+        return self.client.post("/account/logout", data={"csrf_token": self.csrf_token()})
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form the way a browser does: with the page's CSRF token."""
+        return self.client.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

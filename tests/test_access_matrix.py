@@ -1,0 +1,69 @@
+"""Every route, for every role, answers what it should. A new route must be added here,
+and a view that declares no roles is refused to everyone (deny by default)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from portal import create_app
+
+ROLES = ("anonymous", "client", "therapist", "admin")
+LOGIN = "login"  # expected: a redirect to the login page
+
+# endpoint: (method, path, {role: expected status or LOGIN})
+MATRIX = {
+    "dashboard.home": ("GET", "/", {"anonymous": 200, "client": 302, "therapist": 302, "admin": 302}),
+    "dashboard.client": ("GET", "/dashboard", {"anonymous": LOGIN, "client": 200, "therapist": 403, "admin": 403}),
+    "dashboard.therapist": ("GET", "/therapist", {"anonymous": LOGIN, "client": 403, "therapist": 200, "admin": 403}),
+    "dashboard.admin": ("GET", "/admin", {"anonymous": LOGIN, "client": 403, "therapist": 403, "admin": 200}),
+    "accounts.login": ("GET", "/account/login", {"anonymous": 200, "client": 302, "therapist": 302, "admin": 302}),
+    "accounts.logout": ("POST", "/account/logout", {"anonymous": LOGIN, "client": 302, "therapist": 302, "admin": 302}),
+    "accounts.register": ("GET", "/account/register", {"anonymous": 200, "client": 302, "therapist": 302, "admin": 302}),
+    "accounts.check_email": ("GET", "/account/check-email", dict.fromkeys(ROLES, 200)),
+    "accounts.confirm_email": ("GET", "/account/confirm/some-token", dict.fromkeys(ROLES, 200)),
+    "accounts.forgot_password": ("GET", "/account/forgot-password", dict.fromkeys(ROLES, 200)),
+    "accounts.reset_password": ("GET", "/account/reset-password/forged", dict.fromkeys(ROLES, 400)),
+    "accounts.account": ("GET", "/account/", {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
+    "accounts.change_password": ("GET", "/account/password",
+                                 {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert endpoints == set(MATRIX), "add new routes to MATRIX with what each role should get"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_gets_what_it_should(client, auth, users, endpoint, role):
+    method, path, expected = MATRIX[endpoint]
+    if role != "anonymous":
+        assert auth.login(f"{role}@example.com").status_code == 302
+    if method == "GET":
+        response = client.get(path)
+    else:
+        response = auth.post(path)
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response.location.startswith("/account/login?next=")
+    else:
+        assert response.status_code == want, f"{role} {method} {path}"
+
+
+def test_a_view_without_declared_roles_is_refused_to_everyone(app_config, users):
+    app = create_app(app_config)
+    extra = Blueprint("undeclared", __name__)
+
+    @extra.route("/forgot-to-declare")
+    def forgotten():
+        return "should never be seen"
+
+    app.register_blueprint(extra)
+    from tests.conftest import AuthActions
+    client = app.test_client()
+    assert client.get("/forgot-to-declare").status_code == 403
+    AuthActions(client).login("admin@example.com")
+    assert client.get("/forgot-to-declare").status_code == 403

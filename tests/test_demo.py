@@ -1,0 +1,77 @@
+"""Demo data: the salon as the seed describes it, loaded only for development, idempotently."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.accounts.models import User
+from portal.demo import DEMO_PASSWORD, load_demo_data
+from portal.extensions import db
+from portal.salon.models import PREGNANCY_MASSAGE, Location, Service, Therapist, WorkingHours
+from portal.salon.queries import therapists
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_data_is_the_salon_and_loads_twice_without_duplicates(app):
+    with app.app_context():
+        load_demo_data()
+        first = {m.__name__: _count(m) for m in (Location, Service, Therapist, WorkingHours, User)}
+        load_demo_data()
+        again = {m.__name__: _count(m) for m in (Location, Service, Therapist, WorkingHours, User)}
+        assert first == again
+        assert first["Location"] == 2 and first["Service"] == 3 and first["Therapist"] == 4
+
+        prices = {s.name: (s.price_pence, s.minutes) for s in db.session.scalars(select(Service))}
+        assert prices == {
+            "Back, Neck & Shoulder Massage": (3500, 45),
+            "Full Body Massage": (5000, 60),
+            "Indian Head Massage (includes upper back)": (3000, 45),
+        }
+        staff = therapists()
+        trained = [t for t in staff if t.has_qualification(PREGNANCY_MASSAGE)]
+        assert 1 <= len(trained) <= 2
+        covered = {loc.slug for t in staff for loc in t.locations}
+        assert covered == {"city-centre", "gosforth"}
+        assert {loc.slug for t in trained for loc in t.locations} == {"city-centre", "gosforth"}
+        demo_therapist = db.session.scalar(select(Therapist).join(User).where(User.email == "therapist@example.com"))
+        assert demo_therapist is not None
+
+
+def test_demo_logins_work(app, client, auth):
+    with app.app_context():
+        load_demo_data()
+    for role, landing in (("client", "/dashboard"), ("therapist", "/therapist"), ("admin", "/admin")):
+        response = auth.login(f"{role}@example.com", DEMO_PASSWORD)
+        assert response.status_code == 302 and response.location.endswith(landing)
+        assert client.get(landing).status_code == 200
+        auth.logout()
+
+
+def test_cli_loads_demo_data_in_development(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "client@example.com" in result.output and DEMO_PASSWORD in result.output
+    with app.app_context():
+        assert _count(Location) == 2
+
+
+def test_demo_data_is_never_loaded_in_production(app_config):
+    app = create_app({**app_config, "PORTAL_ENV": "testing"})
+    app.config["PORTAL_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "never loaded into production" in result.output
+    with app.app_context():
+        assert _count(Location) == 0
+
+
+def test_home_page_lists_services_and_locations(app, client):
+    with app.app_context():
+        load_demo_data()
+    html = client.get("/").get_data(as_text=True)
+    for text in ("Back, Neck &amp; Shoulder Massage", "£35", "£50", "£30", "Gosforth", "Newcastle City Centre"):
+        assert text in html
