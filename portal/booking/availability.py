@@ -1,0 +1,280 @@
+"""Which start times a client may book with one therapist.
+
+Pure functions over plain dataclasses, so the rules can be tested without a
+database and the booking views stay thin: the view loads shifts and busy
+intervals, calls `free_slots` to render choices, and calls `is_bookable` again
+when the form comes back (the page may be stale, or the request hand-made).
+
+Time model
+----------
+* Shifts are weekly, local wall-clock hours (Europe/London). Everything else
+  (busy intervals, `now`, returned slots) is an aware instant; slots are UTC.
+* A slot is named by its local wall-clock label ("09:15"). The grid is the set
+  of labels whose minutes since local midnight are a multiple of
+  `grid_minutes`; each label is turned into an instant with ``fold=0``.
+* Durations (service length, buffers, notice, horizon, shift length) are real
+  elapsed time, compared as instants. So a 60-minute massage is 60 minutes
+  even when it straddles a clock change, and a 09:00-17:00 shift is 8 real
+  hours on both clock-change Sundays.
+
+Clock changes (the UK moves clocks at 01:00 UTC)
+-----------------------------------------------
+* Spring forward (last Sunday of March): local 01:00-01:59 does not exist.
+  Those labels are skipped, never shifted, so a slot can't appear at a time
+  that no clock in the salon shows. A shift 00:00-03:00 that day is 2 real
+  hours (00:00 GMT to 03:00 BST).
+* Fall back (last Sunday of October): local 01:00-01:59 happens twice. Every
+  label, and every shift boundary, means its FIRST occurrence (``fold=0``), so
+  each offered start has one unambiguous label and there are no duplicates.
+  A shift 00:00-03:00 that day is 4 real hours (00:00 BST to 03:00 GMT); a
+  service may run through the repeated hour, but no appointment *starts* in the
+  second pass of it (01:00-01:59 GMT). `is_bookable` reports such an instant as
+  "off_grid": its label exists but names the earlier instant.
+* A shift boundary inside the spring gap resolves with ``fold=0`` too, which
+  Python maps using the pre-change offset (01:30 -> 01:30 UTC = 02:30 BST).
+  Real shifts don't start or end in the middle of the night; this just keeps
+  the rule uniform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+SALON_TZ = ZoneInfo("Europe/London")
+UTC = timezone.utc
+
+# Reason codes returned by `is_bookable`; the views map them to messages.
+IN_PAST = "in_past"
+OFF_GRID = "off_grid"
+TOO_SOON = "too_soon"
+BEYOND_HORIZON = "beyond_horizon"
+OUTSIDE_HOURS = "outside_hours"
+TAKEN = "taken"
+
+_MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A therapist's weekly working hours at one location, local wall-clock time."""
+
+    weekday: int  # 0 = Monday, as date.weekday()
+    starts_at: time
+    ends_at: time
+    location_id: int
+
+    def __post_init__(self) -> None:
+        # Same rules as the working_hours table, so bad data fails loudly here too.
+        if not 0 <= self.weekday <= 6:
+            raise ValueError(f"weekday must be 0-6, got {self.weekday}")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("a shift must end after it starts (no overnight shifts)")
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Time the therapist can't take a new client: an appointment or time off."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware(self.starts_at, "Busy.starts_at")
+        _require_aware(self.ends_at, "Busy.ends_at")
+        if self.ends_at < self.starts_at:
+            raise ValueError("Busy must not end before it starts")
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    grid_minutes: int = 15
+    # Cleaning/changeover time. It follows every busy interval and must also be
+    # free before the next one, so a new booking keeps this gap on both sides.
+    buffer_minutes: int = 15
+    min_notice: timedelta = timedelta(hours=2)
+    horizon: timedelta = timedelta(weeks=8)
+
+    def __post_init__(self) -> None:
+        if self.grid_minutes <= 0:
+            raise ValueError("grid_minutes must be positive")
+        if self.buffer_minutes < 0:
+            raise ValueError("buffer_minutes must not be negative")
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+
+def free_slots(
+    *,
+    day: date,
+    shifts: list[Shift],
+    location_id: int,
+    busy: list[Busy],
+    service_minutes: int,
+    policy: BookingPolicy,
+    now: datetime,
+) -> list[datetime]:
+    """Bookable UTC start times on one local date at one location, earliest first.
+
+    Built as "every grid instant of the day that `is_bookable` accepts", so the
+    list shown to the client and the server-side re-check can never disagree.
+    """
+    _check_request(service_minutes, now)
+    return [
+        start
+        for start in _grid_instants(day, policy.grid_minutes)
+        if is_bookable(
+            start,
+            shifts=shifts,
+            location_id=location_id,
+            busy=busy,
+            service_minutes=service_minutes,
+            policy=policy,
+            now=now,
+        )
+        is None
+    ]
+
+
+def is_bookable(
+    start: datetime,
+    *,
+    shifts: list[Shift],
+    location_id: int,
+    busy: list[Busy],
+    service_minutes: int,
+    policy: BookingPolicy,
+    now: datetime,
+) -> str | None:
+    """None if `start` may be booked, else the first reason code that applies.
+
+    Checks run from "this request makes no sense" to "someone got there
+    first", so "taken" (the race a client can actually hit) is only reported
+    for an otherwise valid time.
+    """
+    _require_aware(start, "start")
+    _check_request(service_minutes, now)
+    end = start + timedelta(minutes=service_minutes)
+
+    if start < now:
+        return IN_PAST
+    if not _on_grid(start, policy.grid_minutes):
+        return OFF_GRID
+    if start < now + policy.min_notice:
+        return TOO_SOON
+    if start > now + policy.horizon:
+        return BEYOND_HORIZON
+    if not _within_a_shift(start, end, shifts, location_id):
+        return OUTSIDE_HOURS
+    if _clashes(start, end, busy, policy.buffer):
+        return TAKEN
+    return None
+
+
+def nearest_slots(
+    target: date, slots_by_day: dict[date, list[datetime]], count: int = 6
+) -> list[datetime]:
+    """The `count` slots on the days closest to `target`, in time order.
+
+    Used for "rebook around your next due date". Closeness is whole days from
+    the target; on a tie an earlier slot wins, so a day before the due date is
+    preferred to the day after, and earlier times within a day come first.
+    """
+    if count <= 0:
+        return []
+    ranked = sorted(
+        (abs((day - target).days), slot)
+        for day, slots in slots_by_day.items()
+        for slot in slots
+    )
+    return sorted(slot for _, slot in ranked[:count])
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    # A naive datetime here is a programming error: guessing UTC or local time
+    # would silently book people an hour out for half the year.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+
+
+def _check_request(service_minutes: int, now: datetime) -> None:
+    _require_aware(now, "now")
+    if service_minutes <= 0:
+        raise ValueError("service_minutes must be positive")
+
+
+def _local_to_utc(day: date, wall: time) -> datetime:
+    """The instant a local wall-clock time names; repeated times mean the first one."""
+    local = datetime.combine(day, wall.replace(tzinfo=None, fold=0), tzinfo=SALON_TZ)
+    return local.astimezone(UTC)
+
+
+def _exists(day: date, wall: time) -> bool:
+    """False for wall times skipped when the clocks go forward."""
+    instant = _local_to_utc(day, wall)
+    back = instant.astimezone(SALON_TZ)
+    return (back.date(), back.time()) == (day, wall)
+
+
+def _grid_instants(day: date, grid_minutes: int) -> Iterator[datetime]:
+    """Every grid label of the local day as a UTC instant, ascending.
+
+    Labels in the spring gap are skipped (`_exists`); with fold=0 every other
+    label maps to a distinct instant and the order is preserved, so there is
+    nothing to de-duplicate.
+    """
+    for minutes in range(0, _MINUTES_PER_DAY, grid_minutes):
+        wall = time(minutes // 60, minutes % 60)
+        if _exists(day, wall):
+            yield _local_to_utc(day, wall)
+
+
+def _on_grid(start: datetime, grid_minutes: int) -> bool:
+    local = start.astimezone(SALON_TZ)
+    if local.second or local.microsecond:
+        return False
+    if (local.hour * 60 + local.minute) % grid_minutes:
+        return False
+    # Second pass of the autumn repeated hour: the label names the first pass.
+    return local.fold == 0
+
+
+def _shift_intervals(day: date, shifts: Iterable[Shift], location_id: int) -> list[tuple[datetime, datetime]]:
+    """Real (UTC) working intervals on `day` at one location, adjacent ones joined.
+
+    Joining matters when hours are stored as back-to-back shifts (09:00-13:00,
+    13:00-17:00): the therapist never leaves, so a 12:30 hour-long booking fits.
+    A real break (lunch) stays a gap that no service may span.
+    """
+    intervals = sorted(
+        (_local_to_utc(day, s.starts_at), _local_to_utc(day, s.ends_at))
+        for s in shifts
+        if s.weekday == day.weekday() and s.location_id == location_id
+    )
+    merged: list[tuple[datetime, datetime]] = []
+    for begin, end in intervals:
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def _within_a_shift(start: datetime, end: datetime, shifts: Iterable[Shift], location_id: int) -> bool:
+    # A slot belongs to the local date it starts on; shifts never cross midnight.
+    day = start.astimezone(SALON_TZ).date()
+    intervals = _shift_intervals(day, shifts, location_id)
+    return any(begin <= start and end <= finish for begin, finish in intervals)
+
+
+def _clashes(start: datetime, end: datetime, busy: Iterable[Busy], buffer: timedelta) -> bool:
+    # Widening each busy interval by the buffer on both sides gives cleaning
+    # time after it and before it, i.e. after the new appointment too.
+    return any(start < b.ends_at + buffer and b.starts_at - buffer < end for b in busy)
