@@ -62,10 +62,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
+    from portal.booking import bp as booking_bp
     from portal.dashboard import bp as dashboard_bp
+    from portal.profile import bp as profile_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(dashboard_bp)
+    for blueprint in (accounts_bp, dashboard_bp, profile_bp, booking_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -137,5 +137,12 @@ def load_demo_data() -> dict[str, int]:
         therapist.qualifications = [qualifications[slug] for slug in spec["qualifications"]]
         _set_hours(therapist, spec["hours"], locations)
     db.session.commit()
-    return {"locations": len(LOCATIONS), "services": len(SERVICES), "therapists": len(THERAPISTS),
-            "users": len(USERS)}
+    counts = {"locations": len(LOCATIONS), "services": len(SERVICES), "therapists": len(THERAPISTS),
+              "users": len(USERS)}
+    # Each feature adds its own demo rows on top of the salon.
+    from portal.booking.demo import load_demo_bookings
+    from portal.profile.demo import load_demo_profiles
+
+    counts.update(load_demo_profiles())
+    counts.update(load_demo_bookings())
+    return counts

@@ -9,3 +9,5 @@ from portal.salon.models import (  # noqa: F401
     WorkingHours,
     therapist_qualifications,
 )
+from portal.booking import models as booking_models  # noqa: F401
+from portal.profile import models as profile_models  # noqa: F401

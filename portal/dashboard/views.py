@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from portal.access import allow, public
 from portal.accounts.views import home_for
+from portal.booking import panels as booking_panels
 from portal.dashboard import bp
+from portal.profile import panels as profile_panels
 from portal.salon import queries
 
 
@@ -26,7 +28,9 @@ def home():
 @allow("client")
 def client():
     """A client's dashboard: guidance, next appointment, rebooking, feedback."""
-    return render_template("dashboard/client.html")
+    context = {**profile_panels.dashboard_context(current_user.id),
+               **booking_panels.dashboard_context(current_user.id)}
+    return render_template("dashboard/client.html", **context)
 
 
 @bp.route("/therapist")

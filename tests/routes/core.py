@@ -1,0 +1,20 @@
+"""Accounts and dashboards."""
+
+from tests.routes import LOGIN, ROLES
+
+ROUTES = {
+    "dashboard.home": ("GET", "/", {"anonymous": 200, "client": 302, "therapist": 302, "admin": 302}),
+    "dashboard.client": ("GET", "/dashboard", {"anonymous": LOGIN, "client": 200, "therapist": 403, "admin": 403}),
+    "dashboard.therapist": ("GET", "/therapist", {"anonymous": LOGIN, "client": 403, "therapist": 200, "admin": 403}),
+    "dashboard.admin": ("GET", "/admin", {"anonymous": LOGIN, "client": 403, "therapist": 403, "admin": 200}),
+    "accounts.login": ("GET", "/account/login", {"anonymous": 200, "client": 302, "therapist": 302, "admin": 302}),
+    "accounts.logout": ("POST", "/account/logout", {"anonymous": LOGIN, "client": 302, "therapist": 302, "admin": 302}),
+    "accounts.register": ("GET", "/account/register", {"anonymous": 200, "client": 302, "therapist": 302, "admin": 302}),
+    "accounts.check_email": ("GET", "/account/check-email", dict.fromkeys(ROLES, 200)),
+    "accounts.confirm_email": ("GET", "/account/confirm/some-token", dict.fromkeys(ROLES, 200)),
+    "accounts.forgot_password": ("GET", "/account/forgot-password", dict.fromkeys(ROLES, 200)),
+    "accounts.reset_password": ("GET", "/account/reset-password/forged", dict.fromkeys(ROLES, 400)),
+    "accounts.account": ("GET", "/account/", {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
+    "accounts.change_password": ("GET", "/account/password",
+                                 {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
+}
