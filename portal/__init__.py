@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from portal.guidance.rules import SERVICES, every, format_date
     from portal.timezones import local_datetime
 
     @app.context_processor
@@ -83,3 +84,6 @@ def _register_template_helpers(app: Flask) -> None:
         return {"htmx_src": src, "htmx_sri": HTMX_SRI}
 
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["long_date"] = format_date
+    app.jinja_env.filters["every"] = every
+    app.jinja_env.filters["service_name"] = lambda slug: SERVICES.get(slug, slug)

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
+health_cli = AppGroup("health", help="Health-data encryption keys.")
 
 
 @demo_cli.command("load")
@@ -22,5 +23,22 @@ def load_demo() -> None:
         click.echo(f"  {user['role']:<9} {user['email']}  password: {DEMO_PASSWORD}")
 
 
+@health_cli.command("new-key")
+def new_key() -> None:
+    """Print a fresh key entry: put it FIRST in HEALTH_DATA_KEYS, then run rotate-keys."""
+    from portal.encryption import new_key_entry
+
+    click.echo(new_key_entry())
+
+
+@health_cli.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-seal all health data under the first key in HEALTH_DATA_KEYS."""
+    from portal.profile.services import rotate_keys as rotate
+
+    click.echo(f"Re-sealed {rotate()} profile revision(s) under the current key.")
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(health_cli)

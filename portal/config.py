@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Mapping
 
+from portal.encryption import Keyring, KeyringError, new_key_entry
+
 ENVIRONMENTS = ("development", "testing", "production")
 
 # Keys that ship in examples and tutorials: a production start with one of them is refused.
@@ -35,12 +37,12 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _instance_secret(instance_path: str, name: str) -> str:
-    """A random development secret kept in instance/, so restarts keep sessions."""
+def _instance_secret(instance_path: str, name: str, value: str | None = None) -> str:
+    """A random development secret kept in instance/, so restarts keep sessions and data."""
     path = Path(instance_path) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(value or secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -56,6 +58,12 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
     if not secret_key and not production:
         secret_key = _instance_secret(instance_path, "secret_key")
 
+    health_keys = environ.get("HEALTH_DATA_KEYS")
+    if not health_keys and env == "development":
+        health_keys = _instance_secret(instance_path, "health_data_keys", new_key_entry("dev1"))
+    elif not health_keys and env == "testing":
+        health_keys = new_key_entry("test")
+
     database_url = environ.get("DATABASE_URL")
     default_database = not database_url
     if default_database:
@@ -69,6 +77,7 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "DEBUG": _flag(environ.get("FLASK_DEBUG"), default=False),
         "TESTING": env == "testing",
         "SECRET_KEY": secret_key,
+        "HEALTH_DATA_KEYS": health_keys,
         "DEFAULT_DATABASE": default_database,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -89,6 +98,11 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "EMAIL_CONFIRM_MAX_AGE": int(environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 60 * 60))),
         "PROXY_FIX_HOPS": int(environ.get("PROXY_FIX_HOPS", "0")),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
+        "BOOKING_GRID_MINUTES": int(environ.get("BOOKING_GRID_MINUTES", "15")),
+        "BOOKING_BUFFER_MINUTES": int(environ.get("BOOKING_BUFFER_MINUTES", "15")),
+        "BOOKING_MIN_NOTICE_MINUTES": int(environ.get("BOOKING_MIN_NOTICE_MINUTES", "120")),
+        "BOOKING_HORIZON_DAYS": int(environ.get("BOOKING_HORIZON_DAYS", str(8 * 7))),
+        "CANCELLATION_WINDOW_HOURS": int(environ.get("CANCELLATION_WINDOW_HOURS", "24")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -111,6 +125,10 @@ def check_production(settings: Mapping) -> None:
     key = settings.get("SECRET_KEY") or ""
     if len(key) < MIN_SECRET_LENGTH or key.lower() in KNOWN_WEAK_SECRETS:
         problems.append(f"SECRET_KEY must be set to a random value of {MIN_SECRET_LENGTH}+ characters")
+    try:
+        Keyring(settings.get("HEALTH_DATA_KEYS") or "")
+    except KeyringError as error:
+        problems.append(f"HEALTH_DATA_KEYS must hold the health-data encryption keys ({error})")
     if settings.get("DEFAULT_DATABASE") or settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL")
     if not str(settings.get("PUBLIC_URL", "")).startswith("https://"):

@@ -9,16 +9,19 @@ import uuid
 
 import pytest
 from sqlalchemy import delete
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.db_types import utcnow
+from portal.encryption import new_key_entry
 from portal.extensions import db, limiter
 from tests.databases import create_database, drop_database
 
 PASSWORD = "calm-lavender-pillow-42"
 RUN_ID = uuid.uuid4().hex[:8]
+HEALTH_KEYS = new_key_entry("test1")  # one key for every app of the run: they share a database
 
 _CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
@@ -40,10 +43,14 @@ def make_config(database_url: str, **overrides) -> dict:
     config = {
         "PORTAL_ENV": "testing",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-1234567890",
+        "HEALTH_DATA_KEYS": HEALTH_KEYS,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_URL": "http://portal.test",
         "RATELIMIT_KEY_PREFIX": f"portal-test-{RUN_ID}",
         "LOGIN_RATE_LIMIT": "5 per minute",
+        # Tests build many apps on one database: pooled connections of an app that is merely
+        # garbage-collected would be closed late (psycopg warns); without a pool none linger.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
     }
     config.update(overrides)
     return config

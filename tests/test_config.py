@@ -12,6 +12,7 @@ GOOD_PRODUCTION = {
     "SECRET_KEY": "k" * 16 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
     "DATABASE_URL": "postgresql://portal@db.internal/portal",
     "PUBLIC_URL": "https://portal.mesmerisingbeauty.co.uk",
+    "HEALTH_DATA_KEYS": "k2026:" + "A" * 43,
 }
 
 
@@ -41,6 +42,8 @@ def test_good_production_settings_start(tmp_path):
     ({"DATABASE_URL": ""}, "DATABASE_URL"),
     ({"DATABASE_URL": "sqlite:////tmp/x.db"}, "DATABASE_URL"),
     ({"PUBLIC_URL": "http://portal.example"}, "PUBLIC_URL"),
+    ({"HEALTH_DATA_KEYS": ""}, "HEALTH_DATA_KEYS"),
+    ({"HEALTH_DATA_KEYS": "k1:tooshort"}, "HEALTH_DATA_KEYS"),
 ])
 def test_production_refuses_unsafe_settings(tmp_path, change, complaint):
     settings = load_settings({**GOOD_PRODUCTION, **change}, str(tmp_path))
@@ -67,6 +70,8 @@ def test_development_makes_and_keeps_its_own_secret(tmp_path):
     assert len(first["SECRET_KEY"]) >= 32 and first["SECRET_KEY"] == again["SECRET_KEY"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/portal.db"
+    assert first["HEALTH_DATA_KEYS"] == again["HEALTH_DATA_KEYS"]
+    assert (tmp_path / "health_data_keys").stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize("given, expected", [

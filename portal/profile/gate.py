@@ -1,10 +1,13 @@
-"""The booking gate: what the booking code must ask before it creates an appointment."""
+"""The booking gate: what the booking code must ask, on the server, before it creates or moves
+an appointment. It reads the stored profile at the moment of asking, so a condition added a
+minute ago already counts."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from portal.guidance.rules import BookingDecision, HealthFacts, booking_decision
+from portal.profile.services import content_for_use
 from portal.salon.models import PREGNANCY_MASSAGE, Service, Therapist
 
 BACK_AREA_WORDS = ("back",)
@@ -15,7 +18,13 @@ def works_on_back(service: Service) -> bool:
     return any(word in area for area in service.areas for word in BACK_AREA_WORDS)
 
 
+def facts_for(client_id: int) -> HealthFacts:
+    content = content_for_use(client_id)
+    return content.to_facts() if content else HealthFacts()
+
+
 def check_booking(client_id: int, service: Service, therapist: Therapist, on: date) -> BookingDecision:
     """Allowed or refused, with the reasons, for this client, service and therapist on that day."""
-    facts = HealthFacts()  # replaced by the client's stored profile in the profile feature
-    return booking_decision(facts, works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on)
+    return booking_decision(
+        facts_for(client_id), works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on,
+    )

@@ -1,1 +1,57 @@
-"""Health profile tables."""
+"""Health profiles: consent on the profile, contents sealed per revision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db_types import UTCDateTime, utcnow
+from portal.encryption import Sealed
+from portal.extensions import db
+
+
+class HealthProfile(db.Model):
+    """One per client. Holds the consent record; what the client told us lives in revisions."""
+
+    __tablename__ = "health_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    consent_version: Mapped[str | None] = mapped_column(String(40))
+    consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    revisions: Mapped[list["ProfileRevision"]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ProfileRevision.id",
+    )
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_given_at is not None and self.consent_withdrawn_at is None
+
+    @property
+    def seal_context(self) -> str:
+        return f"health-profile:{self.id}:client:{self.client_id}"
+
+
+class ProfileRevision(db.Model):
+    """Every save of the profile, sealed with AES-GCM; the newest is the profile as it is now."""
+
+    __tablename__ = "health_profile_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("health_profiles.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    key_id: Mapped[str] = mapped_column(String(32))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    profile: Mapped[HealthProfile] = relationship(back_populates="revisions")
+
+    @property
+    def sealed_value(self) -> Sealed:
+        return Sealed(self.key_id, self.sealed)

@@ -1,1 +1,148 @@
-"""Health profile pages."""
+"""Health profile and guidance pages: thin views over profile.services."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import allow
+from portal.accounts.forms import EmptyForm
+from portal.guidance.rules import CONDITIONS
+from portal.htmx import render_page, wants_fragment
+from portal.profile import bp, services
+from portal.profile.forms import ProfileForm, form_data
+from portal.profile.guidance_service import guidance_for_client
+from portal.security import is_safe_next
+from portal.timezones import today_local
+
+
+def _client():
+    return current_user._get_current_object()
+
+
+def _profile_form(profile, content, **kwargs) -> ProfileForm:
+    needs_consent = not (profile and profile.has_consent)
+    return ProfileForm(today=today_local(), needs_consent=needs_consent, **kwargs)
+
+
+def _edit_page(form: ProfileForm, profile, status: int = 200):
+    preview_facts = form.to_content().to_facts() if request.method == "POST" else None
+    return render_page(
+        "profile/edit.html", None, status=status, form=form, profile=profile,
+        guidance=guidance_for_client(current_user.id, facts=preview_facts),
+        consent_statement=services.CONSENT_STATEMENT, conditions=CONDITIONS, action_form=EmptyForm(),
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@allow("client")
+def edit():
+    """Edit the health profile; each save is a new revision."""
+    profile = services.profile_of(current_user.id)
+    content = services.latest_content(profile)
+    if request.method == "GET":
+        return _edit_page(_profile_form(profile, content, data=form_data(content)), profile)
+    form = _profile_form(profile, content)
+    if not form.validate():
+        # Nothing is stored; the form comes back exactly as typed, with each problem beside its field.
+        return _edit_page(form, profile, status=422)
+    services.save_profile(_client(), form.to_content(), consent_given=bool(form.consent.data))
+    flash("Your health profile is saved. Your guidance below is up to date.", "success")
+    return redirect(url_for("profile.guidance"))
+
+
+@bp.route("/profile/preview", methods=["POST"])
+@allow("client")
+def preview():
+    """What the unsaved form would mean: the guidance panel, with each field's problems out of band."""
+    if not wants_fragment():
+        return redirect(url_for("profile.edit"))
+    profile = services.profile_of(current_user.id)
+    form = _profile_form(profile, None)
+    form.validate()
+    guidance = guidance_for_client(current_user.id, facts=form.to_content().to_facts())
+    response = render_page("profile/_preview.html", None, form=form, guidance=guidance, conditions=CONDITIONS,
+                           action_form=EmptyForm(), preview=True)
+    return response
+
+
+@bp.route("/profile/healed/<condition>", methods=["POST"])
+@allow("client")
+def mark_healed(condition: str):
+    """One click: a sunburn, wound or skin infection has healed."""
+    rule = CONDITIONS.get(condition)
+    if rule is None:
+        abort(404)
+    if not rule.temporary:
+        abort(400)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not services.mark_healed(_client(), condition):
+        abort(400)
+    flash(f"Marked as healed: {rule.label}. Your guidance is updated.", "success")
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else url_for("profile.guidance"))
+
+
+@bp.route("/guidance")
+@allow("client")
+def guidance():
+    """How often to come, what to watch out for, and what the therapist will know."""
+    profile = services.profile_of(current_user.id)
+    return render_page("profile/guidance.html", None, profile=profile,
+                       guidance=guidance_for_client(current_user.id), conditions=CONDITIONS,
+                       content=services.content_for_use(current_user.id), action_form=EmptyForm())
+
+
+@bp.route("/profile/history")
+@allow("client")
+def history():
+    """Every save of the profile, with what it changed."""
+    return render_template("profile/history.html", entries=services.history(current_user.id))
+
+
+@bp.route("/profile/privacy")
+@allow("client")
+def privacy():
+    """Consent, export and deletion of the health profile."""
+    return render_template("profile/privacy.html", profile=services.profile_of(current_user.id),
+                           consent_statement=services.CONSENT_STATEMENT, action_form=EmptyForm())
+
+
+@bp.route("/profile/consent/withdraw", methods=["POST"])
+@allow("client")
+def withdraw_consent():
+    """Stop all use of the health profile at once; deletion is offered next."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.withdraw_consent(_client())
+    flash("Consent withdrawn: we no longer use your health information. You can delete it below.", "success")
+    return redirect(url_for("profile.privacy"))
+
+
+@bp.route("/profile/delete", methods=["POST"])
+@allow("client")
+def delete():
+    """Delete the health profile and its whole history."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if request.form.get("confirm") != "yes":
+        flash("Please tick the box to confirm you want your health profile deleted.", "error")
+        return redirect(url_for("profile.privacy"))
+    services.delete_profile(_client())
+    flash("Your health profile and its history are deleted.", "success")
+    return redirect(url_for("profile.privacy"))
+
+
+@bp.route("/profile/export")
+@allow("client")
+def export():
+    """Download everything kept about the health profile, as JSON."""
+    body = json.dumps(services.export(_client()), indent=2, ensure_ascii=False)
+    response = make_response(body)
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = 'attachment; filename="mesmerising-beauty-health-profile.json"'
+    return response

@@ -1,0 +1,198 @@
+"""The health profile form: every condition, lifestyle, problem areas, pressure and notes.
+
+Validation says what is wrong in the client's words; on any error nothing is stored and the
+form comes back as it was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
+from portal.profile.content import (
+    DETAIL_MAX,
+    NOTES_MAX,
+    SHORT_TEXT_MAX,
+    ConditionEntry,
+    ProfileContent,
+)
+
+# A pregnancy lasts at most about 42 weeks: a due date further out than that is a typo.
+LONGEST_PREGNANCY = timedelta(weeks=42)
+
+LIFESTYLE_CHOICES = [
+    SelectChoice("desk_worker", "I work at a desk most days"),
+    SelectChoice("athlete", "I train or play sport regularly"),
+    SelectChoice("chronic_back_pain", "I have chronic (long-term) back pain"),
+]
+# "Recovering from a back injury" is asked once, as a condition, because it needs clearance.
+
+AREA_CHOICES = [SelectChoice(slug, label.capitalize()) for slug, label in AREAS.items()]
+PRESSURE_CHOICES = [SelectChoice("", "No preference")] + [SelectChoice(p, p.capitalize()) for p in PRESSURE_PREFERENCES]
+CONDITION_CHOICES = [SelectChoice(slug, rule.label) for slug, rule in CONDITIONS.items()]
+CHOICE_MESSAGE = "Please choose from the options shown."
+
+# Conditions with an extra date asked beside them.
+DIAGNOSED_CONDITION = "acute_back_injury"
+PREGNANCY = "pregnancy"
+
+
+class MaxChars:
+    """Length check that tells the client how far over they are."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.limit:
+            raise ValidationError(
+                f"Please keep this under {self.limit:,} characters (it is {len(field.data):,} now).")
+
+
+class ChoicesOnly:
+    """Refuse values that were never offered (a tampered form), with a plain message."""
+
+    def __call__(self, form, field):
+        offered = {choice.value for choice in field.choices}
+        chosen = field.data if isinstance(field.data, list) else [field.data]
+        if any(value not in offered for value in chosen if value is not None):
+            raise ValidationError(CHOICE_MESSAGE)
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes; an unknown value gets our message rather than WTForms'."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+    validate_choice = False  # ChoicesOnly says it in the client's words
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [ChoicesOnly(), *(validators or [])], **kwargs)
+
+
+class FriendlyDateField(DateField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [Optional(), *(validators or [])], format="%Y-%m-%d", **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Please enter a real date, for example 14/03/2027.") from None
+
+
+class ProfileForm(FlaskForm):
+    conditions = CheckboxesField("Health conditions", choices=CONDITION_CHOICES)
+    due_date = FriendlyDateField("Your due date")
+    acute_injury_diagnosed_on = FriendlyDateField("Date a doctor diagnosed the injury")
+    medical_clearance_on = FriendlyDateField("Date your GP or specialist cleared you for massage")
+    clearance_source = StringField("Who cleared you", validators=[MaxChars(SHORT_TEXT_MAX)],
+                                   filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    lifestyle = CheckboxesField("Your everyday life", choices=LIFESTYLE_CHOICES)
+    activity = StringField("Your sport or training", validators=[MaxChars(SHORT_TEXT_MAX)],
+                           filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    problem_areas = CheckboxesField("Where you feel it most", choices=AREA_CHOICES)
+    pressure_preference = RadioField("Pressure you usually like", choices=PRESSURE_CHOICES, default="",
+                                     validate_choice=False, validators=[ChoicesOnly()])
+    notes_for_therapist = TextAreaField("Anything else your therapist should know",
+                                        validators=[MaxChars(NOTES_MAX)],
+                                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    consent = BooleanField("I agree to this")
+
+    def __init__(self, *args, today: date, needs_consent: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.needs_consent = needs_consent
+
+    def detail_field(self, slug: str):
+        return self[f"detail_{slug}"]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # An empty optional date stops its own validators, so "required when pregnant" lives here.
+        pregnant = PREGNANCY in (self.conditions.data or [])
+        if pregnant and self.due_date.data is None and not self.due_date.errors:
+            self.due_date.errors = ["Please give your due date, so your therapist can plan for it."]
+            valid = False
+        return valid
+
+    def validate_due_date(self, field):
+        if PREGNANCY not in (self.conditions.data or []):
+            return
+        if field.data and field.data < self.today:
+            raise ValidationError("Your due date can't be in the past. If your baby has arrived, "
+                                  "untick pregnancy.")
+        if field.data and field.data > self.today + LONGEST_PREGNANCY:
+            raise ValidationError("That is more than 42 weeks away. Please check the date.")
+
+    def validate_acute_injury_diagnosed_on(self, field):
+        if field.data and field.data > self.today:
+            raise ValidationError("The diagnosis date can't be in the future.")
+
+    def validate_medical_clearance_on(self, field):
+        if field.data and field.data > self.today:
+            raise ValidationError("The clearance date can't be in the future. Add it once you "
+                                  "have been cleared.")
+
+    def validate_consent(self, field):
+        if self.needs_consent and not field.data:
+            raise ValidationError("Please tick to agree, or we can't keep your health information.")
+
+    def to_content(self) -> ProfileContent:
+        """The answers as profile content; values never offered are left out (a preview of an
+        invalid form still works, and a saved one never holds them)."""
+        chosen = [slug for slug in CONDITIONS if slug in (self.conditions.data or [])]
+        return ProfileContent(
+            conditions={slug: ConditionEntry(detail=self.detail_field(slug).data or "") for slug in chosen},
+            medical_clearance_on=self.medical_clearance_on.data,
+            clearance_source=self.clearance_source.data or "",
+            acute_injury_diagnosed_on=(self.acute_injury_diagnosed_on.data
+                                       if DIAGNOSED_CONDITION in chosen else None),
+            due_date=self.due_date.data if PREGNANCY in chosen else None,
+            lifestyle=_offered(self.lifestyle),
+            activity=self.activity.data or "",
+            problem_areas=_offered(self.problem_areas),
+            pressure_preference=(self.pressure_preference.data
+                                 if self.pressure_preference.data in PRESSURE_PREFERENCES else None),
+            notes_for_therapist=self.notes_for_therapist.data or "",
+        )
+
+
+def _offered(field) -> frozenset[str]:
+    offered = {choice.value for choice in field.choices}
+    return frozenset(value for value in field.data or [] if value in offered)
+
+
+def form_data(content: ProfileContent | None) -> dict:
+    """A stored profile as the form's initial values."""
+    if content is None:
+        return {}
+    data = {
+        "conditions": list(content.conditions),
+        "due_date": content.due_date,
+        "acute_injury_diagnosed_on": content.acute_injury_diagnosed_on,
+        "medical_clearance_on": content.medical_clearance_on,
+        "clearance_source": content.clearance_source,
+        "lifestyle": sorted(content.lifestyle),
+        "activity": content.activity,
+        "problem_areas": sorted(content.problem_areas),
+        "pressure_preference": content.pressure_preference or "",
+        "notes_for_therapist": content.notes_for_therapist,
+    }
+    for slug, entry in content.conditions.items():
+        data[f"detail_{slug}"] = entry.detail
+    return data
+
+
+for _slug, _rule in CONDITIONS.items():
+    setattr(ProfileForm, f"detail_{_slug}", StringField(
+        "Details for your therapist", validators=[MaxChars(DETAIL_MAX)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    ))

@@ -1,0 +1,213 @@
+"""Health profile operations: consent, saving revisions, healing, export and deletion.
+
+Each takes the client and plain data, and owns its transaction: a save either writes the
+whole new revision (and consent record) or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.db_types import utcnow
+from portal.encryption import keyring
+from portal.extensions import db
+from portal.guidance.rules import CONDITIONS
+from portal.profile.content import ProfileContent, changes_between, from_json, to_json
+from portal.profile.models import HealthProfile, ProfileRevision
+from portal.timezones import today_local
+
+log = logging.getLogger("portal.profile")
+
+CONSENT_VERSION = "2026-11-v1"
+CONSENT_STATEMENT = (
+    "I agree that Mesmerising Beauty may keep the health information I give here (conditions, "
+    "pregnancy, injuries, medical clearance, pain and notes) to keep my massage safe, to suggest "
+    "how often to come, and to brief the therapist who treats me. Only I and the salon staff who "
+    "treat me can see it. I can withdraw this consent and delete the information at any time."
+)
+
+
+class ConsentRequired(PermissionError):
+    """Health data is not stored without the client's explicit, current consent."""
+
+
+class NotYours(PermissionError):
+    """Only clients keep a health profile, and only their own."""
+
+
+@dataclass(frozen=True)
+class RevisionChange:
+    saved_at: datetime
+    changes: list[str]
+
+
+def profile_of(client_id: int) -> HealthProfile | None:
+    return db.session.scalar(select(HealthProfile).where(HealthProfile.client_id == client_id))
+
+
+def _open(profile: HealthProfile, revision: ProfileRevision) -> ProfileContent:
+    return from_json(keyring().open(revision.sealed_value, profile.seal_context))
+
+
+def latest_content(profile: HealthProfile | None) -> ProfileContent | None:
+    """What the client has told us as of now, whatever the consent (for their own eyes)."""
+    if profile is None:
+        return None
+    revision = db.session.scalar(
+        select(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
+        .order_by(ProfileRevision.id.desc()).limit(1)
+    )
+    return _open(profile, revision) if revision else None
+
+
+def content_for_use(client_id: int) -> ProfileContent | None:
+    """The profile the portal may act on: none without current consent."""
+    profile = profile_of(client_id)
+    if profile is None or not profile.has_consent:
+        return None
+    return latest_content(profile)
+
+
+def _require_client(client: User) -> None:
+    if not client.is_client:
+        raise NotYours("only clients keep a health profile")
+
+
+def save_profile(client: User, content: ProfileContent, consent_given: bool = False,
+                 today: date | None = None) -> HealthProfile:
+    """Store a new revision; the first save (or one after withdrawal) needs consent ticked."""
+    _require_client(client)
+    profile = profile_of(client.id)
+    if not (profile and profile.has_consent) and not consent_given:
+        raise ConsentRequired("tick the consent statement to store health information")
+    now = utcnow()
+    if profile is None:
+        profile = HealthProfile(client_id=client.id, created_at=now)
+        db.session.add(profile)
+        db.session.flush()  # the id is part of the seal's context
+    if consent_given and not profile.has_consent:
+        profile.consent_version, profile.consent_given_at, profile.consent_withdrawn_at = CONSENT_VERSION, now, None
+        log.info("health consent given user_id=%s version=%s", client.id, CONSENT_VERSION)
+    previous = latest_content(profile)
+    dated = content.dated_from(previous, today or today_local())
+    sealed = keyring().seal(to_json(dated), profile.seal_context)
+    db.session.add(ProfileRevision(profile=profile, created_at=now, key_id=sealed.key_id, sealed=sealed.blob))
+    profile.updated_at = now
+    db.session.commit()
+    log.info("health profile saved user_id=%s", client.id)
+    return profile
+
+
+def mark_healed(client: User, condition: str) -> bool:
+    """One click for a temporary condition that has healed; False if there was nothing to heal."""
+    _require_client(client)
+    rule = CONDITIONS.get(condition)
+    profile = profile_of(client.id)
+    current = latest_content(profile) if profile and profile.has_consent else None
+    if rule is None or not rule.temporary or current is None or condition not in current.conditions:
+        return False
+    save_profile(client, current.without_condition(condition))
+    return True
+
+
+def withdraw_consent(client: User) -> None:
+    """Stop using the profile at once; the client is then offered deletion."""
+    profile = profile_of(client.id)
+    if profile is None or not profile.has_consent:
+        return
+    profile.consent_withdrawn_at = utcnow()
+    db.session.commit()
+    log.info("health consent withdrawn user_id=%s", client.id)
+
+
+def delete_profile(client: User) -> bool:
+    """Delete the profile and every revision of it."""
+    profile = profile_of(client.id)
+    if profile is None:
+        return False
+    db.session.delete(profile)
+    db.session.commit()
+    log.info("health profile deleted user_id=%s", client.id)
+    return True
+
+
+def history(client_id: int) -> list[RevisionChange]:
+    """Every save, newest first, with what it changed."""
+    profile = db.session.scalar(
+        select(HealthProfile).options(selectinload(HealthProfile.revisions))
+        .where(HealthProfile.client_id == client_id)
+    )
+    if profile is None:
+        return []
+    entries, previous = [], None
+    for revision in profile.revisions:
+        content = _open(profile, revision)
+        entries.append(RevisionChange(revision.created_at, changes_between(previous, content) or ["No changes."]))
+        previous = content
+    return entries[::-1]
+
+
+def changes_since(client_id: int, since: datetime | None) -> list[str]:
+    """What changed in the profile after `since` (e.g. the client's last visit)."""
+    profile = db.session.scalar(
+        select(HealthProfile).options(selectinload(HealthProfile.revisions))
+        .where(HealthProfile.client_id == client_id)
+    )
+    if profile is None or not profile.has_consent or not profile.revisions:
+        return []
+    before = [r for r in profile.revisions if since is not None and r.created_at <= since]
+    after = [r for r in profile.revisions if since is None or r.created_at > since]
+    if not after:
+        return []
+    old = _open(profile, before[-1]) if before else None
+    return changes_between(old, _open(profile, after[-1]))
+
+
+def export(client: User) -> dict:
+    """Everything the portal keeps about the client's health profile, readable."""
+    profile = profile_of(client.id)
+    document = {
+        "account": {"name": client.name, "email": client.email, "created_at": client.created_at.isoformat()},
+        "health_profile": None,
+    }
+    if profile is None:
+        return document
+    revisions = []
+    for revision in profile.revisions:
+        content = _open(profile, revision)
+        revisions.append({"saved_at": revision.created_at.isoformat(), "content": _readable(content)})
+    document["health_profile"] = {
+        "consent": {
+            "version": profile.consent_version,
+            "given_at": profile.consent_given_at.isoformat() if profile.consent_given_at else None,
+            "withdrawn_at": profile.consent_withdrawn_at.isoformat() if profile.consent_withdrawn_at else None,
+            "statement": CONSENT_STATEMENT,
+        },
+        "revisions": revisions,
+    }
+    return document
+
+
+def _readable(content: ProfileContent) -> dict:
+    return json.loads(to_json(content))
+
+
+def rotate_keys() -> int:
+    """Re-seal every revision under the current key; returns how many changed."""
+    ring = keyring()
+    changed = 0
+    for profile in db.session.scalars(select(HealthProfile).options(selectinload(HealthProfile.revisions))):
+        for revision in profile.revisions:
+            fresh = ring.reseal(revision.sealed_value, profile.seal_context)
+            if fresh is not None:
+                revision.key_id, revision.sealed = fresh.key_id, fresh.blob
+                changed += 1
+    db.session.commit()
+    return changed

@@ -1,0 +1,297 @@
+"""Health profile: consent, revisions, encryption at rest, bad input, live preview, healing,
+withdrawal, export and deletion."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.profile import services
+from portal.profile.content import ConditionEntry, ProfileContent
+from portal.profile.models import HealthProfile, ProfileRevision
+from portal.timezones import today_local
+
+TODAY = today_local()
+DUE = (TODAY + timedelta(weeks=20)).isoformat()
+
+
+def profile_form(**fields) -> dict:
+    """A filled-in profile form as a browser posts it (lists become repeated keys)."""
+    form = {"pressure_preference": "", "notes_for_therapist": ""}
+    form.update(fields)
+    return form
+
+
+def revision_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(ProfileRevision))
+
+
+def stored(app, email="client@example.com") -> ProfileContent | None:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        return services.latest_content(services.profile_of(user.id))
+
+
+@pytest.fixture
+def client_in(auth, users):
+    auth.login()
+    return auth
+
+
+def test_consent_box_starts_unticked_and_names_what_is_kept(client, client_in):
+    html = client.get("/profile").get_data(as_text=True)
+    consent = re.search(r'<input[^>]*name="consent"[^>]*>', html).group(0)
+    assert "checked" not in consent
+    assert services.CONSENT_STATEMENT in html
+
+
+def test_nothing_is_stored_without_consent(app, client_in):
+    response = client_in.post("/profile", profile_form(conditions="pregnancy", due_date=DUE))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please tick to agree" in html and "Nothing has been saved yet" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HealthProfile)) == 0
+
+
+def test_save_with_consent_records_version_time_and_a_revision(app, client_in):
+    response = client_in.post("/profile", profile_form(
+        conditions=["pregnancy", "severe_sunburn"], due_date=DUE, detail_severe_sunburn="across the shoulders",
+        lifestyle="desk_worker", problem_areas=["neck", "lower_back"], pressure_preference="medium",
+        notes_for_therapist="Please avoid my left shoulder.", consent="y"))
+    assert response.status_code == 302 and response.location.endswith("/guidance")
+    with app.app_context():
+        profile = db.session.scalar(select(HealthProfile))
+        assert profile.consent_version == services.CONSENT_VERSION
+        assert profile.consent_given_at is not None and profile.has_consent
+    content = stored(app)
+    assert set(content.conditions) == {"pregnancy", "severe_sunburn"}
+    assert content.conditions["severe_sunburn"].detail == "across the shoulders"
+    assert content.conditions["pregnancy"].recorded_on == TODAY
+    assert content.due_date == date.fromisoformat(DUE)
+    assert content.lifestyle == {"desk_worker"} and content.problem_areas == {"neck", "lower_back"}
+    assert content.notes_for_therapist == "Please avoid my left shoulder."
+    assert revision_count(app) == 1
+
+
+def test_guidance_page_reflects_the_saved_profile(client, client_in):
+    client_in.post("/profile", profile_form(conditions=["severe_sunburn"], lifestyle="chronic_back_pain", consent="y"))
+    html = client.get("/guidance").get_data(as_text=True)
+    assert "Every 2 weeks" in html and "chronic back pain" in html
+    assert 'id="precaution-severe-sunburn"' in html and "Not now" in html
+    assert "not medical advice" in html
+
+
+def test_every_save_is_a_revision_and_history_says_what_changed(app, client, client_in):
+    client_in.post("/profile", profile_form(lifestyle="desk_worker", consent="y"))
+    client_in.post("/profile", profile_form(lifestyle="desk_worker", conditions="severe_osteoporosis",
+                                            notes_for_therapist="Gentle please"))
+    assert revision_count(app) == 2
+    html = client.get("/profile/history").get_data(as_text=True)
+    assert html.count('class="card"') >= 2
+    assert "osteoporosis" in html.lower()
+    assert "Notes for the therapist changed." in html
+
+
+def test_a_later_save_keeps_the_date_a_condition_was_first_recorded(app, users):
+    with app.app_context():
+        client = db.session.get(User, users["client"].id)
+        first_day = TODAY - timedelta(days=30)
+        services.save_profile(client, ProfileContent(conditions=_conditions("severe_osteoporosis")),
+                              consent_given=True, today=first_day)
+        services.save_profile(client, ProfileContent(conditions=_conditions("severe_osteoporosis", "pregnancy"),
+                                                     due_date=TODAY + timedelta(weeks=10)))
+        content = services.latest_content(services.profile_of(client.id))
+    assert content.conditions["severe_osteoporosis"].recorded_on == first_day
+    assert content.conditions["pregnancy"].recorded_on == TODAY
+
+
+def _conditions(*slugs):
+    return {slug: ConditionEntry() for slug in slugs}
+
+
+def test_health_data_is_encrypted_at_rest(app, client_in, database_url):
+    marker = "MARKER-7f3a9c-left-scapula"
+    client_in.post("/profile", profile_form(conditions="open_wound", detail_open_wound=marker,
+                                            notes_for_therapist=marker + " notes", consent="y"))
+    assert stored(app).notes_for_therapist == marker + " notes"
+    with app.app_context():
+        rows = db.session.execute(text("SELECT key_id, sealed FROM health_profile_revisions")).all()
+        profiles = db.session.execute(text("SELECT * FROM health_profiles")).all()
+    assert len(rows) == 1
+    raw = bytes(rows[0].sealed)
+    assert marker.encode() not in raw and b"open_wound" not in raw and b"notes" not in raw
+    assert all(marker not in str(row) for row in profiles)
+    if database_url.startswith("sqlite:///"):
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        with open(database_url.removeprefix("sqlite:///"), "rb") as database_file:
+            assert marker.encode() not in database_file.read()
+
+
+@pytest.mark.parametrize("fields, field_id, message", [
+    ({"conditions": "pregnancy", "due_date": (TODAY - timedelta(days=1)).isoformat()},
+     "due_date", "can&#39;t be in the past"),
+    ({"conditions": "pregnancy", "due_date": (TODAY + timedelta(weeks=43)).isoformat()},
+     "due_date", "more than 42 weeks away"),
+    ({"conditions": "pregnancy"}, "due_date", "Please give your due date"),
+    ({"conditions": "pregnancy", "due_date": "2027-02-30"}, "due_date", "Please enter a real date"),
+    ({"medical_clearance_on": (TODAY + timedelta(days=3)).isoformat()},
+     "medical_clearance_on", "can&#39;t be in the future"),
+    ({"conditions": "acute_back_injury", "acute_injury_diagnosed_on": (TODAY + timedelta(days=1)).isoformat()},
+     "acute_injury_diagnosed_on", "can&#39;t be in the future"),
+    ({"notes_for_therapist": "x" * 2001}, "notes_for_therapist", "under 2,000 characters (it is 2,001 now)"),
+    ({"conditions": "open_wound", "detail_open_wound": "y" * 301}, "detail_open_wound", "under 300 characters"),
+    ({"conditions": "broken_heart"}, "conditions", "Please choose from the options shown."),
+    ({"lifestyle": "astronaut"}, "lifestyle", "Please choose from the options shown."),
+    ({"problem_areas": "knees"}, "problem_areas", "Please choose from the options shown."),
+    ({"pressure_preference": "crushing"}, "pressure_preference", "Please choose from the options shown."),
+])
+def test_bad_input_is_refused_on_its_field_and_nothing_is_half_saved(app, client_in, fields, field_id, message):
+    client_in.post("/profile", profile_form(lifestyle="athlete", consent="y"))
+    before = stored(app)
+    response = client_in.post("/profile", profile_form(**{"notes_for_therapist": "kept as typed", **fields}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    errors = re.search(rf'<div id="errors-{field_id}" class="field-errors">(.*?)</div>', html, re.S).group(1)
+    assert message in errors
+    assert revision_count(app) == 1 and stored(app) == before
+    if "notes_for_therapist" not in fields:
+        assert "kept as typed" in html  # what was typed comes back
+
+
+def test_live_preview_shows_what_the_change_would_mean_without_saving(app, client, client_in):
+    client_in.post("/profile", profile_form(lifestyle="desk_worker", consent="y"))
+    response = client.post("/profile/preview", data=profile_form(
+        csrf_token=client_in.csrf_token(), conditions=["pregnancy"], lifestyle="chronic_back_pain"),
+        headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in html and "Preview: what your answers would mean" in html
+    assert "Pregnancy" in html and "Every 2 weeks" in html
+    # Inline validation arrives out of band, into the field's own error slot.
+    assert re.search(r'<div id="errors-due_date" class="field-errors" hx-swap-oob="true"><p class="error"[^>]*>'
+                     r'Please give your due date', html)
+    assert 'id="errors-consent"' not in html
+    assert "HX-Request" in response.headers["Vary"]
+    assert stored(app).lifestyle == {"desk_worker"} and revision_count(app) == 1
+
+
+def test_preview_without_htmx_goes_back_to_the_form(client, client_in):
+    response = client_in.post("/profile/preview", profile_form(conditions="pregnancy"))
+    assert response.status_code == 302 and response.location.endswith("/profile")
+
+
+def test_profile_form_is_wired_for_live_preview(client, client_in):
+    html = client.get("/profile").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/profile"[^>]*>', html).group(0)
+    assert 'hx-post="/profile/preview"' in form and 'hx-target="#guidance-preview"' in form
+    assert 'id="guidance-preview"' in html
+
+
+def test_mark_healed_is_one_click_and_opens_the_gate(app, client, client_in):
+    client_in.post("/profile", profile_form(conditions=["severe_sunburn", "pregnancy"], due_date=DUE, consent="y"))
+    html = client.get("/guidance").get_data(as_text=True)
+    assert 'action="/profile/healed/severe_sunburn"' in html
+    response = client_in.post("/profile/healed/severe_sunburn")
+    assert response.status_code == 302 and response.location.endswith("/guidance")
+    assert set(stored(app).conditions) == {"pregnancy"}
+    assert revision_count(app) == 2
+    assert client_in.post("/profile/healed/severe_sunburn").status_code == 400  # nothing left to heal
+
+
+def test_only_temporary_conditions_can_be_marked_healed(client_in):
+    client_in.post("/profile", profile_form(conditions="severe_osteoporosis", consent="y"))
+    assert client_in.post("/profile/healed/severe_osteoporosis").status_code == 400
+    assert client_in.post("/profile/healed/no-such-condition").status_code == 404
+
+
+def test_mark_healed_needs_the_csrf_token(app, client, client_in):
+    client_in.post("/profile", profile_form(conditions="severe_sunburn", consent="y"))
+    assert client.post("/profile/healed/severe_sunburn").status_code == 400
+    assert "severe_sunburn" in stored(app).conditions
+
+
+def test_withdrawing_consent_stops_use_and_offers_deletion(app, client, client_in):
+    client_in.post("/profile", profile_form(conditions="severe_sunburn", lifestyle="athlete", consent="y"))
+    response = client_in.post("/profile/consent/withdraw")
+    assert response.status_code == 302 and response.location.endswith("/profile/privacy")
+    page = client.get("/profile/privacy").get_data(as_text=True)
+    assert "You withdrew consent" in page and "Delete it" in page
+    guidance = client.get("/guidance").get_data(as_text=True)
+    assert "withdrawn consent" in guidance and "precaution-severe-sunburn" not in guidance
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == "client@example.com"))
+        assert services.content_for_use(user_id) is None
+    # Saving again needs consent again.
+    again = client_in.post("/profile", profile_form(lifestyle="athlete"))
+    assert again.status_code == 422 and "Please tick to agree" in again.get_data(as_text=True)
+
+
+def test_delete_needs_confirmation_then_removes_every_revision(app, client_in):
+    client_in.post("/profile", profile_form(lifestyle="athlete", consent="y"))
+    client_in.post("/profile", profile_form(lifestyle="desk_worker"))
+    client_in.post("/profile/delete")
+    assert revision_count(app) == 2
+    client_in.post("/profile/delete", {"confirm": "yes"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HealthProfile)) == 0
+    assert revision_count(app) == 0
+
+
+def test_export_is_readable_and_complete(client, client_in):
+    client_in.post("/profile", profile_form(conditions="pregnancy", due_date=DUE, consent="y",
+                                            notes_for_therapist="first"))
+    client_in.post("/profile", profile_form(conditions="pregnancy", due_date=DUE, notes_for_therapist="second"))
+    response = client.get("/profile/export")
+    assert "attachment" in response.headers["Content-Disposition"]
+    document = json.loads(response.get_data(as_text=True))
+    assert document["account"]["email"] == "client@example.com"
+    assert document["health_profile"]["consent"]["version"] == services.CONSENT_VERSION
+    notes = [r["content"]["notes_for_therapist"] for r in document["health_profile"]["revisions"]]
+    assert notes == ["first", "second"]
+
+
+def test_staff_cannot_keep_a_health_profile(app, users):
+    with app.app_context():
+        therapist = db.session.get(User, users["therapist"].id)
+        with pytest.raises(services.NotYours):
+            services.save_profile(therapist, ProfileContent(), consent_given=True)
+
+
+def test_changes_since_last_visit(app, users):
+    with app.app_context():
+        client = db.session.get(User, users["client"].id)
+        services.save_profile(client, ProfileContent(lifestyle=frozenset({"desk_worker"})), consent_given=True)
+        visit = db.session.scalar(select(ProfileRevision.created_at))
+        services.save_profile(client, ProfileContent(lifestyle=frozenset({"desk_worker"}),
+                                                     conditions=_conditions("severe_sunburn")))
+        changes = services.changes_since(client.id, visit)
+        assert any("sunburn" in change.lower() for change in changes)
+        assert services.changes_since(client.id, services.profile_of(client.id).updated_at) == []
+
+
+def test_key_rotation_reseals_every_revision(app_config, users):
+    from portal import create_app
+    from portal.encryption import new_key_entry
+
+    old_app = create_app(app_config)
+    with old_app.app_context():
+        client = db.session.get(User, users["client"].id)
+        services.save_profile(client, ProfileContent(notes_for_therapist="rotate me"), consent_given=True)
+    new_key = new_key_entry("next")
+    rotated = create_app({**app_config, "HEALTH_DATA_KEYS": f"{new_key},{app_config['HEALTH_DATA_KEYS']}"})
+    result = rotated.test_cli_runner().invoke(args=["health", "rotate-keys"])
+    assert "Re-sealed 1 profile revision" in result.output
+    only_new = create_app({**app_config, "HEALTH_DATA_KEYS": new_key})
+    with only_new.app_context():
+        assert db.session.scalar(select(ProfileRevision.key_id)) == "next"
+        assert services.latest_content(services.profile_of(users["client"].id)).notes_for_therapist == "rotate me"
