@@ -40,6 +40,10 @@ def test_demo_data_is_the_salon_and_loads_twice_without_duplicates(app):
         demo_therapist = db.session.scalar(select(Therapist).join(User).where(User.email == "therapist@example.com"))
         assert demo_therapist is not None
 
+        from portal.profile.services import content_for_use
+        demo_client = db.session.scalar(select(User).where(User.email == "client@example.com"))
+        assert content_for_use(demo_client.id).lifestyle == {"desk_worker", "chronic_back_pain"}
+
 
 def test_demo_logins_work(app, client, auth):
     with app.app_context():

@@ -33,6 +33,9 @@ class ConditionEntry:
 class ProfileContent:
     conditions: dict[str, ConditionEntry] = field(default_factory=dict)
     medical_clearance_on: date | None = None
+    # The day the client entered that clearance here: it covers the conditions on the profile
+    # then, not ones added later (the GP was never asked about those).
+    clearance_recorded_on: date | None = None
     clearance_source: str = ""  # who cleared them, e.g. "Dr Patel, Gosforth Surgery"
     acute_injury_diagnosed_on: date | None = None
     due_date: date | None = None
@@ -51,24 +54,38 @@ class ProfileContent:
             lifestyle=self.lifestyle,
             problem_areas=self.problem_areas,
             pressure_preference=self.pressure_preference,
-            conditions_recorded_on={
-                slug: entry.recorded_on for slug, entry in self.conditions.items() if entry.recorded_on
-            },
+            conditions_recorded_on=self._added_after_clearance(),
         )
+
+    def _added_after_clearance(self) -> dict[str, date]:
+        """Conditions recorded after the clearance was entered: the rules then want a newer one."""
+        if self.clearance_recorded_on is None:
+            return {}
+        return {
+            slug: entry.recorded_on for slug, entry in self.conditions.items()
+            if entry.recorded_on and entry.recorded_on > self.clearance_recorded_on
+        }
 
     def without_condition(self, slug: str) -> ProfileContent:
         remaining = {k: v for k, v in self.conditions.items() if k != slug}
         return replace(self, conditions=remaining)
 
     def dated_from(self, previous: ProfileContent | None, today: date) -> ProfileContent:
-        """Keep the date each continuing condition was first recorded; new ones date from today."""
+        """Keep the date each continuing condition (and the clearance) was first recorded;
+        anything new dates from today."""
         earlier = previous.conditions if previous else {}
         conditions = {
             slug: replace(entry, recorded_on=earlier[slug].recorded_on if slug in earlier and
                           earlier[slug].recorded_on else today)
             for slug, entry in self.conditions.items()
         }
-        return replace(self, conditions=conditions)
+        if self.medical_clearance_on is None:
+            clearance_recorded_on = None
+        elif previous and previous.medical_clearance_on == self.medical_clearance_on:
+            clearance_recorded_on = previous.clearance_recorded_on or today
+        else:
+            clearance_recorded_on = today
+        return replace(self, conditions=conditions, clearance_recorded_on=clearance_recorded_on)
 
 
 def _day(value: str | None) -> date | None:
@@ -87,6 +104,7 @@ def to_json(content: ProfileContent) -> bytes:
             for slug, entry in sorted(content.conditions.items())
         },
         "medical_clearance_on": _iso(content.medical_clearance_on),
+        "clearance_recorded_on": _iso(content.clearance_recorded_on),
         "clearance_source": content.clearance_source,
         "acute_injury_diagnosed_on": _iso(content.acute_injury_diagnosed_on),
         "due_date": _iso(content.due_date),
@@ -109,6 +127,7 @@ def from_json(raw: bytes) -> ProfileContent:
             for slug, entry in document["conditions"].items()
         },
         medical_clearance_on=_day(document["medical_clearance_on"]),
+        clearance_recorded_on=_day(document.get("clearance_recorded_on")),
         clearance_source=document["clearance_source"],
         acute_injury_diagnosed_on=_day(document["acute_injury_diagnosed_on"]),
         due_date=_day(document["due_date"]),

@@ -28,3 +28,11 @@ def check_booking(client_id: int, service: Service, therapist: Therapist, on: da
     return booking_decision(
         facts_for(client_id), works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on,
     )
+
+
+def booking_outlook(client_id: int, on: date) -> BookingDecision:
+    """Can this client book a back-area massage at all (with a suitably trained therapist)?
+
+    Shown on the guidance page so the client sees the gate before they try to book.
+    """
+    return booking_decision(facts_for(client_id), True, True, on)

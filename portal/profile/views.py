@@ -11,7 +11,7 @@ from portal.access import allow
 from portal.accounts.forms import EmptyForm
 from portal.guidance.rules import CONDITIONS
 from portal.htmx import render_page, wants_fragment
-from portal.profile import bp, services
+from portal.profile import bp, gate, services
 from portal.profile.forms import ProfileForm, form_data
 from portal.profile.guidance_service import guidance_for_client
 from portal.security import is_safe_next
@@ -94,6 +94,7 @@ def guidance():
     profile = services.profile_of(current_user.id)
     return render_page("profile/guidance.html", None, profile=profile,
                        guidance=guidance_for_client(current_user.id), conditions=CONDITIONS,
+                       outlook=gate.booking_outlook(current_user.id, today_local()),
                        content=services.content_for_use(current_user.id), action_form=EmptyForm())
 
 

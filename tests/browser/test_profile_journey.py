@@ -1,0 +1,56 @@
+"""A client fills a profile with a pregnancy and a sunburn, watches the guidance change live,
+marks the sunburn healed, and sees the booking gate open."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from portal.timezones import today_local
+from tests.conftest import PASSWORD
+
+
+def log_in(page, base_url: str) -> None:
+    page.goto(f"{base_url}/account/login")
+    page.get_by_label("Email").fill("client@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Claire")).to_be_visible()
+
+
+def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, page, users, a11y):
+    log_in(page, live_server)
+    page.goto(f"{live_server}/profile")
+    a11y(page, screenshot="profile-empty")
+    preview = page.locator("#guidance-preview")
+    expect(preview).not_to_contain_text("Pregnancy")
+
+    # Live: ticking boxes updates the guidance beside the form, before anything is saved.
+    page.get_by_role("checkbox", name="Pregnancy", exact=True).check()
+    expect(preview).to_contain_text("Preview: what your answers would mean")
+    expect(preview).to_contain_text("Pregnancy")
+    expect(page.locator("#errors-due_date")).to_contain_text("Please give your due date")
+    page.get_by_label("Your due date").fill((today_local() + timedelta(weeks=18)).isoformat())
+    expect(page.locator("#errors-due_date")).to_be_empty()
+    page.get_by_role("checkbox", name="Severe sunburn on the back").check()
+    expect(preview).to_contain_text("Not now")
+    page.get_by_label("I work at a desk most days").check()
+    expect(preview).to_contain_text("Every 3 weeks")
+    a11y(page, screenshot="profile-preview")
+
+    page.get_by_label("I agree to this").check()
+    page.get_by_role("button", name="Save my profile").click()
+    expect(page.get_by_text("Your health profile is saved.")).to_be_visible()
+    outlook = page.locator("#booking-outlook")
+    expect(outlook).to_contain_text("You can't book")
+    expect(outlook).to_contain_text("sunburn")
+    a11y(page, screenshot="guidance-sunburn")
+
+    # One click: the sunburn has healed, and the gate opens for a pregnancy-trained therapist.
+    page.get_by_role("button", name="It has healed").click()
+    expect(page.get_by_text("Marked as healed: Severe sunburn on the back.")).to_be_visible()
+    expect(outlook).to_contain_text("You can book a massage.")
+    expect(outlook).to_contain_text("trained in pregnancy massage")
+    expect(page.locator("#precaution-severe-sunburn")).to_have_count(0)
+    a11y(page, screenshot="guidance-healed")
