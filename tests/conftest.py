@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 from sqlalchemy.pool import NullPool
 
 from portal import create_app
@@ -155,3 +157,23 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def count_queries():
+    """`with app.app_context(), count_queries() as counted:` ... `counted.count` statements ran."""
+    @contextmanager
+    def counting():
+        counted = SimpleNamespace(count=0, statements=[])
+
+        def before_execute(conn, cursor, statement, parameters, context, executemany):
+            counted.count += 1
+            counted.statements.append(statement)
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before_execute)
+        try:
+            yield counted
+        finally:
+            event.remove(engine, "before_cursor_execute", before_execute)
+    return counting

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, offered, strip
 from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
 from portal.profile.content import (
     DETAIL_MAX,
@@ -36,44 +36,10 @@ LIFESTYLE_CHOICES = [
 AREA_CHOICES = [SelectChoice(slug, label.capitalize()) for slug, label in AREAS.items()]
 PRESSURE_CHOICES = [SelectChoice("", "No preference")] + [SelectChoice(p, p.capitalize()) for p in PRESSURE_PREFERENCES]
 CONDITION_CHOICES = [SelectChoice(slug, rule.label) for slug, rule in CONDITIONS.items()]
-CHOICE_MESSAGE = "Please choose from the options shown."
 
 # Conditions with an extra date asked beside them.
 DIAGNOSED_CONDITION = "acute_back_injury"
 PREGNANCY = "pregnancy"
-
-
-class MaxChars:
-    """Length check that tells the client how far over they are."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-
-    def __call__(self, form, field):
-        if field.data and len(field.data) > self.limit:
-            raise ValidationError(
-                f"Please keep this under {self.limit:,} characters (it is {len(field.data):,} now).")
-
-
-class ChoicesOnly:
-    """Refuse values that were never offered (a tampered form), with a plain message."""
-
-    def __call__(self, form, field):
-        offered = {choice.value for choice in field.choices}
-        chosen = field.data if isinstance(field.data, list) else [field.data]
-        if any(value not in offered for value in chosen if value is not None):
-            raise ValidationError(CHOICE_MESSAGE)
-
-
-class CheckboxesField(SelectMultipleField):
-    """A group of checkboxes; an unknown value gets our message rather than WTForms'."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-    validate_choice = False  # ChoicesOnly says it in the client's words
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, [ChoicesOnly(), *(validators or [])], **kwargs)
 
 
 class FriendlyDateField(DateField):
@@ -94,16 +60,16 @@ class ProfileForm(FlaskForm):
     acute_injury_diagnosed_on = FriendlyDateField("Date a doctor diagnosed the injury")
     medical_clearance_on = FriendlyDateField("Date your GP or specialist cleared you for massage")
     clearance_source = StringField("Who cleared you", validators=[MaxChars(SHORT_TEXT_MAX)],
-                                   filters=[lambda v: v.strip() if isinstance(v, str) else v])
+                                   filters=[strip])
     lifestyle = CheckboxesField("Your everyday life", choices=LIFESTYLE_CHOICES)
     activity = StringField("Your sport or training", validators=[MaxChars(SHORT_TEXT_MAX)],
-                           filters=[lambda v: v.strip() if isinstance(v, str) else v])
+                           filters=[strip])
     problem_areas = CheckboxesField("Where you feel it most", choices=AREA_CHOICES)
     pressure_preference = RadioField("Pressure you usually like", choices=PRESSURE_CHOICES, default="",
                                      validate_choice=False, validators=[ChoicesOnly()])
     notes_for_therapist = TextAreaField("Anything else your therapist should know",
                                         validators=[MaxChars(NOTES_MAX)],
-                                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+                                        filters=[strip])
     consent = BooleanField("I agree to this")
 
     def __init__(self, *args, today: date, needs_consent: bool, **kwargs):
@@ -156,18 +122,13 @@ class ProfileForm(FlaskForm):
             acute_injury_diagnosed_on=(self.acute_injury_diagnosed_on.data
                                        if DIAGNOSED_CONDITION in chosen else None),
             due_date=self.due_date.data if PREGNANCY in chosen else None,
-            lifestyle=_offered(self.lifestyle),
+            lifestyle=offered(self.lifestyle),
             activity=self.activity.data or "",
-            problem_areas=_offered(self.problem_areas),
+            problem_areas=offered(self.problem_areas),
             pressure_preference=(self.pressure_preference.data
                                  if self.pressure_preference.data in PRESSURE_PREFERENCES else None),
             notes_for_therapist=self.notes_for_therapist.data or "",
         )
-
-
-def _offered(field) -> frozenset[str]:
-    offered = {choice.value for choice in field.choices}
-    return frozenset(value for value in field.data or [] if value in offered)
 
 
 def form_data(content: ProfileContent | None) -> dict:
@@ -194,5 +155,5 @@ def form_data(content: ProfileContent | None) -> dict:
 for _slug, _rule in CONDITIONS.items():
     setattr(ProfileForm, f"detail_{_slug}", StringField(
         "Details for your therapist", validators=[MaxChars(DETAIL_MAX)],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[strip],
     ))
