@@ -1,1 +1,104 @@
-"""Appointment tables."""
+"""Appointment tables: appointments, the grid cells they hold, time off and calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.db_types import UTCDateTime, utcnow
+from portal.extensions import db
+from portal.salon.models import Location, Service, Therapist
+
+BOOKED = "booked"
+CANCELLED = "cancelled"
+STATUSES = (BOOKED, CANCELLED)
+
+
+class Appointment(db.Model):
+    """One client's massage with one therapist at one location.
+
+    "Completed" is not stored: an appointment is completed once its end has passed and it was
+    not cancelled, so no job has to flip a flag at the right moment.
+    """
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("status IN ('booked', 'cancelled')", name="status_known"),
+        # The same booking form sent twice (double-click, retry, back-and-resubmit) is one booking.
+        UniqueConstraint("client_id", "idempotency_key", name="uq_appointments_client_idempotency_key"),
+        Index("ix_appointments_therapist_starts", "therapist_id", "starts_at"),
+        Index("ix_appointments_client_starts", "client_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="RESTRICT"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="RESTRICT"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default=BOOKED)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    # iCalendar SEQUENCE: bumped on every change so subscribed calendars replace their copy.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    client: Mapped[User] = relationship(lazy="joined")
+    therapist: Mapped[Therapist] = relationship(lazy="joined")
+    location: Mapped[Location] = relationship(lazy="joined")
+    service: Mapped[Service] = relationship(lazy="joined")
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CANCELLED
+
+    def __repr__(self) -> str:
+        return f"<Appointment {self.id} therapist={self.therapist_id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.status}>"
+
+
+class AppointmentSlot(db.Model):
+    """A 15-minute cell of a therapist's time held by one appointment (its buffer included).
+
+    The primary key (therapist_id, starts_at) is the double-booking guard: two appointments
+    that overlap share a cell, so the second insert fails in the database itself, whatever
+    the number of workers or the backend. Rows go when the appointment is cancelled or moved,
+    in the same transaction.
+    """
+
+    __tablename__ = "appointment_slots"
+
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+
+
+class TimeOff(db.Model):
+    """A therapist away (holiday, training, illness): no bookings in that interval."""
+
+    __tablename__ = "therapist_time_off"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(120), default="")
+
+    therapist: Mapped[Therapist] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A client's private calendar feed. Only a hash of the token is kept: a leaked database
+    does not leak working feed addresses. A new token replaces the old one (revocation)."""
+
+    __tablename__ = "calendar_feeds"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
