@@ -1,10 +1,153 @@
-"""Reads of appointments that other features need."""
+"""Reads of appointments: for booking's own pages and for features that need them."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from portal.booking import clock
+from portal.booking.availability import Busy, Shift
+from portal.booking.models import BOOKED, Appointment, TimeOff
+from portal.extensions import db
+from portal.salon.models import Location, Therapist
+from portal.timezones import SALON_TZ, to_local
+
+
+def _completed(now: datetime):
+    return and_(Appointment.status == BOOKED, Appointment.ends_at <= now)
 
 
 def completed_dates(client_id: int) -> list[date]:
-    """Local dates of the client's completed appointments, oldest first."""
-    return []
+    """Local dates of the client's completed appointments (ended, not cancelled), oldest first."""
+    starts = db.session.scalars(
+        select(Appointment.starts_at)
+        .where(Appointment.client_id == client_id, _completed(clock.now()))
+        .order_by(Appointment.starts_at)
+    )
+    return [to_local(starts_at).date() for starts_at in starts]
+
+
+def latest_completed(client_id: int) -> Appointment | None:
+    """The client's most recent completed appointment: what "rebook" repeats."""
+    return db.session.scalar(
+        select(Appointment)
+        .where(Appointment.client_id == client_id, _completed(clock.now()))
+        .order_by(Appointment.starts_at.desc())
+        .limit(1)
+    )
+
+
+def upcoming(client_id: int) -> list[Appointment]:
+    """Booked appointments that have not started yet, soonest first."""
+    return list(db.session.scalars(
+        select(Appointment)
+        .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
+               Appointment.starts_at > clock.now())
+        .order_by(Appointment.starts_at)
+    ))
+
+
+def history(client_id: int) -> list[Appointment]:
+    """Everything else: started or finished, and cancelled ones, newest first."""
+    now = clock.now()
+    return list(db.session.scalars(
+        select(Appointment)
+        .where(Appointment.client_id == client_id,
+               or_(Appointment.status != BOOKED, Appointment.starts_at <= now))
+        .order_by(Appointment.starts_at.desc())
+    ))
+
+
+def for_feed(client_id: int, since: datetime) -> list[Appointment]:
+    """Booked appointments starting after `since`, for the client's calendar feed."""
+    return list(db.session.scalars(
+        select(Appointment)
+        .where(Appointment.client_id == client_id, Appointment.status == BOOKED, Appointment.starts_at >= since)
+        .order_by(Appointment.starts_at)
+    ))
+
+
+def own_appointment(client_id: int, appointment_id: int) -> Appointment | None:
+    """The appointment only if it is this client's: anyone else's id reads as missing."""
+    return db.session.scalar(
+        select(Appointment).where(Appointment.id == appointment_id, Appointment.client_id == client_id)
+    )
+
+
+def by_idempotency_key(client_id: int, key: str) -> Appointment | None:
+    return db.session.scalar(
+        select(Appointment).where(Appointment.client_id == client_id, Appointment.idempotency_key == key)
+    )
+
+
+def shifts_of(therapist: Therapist) -> list[Shift]:
+    """A therapist's weekly hours as the pure availability rules take them."""
+    return [Shift(h.weekday, h.starts_at, h.ends_at, h.location_id) for h in therapist.working_hours]
+
+
+def busy(therapist_id: int, start: datetime, end: datetime, *, except_appointment: int | None = None) -> list[Busy]:
+    """Booked appointments and time off overlapping [start, end); `except_appointment` is the
+    one being moved, which must not stand in its own way."""
+    appointments = select(Appointment.starts_at, Appointment.ends_at).where(
+        Appointment.therapist_id == therapist_id, Appointment.status == BOOKED,
+        Appointment.starts_at < end, Appointment.ends_at > start,
+    )
+    if except_appointment is not None:
+        appointments = appointments.where(Appointment.id != except_appointment)
+    away = select(TimeOff.starts_at, TimeOff.ends_at).where(
+        TimeOff.therapist_id == therapist_id, TimeOff.starts_at < end, TimeOff.ends_at > start,
+    )
+    rows = list(db.session.execute(appointments)) + list(db.session.execute(away))
+    return [Busy(starts_at, ends_at) for starts_at, ends_at in rows]
+
+
+def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start of `first`, end of `last`) on the salon's clock, as aware instants."""
+    begin = datetime.combine(first, time(0), tzinfo=SALON_TZ)
+    finish = datetime.combine(last + timedelta(days=1), time(0), tzinfo=SALON_TZ)
+    return begin, finish
+
+
+@dataclass
+class ScheduleDay:
+    """One local day of a schedule: appointments and time off, per location."""
+
+    day: date
+    by_location: dict[Location, list[Appointment]] = field(default_factory=dict)
+    time_off: list[TimeOff] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.by_location and not self.time_off
+
+
+def schedule(first: date, last: date, therapist_id: int | None = None) -> list[ScheduleDay]:
+    """Booked appointments (and time off) from `first` to `last`, per day and location.
+
+    One therapist's when `therapist_id` is given, everyone's otherwise (the admin's view).
+    """
+    begin, finish = local_day_bounds(first, last)
+    appointments = (
+        select(Appointment)
+        .where(Appointment.status == BOOKED, Appointment.starts_at >= begin, Appointment.starts_at < finish)
+        .order_by(Appointment.starts_at)
+    )
+    away = select(TimeOff).where(TimeOff.starts_at < finish, TimeOff.ends_at > begin).order_by(TimeOff.starts_at)
+    if therapist_id is not None:
+        appointments = appointments.where(Appointment.therapist_id == therapist_id)
+        away = away.where(TimeOff.therapist_id == therapist_id)
+
+    days = {first + timedelta(days=n): ScheduleDay(first + timedelta(days=n)) for n in range((last - first).days + 1)}
+    for appointment in db.session.scalars(appointments):
+        day = days[to_local(appointment.starts_at).date()]
+        day.by_location.setdefault(appointment.location, []).append(appointment)
+    for time_off in db.session.scalars(away):
+        for day in days.values():
+            day_begin, day_end = local_day_bounds(day.day, day.day)
+            if time_off.starts_at < day_end and time_off.ends_at > day_begin:
+                day.time_off.append(time_off)
+    for day in days.values():
+        day.by_location = dict(sorted(day.by_location.items(), key=lambda item: item[0].name))
+    return list(days.values())

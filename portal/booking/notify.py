@@ -1,0 +1,52 @@
+"""Emails about appointments: booked, moved, cancelled.
+
+What an email may say: the massage, when, where, with whom, and links. Never anything from
+the health profile (no conditions, no precautions, no gate reasons): email is not private.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+
+from flask import current_app, render_template, url_for
+
+from portal.booking.models import Appointment
+from portal.mail import send_mail
+from portal.salon import queries as salon_queries
+from portal.timezones import local_datetime
+
+log = logging.getLogger("portal.booking")
+
+WHEN = "%A %-d %B %Y at %H:%M"
+
+
+def _send(appointment: Appointment, subject: str, template: str, **extra) -> None:
+    public = current_app.config["PUBLIC_URL"]
+    body = render_template(
+        template, appointment=appointment, when=local_datetime(appointment.starts_at, WHEN),
+        manage_url=public + url_for("booking.appointment", appointment_id=appointment.id),
+        book_url=public + url_for("booking.book"),
+        window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
+        locations=salon_queries.locations(), **extra,
+    )
+    try:
+        send_mail(appointment.client.email, subject, body)
+    except (smtplib.SMTPException, OSError):
+        # The appointment is already safe in the database; a mail outage must not undo it
+        # or show the client an error for a booking that worked.
+        log.exception("appointment email not sent appointment=%s", appointment.id)
+
+
+def booked(appointment: Appointment) -> None:
+    _send(appointment, f"Booked: {local_datetime(appointment.starts_at, WHEN)}", "booking/email/booked.txt")
+
+
+def rescheduled(appointment: Appointment, was: datetime) -> None:
+    _send(appointment, f"Moved to {local_datetime(appointment.starts_at, WHEN)}", "booking/email/rescheduled.txt",
+          was=local_datetime(was, WHEN))
+
+
+def cancelled(appointment: Appointment) -> None:
+    _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "booking/email/cancelled.txt")

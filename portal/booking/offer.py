@@ -1,0 +1,120 @@
+"""What the booking pages offer: the choices, the free times and why some are missing.
+
+Reads only. The choices arrive untrusted (a GET form anyone can edit): anything that can't
+be offered falls back to a sensible default instead of an error, because the write path
+(`services.book`) re-checks all of it anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from portal.booking import clock, queries, services, slots
+from portal.booking.slots import Suitable
+from portal.guidance.rules import BookingDecision
+from portal.salon import queries as salon_queries
+from portal.salon.models import Location, Service, Therapist
+from portal.timezones import to_local
+
+
+@dataclass
+class BookingOffer:
+    services: list[Service]
+    locations: list[Location]
+    therapists: list[Therapist]  # everyone the gate lets this client book (any salon)
+    service: Service | None
+    location: Location | None
+    therapist: Therapist | None  # None: any suitable therapist
+    day: date
+    first_day: date
+    last_day: date
+    times: list[datetime] = field(default_factory=list)
+    refusal: BookingDecision | None = None
+    pregnancy_trained_only: bool = False
+    # The chosen therapist doesn't work at the chosen salon.
+    not_here: bool = False
+    next_free_day: date | None = None
+    # The day asked for can't be booked (past or beyond the horizon), so another is shown.
+    day_adjusted: bool = False
+    idempotency_key: str = ""
+
+    @property
+    def therapist_value(self) -> str:
+        return str(self.therapist.id) if self.therapist else "any"
+
+
+def _pick(options: list, wanted_id: int | None, fallback_id: int | None):
+    by_id = {option.id: option for option in options}
+    return by_id.get(wanted_id) or by_id.get(fallback_id) or (options[0] if options else None)
+
+
+def booking_offer(client_id: int, service_id: int | None = None, location_id: int | None = None,
+                  therapist_id: int | None = None, day: date | None = None) -> BookingOffer:
+    """The booking page for these choices; missing or unknown ones default to the client's
+    last appointment (returning clients usually want the same again), then to the first."""
+    last = queries.latest_completed(client_id)
+    active = salon_queries.active_services()
+    service = _pick(active, service_id, last.service_id if last else None)
+    location = _pick(salon_queries.locations(), location_id, last.location_id if last else None)
+    first_day, last_day = clock.today(), slots.last_bookable_day()
+    chosen_day = day if day is not None and first_day <= day <= last_day else None
+    offer = BookingOffer(
+        services=active, locations=salon_queries.locations(), therapists=[], service=service,
+        location=location, therapist=None, day=chosen_day or first_day, first_day=first_day,
+        last_day=last_day, day_adjusted=day is not None and chosen_day is None,
+        idempotency_key=services.new_idempotency_key(),
+    )
+    if service is None or location is None:
+        return offer
+
+    suitable = slots.suitable_therapists(client_id, service, offer.day)
+    offer.therapists, offer.refusal = suitable.therapists, suitable.refusal
+    offer.pregnancy_trained_only = suitable.pregnancy_trained_only
+    if suitable.refusal is not None:
+        return offer
+    offer.therapist = next((t for t in suitable.therapists if t.id == therapist_id), None)
+    working = _working(offer, suitable)
+    if chosen_day is None and not slots.free_times(working, location.id, service, first_day):
+        # No day asked for and nothing left today: open on the first day with something free.
+        offer.day = slots.next_free_day(working, location.id, service, first_day) or first_day
+    offer.times = slots.free_times(working, location.id, service, offer.day)
+    if not offer.times and working:
+        offer.next_free_day = slots.next_free_day(working, location.id, service, offer.day)
+    return offer
+
+
+def _working(offer: BookingOffer, suitable: Suitable) -> list[Therapist]:
+    """The therapists whose diaries make up the free times on the page."""
+    if offer.therapist is not None:
+        if not slots.works_at(offer.therapist, offer.location.id):
+            offer.not_here = True
+            return []
+        return [offer.therapist]
+    return [t for t in suitable.therapists if slots.works_at(t, offer.location.id)]
+
+
+@dataclass
+class MoveOffer:
+    """Free times to move one appointment to, on one day."""
+
+    day: date
+    first_day: date
+    last_day: date
+    times: list[datetime]
+    next_free_day: date | None
+
+
+def move_offer(appointment, day: date | None) -> MoveOffer:
+    """Free times for the same massage, therapist and salon; the appointment's own time counts as free."""
+    first_day, last_day = clock.today(), slots.last_bookable_day()
+    if day is None or not first_day <= day <= last_day:
+        day = max(first_day, min(last_day, to_local(appointment.starts_at).date()))
+    therapist, location_id, service = appointment.therapist, appointment.location_id, appointment.service
+    times = slots.free_times_by_day(therapist, location_id, service, [day],
+                                    except_appointment=appointment.id)[day]
+    following = None
+    if not times:
+        following = slots.next_free_day([therapist], location_id, service, day,
+                                        except_appointment=appointment.id)
+    return MoveOffer(day, first_day, last_day, times, following)

@@ -1,0 +1,105 @@
+"""Rebooking: the same massage, therapist and salon again, around when the client is next due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from portal.booking import availability, clock, queries, services, slots
+from portal.booking.models import Appointment
+from portal.guidance.rules import BookingDecision, every, format_date
+from portal.profile import gate
+from portal.profile.guidance_service import guidance_for_client
+from portal.timezones import to_local
+
+# Without guidance to go on (no completed massage yet), the salon's baseline: every 4 weeks.
+DEFAULT_INTERVAL_DAYS = 28
+# How many days either side of the due date to look, how many times to offer, and at most
+# how many from one day (spread through it): a choice of days beats six quarter-hours in a row.
+SEARCH_RADIUS_DAYS = 7
+OFFERED_TIMES = 6
+TIMES_PER_DAY = 2
+
+
+@dataclass
+class RebookProposal:
+    source: Appointment
+    due: date
+    due_reason: str
+    times: list[datetime] = field(default_factory=list)
+    refusal: BookingDecision | None = None
+    problem: str | None = None  # why there are no times to offer, in words
+    # One key per offered time: each is its own form, and a double-click on one books once.
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def offers(self) -> list[tuple[datetime, str]]:
+        return list(zip(self.times, self.keys))
+
+
+def due_date(client_id: int) -> tuple[date, str]:
+    """When the client's next massage is due, and the reason in words.
+
+    The guidance's next due date, unless they are already booked on or after it: then the
+    one after that booking, one interval later (proposing a date before a booking they
+    already have would be no help).
+    """
+    today = clock.today()
+    guidance = guidance_for_client(client_id, today=today)
+    if guidance.next_due is None:
+        due = today + timedelta(days=DEFAULT_INTERVAL_DAYS)
+        reason = f"Regular massage works best: {every(DEFAULT_INTERVAL_DAYS)} suits most people."
+    else:
+        due = guidance.next_due
+        reason = guidance.interval_reason  # "Every 3 weeks because you told us ..."
+    booked = queries.upcoming(client_id)
+    if booked and to_local(booked[-1].starts_at).date() >= due - timedelta(days=SEARCH_RADIUS_DAYS):
+        interval = guidance.interval_days if guidance.next_due else DEFAULT_INTERVAL_DAYS
+        last_booked = to_local(booked[-1].starts_at).date()
+        due = last_booked + timedelta(days=interval)
+        reason = f"You are already booked for {format_date(last_booked)}, so this is the one after that ({every(interval)})."
+    return due, reason
+
+
+def proposal(client_id: int, source: Appointment) -> RebookProposal:
+    """Free times with the same therapist, salon and massage as `source`, nearest the due date."""
+    due, reason = due_date(client_id)
+    found = RebookProposal(source=source, due=due, due_reason=reason)
+    therapist, service = source.therapist, source.service
+    if not service.active:
+        found.problem = f"We no longer offer the {service.name}. Please choose another massage."
+        return found
+    if not therapist.active or not slots.works_at(therapist, source.location_id):
+        found.problem = f"{therapist.display_name} no longer works at {source.location.name}. Please choose again."
+        return found
+    decision = gate.check_booking(client_id, service, therapist, due)
+    if not decision.allowed:
+        found.refusal = decision
+        return found
+    around = days_to_search(due)
+    if not around:
+        opens = due - slots.policy().horizon
+        found.problem = (f"That is further ahead than we take bookings; you can book it from "
+                         f"{format_date(opens)}.")
+        return found
+    by_day = {day: _spread(times) for day, times in
+              slots.free_times_by_day(therapist, source.location_id, service, around).items()}
+    found.times = availability.nearest_slots(max(due, clock.today()), by_day, OFFERED_TIMES)
+    found.keys = [services.new_idempotency_key() for _ in found.times]
+    if not found.times:
+        found.problem = (f"{therapist.display_name} has nothing free at {source.location.name} "
+                         "within a week of then. Please choose another day or therapist.")
+    return found
+
+
+def _spread(times: list[datetime], per_day: int = TIMES_PER_DAY) -> list[datetime]:
+    """At most `per_day` of a day's free times, evenly through it (first, then the middle...)."""
+    if len(times) <= per_day:
+        return times
+    step = len(times) / per_day
+    return [times[int(n * step)] for n in range(per_day)]
+
+
+def days_to_search(due: date) -> list[date]:
+    """Days within a week of `due` that can be booked now (a past due date searches from today)."""
+    return slots.days_around(due, SEARCH_RADIUS_DAYS).days

@@ -1,0 +1,315 @@
+"""Booking writes: book, reschedule, cancel, calendar feed tokens.
+
+Each takes plain data and the acting client, re-checks everything on the server (the page
+may be stale, the request hand-made), and owns its transaction. The database has the last
+word on clashes: see `portal.booking.guard` and `AppointmentSlot`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
+
+from portal.accounts.models import User
+from portal.booking import availability, clock, notify, queries, slots
+from portal.booking.guard import held_cells
+from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
+from portal.extensions import db
+from portal.guidance.rules import BookingDecision
+from portal.profile import gate
+from portal.salon.models import Location, Service, Therapist
+from portal.timezones import to_local
+
+log = logging.getLogger("portal.booking")
+
+
+class BookingProblem(Exception):
+    """A booking, move or cancellation the salon won't do, with words for the client."""
+
+    status = 422
+
+    def __init__(self, message: str, reasons: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.reasons = reasons or []
+
+
+class NotOffered(BookingProblem):
+    """A service, location or therapist that can't be booked together (or doesn't exist)."""
+
+
+class TimeNotOffered(BookingProblem):
+    """Off the grid, in the past, too soon, too far ahead or outside the therapist's hours."""
+
+
+class SlotTaken(BookingProblem):
+    """Someone else got there first."""
+
+    status = 409
+
+
+class GateRefused(BookingProblem):
+    """The health profile says not now, or ask your GP first."""
+
+    status = 403
+
+    def __init__(self, decision: BookingDecision):
+        super().__init__("We can't book this massage for you online yet.", decision.reasons)
+        self.decision = decision
+
+
+class TooLateToChange(BookingProblem):
+    """Inside the cancellation window: the client is asked to call the salon."""
+
+    status = 409
+
+
+class AppointmentNotFound(NotFound):
+    """Missing, or someone else's: the two look the same from outside."""
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    service_id: int
+    location_id: int
+    therapist_id: int | None  # None: any suitable therapist
+    starts_at: datetime
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Booked:
+    appointment: Appointment
+    created: bool  # False: the same form came back and this is the booking it already made
+
+
+def new_idempotency_key() -> str:
+    """Put in each booking form when it is drawn, so sending it twice books once."""
+    return str(uuid.uuid4())
+
+
+def book(client: User, request: BookingRequest) -> Booked:
+    """Book a massage for `client`, or explain why not; a repeated form returns the first booking."""
+    earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
+    if earlier is not None:
+        return Booked(earlier, created=False)
+    try:
+        return _book(client, request)
+    except BookingProblem:
+        # A twin of this request (a double-click, the same form in another tab) may have
+        # booked it meanwhile, making the time look taken: then that booking is the answer.
+        earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
+        if earlier is not None:
+            return Booked(earlier, created=False)
+        raise
+
+
+def _book(client: User, request: BookingRequest) -> Booked:
+    service, location = _offered_service(request.service_id), _location(request.location_id)
+    on = to_local(request.starts_at).date()
+    if request.therapist_id is None:
+        candidates = [t for t in slots.active_therapists() if slots.works_at(t, location.id)]
+    else:
+        therapist = db.session.get(Therapist, request.therapist_id)
+        if therapist is None or not therapist.active or not slots.works_at(therapist, location.id):
+            raise NotOffered("That therapist doesn't work at that salon. Please choose again.")
+        candidates = [therapist]
+    suitable = slots.suitable_therapists(client.id, service, on, candidates)
+    if suitable.refusal is not None:
+        raise GateRefused(suitable.refusal)
+    if not suitable.therapists:
+        raise NotOffered("No therapist at that salon can offer you this massage. Please choose again.")
+
+    # "Any suitable": try each free therapist in turn; a clash with one is no reason to give up.
+    refusals: list[tuple[Therapist, str]] = []
+    for therapist in suitable.therapists:
+        reason = slots.recheck(therapist, location.id, service, request.starts_at)
+        if reason is None:
+            appointment = insert_if_free(client, service, location, therapist, request)
+            if appointment is not None:
+                notify.booked(appointment)
+                return Booked(appointment, created=True)
+            # Lost a race. If it was against ourselves (a double-click), that booking is ours.
+            earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
+            if earlier is not None:
+                return Booked(earlier, created=False)
+            reason = availability.TAKEN
+        refusals.append((therapist, reason))
+    raise _unavailable(refusals, location, anyone=request.therapist_id is None)
+
+
+def _unavailable(refusals: list[tuple[Therapist, str]], location: Location, anyone: bool) -> BookingProblem:
+    """The one refusal to show when no therapist could take the time."""
+    # Time-only reasons (past, off the grid, notice, horizon) are the same for everyone and
+    # come first; after them "taken" beats "not working then", which is the rarer surprise.
+    if any(reason == availability.TAKEN for _, reason in refusals):
+        therapist, _ = refusals[0]
+        return SlotTaken(slots.why_not(availability.TAKEN, therapist, location))
+    therapist, reason = refusals[0]
+    if anyone and reason == availability.OUTSIDE_HOURS:
+        return TimeNotOffered(f"None of our therapists is working at {location.name} then. "
+                              "Please choose one of the free times.")
+    return TimeNotOffered(slots.why_not(reason, therapist, location))
+
+
+def insert_if_free(client: User, service: Service, location: Location, therapist: Therapist,
+                request: BookingRequest) -> Appointment | None:
+    """Insert the appointment and the cells it holds in one transaction; None if it clashed.
+
+    Only the database's guard runs here: callers check the booking rules first.
+    """
+    now = clock.now()
+    appointment = Appointment(
+        client_id=client.id, therapist_id=therapist.id, location_id=location.id, service_id=service.id,
+        starts_at=request.starts_at, ends_at=request.starts_at + timedelta(minutes=service.minutes),
+        status=BOOKED, idempotency_key=request.idempotency_key, created_at=now, updated_at=now,
+    )
+    db.session.add(appointment)
+    if not _commit_holding_cells(appointment):
+        log.info("booking clash therapist=%s starts_at=%s", therapist.id, request.starts_at.isoformat())
+        return None
+    log.info("booked appointment=%s therapist=%s", appointment.id, therapist.id)
+    return appointment
+
+
+def _commit_holding_cells(appointment: Appointment) -> bool:
+    """Write the appointment with the cells it holds, all or nothing; False if a cell was taken."""
+    try:
+        db.session.flush()
+        _hold_cells(appointment)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _hold_cells(appointment: Appointment) -> None:
+    cells = held_cells(appointment.starts_at, appointment.ends_at, slots.policy().buffer)
+    db.session.execute(insert(AppointmentSlot), [
+        {"therapist_id": appointment.therapist_id, "starts_at": cell, "appointment_id": appointment.id}
+        for cell in cells
+    ])
+
+
+def _release_cells(appointment: Appointment) -> None:
+    db.session.execute(delete(AppointmentSlot).where(AppointmentSlot.appointment_id == appointment.id))
+
+
+def _offered_service(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None or not service.active:
+        raise NotOffered("That massage isn't offered at the moment. Please choose another.")
+    return service
+
+
+def _location(location_id: int) -> Location:
+    location = db.session.get(Location, location_id)
+    if location is None:
+        raise NotOffered("We don't have a salon there. Please choose City Centre or Gosforth.")
+    return location
+
+
+def changeable(client: User, appointment_id: int) -> Appointment:
+    """The client's own booked appointment, still outside the cancellation window."""
+    appointment = queries.own_appointment(client.id, appointment_id)
+    if appointment is None:
+        raise AppointmentNotFound()
+    if appointment.is_cancelled:
+        raise NotOffered("That appointment was cancelled. Book a new one instead.")
+    if appointment.starts_at <= clock.now():
+        raise TooLateToChange("That appointment has already started or taken place.")
+    if not slots.can_change_online(appointment.starts_at):
+        raise TooLateToChange("It's too close to your appointment to change it online: please call the salon.")
+    return appointment
+
+
+def reschedule(client: User, appointment_id: int, starts_at: datetime) -> Appointment:
+    """Move the client's appointment to another free time with the same therapist, salon and massage."""
+    appointment = changeable(client, appointment_id)
+    if starts_at == appointment.starts_at:
+        return appointment  # sent twice: it is already there
+    decision = gate.check_booking(client.id, appointment.service, appointment.therapist, to_local(starts_at).date())
+    if not decision.allowed:
+        raise GateRefused(decision)
+    reason = slots.recheck(appointment.therapist, appointment.location_id, appointment.service, starts_at,
+                           except_appointment=appointment.id)
+    if reason is not None:
+        raise _unavailable([(appointment.therapist, reason)], appointment.location, anyone=False)
+
+    was = appointment.starts_at
+    # Let go of the old cells first: a move by fifteen minutes overlaps itself.
+    _release_cells(appointment)
+    appointment.starts_at = starts_at
+    appointment.ends_at = starts_at + timedelta(minutes=appointment.service.minutes)
+    appointment.sequence += 1
+    appointment.updated_at = clock.now()
+    if not _commit_holding_cells(appointment):
+        raise SlotTaken(slots.why_not(availability.TAKEN, appointment.therapist, appointment.location))
+    log.info("rescheduled appointment=%s", appointment.id)
+    notify.rescheduled(appointment, was)
+    return appointment
+
+
+def cancel(client: User, appointment_id: int) -> Appointment:
+    """Cancel the client's appointment; its time is free for others at once."""
+    appointment = queries.own_appointment(client.id, appointment_id)
+    if appointment is not None and appointment.is_cancelled:
+        return appointment  # sent twice: nothing more to do, and no second email
+    appointment = changeable(client, appointment_id)
+    now = clock.now()
+    appointment.status, appointment.cancelled_at, appointment.updated_at = CANCELLED, now, now
+    appointment.sequence += 1
+    _release_cells(appointment)
+    db.session.commit()
+    log.info("cancelled appointment=%s", appointment.id)
+    notify.cancelled(appointment)
+    return appointment
+
+
+# --- calendar feed ------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    # The token is 256 random bits, so a plain SHA-256 is enough: there is nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_calendar_feed(client: User) -> str:
+    """A new private feed token for the client; any earlier one stops working. Returns the token."""
+    token = secrets.token_urlsafe(32)
+    feed = db.session.get(CalendarFeed, client.id)
+    if feed is None:
+        db.session.add(CalendarFeed(client_id=client.id, token_hash=_token_hash(token), created_at=clock.now()))
+    else:
+        feed.token_hash, feed.created_at = _token_hash(token), clock.now()
+    db.session.commit()
+    return token
+
+
+def stop_calendar_feed(client: User) -> None:
+    """Turn the client's feed off: its address stops working."""
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.client_id == client.id))
+    db.session.commit()
+
+
+def calendar_feed(client: User) -> CalendarFeed | None:
+    return db.session.get(CalendarFeed, client.id)
+
+
+def feed_owner(token: str) -> User | None:
+    """Whose feed this token opens, if any."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(User).join(CalendarFeed, CalendarFeed.client_id == User.id)
+        .where(CalendarFeed.token_hash == _token_hash(token))
+    )

@@ -1,0 +1,176 @@
+"""Free times from the database: load hours, appointments and time off, ask the pure rules.
+
+Both the pages (what to offer) and the writes (the re-check on submit) come through here, so
+what a client is shown and what the server accepts are computed the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.booking import availability, clock, queries
+from portal.booking.availability import BookingPolicy
+from portal.extensions import db
+from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED, BookingDecision
+from portal.profile import gate
+from portal.salon.models import Location, Service, Therapist, WorkingHours
+
+# How far past a day with nothing free the booking page looks for the next free day.
+NEXT_FREE_DAY_SEARCH_DAYS = 14
+
+
+def policy() -> BookingPolicy:
+    """The salon's booking rules, from the app's configuration."""
+    config = current_app.config
+    return BookingPolicy(
+        grid_minutes=config["BOOKING_GRID_MINUTES"],
+        buffer_minutes=config["BOOKING_BUFFER_MINUTES"],
+        min_notice=timedelta(minutes=config["BOOKING_MIN_NOTICE_MINUTES"]),
+        horizon=timedelta(days=config["BOOKING_HORIZON_DAYS"]),
+    )
+
+
+def cancellation_window() -> timedelta:
+    return timedelta(hours=current_app.config["CANCELLATION_WINDOW_HOURS"])
+
+
+def can_change_online(starts_at: datetime) -> bool:
+    """Outside the cancellation window: the client may still move or cancel it themselves."""
+    return clock.now() < starts_at - cancellation_window()
+
+
+def last_bookable_day() -> date:
+    return (clock.now() + policy().horizon).astimezone(availability.SALON_TZ).date()
+
+
+def active_therapists() -> list[Therapist]:
+    return list(db.session.scalars(
+        select(Therapist)
+        .where(Therapist.active)
+        .options(selectinload(Therapist.qualifications),
+                 selectinload(Therapist.working_hours).joinedload(WorkingHours.location))
+        .order_by(Therapist.display_name)
+    ).unique())
+
+
+def works_at(therapist: Therapist, location_id: int) -> bool:
+    return any(hours.location_id == location_id for hours in therapist.working_hours)
+
+
+@dataclass
+class Suitable:
+    """Who may be offered to this client for this service on that day, through the gate."""
+
+    therapists: list[Therapist]
+    # The gate's answer when it refuses every therapist ("not now", "ask your GP first").
+    refusal: BookingDecision | None = None
+    # Some therapists were left out because the client needs a pregnancy-trained one.
+    pregnancy_trained_only: bool = False
+
+
+def suitable_therapists(client_id: int, service: Service, on: date,
+                        candidates: list[Therapist] | None = None) -> Suitable:
+    """Filter therapists through the booking gate: refused ones are never offered."""
+    allowed, refused = [], []
+    for therapist in active_therapists() if candidates is None else candidates:
+        decision = gate.check_booking(client_id, service, therapist, on)
+        (allowed if decision.allowed else refused).append((therapist, decision))
+    pregnancy_only = any(d.code == CODE_NEEDS_PREGNANCY_TRAINED for _, d in refused)
+    if allowed:
+        return Suitable([t for t, _ in allowed], pregnancy_trained_only=pregnancy_only)
+    # Refused by everyone: show the shortest list of things to do (a trained therapist's
+    # decision leaves out "needs a pregnancy-trained therapist", which the client can't fix).
+    refusal = min((d for _, d in refused), key=lambda d: len(d.reasons), default=None)
+    return Suitable([], refusal=refusal, pregnancy_trained_only=pregnancy_only)
+
+
+def free_times_by_day(therapist: Therapist, location_id: int, service: Service, days: list[date], *,
+                      except_appointment: int | None = None) -> dict[date, list[datetime]]:
+    """Free start times for one therapist on each of `days`, with one read of their diary."""
+    if not days or not works_at(therapist, location_id):
+        return {day: [] for day in days}
+    begin, finish = queries.local_day_bounds(min(days), max(days))
+    rules = policy()
+    # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
+    busy = queries.busy(therapist.id, begin - rules.buffer, finish + rules.buffer,
+                        except_appointment=except_appointment)
+    shifts, now = queries.shifts_of(therapist), clock.now()
+    return {
+        day: availability.free_slots(day=day, shifts=shifts, location_id=location_id, busy=busy,
+                                     service_minutes=service.minutes, policy=rules, now=now)
+        for day in days
+    }
+
+
+def free_times(therapists: list[Therapist], location_id: int, service: Service, day: date, *,
+               except_appointment: int | None = None) -> list[datetime]:
+    """Start times on `day` when at least one of `therapists` is free, earliest first."""
+    times: set[datetime] = set()
+    for therapist in therapists:
+        times.update(free_times_by_day(therapist, location_id, service, [day],
+                                       except_appointment=except_appointment)[day])
+    return sorted(times)
+
+
+def next_free_day(therapists: list[Therapist], location_id: int, service: Service, after: date, *,
+                  except_appointment: int | None = None) -> date | None:
+    """The first day after `after` (within the horizon and a fortnight) with a free time."""
+    last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day())
+    days = [after + timedelta(days=n) for n in range(1, (last - after).days + 1)]
+    found: set[date] = set()
+    for therapist in therapists:
+        by_day = free_times_by_day(therapist, location_id, service, days, except_appointment=except_appointment)
+        found.update(day for day, times in by_day.items() if times)
+    return min(found, default=None)
+
+
+def why_not(reason: str, therapist: Therapist, location: Location) -> str:
+    """The client-facing words for an `availability.is_bookable` reason code."""
+    rules = policy()
+    notice_hours = rules.min_notice / timedelta(hours=1)
+    messages = {
+        availability.IN_PAST: "That time has already passed. Please choose one of the free times.",
+        availability.OFF_GRID: (f"Appointments start every {rules.grid_minutes} minutes on the clock "
+                                "(10:00, 10:15 and so on). Please choose one of the free times."),
+        availability.TOO_SOON: (f"Online bookings need at least {notice_hours:g} hours' notice. "
+                                "For something sooner, please call the salon."),
+        availability.BEYOND_HORIZON: (f"We take online bookings up to {rules.horizon.days} days ahead. "
+                                      "Please choose an earlier day."),
+        availability.OUTSIDE_HOURS: f"{therapist.display_name} is not working at {location.name} then.",
+        availability.TAKEN: "Sorry, that time was just taken. Here are the times that are free now.",
+    }
+    return messages[reason]
+
+
+def recheck(therapist: Therapist, location_id: int, service: Service, starts_at: datetime, *,
+            except_appointment: int | None = None) -> str | None:
+    """The server-side re-check of one start time: None if bookable, else the reason code."""
+    rules = policy()
+    window = timedelta(days=1) + rules.buffer
+    busy = queries.busy(therapist.id, starts_at - window, starts_at + window,
+                        except_appointment=except_appointment)
+    return availability.is_bookable(
+        starts_at, shifts=queries.shifts_of(therapist), location_id=location_id, busy=busy,
+        service_minutes=service.minutes, policy=rules, now=clock.now(),
+    )
+
+
+@dataclass
+class DaysAround:
+    """Days to search around a target date, within what may be booked now."""
+
+    target: date
+    days: list[date] = field(default_factory=list)
+
+
+def days_around(target: date, radius: int) -> DaysAround:
+    """`target` ± `radius` days, clipped to today .. the horizon; a past target becomes today."""
+    first_day, last_day = clock.today(), last_bookable_day()
+    target = max(target, first_day)
+    days = [target + timedelta(days=n) for n in range(-radius, radius + 1)]
+    return DaysAround(target, [d for d in days if first_day <= d <= last_day])

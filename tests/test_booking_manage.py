@@ -1,0 +1,243 @@
+"""Managing appointments: the list, moving and cancelling outside the cancellation window,
+calling the salon inside it, other clients' appointments, and the emails that go out."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from portal.booking.models import Appointment
+from portal.extensions import db
+from portal.mail import outbox
+from tests.test_booking_support import (  # noqa: F401  (fixtures)
+    MONDAY,
+    NOW,
+    add_appointment,
+    at,
+    booking_clock,
+    booking_form,
+    count_appointments,
+    held,
+    logged_in,
+    page_text,
+    salon,
+)
+
+HTMX = {"HX-Request": "true"}
+PHONES = ("0191 498 0123", "0191 498 0456")
+
+
+
+@pytest.fixture
+def booked(app, users, salon):
+    """The client's appointment: Monday 15 March 2027, 10:00, a week after the clock's now."""
+    return add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+
+
+@pytest.fixture
+def someone_elses(app, make_user, salon):
+    other = make_user("other@example.com", "client", "Olivia Other")
+    return add_appointment(app, other.id, salon.amelia, salon.city, salon.back, at(MONDAY, "14:00"))
+
+
+
+def appointment(app, appointment_id: int) -> Appointment:
+    with app.app_context():
+        row = db.session.get(Appointment, appointment_id)
+        db.session.expunge(row)
+        return row
+
+
+def mails(app):
+    with app.app_context():
+        return list(outbox())
+
+
+# --- the list and one appointment -------------------------------------------------------------
+
+
+def test_appointments_lists_upcoming_and_past(app, client, logged_in, users, salon, booked):
+    past = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.full, NOW - timedelta(days=20))
+    page = page_text(client.get("/appointments"))
+    upcoming, history = page.split("Past and cancelled")
+    assert f"/appointments/{booked}" in upcoming and "Monday 15 March, 10:00" in upcoming
+    assert f"/appointments/{past}/rebook" in history and "Full Body Massage" in history
+
+
+def test_an_appointment_page_offers_calendar_move_and_cancel(client, logged_in, booked):
+    page = page_text(client.get(f"/appointments/{booked}"))
+    assert f"/appointments/{booked}/calendar.ics" in page
+    assert f"/appointments/{booked}/move" in page and f'action="/appointments/{booked}/cancel"' in page
+
+
+@pytest.mark.parametrize("suffix", ["", "/calendar.ics", "/move", "/rebook"])
+def test_someone_elses_appointment_is_not_found(client, logged_in, someone_elses, suffix):
+    assert client.get(f"/appointments/{someone_elses}{suffix}").status_code == 404
+
+
+def test_an_appointment_that_does_not_exist_is_not_found(client, logged_in):
+    assert client.get("/appointments/999999").status_code == 404
+
+
+# --- cancelling ---------------------------------------------------------------------------------
+
+
+def test_cancelling_frees_the_time_at_once(app, client, auth, logged_in, users, salon, booked):
+    assert held(app, booked)
+    response = logged_in.post(f"/appointments/{booked}/cancel")
+    assert response.status_code == 302 and response.location == "/appointments"
+    row = appointment(app, booked)
+    assert row.status == "cancelled" and row.cancelled_at == NOW and row.sequence == 1
+    assert held(app, booked) == []
+    [mail] = mails(app)
+    assert mail["Subject"].startswith("Cancelled: Monday 15 March 2027 at 10:00")
+    # The time is free again, for anyone.
+    html = client.get(f"/book?service={salon.back}&location={salon.city}&therapist={salon.amelia}&day={MONDAY}")
+    assert at(MONDAY, "10:00").isoformat() in html.get_data(as_text=True)
+    assert logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00"))).status_code == 302
+
+
+def test_cancelling_twice_is_harmless(app, logged_in, booked):
+    logged_in.post(f"/appointments/{booked}/cancel")
+    assert logged_in.post(f"/appointments/{booked}/cancel").status_code == 302
+    assert len(mails(app)) == 1
+
+
+def test_cancelling_inside_the_window_says_to_call_the_salon(app, logged_in, booked, booking_clock):
+    booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=23)
+    response = logged_in.post(f"/appointments/{booked}/cancel")
+    page = page_text(response)
+    assert response.status_code == 409
+    assert "please call the salon" in page and all(phone in page for phone in PHONES)
+    assert appointment(app, booked).status == "booked" and held(app, booked)
+    assert mails(app) == []
+
+
+def test_the_page_inside_the_window_shows_both_salons_numbers_instead_of_buttons(client, logged_in, booked,
+                                                                               booking_clock):
+    booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=2)
+    page = page_text(client.get(f"/appointments/{booked}"))
+    assert "can't be moved or cancelled online" in page and all(phone in page for phone in PHONES)
+    assert "/cancel" not in page and "/move" not in page
+    listing = page_text(client.get("/appointments"))
+    assert "please call the salon" in listing and all(phone in listing for phone in PHONES)
+
+
+def test_cancelling_someone_elses_appointment_is_not_found(app, logged_in, someone_elses):
+    assert logged_in.post(f"/appointments/{someone_elses}/cancel").status_code == 404
+    assert appointment(app, someone_elses).status == "booked" and mails(app) == []
+
+
+def test_a_past_appointment_cannot_be_cancelled(app, logged_in, users, salon):
+    past = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, NOW - timedelta(days=3))
+    response = logged_in.post(f"/appointments/{past}/cancel")
+    assert response.status_code == 409 and "already started or taken place" in page_text(response)
+    assert appointment(app, past).status == "booked"
+
+
+# --- moving -------------------------------------------------------------------------------------
+
+
+def test_the_move_page_lists_free_times_and_swaps_them_in_place(client, logged_in, booked):
+    full = client.get(f"/appointments/{booked}/move?day={MONDAY}")
+    fragment = client.get(f"/appointments/{booked}/move?day={MONDAY + timedelta(days=1)}", headers=HTMX)
+    for response in (full, fragment):
+        assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+    assert "<html" in full.get_data(as_text=True) and 'hx-trigger="change"' in full.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert "Free times on Tuesday 16 March" in fragment.get_data(as_text=True)
+    # Its own time counts as free: moving by a quarter hour is allowed.
+    assert at(MONDAY, "10:00").isoformat() in full.get_data(as_text=True)
+    assert at(MONDAY, "10:15").isoformat() in full.get_data(as_text=True)
+
+
+def test_moving_to_another_free_time(app, client, logged_in, booked):
+    new_start = at(MONDAY + timedelta(days=1), "14:00")
+    response = logged_in.post(f"/appointments/{booked}/move", {"starts_at": new_start.isoformat()})
+    assert response.status_code == 302 and response.location == f"/appointments/{booked}"
+    row = appointment(app, booked)
+    assert row.starts_at == new_start and row.ends_at == new_start + timedelta(minutes=45) and row.sequence == 1
+    assert held(app, booked)[0] == new_start and len(held(app, booked)) == 4
+    [mail] = mails(app)
+    assert mail["Subject"] == "Moved to Tuesday 16 March 2027 at 14:00"
+    assert "from Monday 15 March 2027 at 10:00" in mail.get_content()
+
+
+def test_moving_by_a_quarter_hour_overlaps_itself_without_clashing(app, logged_in, booked):
+    assert logged_in.post(f"/appointments/{booked}/move",
+                          {"starts_at": at(MONDAY, "10:15").isoformat()}).status_code == 302
+    assert held(app, booked)[0] == at(MONDAY, "10:15")
+
+
+def test_moving_onto_a_taken_time_is_refused(app, logged_in, booked, someone_elses):
+    response = logged_in.post(f"/appointments/{booked}/move", {"starts_at": at(MONDAY, "14:30").isoformat()})
+    assert response.status_code == 409 and "that time was just taken" in page_text(response)
+    assert appointment(app, booked).starts_at == at(MONDAY, "10:00") and held(app, booked)[0] == at(MONDAY, "10:00")
+    assert mails(app) == []
+
+
+@pytest.mark.parametrize("starts_at, status", [
+    (lambda: at(MONDAY, "11:10").isoformat(), 422),  # off the grid
+    (lambda: (NOW - timedelta(days=1)).isoformat(), 422),  # in the past
+    (lambda: at(MONDAY, "20:00").isoformat(), 422),  # outside her hours
+    (lambda: "", 422),
+])
+def test_moving_to_a_time_that_cannot_be_booked_is_refused(app, logged_in, booked, starts_at, status):
+    response = logged_in.post(f"/appointments/{booked}/move", {"starts_at": starts_at()})
+    assert response.status_code == status
+    assert appointment(app, booked).starts_at == at(MONDAY, "10:00") and mails(app) == []
+
+
+def test_moving_inside_the_window_is_refused(app, client, logged_in, booked, booking_clock):
+    booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=20)
+    response = logged_in.post(f"/appointments/{booked}/move", {"starts_at": at(MONDAY, "15:00").isoformat()})
+    assert response.status_code == 409 and all(phone in page_text(response) for phone in PHONES)
+    assert appointment(app, booked).starts_at == at(MONDAY, "10:00") and mails(app) == []
+    assert client.get(f"/appointments/{booked}/move").status_code == 409
+
+
+def test_moving_someone_elses_appointment_is_not_found(app, logged_in, someone_elses):
+    response = logged_in.post(f"/appointments/{someone_elses}/move", {"starts_at": at(MONDAY, "15:00").isoformat()})
+    assert response.status_code == 404
+    assert appointment(app, someone_elses).starts_at == at(MONDAY, "14:00")
+
+
+def test_a_cancelled_appointment_cannot_be_moved(app, logged_in, booked):
+    logged_in.post(f"/appointments/{booked}/cancel")
+    response = logged_in.post(f"/appointments/{booked}/move", {"starts_at": at(MONDAY, "15:00").isoformat()})
+    assert response.status_code == 422 and appointment(app, booked).status == "cancelled"
+
+
+# --- emails --------------------------------------------------------------------------------------
+
+
+def test_emails_say_what_when_where_and_never_health(app, logged_in, users, salon, monkeypatch):
+    from portal.guidance.rules import HealthFacts
+    from tests.test_booking_support import facts_gate
+
+    facts_gate(monkeypatch, HealthFacts(conditions=frozenset({"pregnancy"})))
+    response = logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00")))
+    appointment_id = int(re.search(r"\d+$", response.location).group(0))
+    logged_in.post(f"/appointments/{appointment_id}/move", {"starts_at": at(MONDAY, "11:00").isoformat()})
+    logged_in.post(f"/appointments/{appointment_id}/cancel")
+    sent = mails(app)
+    assert [m["Subject"].split(":")[0].split(" to ")[0] for m in sent] == ["Booked", "Moved", "Cancelled"]
+    for mail in sent:
+        body = mail.get_content()
+        assert mail["To"] == "client@example.com"
+        assert "Back, Neck & Shoulder Massage" in body and "Amelia Hart" in body and "Newcastle City Centre" in body
+        assert not re.search(r"pregnan|precaution|condition|health|\bGP\b", body, re.IGNORECASE)
+    assert f"http://portal.test/appointments/{appointment_id}" in sent[0].get_content()
+    assert "0191 498 0456" in sent[0].get_content()  # both salons' numbers, to change it late
+
+
+def test_a_mail_outage_does_not_undo_a_booking(app, logged_in, salon, monkeypatch):
+    from portal.booking import notify
+
+    def broken(*args, **kwargs):
+        raise OSError("mail server down")
+    monkeypatch.setattr(notify, "send_mail", broken)
+    assert logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00"))).status_code == 302
+    assert count_appointments(app) == 1
