@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template
+from flask import redirect, render_template, request
 from flask_login import current_user
 
 from portal.access import allow, public
 from portal.accounts.views import home_for
 from portal.booking import panels as booking_panels
+from portal.booking.forms import DayForm
 from portal.dashboard import bp
 from portal.profile import panels as profile_panels
 from portal.salon import queries
@@ -33,18 +34,27 @@ def client():
     return render_template("dashboard/client.html", **context)
 
 
+def _schedule_day():
+    """The day a schedule opens on: ?day=YYYY-MM-DD, today when missing or unreadable."""
+    form = DayForm(formdata=request.args)
+    form.validate()
+    return form.day.data
+
+
 @bp.route("/therapist")
 @allow("therapist")
 def therapist():
-    """A therapist's dashboard: today's clients and their briefs."""
-    return render_template("dashboard/therapist.html", therapist=queries.therapist_for_user(current_user.id))
+    """A therapist's dashboard: their own day and week, per salon."""
+    therapist = queries.therapist_for_user(current_user.id)
+    schedule = booking_panels.schedule_context(_schedule_day(), therapist.id) if therapist else None
+    return render_template("dashboard/therapist.html", therapist=therapist, schedule=schedule)
 
 
 @bp.route("/admin")
 @allow("admin")
 def admin():
-    """The salon owner's overview of services, therapists and locations."""
+    """The salon owner's overview: every therapist's day and week, services, therapists, locations."""
     return render_template(
         "dashboard/admin.html", services=queries.active_services(), locations=queries.locations(),
-        therapists=queries.therapists(),
+        therapists=queries.therapists(), schedule=booking_panels.schedule_context(_schedule_day()),
     )
