@@ -117,6 +117,18 @@ def test_the_page_works_without_choices(client, logged_in, salon):
     assert response.status_code == 200 and times_on_page(response.get_data(as_text=True))
 
 
+def test_a_new_client_starts_from_the_massage_their_guidance_suggests(client, logged_in, salon):
+    html = client.get("/book").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{salon.back}">Back, Neck', html)
+
+
+def test_a_returning_client_starts_from_their_last_massage(app, client, logged_in, users, salon):
+    add_appointment(app, users["client"].id, salon.sofia, salon.gosforth, salon.full, NOW - timedelta(days=10))
+    html = client.get("/book").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{salon.full}">Full Body', html)
+    assert re.search(rf'<option selected value="{salon.gosforth}">Gosforth', html)
+
+
 def test_other_booking_sites_are_linked(client, logged_in):
     html = client.get("/book").get_data(as_text=True)
     for site in ("https://www.treatwell.co.uk/", "https://www.fresha.com/", "https://booksy.com/"):
