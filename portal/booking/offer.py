@@ -114,13 +114,15 @@ class MoveOffer:
 
 
 def move_offer(appointment, day: date | None) -> MoveOffer:
-    """Free times for the same massage, therapist and salon; the appointment's own time counts as free."""
+    """Free times for the same massage, therapist and salon. The appointment's own time counts as
+    free for its neighbours, so it can move by a quarter hour."""
     first_day, last_day = clock.today(), slots.last_bookable_day()
     if day is None or not first_day <= day <= last_day:
         day = max(first_day, min(last_day, to_local(appointment.starts_at).date()))
     therapist, location_id, service = appointment.therapist, appointment.location_id, appointment.service
-    times = slots.free_times_by_day(therapist, location_id, service, [day],
-                                    except_appointment=appointment.id)[day]
+    times = [t for t in slots.free_times_by_day(therapist, location_id, service, [day],
+                                                except_appointment=appointment.id)[day]
+             if t != appointment.starts_at]  # where it is now is no move
     following = None
     if not times:
         following = slots.next_free_day([therapist], location_id, service, day,

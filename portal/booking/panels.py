@@ -19,7 +19,7 @@ def dashboard_context(client_id: int) -> dict:
     """
     upcoming = queries.upcoming(client_id)
     last = queries.latest_completed(client_id)
-    due, due_reason = rebook.due_date(client_id) if last else (None, None)
+    due = rebook.due_date(client_id)[0] if last else None
     next_appointment = upcoming[0] if upcoming else None
     return {
         "booking_next": next_appointment,
@@ -27,7 +27,6 @@ def dashboard_context(client_id: int) -> dict:
         "booking_next_changeable": bool(next_appointment and slots.can_change_online(next_appointment.starts_at)),
         "booking_last": last,
         "booking_due": due,
-        "booking_due_reason": due_reason,
         "booking_locations": salon_queries.locations(),
     }
 

@@ -1,0 +1,140 @@
+"""Booking journeys in a real browser: rebook a past appointment from the dashboard in three
+clicks (the last one downloads its .ics), and book from the booking page, where htmx swaps
+the free times in place. Every page visited is checked with axe."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+
+import pytest
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # CI (REQUIRE_BROWSER_TESTS=1) gets the import error, not a skip
+    if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+        raise
+    pytest.skip("playwright is not installed; run `make install-test`", allow_module_level=True)
+
+from icalendar import Calendar
+
+from tests.conftest import PASSWORD
+from tests.test_booking_support import NOW, add_appointment, at, booking_clock, seed_salon  # noqa: F401
+
+PHONE = {"width": 390, "height": 844}
+
+
+def log_in(page: Page) -> None:
+    page.goto("/account/login")
+    page.get_by_label("Email").fill("client@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1, name="Hello, Claire")).to_be_visible()
+
+
+def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_server, page, a11y, users,
+                                                                   booking_clock, tmp_path):
+    salon = seed_salon(app, users)
+    last_visit = at(NOW.date() - timedelta(days=20), "11:00")
+    add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.full, last_visit)
+    log_in(page)
+    panel = page.locator("#next-appointment")
+    expect(panel.get_by_role("heading", name="Book the same again")).to_be_visible()
+    a11y(page, "dashboard-rebook")
+
+    # Click 1: the proposal replaces the button in place (htmx), no page load.
+    page.get_by_role("link", name=re.compile("^Rebook: see times near")).click()
+    times = page.locator("#rebook-proposal").get_by_role("button", name=re.compile(r"^Book .*Full Body Massage"))
+    expect(times).to_have_count(6)
+    expect(page).to_have_url(f"{live_server}/dashboard")
+    a11y(page, "dashboard-rebook-proposal")
+
+    # Click 2: one proposed time books it.
+    chosen = times.first.get_attribute("aria-label")
+    times.first.click()
+    expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
+    expect(page.get_by_role("heading", level=1, name="Your appointment")).to_be_visible()
+    details = page.locator("dl.details")
+    expect(details).to_contain_text("Full Body Massage")
+    expect(details).to_contain_text("Amelia Hart")
+    expect(details).to_contain_text("Newcastle City Centre")
+    a11y(page, "appointment-booked")
+
+    # Click 3: the .ics for any calendar app.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Add to calendar (.ics)").click()
+    download = info.value
+    assert download.suggested_filename.startswith("mesmerising-beauty-")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    [event] = Calendar.from_ical(saved.read_bytes()).walk("VEVENT")
+    assert event["dtstart"].params["TZID"] == "Europe/London"
+    when = event.decoded("dtstart")
+    assert when.strftime("%a %-d %b, %H:%M") in chosen
+    assert str(event["summary"]) == "Full Body Massage with Amelia Hart"
+
+
+def test_book_from_the_booking_page_with_times_swapped_in_place(app, live_server, page, a11y, users,
+                                                                booking_clock):
+    salon = seed_salon(app, users)
+    log_in(page)
+    page.get_by_role("link", name="Book a massage").first.click()
+    expect(page.get_by_role("heading", level=1, name="Book a massage")).to_be_visible()
+    a11y(page, "book")
+
+    page.get_by_label("Salon", exact=True).select_option(label="Gosforth")
+    page.get_by_label("Therapist", exact=True).select_option(label="Sofia Reyes (Gosforth)")
+    day = NOW.date() + timedelta(days=1)
+    page.get_by_label("Day", exact=True).fill(day.isoformat())
+    slots = page.locator("#slots")
+    expect(slots.get_by_role("heading")).to_have_text(f"Free times on {day:%A} {day.day} {day:%B}")
+    expect(page).to_have_url(re.compile(r"/book\?.*therapist=" + str(salon.sofia)))  # bookmarkable
+    first = slots.get_by_role("button", name=re.compile(r"^09:00, book .* with Sofia Reyes at Gosforth"))
+    a11y(page, "book-times")
+    first.click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
+    expect(page.locator("dl.details")).to_contain_text("Sofia Reyes")
+    page.get_by_role("link", name="All your appointments").click()
+    expect(page.get_by_role("heading", level=1, name="Your appointments")).to_be_visible()
+    a11y(page, "appointments")
+    page.get_by_role("button", name="Make my calendar address").click()
+    expect(page.get_by_label("Your private calendar address")).to_have_value(re.compile(r"/calendar/.+\.ics$"))
+    a11y(page, "calendar-feed")
+
+
+def test_booking_pages_fit_a_phone_screen(app, page, a11y, users, booking_clock):
+    salon = seed_salon(app, users)
+    appointment_id = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back,
+                                     at(NOW.date() + timedelta(days=7), "10:00"))
+    log_in(page)
+    page.set_viewport_size(PHONE)
+    for path, name in [("/book", "book-phone"), ("/appointments", "appointments-phone"),
+                       (f"/appointments/{appointment_id}/move", "move-phone")]:
+        page.goto(path)
+        a11y(page, name)
+        scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll_width <= inner_width, f"{path} scrolls sideways on a phone: {scroll_width} > {inner_width}"
+
+
+def test_therapist_and_admin_schedules(app, live_server, page, a11y, users, make_user, booking_clock):
+    salon = seed_salon(app, users)
+    priya = make_user("priya@example.com", "client", "Priya Shah")
+    add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(NOW.date(), "14:00"))
+    add_appointment(app, priya.id, salon.daniel, salon.city, salon.full, at(NOW.date(), "10:00"))
+    for email, landing, screenshot in (("therapist@example.com", "/therapist", "therapist-schedule"),
+                                       ("admin@example.com", "/admin", "admin-schedule")):
+        page.goto("/account/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(landing + "$"))
+        day = page.locator("#schedule-day")
+        expect(day.get_by_role("heading", name=re.compile("^Today, Monday 8 March"))).to_be_visible()
+        expect(day.get_by_role("cell", name="Claire Robson", exact=True)).to_be_visible()
+        a11y(page, screenshot)
+        page.get_by_role("link", name="Next week").click()
+        expect(page.locator("#schedule-day")).to_contain_text("No appointments.")
+        page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(f"{live_server}/")
