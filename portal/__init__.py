@@ -64,9 +64,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
     from portal.booking import bp as booking_bp
     from portal.dashboard import bp as dashboard_bp
+    from portal.feedback import bp as feedback_bp
     from portal.profile import bp as profile_bp
 
-    for blueprint in (accounts_bp, dashboard_bp, profile_bp, booking_bp):
+    for blueprint in (accounts_bp, dashboard_bp, profile_bp, booking_bp, feedback_bp):
         app.register_blueprint(blueprint)
 
 

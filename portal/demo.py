@@ -141,8 +141,10 @@ def load_demo_data() -> dict[str, int]:
               "users": len(USERS)}
     # Each feature adds its own demo rows on top of the salon.
     from portal.booking.demo import load_demo_bookings
+    from portal.feedback.demo import load_demo_feedback
     from portal.profile.demo import load_demo_profiles
 
     counts.update(load_demo_profiles())
     counts.update(load_demo_bookings())
+    counts.update(load_demo_feedback())
     return counts

@@ -11,3 +11,5 @@ from portal.salon.models import (  # noqa: F401
 )
 from portal.booking import models as booking_models  # noqa: F401
 from portal.profile import models as profile_models  # noqa: F401
+from portal.audit import models as audit_models  # noqa: F401
+from portal.feedback import models as feedback_models  # noqa: F401

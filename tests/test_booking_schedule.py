@@ -142,7 +142,12 @@ def test_demo_bookings_give_a_history_an_upcoming_visit_and_a_busy_week(app, cli
     hers = [a for a in rows if a.client_id == claire]
     past = [a for a in hers if a.ends_at <= now]
     assert len(past) >= 6 and (today - to_local(past[0].starts_at).date()).days >= 150
-    assert len([a for a in hers if a.starts_at > now]) == 1
+    upcoming = [a for a in hers if a.starts_at > now]
+    # The visit in five days, and today's with the demo therapist if its time is still to come.
+    assert [to_local(a.starts_at).date() for a in upcoming][-1] == today + timedelta(days=5)
+    assert {to_local(a.starts_at).date() for a in upcoming} <= {today, today + timedelta(days=5)}
+    todays = [a for a in hers if to_local(a.starts_at).date() == today]
+    assert len(todays) == 1 and todays[0].therapist.user_id == amelia_user
     by_therapist = Counter(a.therapist.user_id == amelia_user for a in past)
     assert by_therapist[True] > by_therapist[False] >= 1  # mostly Amelia, once someone else
     theirs = [a for a in rows if a.therapist.user_id == amelia_user and a.client_id != claire]
@@ -165,5 +170,6 @@ def test_demo_bookings_load_again_without_duplicates_and_top_up_a_later_week(app
         monkeypatch.setattr(clock, "now", lambda: later)
         load_demo_data()
     claire, _, rows = _demo(app)
-    assert len([a for a in rows if a.client_id == claire]) == len([a for a in first if a.client_id == claire])
+    # No second history: only that day's visit with the demo therapist is added.
+    assert len([a for a in rows if a.client_id == claire]) == len([a for a in first if a.client_id == claire]) + 1
     assert len(rows) > len(first)  # the new week has its appointments too

@@ -79,3 +79,28 @@ def test_home_page_lists_services_and_locations(app, client):
     html = client.get("/").get_data(as_text=True)
     for text in ("Back, Neck &amp; Shoulder Massage", "£35", "£50", "£30", "Gosforth", "Newcastle City Centre"):
         assert text in html
+
+
+def test_demo_client_has_a_believable_pain_trend_and_is_on_todays_list(app):
+    from portal.booking.models import Appointment
+    from portal.feedback.brief import brief_for
+    from portal.feedback.pain import points_by_area
+    from portal.feedback.chart import pain_summary
+    from portal.timezones import to_local, today_local
+
+    with app.app_context():
+        load_demo_data()
+        load_demo_data()  # twice: still one history
+        client = db.session.scalar(select(User).where(User.email == "client@example.com"))
+        lower_back = points_by_area(client.id)["lower_back"]
+        sessions = [p for p in lower_back if p.kind == "session"]
+        assert [p.before for p in sessions][0] == 7 and sessions[-1].before == 3
+        assert any(p.kind == "check-in" for p in lower_back)
+        assert pain_summary("lower back", sessions).startswith("Lower back: from 7 to")
+        therapist_user = db.session.scalar(select(User).where(User.email == "therapist@example.com"))
+        todays = [a for a in db.session.scalars(select(Appointment).where(Appointment.client_id == client.id))
+                  if to_local(a.starts_at).date() == today_local()]
+        assert len(todays) == 1 and todays[0].therapist.user_id == therapist_user.id
+    with app.test_request_context():
+        brief = brief_for(db.session.get(User, therapist_user.id), todays[0].id)
+        assert brief.last_feedback is not None and brief.last_feedback.pain_before["lower_back"] == 3

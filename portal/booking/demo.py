@@ -1,7 +1,8 @@
 """Demo appointments, relative to today, so rebooking and schedules show on the first `make run`.
 
 * The demo client (client@example.com) gets about six months of past appointments, every
-  four weeks and mostly with Amelia Hart (the demo therapist), plus one in five days' time.
+  four weeks and mostly with Amelia Hart (the demo therapist), plus one in five days' time
+  and one today with the demo therapist (so her brief shows Claire's feedback).
   Only if she has no appointments yet: loading again never stacks a second history.
 * The demo therapist gets other demo clients today and every day this week. Each is keyed by
   its date, so loading again on the same day adds nothing and on a later day tops up the
@@ -107,6 +108,8 @@ def load_demo_bookings() -> dict[str, int]:
             _add(client, who, service[slug], day, timedelta(hours=1), f"demo-history-{days_ago}")
         _add(client, therapist, service["back-neck-shoulder"], today + timedelta(days=UPCOMING_IN_DAYS),
              CLAIRE_AT, "demo-upcoming")
+    # Claire is also on the demo therapist's list today, so both sides of the brief show at once.
+    _add(client, therapist, service["back-neck-shoulder"], today, CLAIRE_AT, f"demo-today-{today.isoformat()}")
 
     others = [_ensure_client(spec) for spec in OTHER_CLIENTS]
     slugs = ("back-neck-shoulder", "full-body", "indian-head")

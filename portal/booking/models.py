@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -48,6 +49,8 @@ class Appointment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by the therapist: a session whose time passed but the client never came.
+    no_show: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     client: Mapped[User] = relationship(lazy="joined")
     therapist: Mapped[Therapist] = relationship(lazy="joined")

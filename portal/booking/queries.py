@@ -16,11 +16,12 @@ from portal.timezones import SALON_TZ, to_local
 
 
 def _completed(now: datetime):
-    return and_(Appointment.status == BOOKED, Appointment.ends_at <= now)
+    """Ended, not cancelled, and not marked a no-show (portal.feedback.status says the same)."""
+    return and_(Appointment.status == BOOKED, Appointment.ends_at <= now, Appointment.no_show.is_(False))
 
 
 def completed_dates(client_id: int) -> list[date]:
-    """Local dates of the client's completed appointments (ended, not cancelled), oldest first."""
+    """Local dates of the client's completed appointments, oldest first."""
     starts = db.session.scalars(
         select(Appointment.starts_at)
         .where(Appointment.client_id == client_id, _completed(clock.now()))

@@ -10,6 +10,7 @@ from portal.accounts.views import home_for
 from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
 from portal.dashboard import bp
+from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
 from portal.salon import queries
 
@@ -30,7 +31,8 @@ def home():
 def client():
     """A client's dashboard: guidance, next appointment, rebooking, feedback."""
     context = {**profile_panels.dashboard_context(current_user.id),
-               **booking_panels.dashboard_context(current_user.id)}
+               **booking_panels.dashboard_context(current_user.id),
+               **feedback_panels.dashboard_context(current_user.id)}
     return render_template("dashboard/client.html", **context)
 
 

@@ -23,5 +23,7 @@ def guidance_for_client(client_id: int, today: date | None = None,
 
 
 def feedback_history(client_id: int) -> list[SessionFeedback]:
-    """The client's session feedback, oldest first (filled in by the feedback feature)."""
-    return []
+    """The client's session feedback, oldest first."""
+    from portal.feedback.services import history_for_guidance
+
+    return history_for_guidance(client_id)

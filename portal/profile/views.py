@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.access import allow
 from portal.accounts.forms import EmptyForm
+from portal.audit.services import accesses_for
 from portal.guidance.rules import CONDITIONS
 from portal.htmx import render_page, wants_fragment
 from portal.profile import bp, gate, services
@@ -110,7 +111,8 @@ def history():
 def privacy():
     """Consent, export and deletion of the health profile."""
     return render_template("profile/privacy.html", profile=services.profile_of(current_user.id),
-                           consent_statement=services.CONSENT_STATEMENT, action_form=EmptyForm())
+                           consent_statement=services.CONSENT_STATEMENT, action_form=EmptyForm(),
+                           accesses=accesses_for(current_user.id))
 
 
 @bp.route("/profile/consent/withdraw", methods=["POST"])

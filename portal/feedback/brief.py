@@ -1,0 +1,152 @@
+"""The therapist's pre-session brief: everything to know before this client's session.
+
+Built in a fixed number of queries whatever the client's history, and every view is logged
+in the health-data access log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.audit.services import record_health_access
+from portal.booking.models import Appointment
+from portal.db_types import utcnow
+from portal.encryption import keyring
+from portal.extensions import db
+from portal.feedback.chart import PainPoint
+from portal.feedback.models import AppointmentFeedback, TreatmentNote
+from portal.feedback.pain import points_by_area
+from portal.feedback.services import NotFound, open_note
+from portal.feedback.status import is_completed
+from portal.guidance.rules import AREAS as AREA_LABELS
+from portal.guidance.rules import Guidance, Precaution, guidance_for
+from portal.profile.content import ProfileContent
+from portal.profile.services import changes_since, content_for_use
+from portal.timezones import to_local
+
+# A therapist sees briefs for their clients from a month back to two weeks ahead.
+PAST_REACH = timedelta(days=30)
+FUTURE_REACH = timedelta(days=14)
+TREND_SESSIONS = 5
+RECENT_NOTES = 3
+
+PRESSURE_WORDS = {
+    "too_light": "too light", "a_little_light": "a little light", "just_right": "just right",
+    "a_little_firm": "a little firm", "too_firm": "too firm",
+}
+
+
+@dataclass(frozen=True)
+class LastFeedback:
+    session_on: date
+    pressure: str | None
+    pain_before: dict[str, int]
+    pain_after: dict[str, int]
+    focus_areas: list[str]
+    note: str
+
+
+@dataclass(frozen=True)
+class StaffNote:
+    written_on: date
+    author: str
+    text: str
+
+
+@dataclass
+class Brief:
+    appointment: Appointment
+    has_consent: bool
+    precautions: list[Precaution] = field(default_factory=list)
+    clearance_on: date | None = None
+    clearance_source: str = ""
+    last_visit: date | None = None
+    changes: list[str] = field(default_factory=list)
+    stated_pressure: str | None = None
+    therapist_notes: list[str] = field(default_factory=list)
+    last_feedback: LastFeedback | None = None
+    problem_areas: list[str] = field(default_factory=list)
+    client_notes: str = ""
+    trend: dict[str, list[PainPoint]] = field(default_factory=dict)
+    staff_notes: list[StaffNote] = field(default_factory=list)
+
+
+def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
+    """Admins see every brief; a therapist only their own clients', recent or upcoming."""
+    if viewer.is_admin:
+        return True
+    if not viewer.is_therapist or appointment.therapist is None or appointment.therapist.user_id != viewer.id:
+        return False
+    return now - PAST_REACH <= appointment.starts_at <= now + FUTURE_REACH
+
+
+def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) -> Brief:
+    """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged."""
+    now = now or utcnow()
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or not may_view(viewer, appointment, now):
+        raise NotFound(appointment_id)
+    client_id = appointment.client_id
+    record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}")
+
+    content = content_for_use(client_id)
+    earlier = list(db.session.scalars(
+        select(Appointment).where(Appointment.client_id == client_id, Appointment.starts_at < appointment.starts_at)
+        .order_by(Appointment.starts_at)
+    ))
+    visits = [a for a in earlier if is_completed(a, now)]
+    feedback_rows = db.session.execute(
+        select(AppointmentFeedback, Appointment.starts_at)
+        .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)
+        .where(AppointmentFeedback.client_id == client_id, Appointment.starts_at < appointment.starts_at)
+        .order_by(Appointment.starts_at)
+    ).all()
+    brief = Brief(appointment=appointment, has_consent=content is not None)
+    brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
+    brief.staff_notes = _staff_notes(client_id)
+    if content is None:
+        db.session.commit()  # the access record
+        return brief
+
+    guidance = _guidance(content, visits, feedback_rows, now)
+    brief.precautions = guidance.precautions
+    brief.therapist_notes = guidance.therapist_note
+    brief.clearance_on, brief.clearance_source = content.medical_clearance_on, content.clearance_source
+    brief.changes = changes_since(client_id, visits[-1].starts_at if visits else None)
+    brief.stated_pressure = content.pressure_preference
+    brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]
+    brief.client_notes = content.notes_for_therapist
+    if feedback_rows:
+        feedback, starts_at = feedback_rows[-1]
+        brief.last_feedback = LastFeedback(
+            to_local(starts_at).date(), PRESSURE_WORDS.get(feedback.pressure), feedback.pain("before"),
+            feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback))
+    since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
+    brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
+    db.session.commit()  # the access record
+    return brief
+
+
+def _guidance(content: ProfileContent, visits: list[Appointment], feedback_rows: list, now: datetime) -> Guidance:
+    from portal.guidance.rules import SessionFeedback
+
+    history = [SessionFeedback(session_on=to_local(starts_at).date(), pressure=f.pressure,
+                               pain_before=f.pain("before"), pain_after=f.pain("after"))
+               for f, starts_at in feedback_rows]
+    return guidance_for(content.to_facts(), [to_local(v.starts_at).date() for v in visits], history,
+                        to_local(now).date())
+
+
+def _staff_notes(client_id: int) -> list[StaffNote]:
+    rows = db.session.execute(
+        select(TreatmentNote).join(Appointment, Appointment.id == TreatmentNote.appointment_id)
+        .where(Appointment.client_id == client_id)
+        .order_by(TreatmentNote.created_at.desc()).limit(RECENT_NOTES)
+    ).scalars()
+    ring = keyring()
+    return [StaffNote(to_local(n.created_at).date(), n.author_name, ring.open(n.sealed_value, n.seal_context).decode())
+            for n in rows]

@@ -1,0 +1,70 @@
+"""Feedback after a session and a pain check-in between sessions."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from portal.feedback.models import AREAS
+from portal.feedback.services import FeedbackInput
+from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, offered, strip
+from portal.guidance.rules import AREAS as AREA_LABELS
+
+NOTE_MAX = 1000
+PRESSURE_CHOICES = [
+    SelectChoice("too_light", "Too light"),
+    SelectChoice("a_little_light", "A little light"),
+    SelectChoice("just_right", "Just right"),
+    SelectChoice("a_little_firm", "A little firm"),
+    SelectChoice("too_firm", "Too firm"),
+]
+AREA_CHOICES = [SelectChoice(area, AREA_LABELS[area].capitalize()) for area in AREAS]
+
+
+class FeedbackForm(FlaskForm):
+    pressure = RadioField("How was the pressure?", choices=PRESSURE_CHOICES, validate_choice=False,
+                          validators=[ChoicesOnly()])
+    focus_areas = CheckboxesField("Where should we focus next time?", choices=AREA_CHOICES)
+    note = TextAreaField("A note for your therapist (optional)", validators=[MaxChars(NOTE_MAX)], filters=[strip])
+
+    def pain_fields(self):
+        """(area, label, before field, after field) rows for the template."""
+        return [(area, AREA_LABELS[area].capitalize(), self[f"{area}_before"], self[f"{area}_after"])
+                for area in AREAS]
+
+    def to_input(self) -> FeedbackInput:
+        pressure = self.pressure.data if self.pressure.data in {c.value for c in PRESSURE_CHOICES} else None
+        return FeedbackInput(
+            pressure=pressure,
+            pain_before={a: self[f"{a}_before"].data for a in AREAS if self[f"{a}_before"].data is not None},
+            pain_after={a: self[f"{a}_after"].data for a in AREAS if self[f"{a}_after"].data is not None},
+            focus_areas=offered(self.focus_areas),
+            note=self.note.data or "",
+        )
+
+
+class CheckInForm(FlaskForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "checkin")  # its fields sit beside the feedback form's
+        super().__init__(*args, **kwargs)
+
+    def pain_fields(self):
+        return [(area, AREA_LABELS[area].capitalize(), self[area]) for area in AREAS]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and all(self[area].data is None for area in AREAS):
+            self[AREAS[0]].errors = ["Please score at least one area (0 means no pain)."]
+            return False
+        return valid
+
+    def pain(self) -> dict[str, int]:
+        return {area: self[area].data for area in AREAS if self[area].data is not None}
+
+
+for _area in AREAS:
+    _label = AREA_LABELS[_area]
+    setattr(FeedbackForm, f"{_area}_before", PainField(f"{_label.capitalize()}: pain before"))
+    setattr(FeedbackForm, f"{_area}_after", PainField(f"{_label.capitalize()}: pain after"))
+    setattr(CheckInForm, _area, PainField(_label.capitalize()))

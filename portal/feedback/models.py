@@ -1,0 +1,113 @@
+"""Session feedback, pain check-ins and therapists' treatment notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db_types import UTCDateTime, utcnow
+from portal.encryption import Sealed
+from portal.extensions import db
+
+AREAS = ("neck", "shoulders", "upper_back", "lower_back")
+PRESSURES = ("too_light", "a_little_light", "just_right", "a_little_firm", "too_firm")
+
+
+def _pain_checks(columns: list[str]) -> tuple:
+    return tuple(CheckConstraint(f"{c} IS NULL OR ({c} BETWEEN 0 AND 10)", name=f"{c}_range") for c in columns)
+
+
+_SESSION_COLUMNS = [f"{area}_{when}" for area in AREAS for when in ("before", "after")]
+
+
+class AppointmentFeedback(db.Model):
+    """What the client said about one completed appointment (editable for a week)."""
+
+    __tablename__ = "appointment_feedback"
+    __table_args__ = (
+        CheckConstraint("pressure IS NULL OR pressure IN ('too_light', 'a_little_light', 'just_right', "
+                        "'a_little_firm', 'too_firm')", name="pressure_known"),
+        *_pain_checks(_SESSION_COLUMNS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pressure: Mapped[str | None] = mapped_column(String(20))
+    neck_before: Mapped[int | None] = mapped_column(SmallInteger)
+    neck_after: Mapped[int | None] = mapped_column(SmallInteger)
+    shoulders_before: Mapped[int | None] = mapped_column(SmallInteger)
+    shoulders_after: Mapped[int | None] = mapped_column(SmallInteger)
+    upper_back_before: Mapped[int | None] = mapped_column(SmallInteger)
+    upper_back_after: Mapped[int | None] = mapped_column(SmallInteger)
+    lower_back_before: Mapped[int | None] = mapped_column(SmallInteger)
+    lower_back_after: Mapped[int | None] = mapped_column(SmallInteger)
+    focus_areas: Mapped[str] = mapped_column(String(80), default="")  # comma-separated AREAS
+    # The free-text note for the therapist is sealed like the health profile.
+    note_key_id: Mapped[str | None] = mapped_column(String(32))
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def pain(self, when: str) -> dict[str, int]:
+        """{area: score} for "before" or "after", leaving out areas the client left blank."""
+        scores = {area: getattr(self, f"{area}_{when}") for area in AREAS}
+        return {area: score for area, score in scores.items() if score is not None}
+
+    @property
+    def focus(self) -> list[str]:
+        return [a for a in self.focus_areas.split(",") if a]
+
+    @property
+    def seal_context(self) -> str:
+        return f"feedback-note:{self.appointment_id}:client:{self.client_id}"
+
+    @property
+    def sealed_note(self) -> Sealed | None:
+        return Sealed(self.note_key_id, self.note_sealed) if self.note_sealed else None
+
+
+class PainCheckIn(db.Model):
+    """Today's pain per area, between visits."""
+
+    __tablename__ = "pain_checkins"
+    __table_args__ = (
+        *_pain_checks(list(AREAS)),
+        Index("ix_pain_checkins_client_at", "client_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    neck: Mapped[int | None] = mapped_column(SmallInteger)
+    shoulders: Mapped[int | None] = mapped_column(SmallInteger)
+    upper_back: Mapped[int | None] = mapped_column(SmallInteger)
+    lower_back: Mapped[int | None] = mapped_column(SmallInteger)
+
+    def pain(self) -> dict[str, int]:
+        scores = {area: getattr(self, area) for area in AREAS}
+        return {area: score for area, score in scores.items() if score is not None}
+
+
+class TreatmentNote(db.Model):
+    """A therapist's private note after a session: staff only, sealed at rest."""
+
+    __tablename__ = "treatment_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(120))
+    key_id: Mapped[str] = mapped_column(String(32))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def seal_context(self) -> str:
+        return f"treatment-note:{self.appointment_id}"
+
+    @property
+    def sealed_value(self) -> Sealed:
+        return Sealed(self.key_id, self.sealed)

@@ -1,0 +1,38 @@
+"""What the client dashboard shows from feedback: the latest session's question and a check-in."""
+
+from __future__ import annotations
+
+from portal.db_types import utcnow
+from portal.feedback import services
+from portal.feedback.forms import CheckInForm, FeedbackForm
+from portal.feedback.models import AREAS
+
+
+def form_data(feedback) -> dict:
+    """Stored feedback as the form's initial values."""
+    if feedback is None:
+        return {}
+    data = {"pressure": feedback.pressure, "focus_areas": feedback.focus, "note": services.open_note(feedback)}
+    for area in AREAS:
+        data[f"{area}_before"] = getattr(feedback, f"{area}_before")
+        data[f"{area}_after"] = getattr(feedback, f"{area}_after")
+    return data
+
+
+def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
+                      checkin_form: CheckInForm | None = None, feedback_saved: bool = False,
+                      checkin_saved: bool = False) -> dict:
+    now = utcnow()
+    appointment = services.latest_completed(client_id, now)
+    feedback = services.feedback_for(appointment.id) if appointment else None
+    if feedback_form is None and appointment is not None:
+        feedback_form = FeedbackForm(formdata=None, data=form_data(feedback))
+    return {
+        "feedback_appointment": appointment,
+        "feedback": feedback,
+        "feedback_form": feedback_form,
+        "feedback_editable": services.can_edit(feedback, now),
+        "feedback_saved": feedback_saved,
+        "checkin_form": checkin_form or CheckInForm(formdata=None),
+        "checkin_saved": checkin_saved,
+    }

@@ -1,0 +1,183 @@
+"""Feedback and check-ins from clients; attendance and notes from therapists.
+
+Each operation takes the acting user and plain data, checks it may act on that appointment,
+and owns its transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.booking.models import Appointment
+from portal.db_types import utcnow
+from portal.encryption import keyring
+from portal.extensions import db
+from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
+from portal.feedback.status import is_completed
+from portal.guidance.rules import SessionFeedback
+from portal.timezones import to_local
+
+log = logging.getLogger("portal.feedback")
+
+EDIT_WINDOW = timedelta(days=7)
+
+
+class NotFound(LookupError):
+    """No such appointment for this person: shown as 404, whoever's it really is."""
+
+
+class Refused(PermissionError):
+    """The action is not possible now; the message says why, in the client's words."""
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    pressure: str | None = None
+    pain_before: dict[str, int] = field(default_factory=dict)
+    pain_after: dict[str, int] = field(default_factory=dict)
+    focus_areas: frozenset[str] = frozenset()
+    note: str = ""
+
+
+def _own_appointment(client: User, appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.client_id != client.id:
+        raise NotFound(appointment_id)
+    return appointment
+
+
+def feedback_for(appointment_id: int) -> AppointmentFeedback | None:
+    return db.session.scalar(select(AppointmentFeedback).where(AppointmentFeedback.appointment_id == appointment_id))
+
+
+def editable_until(feedback: AppointmentFeedback | None) -> datetime | None:
+    return feedback.created_at + EDIT_WINDOW if feedback else None
+
+
+def can_edit(feedback: AppointmentFeedback | None, now: datetime) -> bool:
+    return feedback is None or now <= editable_until(feedback)
+
+
+def open_note(feedback: AppointmentFeedback | None) -> str:
+    if feedback is None or feedback.sealed_note is None:
+        return ""
+    return keyring().open(feedback.sealed_note, feedback.seal_context).decode()
+
+
+def appointment_for_feedback(client: User, appointment_id: int, now: datetime) -> Appointment:
+    """The client's own completed appointment, or NotFound/Refused."""
+    appointment = _own_appointment(client, appointment_id)
+    if not is_completed(appointment, now):
+        raise Refused("You can tell us how it felt once the session has taken place.")
+    return appointment
+
+
+def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: datetime | None = None
+                  ) -> AppointmentFeedback:
+    """Give or change feedback on one's own completed session, within a week of first giving it."""
+    now = now or utcnow()
+    appointment_for_feedback(client, appointment_id, now)
+    feedback = feedback_for(appointment_id)
+    if not can_edit(feedback, now):
+        raise Refused("Feedback can be changed for 7 days after you give it; this one is now closed.")
+    if feedback is None:
+        feedback = AppointmentFeedback(appointment_id=appointment_id, client_id=client.id, created_at=now)
+        db.session.add(feedback)
+    feedback.pressure = given.pressure
+    for area in AREAS:
+        setattr(feedback, f"{area}_before", given.pain_before.get(area))
+        setattr(feedback, f"{area}_after", given.pain_after.get(area))
+    feedback.focus_areas = ",".join(area for area in AREAS if area in given.focus_areas)
+    if given.note:
+        sealed = keyring().seal(given.note.encode(), feedback.seal_context)
+        feedback.note_key_id, feedback.note_sealed = sealed.key_id, sealed.blob
+    else:
+        feedback.note_key_id = feedback.note_sealed = None
+    feedback.updated_at = now
+    db.session.commit()
+    log.info("feedback saved user_id=%s appointment_id=%s", client.id, appointment_id)
+    return feedback
+
+
+def record_checkin(client: User, pain: dict[str, int], now: datetime | None = None) -> PainCheckIn:
+    """Today's pain, between visits; at least one area."""
+    if not pain:
+        raise Refused("Please score at least one area.")
+    checkin = PainCheckIn(client_id=client.id, recorded_at=now or utcnow(),
+                          **{area: pain.get(area) for area in AREAS})
+    db.session.add(checkin)
+    db.session.commit()
+    log.info("pain check-in user_id=%s", client.id)
+    return checkin
+
+
+def latest_completed(client_id: int, now: datetime) -> Appointment | None:
+    """The client's most recent completed session (for the dashboard's feedback question)."""
+    candidates = db.session.scalars(
+        select(Appointment).where(Appointment.client_id == client_id, Appointment.ends_at <= now)
+        .order_by(Appointment.starts_at.desc()).limit(5)
+    )
+    return next((a for a in candidates if is_completed(a, now)), None)
+
+
+def history_for_guidance(client_id: int) -> list[SessionFeedback]:
+    """The client's feedback as the guidance rules read it, oldest session first."""
+    rows = db.session.execute(
+        select(AppointmentFeedback, Appointment.starts_at)
+        .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)
+        .where(AppointmentFeedback.client_id == client_id)
+        .order_by(Appointment.starts_at)
+    ).all()
+    return [
+        SessionFeedback(session_on=to_local(starts_at).date(), pressure=feedback.pressure,
+                        pain_before=feedback.pain("before"), pain_after=feedback.pain("after"))
+        for feedback, starts_at in rows
+    ]
+
+
+def _staff_appointment(staff: User, appointment_id: int) -> Appointment:
+    """An appointment this therapist treats (or any, for an admin)."""
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound(appointment_id)
+    if staff.is_admin:
+        return appointment
+    therapist_user_id = appointment.therapist.user_id if appointment.therapist else None
+    if not staff.is_therapist or therapist_user_id != staff.id:
+        raise NotFound(appointment_id)
+    return appointment
+
+
+def mark_attendance(staff: User, appointment_id: int, attended: bool, now: datetime | None = None) -> Appointment:
+    """Attended or no-show, once the session has started."""
+    now = now or utcnow()
+    appointment = _staff_appointment(staff, appointment_id)
+    if appointment.is_cancelled:
+        raise Refused("That appointment was cancelled.")
+    if appointment.starts_at > now:
+        raise Refused("You can mark attendance once the session has started.")
+    appointment.no_show = not attended
+    db.session.commit()
+    log.info("attendance marked appointment_id=%s no_show=%s by user_id=%s", appointment_id, not attended, staff.id)
+    return appointment
+
+
+def add_treatment_note(staff: User, appointment_id: int, text: str, now: datetime | None = None) -> TreatmentNote:
+    """A private note after the session, for the therapists who treat this client next."""
+    now = now or utcnow()
+    appointment = _staff_appointment(staff, appointment_id)
+    if appointment.starts_at > now:
+        raise Refused("Treatment notes are written after the session has started.")
+    note = TreatmentNote(appointment_id=appointment.id, author_id=staff.id, author_name=staff.name, created_at=now,
+                         key_id="", sealed=b"")
+    sealed = keyring().seal(text.encode(), note.seal_context)
+    note.key_id, note.sealed = sealed.key_id, sealed.blob
+    db.session.add(note)
+    db.session.commit()
+    log.info("treatment note added appointment_id=%s by user_id=%s", appointment_id, staff.id)
+    return note

@@ -1,0 +1,137 @@
+"""Feedback, check-ins, pain over time, and the therapist's brief: thin views."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import allow
+from portal.accounts.forms import EmptyForm
+from portal.db_types import utcnow
+from portal.feedback import bp, brief as briefs, panels, services
+from portal.feedback.forms import CheckInForm, FeedbackForm
+from portal.feedback.pain import DEFAULT_RANGE, RANGES, trends, window_for
+from portal.htmx import render_page, wants_fragment
+from portal.timezones import today_local
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _panel(status: int = 200, **forms):
+    """The dashboard's feedback panel as a fragment (htmx swaps it in place)."""
+    context = panels.dashboard_context(current_user.id, **forms)
+    return render_page("feedback/_panel_page.html", "panel", status=status, **context)
+
+
+@bp.route("/appointments/<int:appointment_id>/feedback", methods=["GET", "POST"])
+@allow("client")
+def give(appointment_id: int):
+    """How the session felt: pressure, pain before and after per area, focus, a note."""
+    now = utcnow()
+    try:
+        appointment = services.appointment_for_feedback(_me(), appointment_id, now)
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("dashboard.client"))
+    existing = services.feedback_for(appointment_id)
+    editable = services.can_edit(existing, now)
+    if request.method == "GET":
+        form = FeedbackForm(data=panels.form_data(existing))
+        return render_template("feedback/give.html", form=form, appointment=appointment, feedback=existing,
+                               editable=editable)
+    form = FeedbackForm()
+    if not editable:
+        form.note.errors = ["Feedback can be changed for 7 days after you give it; this one is now closed."]
+    elif form.validate():
+        services.save_feedback(_me(), appointment_id, form.to_input(), now)
+        if wants_fragment():
+            return _panel(feedback_saved=True)
+        flash("Thank you: your therapist will see this before your next session.", "success")
+        return redirect(url_for("dashboard.client"))
+    if wants_fragment():
+        return _panel(feedback_form=form)  # 200, so htmx swaps the messages in
+    return render_template("feedback/give.html", form=form, appointment=appointment, feedback=existing,
+                           editable=editable), 422
+
+
+@bp.route("/pain/check-in", methods=["POST"])
+@allow("client")
+def checkin():
+    """Today's pain per area, between visits."""
+    form = CheckInForm()
+    if form.validate():
+        services.record_checkin(_me(), form.pain())
+        if wants_fragment():
+            return _panel(checkin_saved=True)
+        flash("Thanks: today's pain is recorded.", "success")
+        return redirect(url_for("dashboard.client"))
+    if wants_fragment():
+        return _panel(checkin_form=form)
+    flash(" ".join(e for field in form for e in field.errors) or "Please check your scores.", "error")
+    return redirect(url_for("dashboard.client"))
+
+
+@bp.route("/pain")
+@allow("client")
+def pain():
+    """Pain over time, per area: chart, plain-words summary and the same numbers as a table."""
+    range_key = request.args.get("range", DEFAULT_RANGE)
+    if range_key not in RANGES:
+        abort(400)
+    today = today_local()
+    start, since = window_for(current_user.id, range_key, today)
+    return render_page("feedback/pain.html", "trends", range_key=range_key, ranges=RANGES, start=start, end=today,
+                       trends=trends(current_user.id, start, today, since))
+
+
+@bp.route("/therapist/appointments/<int:appointment_id>/brief")
+@allow("therapist", "admin")
+def brief(appointment_id: int):
+    """The pre-session brief; a therapist sees only their own clients', and every view is logged."""
+    try:
+        result = briefs.brief_for(_me(), appointment_id)
+    except services.NotFound:
+        abort(404)
+    return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm())
+
+
+@bp.route("/therapist/appointments/<int:appointment_id>/attendance", methods=["POST"])
+@allow("therapist", "admin")
+def attendance(appointment_id: int):
+    """Mark a session attended or a no-show."""
+    if not EmptyForm().validate_on_submit() or request.form.get("attended") not in {"yes", "no"}:
+        abort(400)
+    try:
+        services.mark_attendance(_me(), appointment_id, request.form["attended"] == "yes")
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash("Attendance saved.", "success")
+    return redirect(url_for("feedback.brief", appointment_id=appointment_id))
+
+
+@bp.route("/therapist/appointments/<int:appointment_id>/notes", methods=["POST"])
+@allow("therapist", "admin")
+def treatment_note(appointment_id: int):
+    """Add a private treatment note after the session."""
+    text = (request.form.get("note") or "").strip()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not text or len(text) > 2000:
+        flash("A treatment note needs some text (up to 2,000 characters).", "error")
+        return redirect(url_for("feedback.brief", appointment_id=appointment_id))
+    try:
+        services.add_treatment_note(_me(), appointment_id, text)
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash("Treatment note saved.", "success")
+    return redirect(url_for("feedback.brief", appointment_id=appointment_id))

@@ -1,0 +1,199 @@
+"""The therapist's pre-session brief: what it shows, to whom, that every view is logged, and
+that its queries do not grow with the client's history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from portal.accounts.models import User
+from portal.audit.models import HealthAccess
+from portal.booking.models import Appointment
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.feedback import services as feedback_services
+from portal.feedback.brief import brief_for
+from portal.profile import services as profile_services
+from portal.profile.content import ConditionEntry, ProfileContent
+from portal.timezones import today_local
+from tests.conftest import AuthActions
+from tests.factories import make_appointment, make_salon
+
+NOW = utcnow()
+
+
+@pytest.fixture
+def salon(app, users):
+    return make_salon(app, users["therapist"].id)
+
+
+@pytest.fixture
+def story(app, salon, users):
+    """A client with a profile, a visit a fortnight ago with feedback, a change since, and a session today."""
+    client_id = users["client"].id
+    with app.app_context():
+        client = db.session.get(User, client_id)
+        profile_services.save_profile(client, ProfileContent(
+            conditions={"severe_osteoporosis": ConditionEntry("hips and spine")},
+            medical_clearance_on=today_local() - timedelta(days=30), clearance_source="Dr Patel",
+            pressure_preference="light", problem_areas=frozenset({"lower_back"}),
+            notes_for_therapist="Cold hands please warm up first"), consent_given=True)
+        db.session.execute(text("UPDATE health_profile_revisions SET created_at = :t"),
+                           {"t": (NOW - timedelta(days=20)).replace(tzinfo=None)})
+        db.session.commit()
+    last_visit = make_appointment(app, salon, client_id, NOW - timedelta(days=14))
+    with app.app_context():
+        client = db.session.get(User, client_id)
+        feedback_services.save_feedback(client, last_visit, feedback_services.FeedbackInput(
+            pressure="too_firm", pain_before={"lower_back": 7}, pain_after={"lower_back": 4},
+            focus_areas=frozenset({"lower_back"}), note="Bit sore the next day"), now=NOW)
+        profile_services.save_profile(client, ProfileContent(
+            conditions={"severe_osteoporosis": ConditionEntry("hips and spine"), "severe_sunburn": ConditionEntry()},
+            medical_clearance_on=today_local() - timedelta(days=30), clearance_source="Dr Patel",
+            pressure_preference="light", problem_areas=frozenset({"lower_back"}),
+            notes_for_therapist="Cold hands please warm up first"))
+    today = make_appointment(app, salon, client_id, NOW + timedelta(hours=1))
+    return {"today": today, "last_visit": last_visit, "client_id": client_id}
+
+
+def test_brief_shows_what_the_therapist_needs(client, auth, story):
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    assert "Severe osteoporosis" in html and "Severe sunburn on the back" in html
+    assert "Not now" in html and "(cleared)" in html
+    assert "Medical clearance recorded for" in html and "Dr Patel" in html
+    assert "Changed since the last visit" in html and "sunburn" in html.split("Changed since the last visit")[1][:400].lower()
+    assert "Pressure they usually like: light." in html
+    assert "pressure too firm" in html and "Bit sore the next day" in html
+    assert "Focus next time on lower back" in html
+    assert "Cold hands please warm up first" in html
+    assert "7→4" in html  # the small pain trend
+
+
+def test_every_brief_view_is_logged_and_the_client_can_see_it(app, client, auth, story, users):
+    auth.login("therapist@example.com")
+    client.get(f"/therapist/appointments/{story['today']}/brief")
+    client.get(f"/therapist/appointments/{story['today']}/brief", headers={"HX-Request": "true"})
+    with app.app_context():
+        entries = list(db.session.scalars(select(HealthAccess).order_by(HealthAccess.id)))
+    assert len(entries) == 2
+    assert {(e.viewer_id, e.client_id, e.viewer_role) for e in entries} == {
+        (users["therapist"].id, story["client_id"], "therapist")}
+    assert all(e.what.startswith("pre-session brief for") and e.request_id for e in entries)
+    # Never the data itself.
+    assert all("osteoporosis" not in e.what.lower() for e in entries)
+    auth.logout()
+    auth.login()
+    privacy = client.get("/profile/privacy").get_data(as_text=True)
+    assert "Who has viewed your health record" in privacy and "Amelia Hart (therapist)" in privacy
+
+
+def test_brief_opens_in_place_with_htmx(client, auth, story):
+    auth.login("therapist@example.com")
+    day = client.get("/therapist").get_data(as_text=True)
+    assert f'hx-get="/therapist/appointments/{story["today"]}/brief"' in day and 'id="brief-panel"' in day
+    response = client.get(f"/therapist/appointments/{story['today']}/brief", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and html.lstrip().startswith("<article")
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_only_their_own_clients_recent_or_upcoming(app, client, auth, salon, story, make_user, users):
+    other_therapists_client = make_appointment(app, salon, story["client_id"], NOW + timedelta(hours=3),
+                                               therapist_id=salon.other_therapist_id)
+    long_ago = make_appointment(app, salon, story["client_id"], NOW - timedelta(days=60))
+    far_ahead = make_appointment(app, salon, story["client_id"], NOW + timedelta(days=40))
+    auth.login("therapist@example.com")
+    for appointment_id in (other_therapists_client, long_ago, far_ahead, 999999):
+        assert client.get(f"/therapist/appointments/{appointment_id}/brief").status_code == 404
+    auth.logout()
+    auth.login("admin@example.com")
+    assert client.get(f"/therapist/appointments/{other_therapists_client}/brief").status_code == 200
+    with app.app_context():
+        roles = set(db.session.scalars(select(HealthAccess.viewer_role)))
+    assert roles == {"admin"}  # refused views logged nothing, the admin's view was logged
+    auth.logout()
+    auth.login()
+    assert client.get(f"/therapist/appointments/{story['today']}/brief").status_code == 403
+
+
+def test_brief_without_consent_says_to_ask(app, client, auth, story, users):
+    with app.app_context():
+        profile_services.withdraw_consent(db.session.get(User, users["client"].id))
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    assert "has not shared health information" in html and "osteoporosis" not in html.lower()
+
+
+def test_attendance_and_no_show(app, client, auth, salon, story):
+    auth.login("therapist@example.com")
+    not_started = auth.post(f"/therapist/appointments/{story['today']}/attendance", {"attended": "no"})
+    assert not_started.status_code == 302
+    with app.app_context():
+        assert db.session.get(Appointment, story["today"]).no_show is False
+    auth.post(f"/therapist/appointments/{story['last_visit']}/attendance", {"attended": "no"})
+    with app.app_context():
+        assert db.session.get(Appointment, story["last_visit"]).no_show is True
+        from portal.booking.queries import completed_dates
+        assert completed_dates(story["client_id"]) == []
+    auth.post(f"/therapist/appointments/{story['last_visit']}/attendance", {"attended": "yes"})
+    with app.app_context():
+        assert db.session.get(Appointment, story["last_visit"]).no_show is False
+    assert auth.post(f"/therapist/appointments/{story['last_visit']}/attendance",
+                     {"attended": "maybe"}).status_code == 400
+    others = make_appointment(app, salon, story["client_id"], NOW - timedelta(days=1),
+                              therapist_id=salon.other_therapist_id)
+    assert auth.post(f"/therapist/appointments/{others}/attendance", {"attended": "no"}).status_code == 404
+
+
+def test_treatment_notes_are_private_and_sealed(app, client, auth, story):
+    auth.login("therapist@example.com")
+    auth.post(f"/therapist/appointments/{story['last_visit']}/notes", {"note": "Tight QL on the left MARKER-q1"})
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    assert "Tight QL on the left MARKER-q1" in html
+    with app.app_context():
+        raw = db.session.execute(text("SELECT sealed FROM treatment_notes")).scalar()
+    assert b"MARKER-q1" not in bytes(raw)
+    auth.logout()
+    auth.login()
+    assert "MARKER-q1" not in client.get("/profile/export").get_data(as_text=True)
+
+
+def _sessions(app, salon, client_id, count):
+    for index in range(count):
+        appointment_id = make_appointment(app, salon, client_id, NOW - timedelta(days=29, minutes=-60 * index))
+        with app.app_context():
+            feedback_services.save_feedback(db.session.get(User, client_id), appointment_id,
+                                            feedback_services.FeedbackInput(pressure="just_right",
+                                                                            pain_before={"neck": 5},
+                                                                            pain_after={"neck": 3}), now=NOW)
+        with app.app_context():
+            feedback_services.record_checkin(db.session.get(User, client_id), {"neck": 4},
+                                             now=NOW - timedelta(days=20))
+
+
+def test_brief_and_pain_page_queries_do_not_grow_with_history(app, salon, story, users, count_queries):
+    def measure():
+        with app.test_request_context():
+            therapist = db.session.get(User, users["therapist"].id)
+            with count_queries() as counted:
+                brief_for(therapist, story["today"])
+            return counted.count
+
+    def measure_pain_page():
+        client = app.test_client()
+        AuthActions(client).login()
+        with app.app_context(), count_queries() as counted:
+            assert client.get("/pain?range=all").status_code == 200
+        return counted.count
+
+    _sessions(app, salon, story["client_id"], 1)
+    with_one_brief, with_one_page = measure(), measure_pain_page()
+    assert with_one_brief > 5 and with_one_page > 3  # the counter really counts
+    _sessions(app, salon, story["client_id"], 99)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Appointment)) >= 100
+    assert measure() == with_one_brief
+    assert measure_pain_page() == with_one_page

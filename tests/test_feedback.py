@@ -1,0 +1,243 @@
+"""Feedback after a session, check-ins, pain over time, and guidance learning from them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from portal.db_types import utcnow
+from portal.extensions import db
+from portal.feedback import services
+from portal.feedback.models import AppointmentFeedback, PainCheckIn
+from portal.feedback.pain import points_by_area
+from portal.profile.guidance_service import guidance_for_client
+from tests.factories import make_appointment, make_salon
+
+NOW = utcnow()
+
+
+@pytest.fixture
+def salon(app, users):
+    return make_salon(app, users["therapist"].id)
+
+
+@pytest.fixture
+def past(app, salon, users):
+    """A session the client had three days ago."""
+    return make_appointment(app, salon, users["client"].id, NOW - timedelta(days=3))
+
+
+def feedback_form(**fields) -> dict:
+    form = {"pressure": "just_right", "note": ""}
+    form.update(fields)
+    return form
+
+
+def stored_feedback(app, appointment_id):
+    with app.app_context():
+        return db.session.scalar(select(AppointmentFeedback).where(AppointmentFeedback.appointment_id == appointment_id))
+
+
+def test_dashboard_asks_about_the_latest_session(client, auth, past):
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert f'action="/appointments/{past}/feedback"' in html
+    assert 'hx-target="#feedback-panel"' in html and "Send my feedback" in html
+
+
+def test_feedback_as_a_plain_form(app, client, auth, past):
+    auth.login()
+    response = auth.post(f"/appointments/{past}/feedback", feedback_form(
+        pressure="a_little_firm", lower_back_before="7", lower_back_after="3", neck_before="4",
+        focus_areas=["lower_back", "neck"], note="Loved the heat pack"))
+    assert response.status_code == 302 and response.location.endswith("/dashboard")
+    saved = stored_feedback(app, past)
+    assert saved.pressure == "a_little_firm"
+    assert saved.pain("before") == {"lower_back": 7, "neck": 4} and saved.pain("after") == {"lower_back": 3}
+    assert saved.focus == ["neck", "lower_back"]
+    with app.app_context():
+        assert services.open_note(db.session.merge(saved)) == "Loved the heat pack"
+        raw = db.session.execute(text("SELECT note_sealed FROM appointment_feedback")).scalar()
+    assert b"heat pack" not in bytes(raw)
+
+
+def test_feedback_in_place_with_htmx(app, client, auth, past):
+    auth.login()
+    response = client.post(f"/appointments/{past}/feedback", data={
+        **feedback_form(lower_back_before="6", lower_back_after="2"), "csrf_token": auth.csrf_token()},
+        headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<section class="card" id="feedback-panel"')
+    assert "Thank you: your therapist will see this" in html
+    assert "HX-Request" in response.headers["Vary"]
+    assert stored_feedback(app, past).lower_back_after == 2
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"neck_before": "11"}, "whole number from 0"),
+    ({"neck_after": "-1"}, "whole number from 0"),
+    ({"upper_back_before": "seven"}, "whole number from 0"),
+    ({"pressure": "bone-crushing"}, "Please choose from the options shown."),
+    ({"focus_areas": "knees"}, "Please choose from the options shown."),
+    ({"note": "x" * 1001}, "under 1,000 characters"),
+])
+def test_out_of_range_or_tampered_values_are_refused(app, client, auth, past, fields, message):
+    auth.login()
+    response = auth.post(f"/appointments/{past}/feedback", feedback_form(**fields))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert stored_feedback(app, past) is None
+    htmx = client.post(f"/appointments/{past}/feedback", data={**feedback_form(**fields),
+                                                              "csrf_token": auth.csrf_token()},
+                       headers={"HX-Request": "true"})
+    assert htmx.status_code == 200 and message in htmx.get_data(as_text=True)
+    assert stored_feedback(app, past) is None
+
+
+def test_only_your_own_completed_sessions(app, client, auth, salon, users, make_user, past):
+    someone = make_user("someone@example.com")
+    theirs = make_appointment(app, salon, someone.id, NOW - timedelta(days=2))
+    future = make_appointment(app, salon, users["client"].id, NOW + timedelta(days=2))
+    cancelled = make_appointment(app, salon, users["client"].id, NOW - timedelta(days=9), status="cancelled")
+    no_show = make_appointment(app, salon, users["client"].id, NOW - timedelta(days=12), no_show=True)
+    auth.login()
+    assert auth.post(f"/appointments/{theirs}/feedback", feedback_form()).status_code == 404
+    assert client.get(f"/appointments/{theirs}/feedback").status_code == 404
+    assert auth.post("/appointments/999999/feedback", feedback_form()).status_code == 404
+    for not_yet in (future, cancelled, no_show):
+        response = auth.post(f"/appointments/{not_yet}/feedback", feedback_form())
+        assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AppointmentFeedback)) == 0
+
+
+def test_feedback_is_editable_for_seven_days(app, client, auth, past):
+    auth.login()
+    auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="5"))
+    auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="4"))
+    assert stored_feedback(app, past).neck_before == 4
+    with app.app_context():
+        db.session.execute(text("UPDATE appointment_feedback SET created_at = :t"),
+                           {"t": (NOW - timedelta(days=8)).replace(tzinfo=None)})
+        db.session.commit()
+    response = auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="1"))
+    assert response.status_code == 422 and "now closed" in response.get_data(as_text=True)
+    assert stored_feedback(app, past).neck_before == 4
+
+
+def test_checkin_records_todays_pain(app, client, auth, users):
+    auth.login()
+    response = auth.post("/pain/check-in", {"checkin-lower_back": "5", "checkin-neck": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        checkin = db.session.scalar(select(PainCheckIn))
+        assert checkin.pain() == {"lower_back": 5} and checkin.client_id == users["client"].id
+    htmx = client.post("/pain/check-in", data={"checkin-neck": "2", "csrf_token": auth.csrf_token()},
+                       headers={"HX-Request": "true"})
+    assert "today&#39;s pain is recorded" in htmx.get_data(as_text=True) or \
+        "today's pain is recorded" in htmx.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({}, "Please score at least one area"),
+    ({"checkin-neck": "12"}, "whole number from 0"),
+])
+def test_checkin_refuses_empty_or_out_of_range(app, client, auth, users, fields, message):
+    auth.login()
+    htmx = client.post("/pain/check-in", data={**fields, "csrf_token": auth.csrf_token()},
+                       headers={"HX-Request": "true"})
+    assert message in htmx.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PainCheckIn)) == 0
+
+
+def _history(app, salon, client_id, scores: list[tuple[int, int]], pressures=None):
+    """Sessions two weeks apart (oldest first) with lower-back pain (before, after)."""
+    with app.app_context():
+        from portal.accounts.models import User
+        client = db.session.get(User, client_id)
+    ids = []
+    for index, (before, after) in enumerate(scores):
+        when = NOW - timedelta(days=14 * (len(scores) - index))
+        appointment_id = make_appointment(app, salon, client_id, when)
+        with app.app_context():
+            client = db.session.merge(client)
+            services.save_feedback(client, appointment_id, services.FeedbackInput(
+                pressure=(pressures or [None] * len(scores))[index],
+                pain_before={"lower_back": before}, pain_after={"lower_back": after}), now=NOW)
+        ids.append(appointment_id)
+    return ids
+
+
+def test_pain_page_chart_and_table_agree_with_the_stored_scores(app, client, auth, salon, users):
+    _history(app, salon, users["client"].id, [(7, 4), (5, 3), (4, 2)])
+    with app.app_context():
+        services.record_checkin(db.session.merge(_user(users["client"].id)), {"lower_back": 3}, now=NOW - timedelta(days=2))
+    auth.login()
+    html = client.get("/pain?range=3m").get_data(as_text=True)
+    section = re.search(r'<section class="card pain-area" aria-labelledby="area-lower_back">(.*?)</section>', html, re.S)
+    body = section.group(1)
+    table = re.findall(r"<tr><td>[^<]+</td><td>(Session|Check-in)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td></tr>", body)
+    assert table == [("Session", "7", "4"), ("Session", "5", "3"), ("Session", "4", "2"), ("Check-in", "3", "–")]
+    assert body.count('class="dot-before"') == 3 and body.count('class="dot-after"') == 3
+    assert body.count('class="dot-checkin"') == 1
+    assert "Lower back: from 7 to 3 since" in body
+    assert 'id="area-neck"' not in html  # no scores, no chart
+
+
+def test_pain_range_switch_updates_in_place(app, client, auth, salon, users):
+    _history(app, salon, users["client"].id, [(6, 3)])
+    auth.login()
+    page = client.get("/pain").get_data(as_text=True)
+    assert 'hx-get="/pain?range=1y"' in page and 'hx-target="#pain-trends"' in page
+    fragment = client.get("/pain?range=1y", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="pain-trends"')
+    assert client.get("/pain?range=forever").status_code == 400
+
+
+def _user(user_id):
+    from portal.accounts.models import User
+    return db.session.get(User, user_id)
+
+
+def test_guidance_learns_from_rising_pain_and_pain_after(app, salon, users):
+    # Pain before rising session on session, and the last one hurt more afterwards.
+    _history(app, salon, users["client"].id, [(3, 2), (5, 4), (7, 8)])
+    with app.app_context():
+        guidance = guidance_for_client(users["client"].id)
+    assert guidance.interval_days == 14
+    assert "rising" in guidance.interval_reason.lower() or "rose" in guidance.interval_reason.lower()
+    texts = " ".join(a.text + " " + a.reason for a in guidance.advice).lower()
+    assert "gp" in texts
+    assert any("lower back" in note.lower() for note in guidance.therapist_note)
+
+
+def test_guidance_changes_the_pressure_note_after_too_firm_twice(app, salon, users):
+    _history(app, salon, users["client"].id, [(4, 3), (4, 3)], pressures=["too_firm", "too_firm"])
+    with app.app_context():
+        guidance = guidance_for_client(users["client"].id)
+    assert "Use lighter pressure: client said too firm twice in a row." in guidance.therapist_note
+
+
+def test_completed_sessions_skip_no_shows_and_cancellations(app, salon, users):
+    from portal.booking.queries import completed_dates
+    make_appointment(app, salon, users["client"].id, NOW - timedelta(days=20))
+    make_appointment(app, salon, users["client"].id, NOW - timedelta(days=10), no_show=True)
+    make_appointment(app, salon, users["client"].id, NOW - timedelta(days=5), status="cancelled")
+    with app.app_context():
+        assert len(completed_dates(users["client"].id)) == 1
+
+
+def test_points_by_area_query_count_is_constant(app, salon, users, count_queries):
+    _history(app, salon, users["client"].id, [(5, 3)])
+    with app.app_context(), count_queries() as one:
+        points_by_area(users["client"].id)
+    _history(app, salon, users["client"].id, [(5, 3)] * 30)
+    with app.app_context(), count_queries() as many:
+        assert sum(len(p) for p in points_by_area(users["client"].id).values()) == 31
+    assert one.count == many.count == 2
