@@ -31,7 +31,7 @@ def past(app, salon, users):
 
 
 def feedback_form(**fields) -> dict:
-    form = {"pressure": "just_right", "note": ""}
+    form = {"pressure": "just_right", "note": "", "consent": "y"}
     form.update(fields)
     return form
 
@@ -131,7 +131,7 @@ def test_feedback_is_editable_for_seven_days(app, client, auth, past):
 
 def test_checkin_records_todays_pain(app, client, auth, users):
     auth.login()
-    response = auth.post("/pain/check-in", {"checkin-lower_back": "5", "checkin-neck": ""})
+    response = auth.post("/pain/check-in", {"checkin-lower_back": "5", "checkin-neck": "", "checkin-consent": "y"})
     assert response.status_code == 302
     with app.app_context():
         checkin = db.session.scalar(select(PainCheckIn))
@@ -168,7 +168,7 @@ def _history(app, salon, client_id, scores: list[tuple[int, int]], pressures=Non
             client = db.session.merge(client)
             services.save_feedback(client, appointment_id, services.FeedbackInput(
                 pressure=(pressures or [None] * len(scores))[index],
-                pain_before={"lower_back": before}, pain_after={"lower_back": after}), now=NOW)
+                pain_before={"lower_back": before}, pain_after={"lower_back": after}), now=NOW, consent_given=True)
         ids.append(appointment_id)
     return ids
 
@@ -241,3 +241,36 @@ def test_points_by_area_query_count_is_constant(app, salon, users, count_queries
     with app.app_context(), count_queries() as many:
         assert sum(len(p) for p in points_by_area(users["client"].id).values()) == 31
     assert one.count == many.count == 2
+
+
+def test_pain_and_notes_are_not_stored_without_consent(app, client, auth, past, users):
+    from portal.profile.models import HealthProfile
+
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'name="consent"' in html and 'name="checkin-consent"' in html
+    response = auth.post(f"/appointments/{past}/feedback", {"pressure": "just_right", "neck_before": "3"})
+    assert response.status_code == 422 and "Please tick to agree" in response.get_data(as_text=True)
+    htmx = client.post("/pain/check-in", data={"checkin-neck": "3", "csrf_token": auth.csrf_token()},
+                       headers={"HX-Request": "true"})
+    assert "Please tick to agree" in htmx.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AppointmentFeedback)) == 0
+        assert db.session.scalar(select(func.count()).select_from(PainCheckIn)) == 0
+    auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="3"))
+    with app.app_context():
+        profile = db.session.scalar(select(HealthProfile))
+        assert profile.has_consent and profile.client_id == users["client"].id
+    # Once agreed, the boxes go.
+    assert 'name="consent"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_withdrawn_consent_stops_guidance_using_feedback(app, salon, users):
+    from portal.accounts.models import User
+    from portal.profile.services import withdraw_consent
+
+    _history(app, salon, users["client"].id, [(3, 2), (5, 4), (7, 8)])
+    with app.app_context():
+        withdraw_consent(db.session.get(User, users["client"].id))
+        guidance = guidance_for_client(users["client"].id)
+    assert guidance.interval_days == 28 and guidance.therapist_note == []

@@ -25,7 +25,7 @@ from portal.feedback.status import is_completed
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Guidance, Precaution, guidance_for
 from portal.profile.content import ProfileContent
-from portal.profile.services import changes_since, content_for_use
+from portal.profile.services import changes_since, content_for_use, has_consent
 from portal.timezones import to_local
 
 # A therapist sees briefs for their clients from a month back to two weeks ahead.
@@ -61,6 +61,7 @@ class StaffNote:
 class Brief:
     appointment: Appointment
     has_consent: bool
+    has_profile: bool = False
     precautions: list[Precaution] = field(default_factory=list)
     clearance_on: date | None = None
     clearance_source: str = ""
@@ -93,7 +94,8 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     client_id = appointment.client_id
     record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}")
 
-    content = content_for_use(client_id)
+    consented = has_consent(client_id)
+    content = content_for_use(client_id) if consented else None
     earlier = list(db.session.scalars(
         select(Appointment).where(Appointment.client_id == client_id, Appointment.starts_at < appointment.starts_at)
         .order_by(Appointment.starts_at)
@@ -105,21 +107,23 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         .where(AppointmentFeedback.client_id == client_id, Appointment.starts_at < appointment.starts_at)
         .order_by(Appointment.starts_at)
     ).all()
-    brief = Brief(appointment=appointment, has_consent=content is not None)
+    brief = Brief(appointment=appointment, has_consent=consented)
     brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
     brief.staff_notes = _staff_notes(client_id)
-    if content is None:
+    if not consented:
         db.session.commit()  # the access record
         return brief
 
-    guidance = _guidance(content, visits, feedback_rows, now)
+    guidance = _guidance(content or ProfileContent(), visits, feedback_rows, now)
     brief.precautions = guidance.precautions
     brief.therapist_notes = guidance.therapist_note
-    brief.clearance_on, brief.clearance_source = content.medical_clearance_on, content.clearance_source
-    brief.changes = changes_since(client_id, visits[-1].starts_at if visits else None)
-    brief.stated_pressure = content.pressure_preference
-    brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]
-    brief.client_notes = content.notes_for_therapist
+    if content is not None:
+        brief.has_profile = True
+        brief.clearance_on, brief.clearance_source = content.medical_clearance_on, content.clearance_source
+        brief.changes = changes_since(client_id, visits[-1].starts_at if visits else None)
+        brief.stated_pressure = content.pressure_preference
+        brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]
+        brief.client_notes = content.notes_for_therapist
     if feedback_rows:
         feedback, starts_at = feedback_rows[-1]
         brief.last_feedback = LastFeedback(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from portal.feedback.models import AREAS
@@ -22,7 +23,24 @@ PRESSURE_CHOICES = [
 AREA_CHOICES = [SelectChoice(area, AREA_LABELS[area].capitalize()) for area in AREAS]
 
 
-class FeedbackForm(FlaskForm):
+CONSENT_MESSAGE = "Please tick to agree, or we can't keep your pain scores and notes."
+
+
+class ConsentMixin:
+    """A consent box, required only while the client has not (or no longer) agreed."""
+
+    consent = BooleanField("I agree to this")
+
+    def __init__(self, *args, needs_consent: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_consent = needs_consent
+
+    def validate_consent(self, field):
+        if self.needs_consent and not field.data:
+            raise ValidationError(CONSENT_MESSAGE)
+
+
+class FeedbackForm(ConsentMixin, FlaskForm):
     pressure = RadioField("How was the pressure?", choices=PRESSURE_CHOICES, validate_choice=False,
                           validators=[ChoicesOnly()])
     focus_areas = CheckboxesField("Where should we focus next time?", choices=AREA_CHOICES)
@@ -44,7 +62,7 @@ class FeedbackForm(FlaskForm):
         )
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(ConsentMixin, FlaskForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "checkin")  # its fields sit beside the feedback form's
         super().__init__(*args, **kwargs)
@@ -54,7 +72,7 @@ class CheckInForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if valid and all(self[area].data is None for area in AREAS):
+        if not any(self[area].errors for area in AREAS) and all(self[area].data is None for area in AREAS):
             self[AREAS[0]].errors = ["Please score at least one area (0 means no pain)."]
             return False
         return valid

@@ -6,6 +6,7 @@ from portal.db_types import utcnow
 from portal.feedback import services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.models import AREAS
+from portal.profile.services import CONSENT_STATEMENT, has_consent
 
 
 def form_data(feedback) -> dict:
@@ -23,16 +24,19 @@ def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
                       checkin_form: CheckInForm | None = None, feedback_saved: bool = False,
                       checkin_saved: bool = False) -> dict:
     now = utcnow()
+    needs_consent = not has_consent(client_id)
     appointment = services.latest_completed(client_id, now)
     feedback = services.feedback_for(appointment.id) if appointment else None
     if feedback_form is None and appointment is not None:
-        feedback_form = FeedbackForm(formdata=None, data=form_data(feedback))
+        feedback_form = FeedbackForm(formdata=None, data=form_data(feedback), needs_consent=needs_consent)
     return {
+        "needs_consent": needs_consent,
+        "consent_statement": CONSENT_STATEMENT,
         "feedback_appointment": appointment,
         "feedback": feedback,
         "feedback_form": feedback_form,
         "feedback_editable": services.can_edit(feedback, now),
         "feedback_saved": feedback_saved,
-        "checkin_form": checkin_form or CheckInForm(formdata=None),
+        "checkin_form": checkin_form or CheckInForm(formdata=None, needs_consent=needs_consent),
         "checkin_saved": checkin_saved,
     }

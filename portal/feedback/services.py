@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
 from portal.feedback.status import is_completed
 from portal.guidance.rules import SessionFeedback
+from portal.profile.services import ConsentRequired, has_consent, record_consent
 from portal.timezones import to_local
 
 log = logging.getLogger("portal.feedback")
@@ -77,14 +78,23 @@ def appointment_for_feedback(client: User, appointment_id: int, now: datetime) -
     return appointment
 
 
-def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: datetime | None = None
-                  ) -> AppointmentFeedback:
+def _consented(client: User, consent_given: bool, now: datetime) -> None:
+    """Pain scores and notes are health data: stored only under the client's consent."""
+    if consent_given:
+        record_consent(client, now)
+    elif not has_consent(client.id):
+        raise ConsentRequired("tick the consent statement to store health information")
+
+
+def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: datetime | None = None,
+                  consent_given: bool = False) -> AppointmentFeedback:
     """Give or change feedback on one's own completed session, within a week of first giving it."""
     now = now or utcnow()
     appointment_for_feedback(client, appointment_id, now)
     feedback = feedback_for(appointment_id)
     if not can_edit(feedback, now):
         raise Refused("Feedback can be changed for 7 days after you give it; this one is now closed.")
+    _consented(client, consent_given, now)
     if feedback is None:
         feedback = AppointmentFeedback(appointment_id=appointment_id, client_id=client.id, created_at=now)
         db.session.add(feedback)
@@ -104,11 +114,14 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
     return feedback
 
 
-def record_checkin(client: User, pain: dict[str, int], now: datetime | None = None) -> PainCheckIn:
+def record_checkin(client: User, pain: dict[str, int], now: datetime | None = None,
+                   consent_given: bool = False) -> PainCheckIn:
     """Today's pain, between visits; at least one area."""
     if not pain:
         raise Refused("Please score at least one area.")
-    checkin = PainCheckIn(client_id=client.id, recorded_at=now or utcnow(),
+    now = now or utcnow()
+    _consented(client, consent_given, now)
+    checkin = PainCheckIn(client_id=client.id, recorded_at=now,
                           **{area: pain.get(area) for area in AREAS})
     db.session.add(checkin)
     db.session.commit()
@@ -126,7 +139,10 @@ def latest_completed(client_id: int, now: datetime) -> Appointment | None:
 
 
 def history_for_guidance(client_id: int) -> list[SessionFeedback]:
-    """The client's feedback as the guidance rules read it, oldest session first."""
+    """The client's feedback as the guidance rules read it, oldest session first (none
+    without current consent: withdrawing it stops every use)."""
+    if not has_consent(client_id):
+        return []
     rows = db.session.execute(
         select(AppointmentFeedback, Appointment.starts_at)
         .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)

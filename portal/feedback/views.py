@@ -12,6 +12,7 @@ from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, trends, window_for
 from portal.htmx import render_page, wants_fragment
+from portal.profile.services import CONSENT_STATEMENT, has_consent
 from portal.timezones import today_local
 
 
@@ -39,15 +40,16 @@ def give(appointment_id: int):
         return redirect(url_for("dashboard.client"))
     existing = services.feedback_for(appointment_id)
     editable = services.can_edit(existing, now)
+    needs_consent = not has_consent(current_user.id)
     if request.method == "GET":
-        form = FeedbackForm(data=panels.form_data(existing))
+        form = FeedbackForm(data=panels.form_data(existing), needs_consent=needs_consent)
         return render_template("feedback/give.html", form=form, appointment=appointment, feedback=existing,
-                               editable=editable)
-    form = FeedbackForm()
+                               editable=editable, consent_statement=CONSENT_STATEMENT)
+    form = FeedbackForm(needs_consent=needs_consent)
     if not editable:
         form.note.errors = ["Feedback can be changed for 7 days after you give it; this one is now closed."]
     elif form.validate():
-        services.save_feedback(_me(), appointment_id, form.to_input(), now)
+        services.save_feedback(_me(), appointment_id, form.to_input(), now, consent_given=bool(form.consent.data))
         if wants_fragment():
             return _panel(feedback_saved=True)
         flash("Thank you: your therapist will see this before your next session.", "success")
@@ -55,16 +57,16 @@ def give(appointment_id: int):
     if wants_fragment():
         return _panel(feedback_form=form)  # 200, so htmx swaps the messages in
     return render_template("feedback/give.html", form=form, appointment=appointment, feedback=existing,
-                           editable=editable), 422
+                           editable=editable, consent_statement=CONSENT_STATEMENT), 422
 
 
 @bp.route("/pain/check-in", methods=["POST"])
 @allow("client")
 def checkin():
     """Today's pain per area, between visits."""
-    form = CheckInForm()
+    form = CheckInForm(needs_consent=not has_consent(current_user.id))
     if form.validate():
-        services.record_checkin(_me(), form.pain())
+        services.record_checkin(_me(), form.pain(), consent_given=bool(form.consent.data))
         if wants_fragment():
             return _panel(checkin_saved=True)
         flash("Thanks: today's pain is recorded.", "success")

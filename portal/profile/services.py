@@ -80,21 +80,38 @@ def _require_client(client: User) -> None:
         raise NotYours("only clients keep a health profile")
 
 
+def has_consent(client_id: int) -> bool:
+    """May the portal store and use this client's health data right now?"""
+    profile = profile_of(client_id)
+    return profile is not None and profile.has_consent
+
+
+def record_consent(client: User, now: datetime | None = None) -> HealthProfile:
+    """The client ticked the consent statement (on the profile, feedback or check-in form).
+
+    Part of the caller's transaction: the consent and the data it covers are stored together.
+    """
+    _require_client(client)
+    now = now or utcnow()
+    profile = profile_of(client.id)
+    if profile is None:
+        profile = HealthProfile(client_id=client.id, created_at=now, updated_at=now)
+        db.session.add(profile)
+    if not profile.has_consent:
+        profile.consent_version, profile.consent_given_at, profile.consent_withdrawn_at = CONSENT_VERSION, now, None
+        log.info("health consent given user_id=%s version=%s", client.id, CONSENT_VERSION)
+    db.session.flush()  # the profile id is part of the seal's context
+    return profile
+
+
 def save_profile(client: User, content: ProfileContent, consent_given: bool = False,
                  today: date | None = None) -> HealthProfile:
     """Store a new revision; the first save (or one after withdrawal) needs consent ticked."""
     _require_client(client)
-    profile = profile_of(client.id)
-    if not (profile and profile.has_consent) and not consent_given:
+    if not has_consent(client.id) and not consent_given:
         raise ConsentRequired("tick the consent statement to store health information")
     now = utcnow()
-    if profile is None:
-        profile = HealthProfile(client_id=client.id, created_at=now)
-        db.session.add(profile)
-        db.session.flush()  # the id is part of the seal's context
-    if consent_given and not profile.has_consent:
-        profile.consent_version, profile.consent_given_at, profile.consent_withdrawn_at = CONSENT_VERSION, now, None
-        log.info("health consent given user_id=%s version=%s", client.id, CONSENT_VERSION)
+    profile = record_consent(client, now)
     previous = latest_content(profile)
     dated = content.dated_from(previous, today or today_local())
     sealed = keyring().seal(to_json(dated), profile.seal_context)

@@ -124,15 +124,19 @@ def page(browser, live_server, page_problems):
     page = context.new_page()
 
     def note(problem: str, url: str = "") -> None:
-        # Chromium asks for /favicon.ico on its own; the portal has none (yet), which is harmless.
+        # Chromium asks for /favicon.ico on its own; the portal serves an SVG icon instead.
         if not url.endswith("/favicon.ico"):
             page_problems.append(problem)
+
+    def request_failed(request) -> None:
+        # A load the page itself cut short by moving on (a click mid-load) is not a fault.
+        if request.failure != "net::ERR_ABORTED":
+            note(f"request failed: {request.method} {request.url} {request.failure}", request.url)
 
     page.on("console", lambda msg: msg.type == "error" and note(
         f"console error: {msg.text} ({msg.location.get('url', '')})", msg.location.get("url", "")))
     page.on("pageerror", lambda error: note(f"page error: {error}"))
-    page.on("requestfailed", lambda request: note(
-        f"request failed: {request.method} {request.url} {request.failure}", request.url))
+    page.on("requestfailed", request_failed)
     page.on("response", lambda response: response.status >= 400 and note(
         f"HTTP {response.status}: {response.request.method} {response.url}", response.url))
     yield page

@@ -1,0 +1,24 @@
+"""Steps every journey takes: log in and out through the real forms."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+
+
+def log_in(page: Page, email: str = "client@example.com", password: str = PASSWORD,
+           lands_on: str | None = None) -> None:
+    page.goto("/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    if lands_on:
+        expect(page).to_have_url(re.compile(re.escape(lands_on) + r"(\?.*)?$"))
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You have logged out. See you soon.")).to_be_visible()

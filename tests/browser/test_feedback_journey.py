@@ -1,0 +1,71 @@
+"""A client gives feedback after a session and sees the chart change; then their therapist
+logs in and reads that feedback in the brief, opened in place from the day view."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from playwright.sync_api import expect
+
+from portal.timezones import SALON_TZ, to_local, today_local
+from tests.browser.steps import log_in, log_out
+from tests.factories import make_appointment, make_salon
+
+
+def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, page, a11y, users):
+    salon = make_salon(app, users["therapist"].id)
+    client_id = users["client"].id
+    yesterday = datetime.combine(today_local() - timedelta(days=1), time(11), tzinfo=SALON_TZ)
+    make_appointment(app, salon, client_id, yesterday)
+    upcoming = datetime.combine(today_local() + timedelta(days=1), time(10), tzinfo=SALON_TZ)
+    make_appointment(app, salon, client_id, upcoming)
+
+    log_in(page, lands_on="/dashboard")
+    panel = page.locator("#feedback-panel")
+    expect(panel).to_contain_text("Back, Neck & Shoulder Massage with Amelia Hart")
+    panel.get_by_label("A little firm").check()
+    panel.get_by_label("Lower back: pain before").fill("6")
+    panel.get_by_label("Lower back: pain after").fill("2")
+    panel.get_by_label("Neck: pain before").fill("11")  # a slip of the finger: refused in place
+    panel.get_by_role("button", name="Send my feedback").click()
+    expect(panel).to_contain_text("whole number from 0")
+    panel.get_by_label("Neck: pain before").fill("4")
+    panel.get_by_role("checkbox", name="Lower back").check()
+    panel.get_by_label("A note for your therapist").fill("Heat pack was lovely, lower back much looser")
+    panel.locator("#consent").check()  # no health profile yet: pain scores need consent first
+    panel.get_by_role("button", name="Send my feedback").click()
+    expect(panel).to_contain_text("Thank you: your therapist will see this")
+    assert page.url.endswith("/dashboard")  # swapped in place, no page load
+    a11y(page, screenshot="dashboard-feedback")
+
+    page.get_by_role("link", name="See your pain over time").click()
+    lower_back = page.locator("section.pain-area", has=page.get_by_role("heading", name="Lower back"))
+    expect(lower_back.locator("svg circle.dot-before")).to_have_count(1)
+    expect(lower_back.locator("table tbody tr")).to_have_count(1)
+    expect(lower_back.locator("table tbody tr")).to_contain_text("6")
+    a11y(page, screenshot="pain-over-time")
+
+    # Today's check-in adds a point to the chart.
+    page.goto("/dashboard")
+    page.get_by_role("spinbutton", name="Lower back", exact=True).fill("3")
+    page.get_by_role("button", name="Record today's pain").click()
+    expect(page.locator("#feedback-panel")).to_contain_text("today's pain is recorded")
+    page.goto("/pain")
+    expect(lower_back.locator("svg rect.dot-checkin")).to_have_count(1)
+    expect(lower_back.locator(".summary")).to_have_text("Lower back: from 6 to 3 since "
+                                                        f"{to_local(yesterday).day} {to_local(yesterday):%B %Y}.")
+    page.get_by_role("link", name="A year").click()
+    expect(page).to_have_url(live_server + "/pain?range=1y")
+    expect(lower_back.locator("svg rect.dot-checkin")).to_have_count(1)
+    log_out(page)
+
+    log_in(page, "therapist@example.com", lands_on="/therapist")
+    page.goto(f"/therapist?day={upcoming.date().isoformat()}")
+    page.get_by_role("link", name="Open brief for Claire Robson").click()
+    brief = page.locator("#brief-panel")
+    expect(brief).to_contain_text("pressure a little firm")
+    expect(brief).to_contain_text("Heat pack was lovely, lower back much looser")
+    expect(brief).to_contain_text("Focus next time on lower back")
+    expect(brief).to_contain_text("6→2")
+    assert "/brief" not in page.url  # opened in place
+    a11y(page, screenshot="therapist-brief")
