@@ -101,39 +101,39 @@ def brief(appointment_id: int):
     return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm())
 
 
+def _staff_action(appointment_id: int, action, done: str):
+    """Run a therapist's action on an appointment; back to its brief with what happened."""
+    try:
+        action()
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("feedback.brief", appointment_id=appointment_id))
+
+
 @bp.route("/therapist/appointments/<int:appointment_id>/attendance", methods=["POST"])
 @allow("therapist", "admin")
 def attendance(appointment_id: int):
     """Mark a session attended or a no-show."""
     if not EmptyForm().validate_on_submit() or request.form.get("attended") not in {"yes", "no"}:
         abort(400)
-    try:
-        services.mark_attendance(_me(), appointment_id, request.form["attended"] == "yes")
-    except services.NotFound:
-        abort(404)
-    except services.Refused as refusal:
-        flash(str(refusal), "error")
-    else:
-        flash("Attendance saved.", "success")
-    return redirect(url_for("feedback.brief", appointment_id=appointment_id))
+    attended = request.form["attended"] == "yes"
+    return _staff_action(appointment_id, lambda: services.mark_attendance(_me(), appointment_id, attended),
+                         "Attendance saved.")
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>/notes", methods=["POST"])
 @allow("therapist", "admin")
 def treatment_note(appointment_id: int):
     """Add a private treatment note after the session."""
-    text = (request.form.get("note") or "").strip()
     if not EmptyForm().validate_on_submit():
         abort(400)
+    text = (request.form.get("note") or "").strip()
     if not text or len(text) > 2000:
         flash("A treatment note needs some text (up to 2,000 characters).", "error")
         return redirect(url_for("feedback.brief", appointment_id=appointment_id))
-    try:
-        services.add_treatment_note(_me(), appointment_id, text)
-    except services.NotFound:
-        abort(404)
-    except services.Refused as refusal:
-        flash(str(refusal), "error")
-    else:
-        flash("Treatment note saved.", "success")
-    return redirect(url_for("feedback.brief", appointment_id=appointment_id))
+    return _staff_action(appointment_id, lambda: services.add_treatment_note(_me(), appointment_id, text),
+                         "Treatment note saved.")

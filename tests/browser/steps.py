@@ -9,8 +9,9 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 
 
-def log_in(page: Page, email: str = "client@example.com", password: str = PASSWORD,
-           lands_on: str | None = None) -> None:
+def log_in(page: Page, email: str = "client@example.com", lands_on: str | None = "/dashboard", *,
+           password: str = PASSWORD) -> None:
+    """Log in through the form; with `lands_on`, check where it leads."""
     page.goto("/account/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)

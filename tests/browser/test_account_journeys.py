@@ -19,6 +19,7 @@ from portal.demo import LOCATIONS, SERVICES
 from portal.extensions import db
 from portal.mail import outbox
 from portal.salon.models import Location, Service
+from tests.browser.steps import log_out
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "quiet-harbour-lantern-77"
@@ -44,11 +45,6 @@ def log_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
-    expect(page.get_by_text("You have logged out. See you soon.")).to_be_visible()
 
 
 def seed_salon(app) -> None:

@@ -19,18 +19,10 @@ except ImportError:  # CI (REQUIRE_BROWSER_TESTS=1) gets the import error, not a
 
 from icalendar import Calendar
 
-from tests.conftest import PASSWORD
+from tests.browser.steps import log_in
 from tests.test_booking_support import NOW, add_appointment, at, booking_clock, seed_salon  # noqa: F401
 
 PHONE = {"width": 390, "height": 844}
-
-
-def log_in(page: Page, email: str = "client@example.com", lands_on: str = "/dashboard") -> None:
-    page.goto("/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
 
 
 def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_server, page, a11y, users,

@@ -8,20 +8,12 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from portal.timezones import today_local
-from tests.conftest import PASSWORD
-
-
-def log_in(page, base_url: str) -> None:
-    page.goto(f"{base_url}/account/login")
-    page.get_by_label("Email").fill("client@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Hello, Claire")).to_be_visible()
+from tests.browser.steps import log_in
 
 
 def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, page, users, a11y):
-    log_in(page, live_server)
-    page.goto(f"{live_server}/profile")
+    log_in(page, lands_on="/dashboard")
+    page.goto("/profile")
     a11y(page, screenshot="profile-empty")
     preview = page.locator("#guidance-preview")
     expect(preview).not_to_contain_text("Pregnancy")
