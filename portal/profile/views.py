@@ -23,7 +23,7 @@ def _client():
     return current_user._get_current_object()
 
 
-def _profile_form(profile, content, **kwargs) -> ProfileForm:
+def _profile_form(profile, **kwargs) -> ProfileForm:
     needs_consent = not (profile and profile.has_consent)
     return ProfileForm(today=today_local(), needs_consent=needs_consent, **kwargs)
 
@@ -44,8 +44,8 @@ def edit():
     profile = services.profile_of(current_user.id)
     content = services.latest_content(profile)
     if request.method == "GET":
-        return _edit_page(_profile_form(profile, content, data=form_data(content)), profile)
-    form = _profile_form(profile, content)
+        return _edit_page(_profile_form(profile, data=form_data(content)), profile)
+    form = _profile_form(profile)
     if not form.validate():
         # Nothing is stored; the form comes back exactly as typed, with each problem beside its field.
         return _edit_page(form, profile, status=422)
@@ -61,12 +61,11 @@ def preview():
     if not wants_fragment():
         return redirect(url_for("profile.edit"))
     profile = services.profile_of(current_user.id)
-    form = _profile_form(profile, None)
+    form = _profile_form(profile)
     form.validate()
     guidance = guidance_for_client(current_user.id, facts=form.to_content().to_facts())
-    response = render_page("profile/_preview.html", None, form=form, guidance=guidance, conditions=CONDITIONS,
-                           action_form=EmptyForm(), preview=True)
-    return response
+    return render_page("profile/_preview.html", None, form=form, guidance=guidance, conditions=CONDITIONS,
+                       action_form=EmptyForm(), preview=True)
 
 
 @bp.route("/profile/healed/<condition>", methods=["POST"])
