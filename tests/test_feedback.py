@@ -274,3 +274,16 @@ def test_withdrawn_consent_stops_guidance_using_feedback(app, salon, users):
         withdraw_consent(db.session.get(User, users["client"].id))
         guidance = guidance_for_client(users["client"].id)
     assert guidance.interval_days == 28 and guidance.therapist_note == []
+
+
+def test_export_includes_appointments_feedback_and_checkins(app, client, auth, past, users):
+    import json
+
+    auth.login()
+    auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="4", neck_after="1", note="warm hands"))
+    auth.post("/pain/check-in", {"checkin-neck": "2"})
+    document = json.loads(client.get("/profile/export").get_data(as_text=True))
+    [appointment] = document["appointments"]
+    assert appointment["feedback"]["pain_before"] == {"neck": 4} and appointment["feedback"]["note"] == "warm hands"
+    assert [c["pain"] for c in document["pain_checkins"]] == [{"neck": 2}]
+    assert document["health_profile"]["consent"]["given_at"] is not None

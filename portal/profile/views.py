@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.access import allow
 from portal.accounts.forms import EmptyForm
 from portal.audit.services import accesses_for
+from portal.data_export import export_for
 from portal.guidance.rules import CONDITIONS
 from portal.htmx import render_page, wants_fragment
 from portal.profile import bp, gate, services
@@ -142,9 +143,9 @@ def delete():
 @bp.route("/profile/export")
 @allow("client")
 def export():
-    """Download everything kept about the health profile, as JSON."""
-    body = json.dumps(services.export(_client()), indent=2, ensure_ascii=False)
+    """Download everything kept about the client (profile, appointments, feedback), as JSON."""
+    body = json.dumps(export_for(_client()), indent=2, ensure_ascii=False)
     response = make_response(body)
     response.mimetype = "application/json"
-    response.headers["Content-Disposition"] = 'attachment; filename="mesmerising-beauty-health-profile.json"'
+    response.headers["Content-Disposition"] = 'attachment; filename="mesmerising-beauty-my-data.json"'
     return response

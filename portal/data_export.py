@@ -1,0 +1,46 @@
+"""Everything the portal keeps about one client, in one readable document (their copy)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.audit.services import accesses_for
+from portal.booking.models import Appointment
+from portal.extensions import db
+from portal.feedback.models import AppointmentFeedback, PainCheckIn
+from portal.feedback.services import open_note
+from portal.profile.services import export as profile_export
+
+
+def export_for(client: User) -> dict:
+    """Account, health profile (every revision), appointments, feedback, check-ins and who viewed them."""
+    document = profile_export(client)
+    feedback = {f.appointment_id: f for f in db.session.scalars(
+        select(AppointmentFeedback).where(AppointmentFeedback.client_id == client.id))}
+    document["appointments"] = [
+        {
+            "starts_at": a.starts_at.isoformat(), "ends_at": a.ends_at.isoformat(), "service": a.service.name,
+            "therapist": a.therapist.display_name, "location": a.location.name, "status": a.status,
+            "no_show": a.no_show, "feedback": _feedback(feedback.get(a.id)),
+        }
+        for a in db.session.scalars(select(Appointment).where(Appointment.client_id == client.id)
+                                    .order_by(Appointment.starts_at))
+    ]
+    document["pain_checkins"] = [
+        {"recorded_at": c.recorded_at.isoformat(), "pain": c.pain()}
+        for c in db.session.scalars(select(PainCheckIn).where(PainCheckIn.client_id == client.id)
+                                    .order_by(PainCheckIn.recorded_at))
+    ]
+    document["health_record_views"] = [
+        {"at": v.at.isoformat(), "viewer": v.viewer_name, "role": v.viewer_role, "what": v.what}
+        for v in accesses_for(client.id)
+    ]
+    return document
+
+
+def _feedback(row: AppointmentFeedback | None) -> dict | None:
+    if row is None:
+        return None
+    return {"pressure": row.pressure, "pain_before": row.pain("before"), "pain_after": row.pain("after"),
+            "focus_areas": row.focus, "note": open_note(row), "given_at": row.created_at.isoformat()}
