@@ -287,3 +287,33 @@ def test_export_includes_appointments_feedback_and_checkins(app, client, auth, p
     assert appointment["feedback"]["pain_before"] == {"neck": 4} and appointment["feedback"]["note"] == "warm hands"
     assert [c["pain"] for c in document["pain_checkins"]] == [{"neck": 2}]
     assert document["health_profile"]["consent"]["given_at"] is not None
+
+
+def test_deleting_the_account_removes_everything_about_the_client_only(app, client, auth, past, salon, users,
+                                                                        make_user):
+    from portal.accounts.models import User
+    from portal.booking.models import Appointment
+    from portal.profile.models import HealthProfile
+    from tests.conftest import PASSWORD
+
+    someone = make_user("someone@example.com")
+    theirs = make_appointment(app, salon, someone.id, NOW - timedelta(days=1))
+    auth.login()
+    auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="4"))
+    auth.post("/pain/check-in", {"checkin-neck": "2"})
+
+    wrong = auth.post("/account/delete", {"password": "not-my-password", "confirm": "y"})
+    assert wrong.status_code == 422 and "That is not your password." in wrong.get_data(as_text=True)
+    unticked = auth.post("/account/delete", {"password": PASSWORD})
+    assert unticked.status_code == 422 and "Please tick to confirm." in unticked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, users["client"].id) is not None
+
+    done = auth.post("/account/delete", {"password": PASSWORD, "confirm": "y"})
+    assert done.status_code == 302 and client.get("/dashboard").status_code == 302
+    with app.app_context():
+        assert db.session.get(User, users["client"].id) is None
+        for model in (HealthProfile, AppointmentFeedback, PainCheckIn):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+        assert [a.id for a in db.session.scalars(select(Appointment))] == [theirs]
+        assert db.session.get(User, someone.id) is not None

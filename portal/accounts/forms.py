@@ -81,3 +81,11 @@ class ResetPasswordForm(FlaskForm):
         DataRequired("Please type the password again."), EqualTo("password", "The two passwords do not match."),
     ])
     submit = SubmitField("Set my new password")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired("Please enter your password."),
+                                                          Length(max=MAX_LENGTH)])
+    confirm = BooleanField("Yes, delete my account and everything in it", validators=[
+        DataRequired("Please tick to confirm.")])
+    submit = SubmitField("Delete my account")

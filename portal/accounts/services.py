@@ -166,3 +166,21 @@ def reset_password(token: str, new_password: str) -> User | None:
         user.email_confirmed_at = utcnow()
     set_password(user, new_password)
     return user
+
+
+class CannotDelete(PermissionError):
+    """Why this account cannot be deleted from the portal, in words for its owner."""
+
+
+def delete_account(user: User, password: str) -> None:
+    """A client closes their account: everything about them goes with it (the database cascades
+    to their profile, appointments, feedback, check-ins, calendar feeds and access log)."""
+    if not user.is_client:
+        raise CannotDelete("Staff accounts are closed by the salon admin.")
+    if not passwords.verify_password(user.password_hash, password):
+        log.warning("account deletion refused (wrong password) user_id=%s", user.id)
+        raise CannotDelete("That is not your password.")
+    user_id = user.id
+    db.session.delete(user)
+    db.session.commit()
+    log.info("account deleted user_id=%s", user_id)

@@ -9,6 +9,7 @@ from portal.access import ANONYMOUS, EVERYONE, allow, public
 from portal.accounts import bp, services
 from portal.accounts.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     EmptyForm,
     ForgotPasswordForm,
     LoginForm,
@@ -169,3 +170,21 @@ def change_password():
             return redirect(url_for("accounts.account"))
         form.current_password.errors.append("That is not your current password.")
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@allow("client")
+def delete_account():
+    """Close the account and delete everything kept about the client."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user._get_current_object(), form.password.data)
+        except services.CannotDelete as refusal:
+            form.password.errors.append(str(refusal))
+        else:
+            logout_user()
+            session.clear()
+            flash("Your account and everything in it have been deleted. Thank you for visiting us.", "success")
+            return redirect(url_for("dashboard.home"))
+    return render_template("accounts/delete.html", form=form), 422 if form.errors else 200

@@ -15,6 +15,8 @@ ROUTES = {
     "accounts.forgot_password": ("GET", "/account/forgot-password", dict.fromkeys(ROLES, 200)),
     "accounts.reset_password": ("GET", "/account/reset-password/forged", dict.fromkeys(ROLES, 400)),
     "accounts.account": ("GET", "/account/", {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
+    "accounts.delete_account": ("GET", "/account/delete",
+                                {"anonymous": LOGIN, "client": 200, "therapist": 403, "admin": 403}),
     "accounts.change_password": ("GET", "/account/password",
                                  {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
 }
