@@ -3,7 +3,7 @@ that its queries do not grow with the client's history."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text

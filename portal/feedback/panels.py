@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.booking.queries import latest_completed
 from portal.db_types import utcnow
 from portal.feedback import services
 from portal.feedback.forms import CheckInForm, FeedbackForm
@@ -25,7 +26,7 @@ def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
                       checkin_saved: bool = False) -> dict:
     now = utcnow()
     needs_consent = not has_consent(client_id)
-    appointment = services.latest_completed(client_id, now)
+    appointment = latest_completed(client_id)
     feedback = services.feedback_for(appointment.id) if appointment else None
     if feedback_form is None and appointment is not None:
         feedback_form = FeedbackForm(formdata=None, data=form_data(feedback), needs_consent=needs_consent)

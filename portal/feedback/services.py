@@ -129,15 +129,6 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     return checkin
 
 
-def latest_completed(client_id: int, now: datetime) -> Appointment | None:
-    """The client's most recent completed session (for the dashboard's feedback question)."""
-    candidates = db.session.scalars(
-        select(Appointment).where(Appointment.client_id == client_id, Appointment.ends_at <= now)
-        .order_by(Appointment.starts_at.desc()).limit(5)
-    )
-    return next((a for a in candidates if is_completed(a, now)), None)
-
-
 def history_for_guidance(client_id: int) -> list[SessionFeedback]:
     """The client's feedback as the guidance rules read it, oldest session first (none
     without current consent: withdrawing it stops every use)."""

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 try:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import expect
 except ImportError:  # CI (REQUIRE_BROWSER_TESTS=1) gets the import error, not a skip
     if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
         raise
