@@ -19,7 +19,7 @@ from portal.booking.guard import held_cells
 from portal.booking.models import Appointment, AppointmentSlot
 from portal.demo import LOCATIONS, SERVICES
 from portal.extensions import db
-from portal.guidance.rules import HealthFacts, booking_decision
+from portal.guidance.rules import HealthFacts
 from portal.profile import gate
 from portal.salon.models import PREGNANCY_MASSAGE, Location, Qualification, Service, Therapist, WorkingHours
 from portal.timezones import SALON_TZ
@@ -109,9 +109,7 @@ def page_text(response) -> str:
 
 def facts_gate(monkeypatch, facts: HealthFacts) -> None:
     """Make the booking gate read these health facts (as if the client's stored profile said so)."""
-    def check_booking(client_id, service, therapist, on):
-        return booking_decision(facts, gate.works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on)
-    monkeypatch.setattr(gate, "check_booking", check_booking)
+    monkeypatch.setattr(gate, "facts_for", lambda client_id: facts)
 
 
 def add_appointment(app, client_id: int, therapist_id: int, location_id: int, service_id: int,

@@ -77,8 +77,9 @@ def suitable_therapists(client_id: int, service: Service, on: date,
                         candidates: list[Therapist] | None = None) -> Suitable:
     """Filter therapists through the booking gate: refused ones are never offered."""
     allowed, refused = [], []
+    facts = gate.facts_for(client_id)  # one read (and decryption) of the profile for every therapist
     for therapist in active_therapists() if candidates is None else candidates:
-        decision = gate.check_booking(client_id, service, therapist, on)
+        decision = gate.decide(facts, service, therapist, on)
         (allowed if decision.allowed else refused).append((therapist, decision))
     pregnancy_only = any(d.code == CODE_NEEDS_PREGNANCY_TRAINED for _, d in refused)
     if allowed:

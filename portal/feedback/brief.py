@@ -25,7 +25,7 @@ from portal.feedback.status import is_completed
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Guidance, Precaution, guidance_for
 from portal.profile.content import ProfileContent
-from portal.profile.services import changes_since, content_for_use, has_consent
+from portal.profile.services import changes_since, latest_content, profile_of
 from portal.timezones import to_local
 
 # A therapist sees briefs for their clients from a month back to two weeks ahead.
@@ -94,8 +94,9 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     client_id = appointment.client_id
     record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}")
 
-    consented = has_consent(client_id)
-    content = content_for_use(client_id) if consented else None
+    profile = profile_of(client_id)
+    consented = profile is not None and profile.has_consent
+    content = latest_content(profile) if consented else None
     earlier = list(db.session.scalars(
         select(Appointment).where(Appointment.client_id == client_id, Appointment.starts_at < appointment.starts_at)
         .order_by(Appointment.starts_at)

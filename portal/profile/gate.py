@@ -23,16 +23,19 @@ def facts_for(client_id: int) -> HealthFacts:
     return content.to_facts() if content else HealthFacts()
 
 
+def decide(facts: HealthFacts, service: Service, therapist: Therapist, on: date) -> BookingDecision:
+    """The gate for facts already read (several therapists in one request share one read)."""
+    return booking_decision(facts, works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on)
+
+
 def check_booking(client_id: int, service: Service, therapist: Therapist, on: date) -> BookingDecision:
     """Allowed or refused, with the reasons, for this client, service and therapist on that day."""
-    return booking_decision(
-        facts_for(client_id), works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on,
-    )
+    return decide(facts_for(client_id), service, therapist, on)
 
 
-def booking_outlook(client_id: int, on: date) -> BookingDecision:
+def booking_outlook(facts: HealthFacts, on: date) -> BookingDecision:
     """Can this client book a back-area massage at all (with a suitably trained therapist)?
 
     Shown on the guidance page so the client sees the gate before they try to book.
     """
-    return booking_decision(facts_for(client_id), True, True, on)
+    return booking_decision(facts, True, True, on)

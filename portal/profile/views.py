@@ -11,7 +11,7 @@ from portal.access import allow
 from portal.accounts.forms import EmptyForm
 from portal.audit.services import accesses_for
 from portal.data_export import export_for
-from portal.guidance.rules import CONDITIONS
+from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.htmx import render_page, wants_fragment
 from portal.profile import bp, gate, services
 from portal.profile.forms import ProfileForm, form_data
@@ -93,10 +93,11 @@ def mark_healed(condition: str):
 def guidance():
     """How often to come, what to watch out for, and what the therapist will know."""
     profile = services.profile_of(current_user.id)
-    return render_page("profile/guidance.html", None, profile=profile,
-                       guidance=guidance_for_client(current_user.id), conditions=CONDITIONS,
-                       outlook=gate.booking_outlook(current_user.id, today_local()),
-                       content=services.content_for_use(current_user.id), action_form=EmptyForm())
+    content = services.latest_content(profile) if profile and profile.has_consent else None
+    facts = content.to_facts() if content else HealthFacts()
+    return render_page("profile/guidance.html", None, profile=profile, content=content, conditions=CONDITIONS,
+                       guidance=guidance_for_client(current_user.id, facts=facts),
+                       outlook=gate.booking_outlook(facts, today_local()), action_form=EmptyForm())
 
 
 @bp.route("/profile/history")
