@@ -18,12 +18,13 @@ from portal.db_types import utcnow
 from portal.encryption import keyring
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
-from portal.feedback.models import AppointmentFeedback, TreatmentNote
+from portal.feedback.forms import PRESSURE_LABELS
+from portal.feedback.models import TreatmentNote
 from portal.feedback.pain import points_by_area
-from portal.feedback.services import NotFound, open_note
+from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
 from portal.feedback.status import is_completed
 from portal.guidance.rules import AREAS as AREA_LABELS
-from portal.guidance.rules import Guidance, Precaution, guidance_for
+from portal.guidance.rules import Precaution, guidance_for
 from portal.profile.content import ProfileContent
 from portal.profile.services import changes_since, latest_content, profile_of
 from portal.timezones import to_local
@@ -34,10 +35,6 @@ FUTURE_REACH = timedelta(days=14)
 TREND_SESSIONS = 5
 RECENT_NOTES = 3
 
-PRESSURE_WORDS = {
-    "too_light": "too light", "a_little_light": "a little light", "just_right": "just right",
-    "a_little_firm": "a little firm", "too_firm": "too firm",
-}
 
 
 @dataclass(frozen=True)
@@ -102,12 +99,7 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         .order_by(Appointment.starts_at)
     ))
     visits = [a for a in earlier if is_completed(a, now)]
-    feedback_rows = db.session.execute(
-        select(AppointmentFeedback, Appointment.starts_at)
-        .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)
-        .where(AppointmentFeedback.client_id == client_id, Appointment.starts_at < appointment.starts_at)
-        .order_by(Appointment.starts_at)
-    ).all()
+    given = feedback_rows(client_id, before=appointment.starts_at)
     brief = Brief(appointment=appointment, has_consent=consented)
     brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
     brief.staff_notes = _staff_notes(client_id)
@@ -115,7 +107,8 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         db.session.commit()  # the access record
         return brief
 
-    guidance = _guidance(content or ProfileContent(), visits, feedback_rows, now)
+    guidance = guidance_for((content or ProfileContent()).to_facts(), [to_local(v.starts_at).date() for v in visits],
+                            as_session_feedback(given), to_local(now).date())
     brief.precautions = guidance.precautions
     brief.therapist_notes = guidance.therapist_note
     if content is not None:
@@ -125,25 +118,15 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         brief.stated_pressure = content.pressure_preference
         brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]
         brief.client_notes = content.notes_for_therapist
-    if feedback_rows:
-        feedback, starts_at = feedback_rows[-1]
+    if given:
+        feedback, starts_at = given[-1]
         brief.last_feedback = LastFeedback(
-            to_local(starts_at).date(), PRESSURE_WORDS.get(feedback.pressure), feedback.pain("before"),
+            to_local(starts_at).date(), PRESSURE_LABELS[feedback.pressure].lower() if feedback.pressure else None, feedback.pain("before"),
             feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback))
     since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
     brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
     db.session.commit()  # the access record
     return brief
-
-
-def _guidance(content: ProfileContent, visits: list[Appointment], feedback_rows: list, now: datetime) -> Guidance:
-    from portal.guidance.rules import SessionFeedback
-
-    history = [SessionFeedback(session_on=to_local(starts_at).date(), pressure=f.pressure,
-                               pain_before=f.pain("before"), pain_after=f.pain("after"))
-               for f, starts_at in feedback_rows]
-    return guidance_for(content.to_facts(), [to_local(v.starts_at).date() for v in visits], history,
-                        to_local(now).date())
 
 
 def _staff_notes(client_id: int) -> list[StaffNote]:

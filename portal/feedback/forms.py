@@ -7,19 +7,15 @@ from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
 
-from portal.feedback.models import AREAS
+from portal.feedback.models import AREAS, PRESSURES
 from portal.feedback.services import FeedbackInput
 from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, offered, strip
 from portal.guidance.rules import AREAS as AREA_LABELS
 
 NOTE_MAX = 1000
-PRESSURE_CHOICES = [
-    SelectChoice("too_light", "Too light"),
-    SelectChoice("a_little_light", "A little light"),
-    SelectChoice("just_right", "Just right"),
-    SelectChoice("a_little_firm", "A little firm"),
-    SelectChoice("too_firm", "Too firm"),
-]
+# "a_little_firm" -> "A little firm": the stored words, read aloud.
+PRESSURE_LABELS = {pressure: pressure.replace("_", " ").capitalize() for pressure in PRESSURES}
+PRESSURE_CHOICES = [SelectChoice(pressure, label) for pressure, label in PRESSURE_LABELS.items()]
 AREA_CHOICES = [SelectChoice(area, AREA_LABELS[area].capitalize()) for area in AREAS]
 
 
@@ -52,7 +48,7 @@ class FeedbackForm(ConsentMixin, FlaskForm):
                 for area in AREAS]
 
     def to_input(self) -> FeedbackInput:
-        pressure = self.pressure.data if self.pressure.data in {c.value for c in PRESSURE_CHOICES} else None
+        pressure = self.pressure.data if self.pressure.data in PRESSURE_LABELS else None
         return FeedbackInput(
             pressure=pressure,
             pain_before={a: self[f"{a}_before"].data for a in AREAS if self[f"{a}_before"].data is not None},

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.db_types import UTCDateTime, utcnow
 from portal.encryption import Sealed
 from portal.extensions import db
+from portal.guidance.rules import AREAS as AREA_LABELS
+from portal.guidance.rules import PRESSURE_FEEDBACK
 
-AREAS = ("neck", "shoulders", "upper_back", "lower_back")
-PRESSURES = ("too_light", "a_little_light", "just_right", "a_little_firm", "too_firm")
+# The guidance rules own the vocabulary; the tables store the same words.
+AREAS = tuple(AREA_LABELS)
+PRESSURES = PRESSURE_FEEDBACK
 
 
 def _pain_checks(columns: list[str]) -> tuple:
@@ -27,8 +30,8 @@ class AppointmentFeedback(db.Model):
 
     __tablename__ = "appointment_feedback"
     __table_args__ = (
-        CheckConstraint("pressure IS NULL OR pressure IN ('too_light', 'a_little_light', 'just_right', "
-                        "'a_little_firm', 'too_firm')", name="pressure_known"),
+        CheckConstraint("pressure IS NULL OR pressure IN (" + ", ".join(f"'{p}'" for p in PRESSURES) + ")",
+                        name="pressure_known"),
         *_pain_checks(_SESSION_COLUMNS),
     )
 

@@ -11,6 +11,7 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.chart import CHECKIN, SESSION, PainPoint, pain_chart_svg, pain_summary
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn
+from portal.feedback.services import feedback_rows
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.timezones import SALON_TZ, to_local
 
@@ -50,19 +51,12 @@ def _earliest_score(client_id: int) -> date | None:
 
 def points_by_area(client_id: int, since: datetime | None = None) -> dict[str, list[PainPoint]]:
     """Every session score and check-in since `since`, oldest first, per area."""
-    session_query = (
-        select(AppointmentFeedback, Appointment.starts_at)
-        .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)
-        .where(AppointmentFeedback.client_id == client_id)
-        .order_by(Appointment.starts_at)
-    )
     checkin_query = select(PainCheckIn).where(PainCheckIn.client_id == client_id).order_by(PainCheckIn.recorded_at)
     if since is not None:
-        session_query = session_query.where(Appointment.starts_at >= since)
         checkin_query = checkin_query.where(PainCheckIn.recorded_at >= since)
 
     by_area: dict[str, list[PainPoint]] = {area: [] for area in AREAS}
-    for feedback, starts_at in db.session.execute(session_query).all():
+    for feedback, starts_at in feedback_rows(client_id, since=since):
         before, after, day = feedback.pain("before"), feedback.pain("after"), to_local(starts_at).date()
         for area in AREAS:
             if area in before or area in after:

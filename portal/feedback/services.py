@@ -129,22 +129,37 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     return checkin
 
 
-def history_for_guidance(client_id: int) -> list[SessionFeedback]:
-    """The client's feedback as the guidance rules read it, oldest session first (none
-    without current consent: withdrawing it stops every use)."""
-    if not has_consent(client_id):
-        return []
-    rows = db.session.execute(
+def feedback_rows(client_id: int, *, since: datetime | None = None, before: datetime | None = None
+                  ) -> list[tuple[AppointmentFeedback, datetime]]:
+    """(feedback, session start) for the client's sessions in a window, oldest first; one query."""
+    query = (
         select(AppointmentFeedback, Appointment.starts_at)
         .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)
         .where(AppointmentFeedback.client_id == client_id)
         .order_by(Appointment.starts_at)
-    ).all()
+    )
+    if since is not None:
+        query = query.where(Appointment.starts_at >= since)
+    if before is not None:
+        query = query.where(Appointment.starts_at < before)
+    return [(feedback, starts_at) for feedback, starts_at in db.session.execute(query).all()]
+
+
+def as_session_feedback(rows: list[tuple[AppointmentFeedback, datetime]]) -> list[SessionFeedback]:
+    """Stored feedback as the guidance rules read it."""
     return [
         SessionFeedback(session_on=to_local(starts_at).date(), pressure=feedback.pressure,
                         pain_before=feedback.pain("before"), pain_after=feedback.pain("after"))
         for feedback, starts_at in rows
     ]
+
+
+def history_for_guidance(client_id: int) -> list[SessionFeedback]:
+    """The client's feedback as the guidance rules read it, oldest session first (none
+    without current consent: withdrawing it stops every use)."""
+    if not has_consent(client_id):
+        return []
+    return as_session_feedback(feedback_rows(client_id))
 
 
 def _staff_appointment(staff: User, appointment_id: int) -> Appointment:
