@@ -117,6 +117,14 @@ def make_user(app, password_hash):
 
 
 @pytest.fixture
+def small_salon(app, users):
+    """One salon, one service, the therapist@example.com therapist and one other (tests.factories)."""
+    from tests.factories import make_salon
+
+    return make_salon(app, users["therapist"].id)
+
+
+@pytest.fixture
 def users(make_user):
     return {
         "client": make_user("client@example.com", "client", "Claire Robson"),

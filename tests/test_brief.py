@@ -19,18 +19,13 @@ from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.timezones import today_local
 from tests.conftest import AuthActions
-from tests.factories import make_appointment, make_salon
+from tests.factories import make_appointment
 
 NOW = utcnow()
 
 
 @pytest.fixture
-def salon(app, users):
-    return make_salon(app, users["therapist"].id)
-
-
-@pytest.fixture
-def story(app, salon, users):
+def story(app, small_salon, users):
     """A client with a profile, a visit a fortnight ago with feedback, a change since, and a session today."""
     client_id = users["client"].id
     with app.app_context():
@@ -43,7 +38,7 @@ def story(app, salon, users):
         db.session.execute(text("UPDATE health_profile_revisions SET created_at = :t"),
                            {"t": (NOW - timedelta(days=20)).replace(tzinfo=None)})
         db.session.commit()
-    last_visit = make_appointment(app, salon, client_id, NOW - timedelta(days=14))
+    last_visit = make_appointment(app, small_salon, client_id, NOW - timedelta(days=14))
     with app.app_context():
         client = db.session.get(User, client_id)
         feedback_services.save_feedback(client, last_visit, feedback_services.FeedbackInput(
@@ -54,7 +49,7 @@ def story(app, salon, users):
             medical_clearance_on=today_local() - timedelta(days=30), clearance_source="Dr Patel",
             pressure_preference="light", problem_areas=frozenset({"lower_back"}),
             notes_for_therapist="Cold hands please warm up first"))
-    today = make_appointment(app, salon, client_id, NOW + timedelta(hours=1))
+    today = make_appointment(app, small_salon, client_id, NOW + timedelta(hours=1))
     return {"today": today, "last_visit": last_visit, "client_id": client_id}
 
 
@@ -100,11 +95,11 @@ def test_brief_opens_in_place_with_htmx(client, auth, story):
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_only_their_own_clients_recent_or_upcoming(app, client, auth, salon, story, make_user, users):
-    other_therapists_client = make_appointment(app, salon, story["client_id"], NOW + timedelta(hours=3),
-                                               therapist_id=salon.other_therapist_id)
-    long_ago = make_appointment(app, salon, story["client_id"], NOW - timedelta(days=60))
-    far_ahead = make_appointment(app, salon, story["client_id"], NOW + timedelta(days=40))
+def test_only_their_own_clients_recent_or_upcoming(app, client, auth, small_salon, story, make_user, users):
+    other_therapists_client = make_appointment(app, small_salon, story["client_id"], NOW + timedelta(hours=3),
+                                               therapist_id=small_salon.other_therapist_id)
+    long_ago = make_appointment(app, small_salon, story["client_id"], NOW - timedelta(days=60))
+    far_ahead = make_appointment(app, small_salon, story["client_id"], NOW + timedelta(days=40))
     auth.login("therapist@example.com")
     for appointment_id in (other_therapists_client, long_ago, far_ahead, 999999):
         assert client.get(f"/therapist/appointments/{appointment_id}/brief").status_code == 404
@@ -127,7 +122,7 @@ def test_brief_without_consent_says_to_ask(app, client, auth, story, users):
     assert "has not shared health information" in html and "osteoporosis" not in html.lower()
 
 
-def test_attendance_and_no_show(app, client, auth, salon, story):
+def test_attendance_and_no_show(app, client, auth, small_salon, story):
     auth.login("therapist@example.com")
     not_started = auth.post(f"/therapist/appointments/{story['today']}/attendance", {"attended": "no"})
     assert not_started.status_code == 302
@@ -143,8 +138,8 @@ def test_attendance_and_no_show(app, client, auth, salon, story):
         assert db.session.get(Appointment, story["last_visit"]).no_show is False
     assert auth.post(f"/therapist/appointments/{story['last_visit']}/attendance",
                      {"attended": "maybe"}).status_code == 400
-    others = make_appointment(app, salon, story["client_id"], NOW - timedelta(days=1),
-                              therapist_id=salon.other_therapist_id)
+    others = make_appointment(app, small_salon, story["client_id"], NOW - timedelta(days=1),
+                              therapist_id=small_salon.other_therapist_id)
     assert auth.post(f"/therapist/appointments/{others}/attendance", {"attended": "no"}).status_code == 404
 
 
@@ -161,9 +156,9 @@ def test_treatment_notes_are_private_and_sealed(app, client, auth, story):
     assert "MARKER-q1" not in client.get("/profile/export").get_data(as_text=True)
 
 
-def _sessions(app, salon, client_id, count):
+def _sessions(app, small_salon, client_id, count):
     for index in range(count):
-        appointment_id = make_appointment(app, salon, client_id, NOW - timedelta(days=29, minutes=-60 * index))
+        appointment_id = make_appointment(app, small_salon, client_id, NOW - timedelta(days=29, minutes=-60 * index))
         with app.app_context():
             feedback_services.save_feedback(db.session.get(User, client_id), appointment_id,
                                             feedback_services.FeedbackInput(pressure="just_right",
@@ -174,7 +169,7 @@ def _sessions(app, salon, client_id, count):
                                              now=NOW - timedelta(days=20))
 
 
-def test_brief_and_pain_page_queries_do_not_grow_with_history(app, salon, story, users, count_queries):
+def test_brief_and_pain_page_queries_do_not_grow_with_history(app, small_salon, story, users, count_queries):
     def measure():
         with app.test_request_context():
             therapist = db.session.get(User, users["therapist"].id)
@@ -189,10 +184,10 @@ def test_brief_and_pain_page_queries_do_not_grow_with_history(app, salon, story,
             assert client.get("/pain?range=all").status_code == 200
         return counted.count
 
-    _sessions(app, salon, story["client_id"], 1)
+    _sessions(app, small_salon, story["client_id"], 1)
     with_one_brief, with_one_page = measure(), measure_pain_page()
     assert with_one_brief > 5 and with_one_page > 3  # the counter really counts
-    _sessions(app, salon, story["client_id"], 99)
+    _sessions(app, small_salon, story["client_id"], 99)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Appointment)) >= 100
     assert measure() == with_one_brief

@@ -155,12 +155,17 @@ def delete_profile(client: User) -> bool:
     return True
 
 
-def history(client_id: int) -> list[RevisionChange]:
-    """Every save, newest first, with what it changed."""
-    profile = db.session.scalar(
+def _with_revisions(client_id: int) -> HealthProfile | None:
+    """The profile and every revision, in two queries (revisions are opened only as needed)."""
+    return db.session.scalar(
         select(HealthProfile).options(selectinload(HealthProfile.revisions))
         .where(HealthProfile.client_id == client_id)
     )
+
+
+def history(client_id: int) -> list[RevisionChange]:
+    """Every save, newest first, with what it changed."""
+    profile = _with_revisions(client_id)
     if profile is None:
         return []
     entries, previous = [], None
@@ -173,10 +178,7 @@ def history(client_id: int) -> list[RevisionChange]:
 
 def changes_since(client_id: int, since: datetime | None) -> list[str]:
     """What changed in the profile after `since` (e.g. the client's last visit)."""
-    profile = db.session.scalar(
-        select(HealthProfile).options(selectinload(HealthProfile.revisions))
-        .where(HealthProfile.client_id == client_id)
-    )
+    profile = _with_revisions(client_id)
     if profile is None or not profile.has_consent or not profile.revisions:
         return []
     before = [r for r in profile.revisions if since is not None and r.created_at <= since]
