@@ -14,7 +14,6 @@ log = logging.getLogger("portal.access")
 
 ANONYMOUS = "anonymous"
 EVERYONE = frozenset({ANONYMOUS, "client", "therapist", "admin"})
-STAFF = frozenset({"therapist", "admin"})
 
 
 def allow(*roles: str) -> Callable:

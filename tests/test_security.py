@@ -79,10 +79,17 @@ def test_session_cookie_flags(client, auth, users):
     assert "Secure" not in cookie  # testing runs on http
 
 
-def test_production_cookies_are_secure_and_hsts_is_sent(database_url, _schema):
-    app = create_app(make_config(database_url, PORTAL_ENV="testing"))
-    app.config.update(PORTAL_ENV="production", SESSION_COOKIE_SECURE=True)
-    response = app.test_client().get("/account/login")
+def test_production_cookies_are_secure_and_hsts_is_sent(monkeypatch):
+    """The real production settings, from the environment as a deployment sets them."""
+    from portal.encryption import new_key_entry
+
+    for name, value in {"PORTAL_ENV": "production", "SECRET_KEY": "p" * 48, "PUBLIC_URL": "https://portal.example",
+                        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/never-opened",
+                        "HEALTH_DATA_KEYS": new_key_entry("prod")}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    response = create_app().test_client().get("/account/login")  # the login page needs no database
     assert "max-age=" in response.headers["Strict-Transport-Security"]
     assert "Secure" in response.headers["Set-Cookie"]
 

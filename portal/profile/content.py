@@ -9,10 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from portal.guidance.rules import (
-    AREAS,
     CONDITIONS,
-    LIFESTYLES,
-    PRESSURE_PREFERENCES,
     HealthFacts,
     describe_changes,
 )
@@ -158,9 +155,3 @@ def changes_between(old: ProfileContent | None, new: ProfileContent) -> list[str
                        else "Notes for the therapist removed.")
     return changes
 
-
-CHOICES = {
-    "lifestyle": LIFESTYLES,
-    "problem_areas": AREAS,
-    "pressure_preference": PRESSURE_PREFERENCES,
-}
