@@ -15,7 +15,7 @@ from portal.access import public
 from portal.accounts.models import User
 from portal.extensions import db, limiter
 from portal.htmx import render_page
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import PASSWORD
 
 
 def test_form_post_without_csrf_token_is_refused_and_changes_nothing(app, client):
