@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.accounts.models import User
 from portal.booking.models import Appointment
@@ -120,6 +120,14 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     db.session.commit()
     log.info("pain check-in user_id=%s", client.id)
     return checkin
+
+
+def forget_health_data(client_id: int) -> int:
+    """Delete the client's pain check-ins and session feedback, as part of the caller's
+    transaction (deleting the health profile); how many rows went."""
+    checkins = db.session.execute(delete(PainCheckIn).where(PainCheckIn.client_id == client_id))
+    feedback = db.session.execute(delete(AppointmentFeedback).where(AppointmentFeedback.client_id == client_id))
+    return checkins.rowcount + feedback.rowcount
 
 
 def feedback_rows(client_id: int, *, since: datetime | None = None, before: datetime | None = None

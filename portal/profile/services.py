@@ -145,11 +145,21 @@ def withdraw_consent(client: User) -> None:
 
 
 def delete_profile(client: User) -> bool:
-    """Delete the profile and every revision of it."""
+    """Delete all of the client's health data in one transaction: the profile and every
+    revision, every pain check-in, and every session's feedback (pain scores, pressure, focus
+    areas and the sealed note). Whole feedback rows go: the pressure answers were given under
+    the same consent and teach guidance, so keeping them would leave history behind.
+
+    Appointments, the therapists' treatment notes (the salon's record of the treatment) and
+    the access log stay; templates/profile/privacy.html says exactly this to the client.
+    """
+    from portal.feedback.services import forget_health_data  # here: feedback imports this module
+
     profile = profile_of(client.id)
-    if profile is None:
+    if not forget_health_data(client.id) and profile is None:
         return False
-    db.session.delete(profile)
+    if profile is not None:
+        db.session.delete(profile)
     db.session.commit()
     log.info("health profile deleted user_id=%s", client.id)
     return True
