@@ -162,3 +162,31 @@ def test_a_sealed_value_moved_to_another_row_does_not_open(app, small_salon, use
             thief = db.session.scalars(select(model).order_by(model.id.desc())).first()
             with pytest.raises(SealBroken):
                 getattr(thief, field)
+
+
+def test_plain_health_columns_hold_only_numbers_and_fixed_words(app, small_salon, users):
+    """Pain scores, pressure and focus areas stay plain for SQL (see scripts/measure_sealing.py):
+    the README's case for that rests on them holding no free text, which this pins down."""
+    from sqlalchemy import SmallInteger, String
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.feedback.models import PainCheckIn
+
+    for model in (AppointmentFeedback, PainCheckIn):
+        words = {c.name for c in model.__table__.columns if isinstance(c.type, String)}
+        assert words <= {"pressure", "focus_areas"}, f"{model.__tablename__}: new text column {words}: seal it"
+    scores = [c for c in PainCheckIn.__table__.columns if c.name in ("neck", "shoulders", "upper_back", "lower_back")]
+    assert len(scores) == 4 and all(isinstance(c.type, SmallInteger) for c in scores)
+
+    visit = make_appointment(app, small_salon, users["client"].id, NOW - timedelta(days=1))
+    with app.app_context():
+        saved = feedback_services.save_feedback(
+            db.session.get(User, users["client"].id), visit,
+            feedback_services.FeedbackInput(focus_areas=frozenset({"neck", "my left knee since the fall"})),
+            now=NOW, consent_given=True)
+        assert saved.focus_areas == "neck"
+        for column, value in (("pressure", "ouch, my knee"), ("neck_before", 11)):
+            with pytest.raises(IntegrityError):
+                db.session.execute(update(AppointmentFeedback).values({column: value}))
+                db.session.flush()
+            db.session.rollback()
