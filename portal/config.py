@@ -85,7 +85,13 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "portal"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed log-ins per IP address and email together, and per IP address across emails.
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
+        "LOGIN_IP_RATE_LIMIT": environ.get("LOGIN_IP_RATE_LIMIT", "20 per minute; 100 per hour"),
+        # Registration and reset forms per IP address, and the emails they send per address.
+        "REGISTER_RATE_LIMIT": environ.get("REGISTER_RATE_LIMIT", "20 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT": environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour"),
+        "ACCOUNT_MAIL_RATE_LIMIT": environ.get("ACCOUNT_MAIL_RATE_LIMIT", "3 per hour; 10 per day"),
         "PUBLIC_URL": public_url,
         "HTMX_FROM_CDN": _flag(environ.get("HTMX_FROM_CDN")),
         "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
