@@ -4,6 +4,7 @@ error pages and what the logs say."""
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 import pytest
@@ -83,7 +84,7 @@ def test_production_cookies_are_secure_and_hsts_is_sent(monkeypatch):
     """The real production settings, from the environment as a deployment sets them."""
     from portal.encryption import new_key_entry
 
-    for name, value in {"PORTAL_ENV": "production", "SECRET_KEY": "p" * 48, "PUBLIC_URL": "https://portal.example",
+    for name, value in {"PORTAL_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48), "PUBLIC_URL": "https://portal.example",
                         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/never-opened",
                         "HEALTH_DATA_KEYS": new_key_entry("prod")}.items():
         monkeypatch.setenv(name, value)
