@@ -420,3 +420,16 @@ def test_forms_with_errors_do_not_use_up_an_address_allowance(app, auth, users):
         assert auth.post("/account/register", {"name": "Nina", "email": "client@example.com",
                                                "password": NEW_PASSWORD, "confirm": "mismatch-words"}).status_code == 200
     assert auth.post("/account/forgot-password", {"email": "client@example.com"}).status_code == 302
+
+
+def test_resetting_a_password_on_a_logged_in_browser_ends_that_login_too(app, client, auth, users, make_user):
+    make_user("other@example.com")
+    auth.login("other@example.com")
+    copied = client.get_cookie("session").value
+    auth.post("/account/forgot-password", {"email": "client@example.com"})
+    with app.app_context():
+        reset_path = link_in(outbox()[0], "/account/reset-password/")
+    assert auth.post(reset_path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    thief, _ = device(app)
+    thief.set_cookie("session", copied)
+    assert thief.get("/dashboard").status_code == 302

@@ -211,6 +211,8 @@ def reset_password(token: str):
         return render_template("accounts/link_invalid.html", purpose="reset"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:  # whoever was logged in on this browser is logged out
+            services.end_login_session(current_user._get_current_object())
         services.reset_password(token, form.password.data)
         _end_browser_session()
         flash("Your new password is set. Please log in with it.", "success")
