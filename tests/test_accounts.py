@@ -397,7 +397,7 @@ def test_password_reset_costs_the_same_for_unknown_addresses(app, users, count_q
 
 
 def test_account_emails_are_limited_per_address_across_ip_addresses(app, users):
-    """Three a hour per address by default, registration and reset together."""
+    """Three an hour per address by default (ACCOUNT_MAIL_RATE_LIMIT), registration and reset together."""
     def from_ip(address):
         client, auth = device(app)
         client.environ_base["REMOTE_ADDR"] = address
