@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import math
 import secrets
+import string
 from pathlib import Path
 from typing import Mapping
+
+from zxcvbn import zxcvbn
 
 from portal.encryption import Keyring, KeyringError, new_key_entry
 
@@ -13,6 +18,24 @@ ENVIRONMENTS = ("development", "testing", "production")
 # Keys that ship in examples and tutorials: a production start with one of them is refused.
 KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test", "testing"}
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128
+# Dictionary words in a random key are chance hits of a few letters; a quarter is a phrase.
+MAX_SECRET_WORD_SHARE = 0.25
+# zxcvbn slows down with length; a key that is strong in its first 128 characters is strong.
+SECRET_SAMPLE = 128
+# Patterns shorter than this turn up by chance in random keys and are counted as random.
+MIN_PATTERN = 5
+GOOD_SECRET_HOW = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+GOOD_HEALTH_KEY_HOW = "make each entry with: flask health new-key"
+# Character sets a key may be drawn from, smallest first: hex, base64url, base64, printable.
+_ALPHABETS = (
+    (frozenset("0123456789abcdef"), 16),
+    (frozenset("0123456789ABCDEF"), 16),
+    (frozenset(string.ascii_letters + string.digits), 62),
+    (frozenset(string.ascii_letters + string.digits + "-_"), 64),
+    (frozenset(string.ascii_letters + string.digits + "+/="), 64),
+)
+_PRINTABLE = 95
 
 HTMX_VERSION = "2.0.11"
 HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
@@ -85,7 +108,13 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "portal"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed log-ins per IP address and email together, and per IP address across emails.
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
+        "LOGIN_IP_RATE_LIMIT": environ.get("LOGIN_IP_RATE_LIMIT", "20 per minute; 100 per hour"),
+        # Registration and reset forms per IP address, and the emails they send per address.
+        "REGISTER_RATE_LIMIT": environ.get("REGISTER_RATE_LIMIT", "20 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT": environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour"),
+        "ACCOUNT_MAIL_RATE_LIMIT": environ.get("ACCOUNT_MAIL_RATE_LIMIT", "3 per hour; 10 per day"),
         "PUBLIC_URL": public_url,
         "HTMX_FROM_CDN": _flag(environ.get("HTMX_FROM_CDN")),
         "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
@@ -115,6 +144,80 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
     }
 
 
+def secret_strength(key: str) -> tuple[float, float]:
+    """(estimated bits of entropy, share of the key that is dictionary words).
+
+    zxcvbn splits the key into what it recognises (words, names, repeats, sequences, keyboard
+    runs, dates) and the rest. A recognised pattern of MIN_PATTERN+ characters counts for
+    zxcvbn's guess count; everything else counts as random characters of the smallest character
+    set that holds the whole key (4 bits each for hex, 6 for base64url, 6.6 for printable).
+    """
+    sample = key[:SECRET_SAMPLE]
+    if not sample:
+        return 0.0, 0.0
+    characters = set(sample)
+    per_character = math.log2(next((size for alphabet, size in _ALPHABETS if characters <= alphabet), _PRINTABLE))
+    bits = words = 0.0
+    for match in zxcvbn(sample)["sequence"]:
+        length = len(match["token"])
+        if match["pattern"] == "dictionary" and length >= 4:
+            words += length
+        random_bits = length * per_character
+        if match["pattern"] == "bruteforce" or length < MIN_PATTERN:
+            bits += random_bits
+        else:
+            bits += min(math.log2(match["guesses"]), random_bits)
+    return bits, words / len(sample)
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why this SECRET_KEY is too weak for production, with how to make a good one; or None."""
+    if len(key) < MIN_SECRET_LENGTH or key.lower() in KNOWN_WEAK_SECRETS:
+        return f"SECRET_KEY must be set to a random value of {MIN_SECRET_LENGTH}+ characters ({GOOD_SECRET_HOW})"
+    bits, word_share = secret_strength(key)
+    if word_share > MAX_SECRET_WORD_SHARE:
+        return f"SECRET_KEY is made of words, which are guessable; it must be random ({GOOD_SECRET_HOW})"
+    if bits < MIN_SECRET_BITS:
+        return (f"SECRET_KEY is guessable (about {bits:.0f} bits of randomness, repeats and sequences count "
+                f"for little; {MIN_SECRET_BITS} are needed) ({GOOD_SECRET_HOW})")
+    return None
+
+
+def _has_period(values: list[int]) -> bool:
+    """True if the values repeat with a period of at most half their length."""
+    return any(all(values[i] == values[i + p] for i in range(len(values) - p))
+               for p in range(1, len(values) // 2 + 1))
+
+
+def _weak_key_bytes(key: bytes) -> bool:
+    """All zero, few distinct bytes, a repeated pattern or a counter: not from a random source.
+    32 random bytes hold about 30 distinct values; fewer than 16 practically never happens."""
+    values = list(key)
+    steps = [(b - a) % 256 for a, b in zip(values, values[1:])]
+    return len(set(values)) < 16 or _has_period(values) or _has_period(steps)
+
+
+def health_keys_problem(spec: str) -> str | None:
+    """Why HEALTH_DATA_KEYS are unusable or weak, with how to make good ones; or None."""
+    try:
+        Keyring(spec)
+    except KeyringError as error:
+        return f"HEALTH_DATA_KEYS must hold the health-data encryption keys ({error}; {GOOD_HEALTH_KEY_HOW})"
+    seen: dict[bytes, str] = {}
+    for entry in (part.strip() for part in spec.split(",") if part.strip()):
+        key_id, _, encoded = entry.partition(":")
+        # Keyring has accepted it, so this is valid base64url of 32 bytes.
+        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if _weak_key_bytes(key):
+            return (f"HEALTH_DATA_KEYS key {key_id!r} is not random (all zero, repeated or a pattern) "
+                    f"({GOOD_HEALTH_KEY_HOW})")
+        if key in seen:
+            return (f"HEALTH_DATA_KEYS keys {seen[key]!r} and {key_id!r} are the same key: each entry needs "
+                    f"its own ({GOOD_HEALTH_KEY_HOW})")
+        seen[key] = key_id
+    return None
+
+
 def check_production(settings: Mapping) -> None:
     """Refuse to start production with debug on, a weak key or the default database."""
     if settings["PORTAL_ENV"] != "production":
@@ -122,13 +225,12 @@ def check_production(settings: Mapping) -> None:
     problems = []
     if settings.get("DEBUG"):
         problems.append("debug must be off (unset FLASK_DEBUG)")
-    key = settings.get("SECRET_KEY") or ""
-    if len(key) < MIN_SECRET_LENGTH or key.lower() in KNOWN_WEAK_SECRETS:
-        problems.append(f"SECRET_KEY must be set to a random value of {MIN_SECRET_LENGTH}+ characters")
-    try:
-        Keyring(settings.get("HEALTH_DATA_KEYS") or "")
-    except KeyringError as error:
-        problems.append(f"HEALTH_DATA_KEYS must hold the health-data encryption keys ({error})")
+    secret_problem = secret_key_problem(settings.get("SECRET_KEY") or "")
+    if secret_problem:
+        problems.append(secret_problem)
+    keys_problem = health_keys_problem(settings.get("HEALTH_DATA_KEYS") or "")
+    if keys_problem:
+        problems.append(keys_problem)
     if settings.get("DEFAULT_DATABASE") or settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL")
     if not str(settings.get("PUBLIC_URL", "")).startswith("https://"):

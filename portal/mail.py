@@ -6,7 +6,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import after_this_request, current_app, g, has_request_context
 
 log = logging.getLogger("portal.mail")
 
@@ -38,3 +38,34 @@ def send_mail(to: str, subject: str, body: str) -> None:
         log.info("development mail to=%s subject=%s\n%s", to, subject, body)
     else:
         log.error("mail not sent (no MAIL_SERVER configured) subject=%s", subject)
+
+
+def send_after_response(to: str, subject: str, body: str) -> None:
+    """Send this email once the response has gone out, so how long a request takes cannot show
+    whether it sent mail (e.g. whether an address has an account). Outside a request it sends
+    at once. One function on purpose: a job queue will replace it.
+    """
+    if not has_request_context():
+        send_mail(to, subject, body)
+        return
+    queue = g.get("mail_after_response")
+    if queue is None:
+        queue = g.mail_after_response = []
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def _send_on_close(response):
+            # call_on_close runs after the server has written the response, outside the
+            # request, so it brings its own app context.
+            def deliver():
+                with app.app_context():
+                    for message in queue:
+                        try:
+                            send_mail(*message)
+                        except Exception:  # one failed send must not stop the others
+                            log.exception("deferred mail not sent subject=%s", message[1])
+
+            response.call_on_close(deliver)
+            return response
+
+    queue.append((to, subject, body))

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import delete, event
 from sqlalchemy.pool import NullPool
 
@@ -75,9 +76,19 @@ def app_config(database_url, _schema):
     return make_config(database_url)
 
 
+class ClosingClient(FlaskClient):
+    """Reads and closes every response before returning it, as a server does once it has sent
+    it, so work deferred to response.call_on_close (emails after the response) has happened.
+    Pass buffered=False to look at a response before it is closed."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = ClosingClient
     with app.app_context():
         limiter.reset()
     yield app

@@ -206,3 +206,230 @@ def test_account_page_shows_who_you_are(client, auth, users):
     auth.login()
     html = client.get("/account/").get_data(as_text=True)
     assert "Claire Robson" in html and "client@example.com" in html
+
+
+# --- Sessions that really end (issue item 6) ---
+
+FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1")
+
+
+def device(app, user_agent: str | None = None):
+    from tests.conftest import AuthActions
+    client = app.test_client()
+    if user_agent:
+        client.environ_base["HTTP_USER_AGENT"] = user_agent
+    return client, AuthActions(client)
+
+
+def test_logout_deletes_the_remember_cookie_and_a_saved_copy_no_longer_logs_in(app, client, auth, users):
+    auth.login(remember="y")
+    saved = client.get_cookie("remember_token").value
+    auth.logout()
+    assert client.get_cookie("remember_token") is None  # the browser is told to delete it
+    assert client.get("/dashboard").status_code == 302
+
+    fresh, _ = device(app)
+    fresh.set_cookie("remember_token", saved)
+    response = fresh.get("/dashboard")
+    assert response.status_code == 302 and response.location.startswith("/account/login")
+
+
+def test_remember_cookie_alone_logs_in_until_logout(app, client, auth, users):
+    """The copy test above only means something if the cookie works before logout."""
+    auth.login(remember="y")
+    fresh, _ = device(app)
+    fresh.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    assert fresh.get("/dashboard").status_code == 200
+
+
+def test_session_cookie_copied_before_logout_does_not_work_after_it(app, client, auth, users):
+    auth.login()
+    copied = client.get_cookie("session").value
+    thief, _ = device(app)
+    thief.set_cookie("session", copied)
+    assert thief.get("/dashboard").status_code == 200
+    auth.logout()
+    assert thief.get("/dashboard").status_code == 302
+
+
+def test_log_out_everywhere_ends_every_device_this_one_included(app, users):
+    phone, phone_auth = device(app, SAFARI_IPHONE)
+    laptop, laptop_auth = device(app, FIREFOX_WINDOWS)
+    phone_auth.login(remember="y")
+    laptop_auth.login()
+    remembered = phone.get_cookie("remember_token").value
+
+    response = laptop_auth.post("/account/sessions/end-all")
+    assert response.status_code == 302 and response.location.endswith("/account/login")
+    assert laptop.get("/dashboard").status_code == 302
+    assert phone.get("/dashboard").status_code == 302
+    again, _ = device(app)
+    again.set_cookie("remember_token", remembered)
+    assert again.get("/dashboard").status_code == 302
+
+
+def test_account_page_lists_logins_and_ends_one_other_device(app, users, make_user):
+    phone, phone_auth = device(app, SAFARI_IPHONE)
+    laptop, laptop_auth = device(app, FIREFOX_WINDOWS)
+    phone_auth.login()
+    laptop_auth.login()
+    html = laptop.get("/account/").get_data(as_text=True)
+    assert "Firefox on Windows <strong>(this device)</strong>" in html
+    assert "Safari on iPhone" in html
+    [phone_path] = re.findall(r'action="(/account/sessions/\d+/end)"', html)  # not offered for this one
+
+    # Nobody else can end it.
+    make_user("other@example.com")
+    stranger, stranger_auth = device(app)
+    stranger_auth.login("other@example.com")
+    assert stranger_auth.post(phone_path).status_code == 404
+    assert phone.get("/dashboard").status_code == 200
+
+    assert laptop_auth.post(phone_path).status_code == 302
+    html = laptop.get("/account/").get_data(as_text=True)
+    assert "Safari on iPhone" not in html and "That device has been logged out." in html
+    assert phone.get("/dashboard").status_code == 302
+    assert laptop.get("/dashboard").status_code == 200
+
+
+def test_password_change_ends_other_logins_and_their_remember_cookies(app, users):
+    this, this_auth = device(app)
+    other, other_auth = device(app)
+    other_auth.login(remember="y")
+    remembered = other.get_cookie("remember_token").value
+    this_auth.login(remember="y")
+    old_session = this.get_cookie("session").value
+    assert this_auth.post("/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD,
+                                                "confirm": NEW_PASSWORD}).status_code == 302
+    assert this.get("/dashboard").status_code == 200
+    assert this.get_cookie("remember_token") is not None  # still remembered, with a new login
+    again, _ = device(app)
+    again.set_cookie("remember_token", remembered)
+    assert again.get("/dashboard").status_code == 302
+    # This device's session before the change is a new one after it: an old copy does not work.
+    copy, _ = device(app)
+    copy.set_cookie("session", old_session)
+    assert copy.get("/dashboard").status_code == 302
+
+
+def test_login_sessions_store_only_a_hash_of_the_token(app, client, auth, users):
+    from portal.accounts.models import LoginSession
+    auth.login()
+    with client.session_transaction() as session:
+        token = session["_user_id"].partition(":")[2]
+    with app.app_context():
+        [login] = db.session.scalars(select(LoginSession)).all()
+    assert len(token) >= 40 and token not in login.token_hash and login.revoked_at is None
+
+
+def test_a_login_unused_for_a_month_is_refused(app, client, auth, users):
+    from datetime import timedelta
+
+    from portal.accounts.models import LoginSession
+    from portal.db_types import utcnow
+    auth.login(remember="y")
+    with app.app_context():
+        login = db.session.scalars(select(LoginSession)).one()
+        login.last_seen_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+
+
+@pytest.mark.parametrize("agent, label", [
+    (FIREFOX_WINDOWS, "Firefox on Windows"),
+    (SAFARI_IPHONE, "Safari on iPhone"),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge on Mac"),
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/131.0.0.0 Mobile Safari/537.36", "Chrome on Android"),
+    ("curl/8.5.0", "Unknown device"),
+    (None, "Unknown device"),
+])
+def test_device_label(agent, label):
+    from portal.accounts.devices import device_label
+    assert device_label(agent) == label
+
+
+# --- Registration and reset say nothing by timing; emails limited per address (item 7) ---
+
+def test_registration_does_the_same_work_for_a_taken_address(app, users, monkeypatch):
+    from portal.accounts import passwords
+    hashed = []
+    real_hash = passwords.hash_password
+    monkeypatch.setattr(passwords, "hash_password", lambda pw: hashed.append(pw) or real_hash(pw))
+    for email in ("someone-new@example.com", "client@example.com"):
+        client, auth = device(app)
+        token = auth.csrf_token()
+        response = client.post("/account/register", buffered=False, data={
+            "name": "Nina Bell", "email": email, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+            "csrf_token": token})
+        assert response.status_code == 302
+        assert hashed == [NEW_PASSWORD]  # hashed whether or not the address has an account
+        with app.app_context():
+            assert [m["To"] for m in outbox()] == []  # nothing sent while the request runs
+        response.close()  # the server has sent the response
+        with app.app_context():
+            assert [m["To"] for m in outbox()] == [email]
+            outbox().clear()
+        hashed.clear()
+
+
+def test_password_reset_costs_the_same_for_unknown_addresses(app, users, count_queries):
+    statements, sent = {}, []
+    for email in ("client@example.com", "nobody@example.com"):
+        client, auth = device(app)
+        token = auth.csrf_token()
+        with app.app_context(), count_queries() as counted:
+            response = client.post("/account/forgot-password", buffered=False,
+                                   data={"email": email, "csrf_token": token})
+        assert response.status_code == 302
+        statements[email] = counted.statements
+        with app.app_context():
+            assert [m["To"] for m in outbox()] == []  # nothing sent while the request runs
+        response.close()  # the server has sent the response
+        with app.app_context():
+            sent += [m["To"] for m in outbox()]
+            outbox().clear()
+    assert sent == ["client@example.com"]
+    assert statements["client@example.com"] == statements["nobody@example.com"]
+
+
+def test_account_emails_are_limited_per_address_across_ip_addresses(app, users):
+    """Three an hour per address by default (ACCOUNT_MAIL_RATE_LIMIT), registration and reset together."""
+    def from_ip(address):
+        client, auth = device(app)
+        client.environ_base["REMOTE_ADDR"] = address
+        return auth
+
+    assert from_ip("10.0.0.1").post("/account/forgot-password", {"email": "client@example.com"}).status_code == 302
+    assert register(from_ip("10.0.0.2"), email="Client@Example.com").status_code == 302
+    assert from_ip("10.0.0.3").post("/account/forgot-password", {"email": "client@example.com"}).status_code == 302
+    refused = from_ip("10.0.0.4").post("/account/forgot-password", {"email": "client@example.com"})
+    assert refused.status_code == 429
+    assert register(from_ip("10.0.0.5"), email="client@example.com").status_code == 429
+    with app.app_context():
+        assert len(outbox()) == 3
+    # Other addresses are not held up by it.
+    assert from_ip("10.0.0.6").post("/account/forgot-password", {"email": "therapist@example.com"}).status_code == 302
+
+
+def test_forms_with_errors_do_not_use_up_an_address_allowance(app, auth, users):
+    for _ in range(4):
+        assert auth.post("/account/register", {"name": "Nina", "email": "client@example.com",
+                                               "password": NEW_PASSWORD, "confirm": "mismatch-words"}).status_code == 200
+    assert auth.post("/account/forgot-password", {"email": "client@example.com"}).status_code == 302
+
+
+def test_resetting_a_password_on_a_logged_in_browser_ends_that_login_too(app, client, auth, users, make_user):
+    make_user("other@example.com")
+    auth.login("other@example.com")
+    copied = client.get_cookie("session").value
+    auth.post("/account/forgot-password", {"email": "client@example.com"})
+    with app.app_context():
+        reset_path = link_in(outbox()[0], "/account/reset-password/")
+    assert auth.post(reset_path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    thief, _ = device(app)
+    thief.set_cookie("session", copied)
+    assert thief.get("/dashboard").status_code == 302

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 import pytest
 
 from portal import create_app
-from portal.config import ConfigError, check_production, load_settings, normalise_database_url
+from portal.config import (
+    ConfigError,
+    check_production,
+    health_keys_problem,
+    load_settings,
+    normalise_database_url,
+    secret_key_problem,
+    secret_strength,
+)
 
 GOOD_PRODUCTION = {
     "PORTAL_ENV": "production",
-    "SECRET_KEY": "k" * 16 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    "SECRET_KEY": "VrFCs5Q5xCzIPoxsDV4Yl1vWGaXU_9BYPv2uWehud79Lr3MryHQ1DwZvf7pqTU-Z",  # token_urlsafe(48)
     "DATABASE_URL": "postgresql://portal@db.internal/portal",
     "PUBLIC_URL": "https://portal.mesmerisingbeauty.co.uk",
-    "HEALTH_DATA_KEYS": "k2026:" + "A" * 43,
+    "HEALTH_DATA_KEYS": "k2026:BX9aikhdoQ2e-pSed63Nzf6HRi8jfv0rKcneefNNEKQ",  # flask health new-key
 }
 
 
@@ -49,6 +60,64 @@ def test_production_refuses_unsafe_settings(tmp_path, change, complaint):
     settings = load_settings({**GOOD_PRODUCTION, **change}, str(tmp_path))
     with pytest.raises(ConfigError, match=complaint):
         check_production(settings)
+
+
+OLD_KEY = "k2025:2l2ni5-HdySJ2jDv6gvC1C9uud_2H-EwPdK91VESDHI"
+
+
+def _key_entry(key_id: str, key: bytes) -> str:
+    return f"{key_id}:" + base64.urlsafe_b64encode(key).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("secret_key, complaint", [
+    ("p" * 48, "guessable"),
+    ("abcabcabcabcabcabcabcabcabcabcabcabc", "guessable"),
+    ("0123456789abcdef0123456789abcdef", "guessable"),
+    ("qwertyuiopasdfghjklzxcvbnm1234567890", "made of words|guessable"),
+    ("k" * 16 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "guessable"),
+    ("mesmerising-beauty-secret-key-2026!!", "made of words"),
+    ("my production secret key for the salon portal 2026", "made of words"),
+    ("ThisIsMyVeryLongSecretKeyForTheProductionPortal", "made of words"),
+    ("correct-horse-battery-staple-and-some-more-words", "made of words"),
+])
+def test_production_refuses_low_entropy_secret_keys_and_says_how_to_make_one(tmp_path, secret_key, complaint):
+    assert len(secret_key) >= 32  # long enough: only the entropy rule can refuse these
+    settings = load_settings({**GOOD_PRODUCTION, "SECRET_KEY": secret_key}, str(tmp_path))
+    with pytest.raises(ConfigError, match=f"SECRET_KEY is ({complaint})") as refused:
+        check_production(settings)
+    assert "secrets.token_urlsafe(48)" in str(refused.value)
+
+
+def test_random_secret_keys_are_accepted():
+    for key in [secrets.token_urlsafe(48) for _ in range(20)] + [secrets.token_hex(32) for _ in range(20)]:
+        assert secret_key_problem(key) is None, key
+    bits, words = secret_strength(GOOD_PRODUCTION["SECRET_KEY"])
+    assert bits == 64 * 6 and words == 0  # 64 base64url characters, nothing recognised
+
+
+@pytest.mark.parametrize("keys, complaint", [
+    (_key_entry("zero", bytes(32)), "'zero' is not random"),
+    (_key_entry("ones", b"\xff" * 32), "'ones' is not random"),
+    (_key_entry("pair", b"\x13\x37" * 16), "'pair' is not random"),
+    (_key_entry("half", bytes(range(100, 116)) * 2), "'half' is not random"),
+    (_key_entry("count", bytes(range(32))), "'count' is not random"),
+    (_key_entry("few", bytes([3, 1, 4, 1, 5, 9, 2, 6] * 3 + [5, 3, 5, 8, 9, 7, 9, 3])), "'few' is not random"),
+    (GOOD_PRODUCTION["HEALTH_DATA_KEYS"] + ",again:" + GOOD_PRODUCTION["HEALTH_DATA_KEYS"].partition(":")[2],
+     "'k2026' and 'again' are the same key"),
+    (OLD_KEY + "," + _key_entry("zero", bytes(32)), "'zero' is not random"),
+])
+def test_production_refuses_weak_or_repeated_health_keys_and_says_how_to_make_one(tmp_path, keys, complaint):
+    settings = load_settings({**GOOD_PRODUCTION, "HEALTH_DATA_KEYS": keys}, str(tmp_path))
+    with pytest.raises(ConfigError, match=complaint) as refused:
+        check_production(settings)
+    assert "flask health new-key" in str(refused.value)
+
+
+def test_fresh_and_rotated_health_keys_are_accepted():
+    from portal.encryption import new_key_entry
+    assert health_keys_problem(GOOD_PRODUCTION["HEALTH_DATA_KEYS"] + "," + OLD_KEY) is None
+    for _ in range(50):
+        assert health_keys_problem(new_key_entry()) is None
 
 
 def test_create_app_refuses_production_without_settings(monkeypatch):

@@ -4,6 +4,7 @@ error pages and what the logs say."""
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 import pytest
@@ -83,7 +84,7 @@ def test_production_cookies_are_secure_and_hsts_is_sent(monkeypatch):
     """The real production settings, from the environment as a deployment sets them."""
     from portal.encryption import new_key_entry
 
-    for name, value in {"PORTAL_ENV": "production", "SECRET_KEY": "p" * 48, "PUBLIC_URL": "https://portal.example",
+    for name, value in {"PORTAL_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48), "PUBLIC_URL": "https://portal.example",
                         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/never-opened",
                         "HEALTH_DATA_KEYS": new_key_entry("prod")}.items():
         monkeypatch.setenv(name, value)
@@ -138,16 +139,57 @@ def test_successful_logins_do_not_use_up_the_allowance(auth, users):
         auth.logout()
 
 
-def test_one_account_is_protected_across_addresses(app, users):
-    """Guessing from many IP addresses still hits the per-email limit."""
+def _client_from(app, address: str):
     from tests.conftest import AuthActions
-    for attempt in range(5):
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{attempt + 1}"
-        assert AuthActions(client).login(password="wrong-password-guess").status_code == 200
-    fresh = app.test_client()
-    fresh.environ_base["REMOTE_ADDR"] = "10.0.0.99"
-    assert AuthActions(fresh).login(password="wrong-password-guess").status_code == 429
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return AuthActions(client)
+
+
+def test_owner_still_logs_in_from_another_ip_after_five_wrong_passwords(app, users):
+    """Failures count per IP address and email: a stranger cannot lock the owner out."""
+    stranger = _client_from(app, "203.0.113.7")
+    for _ in range(5):
+        assert stranger.login(password="wrong-password-guess").status_code == 200
+    assert stranger.login(password="wrong-password-guess").status_code == 429
+    assert stranger.login(password=PASSWORD).status_code == 429  # that IP still waits
+    owner = _client_from(app, "198.51.100.20")
+    assert owner.login(password=PASSWORD).status_code == 302
+
+
+def test_guesses_on_one_account_from_many_addresses_are_slowed_not_refused(app, users, monkeypatch):
+    """Past ten failures on an address, from anywhere, each attempt on it waits longer first."""
+    from portal.accounts import throttle
+    waits = []
+    monkeypatch.setattr(throttle, "sleep", waits.append)
+    for attempt in range(10):
+        assert _client_from(app, f"10.0.0.{attempt + 1}").login(password="wrong-password-guess").status_code == 200
+    assert waits == []
+    assert _client_from(app, "10.0.1.1").login(password="wrong-password-guess").status_code == 200
+    assert _client_from(app, "10.0.1.2").login(password="wrong-password-guess").status_code == 200
+    assert waits == [1.0, 2.0]
+    # The owner waits too (so a fast answer cannot give a right guess away), but gets in.
+    assert _client_from(app, "198.51.100.20").login(password=PASSWORD).status_code == 302
+    assert waits == [1.0, 2.0, 4.0]
+    # Another address is not slowed by guesses on this one.
+    assert _client_from(app, "10.0.1.3").login("therapist@example.com").status_code == 302
+    assert waits == [1.0, 2.0, 4.0]
+
+
+def test_wait_grows_then_stops_growing():
+    from portal.accounts.throttle import wait_seconds
+    assert [wait_seconds(n) for n in (0, 9, 10, 11, 12, 13, 50)] == [0, 0, 1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_one_ip_guessing_many_accounts_hits_the_per_ip_limit(app_config, users):
+    app = create_app({**app_config, "LOGIN_IP_RATE_LIMIT": "3 per minute"})
+    with app.app_context():
+        limiter.reset()
+    guesser = _client_from(app, "203.0.113.9")
+    for email in ("client@example.com", "therapist@example.com", "admin@example.com"):
+        assert guesser.login(email, "wrong-password-guess").status_code == 200
+    assert guesser.login("someone@example.com", "wrong-password-guess").status_code == 429
+    assert _client_from(app, "198.51.100.20").login().status_code == 302
 
 
 def test_lockout_is_not_permanent(app_config, users):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db_types import UTCDateTime, utcnow
@@ -28,11 +28,19 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped on password change: old sessions, remember-me cookies and reset links stop working.
+    # Bumped on password change: reset links made before it stop working.
     session_version: Mapped[int] = mapped_column(default=1)
 
+    # The login session this object was loaded for (not a column): set at login and by the user
+    # loader, so Flask-Login's session and remember cookie name that session, not just the user.
+    login_token = None  # str | None; a plain attribute, not mapped
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """"<user id>:<login session token>": the id Flask-Login keeps in the session and in
+        the remember-me cookie, so revoking the login session on the server ends both."""
+        if not self.login_token:
+            raise RuntimeError("start a login session (services.start_login_session) before login_user")
+        return f"{self.id}:{self.login_token}"
 
     @property
     def is_client(self) -> bool:
@@ -52,3 +60,25 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One login on one device: what the session and remember-me cookies point at.
+
+    Only a hash of the token is kept, so a copy of the database cannot be replayed as a cookie;
+    logging out sets revoked_at and every copy of that device's cookies stops working.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_id_revoked_at", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(60))  # "Firefox on Windows": enough to recognise it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<LoginSession {self.id} user={self.user_id}>"

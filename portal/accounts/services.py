@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
+from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.accounts import passwords
-from portal.accounts.models import User
+from portal.accounts.devices import device_label
+from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
 from portal.db_types import utcnow
 from portal.extensions import db, login_manager
-from portal.mail import send_mail
+from portal.mail import send_after_response
 
 log = logging.getLogger("portal.accounts")
+
+# A login session unused this long is refused, like the remember-me cookie that outlives it.
+LOGIN_SESSION_IDLE = timedelta(days=30)
+# last_seen_at is written at most this often: a write per request would cost every page.
+LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
 def email_fingerprint(email: str) -> str:
@@ -27,16 +35,99 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def _token_hash(token: str) -> str:
+    """Only hashes of login tokens are stored: a copy of the table cannot be used as cookies."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Session ids are "<id>:<session_version>": a password change logs out every other device."""
-    raw_id, _, version = user_id.partition(":")
-    if not raw_id.isdigit() or not version.isdigit():
+    """Ids are "<user id>:<login session token>" (User.get_id), from the session or the
+    remember-me cookie; a revoked, unknown or long-unused login session logs nobody in."""
+    raw_id, _, token = user_id.partition(":")
+    if not raw_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or user.session_version != int(version):
+    row = db.session.execute(
+        select(User, LoginSession)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == int(raw_id), LoginSession.token_hash == _token_hash(token),
+               LoginSession.revoked_at.is_(None))
+    ).first()
+    if row is None:
         return None
+    user, login_session = row
+    now = utcnow()
+    if login_session.last_seen_at < now - LOGIN_SESSION_IDLE:
+        return None
+    if login_session.last_seen_at < now - LAST_SEEN_EVERY:
+        # The loader runs in before_request (access checks), before the view changes anything,
+        # so this commit carries nothing else with it.
+        db.session.execute(update(LoginSession).where(LoginSession.id == login_session.id)
+                           .values(last_seen_at=now))
+        db.session.commit()
+    user.login_token = token
     return user
+
+
+def start_login_session(user: User, user_agent: str | None) -> None:
+    """A new login on this device: its record, and the token that the cookies will carry."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token),
+                                device=device_label(user_agent), created_at=now, last_seen_at=now))
+    user.last_login_at = now
+    db.session.commit()
+    user.login_token = token
+    log.info("login ok user_id=%s role=%s", user.id, user.role)
+
+
+def current_login_session_id(user: User) -> int | None:
+    if not user.login_token:
+        return None
+    return db.session.scalar(select(LoginSession.id).where(LoginSession.token_hash == _token_hash(user.login_token)))
+
+
+def active_sessions(user: User) -> list[LoginSession]:
+    """The person's logins that still work, most recently used first."""
+    return list(db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None),
+               LoginSession.last_seen_at >= utcnow() - LOGIN_SESSION_IDLE)
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+    ))
+
+
+def _revoke(user: User, *conditions) -> int:
+    result = db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None), *conditions)
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
+
+
+def end_login_session(user: User) -> None:
+    """Log out on this device: its session and remember-me cookies stop working everywhere."""
+    if user.login_token:
+        _revoke(user, LoginSession.token_hash == _token_hash(user.login_token))
+        db.session.commit()
+    log.info("logout user_id=%s", user.id)
+
+
+def end_other_login_session(user: User, session_id: int) -> bool:
+    """Log out one of the person's other devices; False if it is not theirs or already ended."""
+    ended = _revoke(user, LoginSession.id == session_id)
+    db.session.commit()
+    if ended:
+        log.info("login session ended user_id=%s session_id=%s", user.id, session_id)
+    return bool(ended)
+
+
+def end_all_login_sessions(user: User) -> None:
+    """Log out everywhere, this device included."""
+    ended = _revoke(user)
+    db.session.commit()
+    log.info("logged out everywhere user_id=%s sessions=%s", user.id, ended)
 
 
 def _external(endpoint: str, **values) -> str:
@@ -48,11 +139,13 @@ def register(name: str, email: str, password: str) -> None:
     """Create an unconfirmed account and email a confirmation link.
 
     An address that already has an account gets an email saying so instead: the visitor sees
-    the same page either way, so the form cannot be used to find out who is a client.
+    the same page either way, so the form cannot be used to find out who is a client. Both
+    paths hash the password and send their email after the response, so neither takes longer.
     """
+    password_hash = passwords.hash_password(password)
     existing = find_by_email(email)
     if existing is not None:
-        send_mail(email, "Your Mesmerising Beauty account", (
+        send_after_response(email, "Your Mesmerising Beauty account", (
             f"Hello {existing.first_name},\n\n"
             "Someone (hopefully you) tried to create a new account with this email address, "
             "but you already have one.\n\n"
@@ -61,8 +154,7 @@ def register(name: str, email: str, password: str) -> None:
         ))
         log.info("registration for existing account user_id=%s", existing.id)
         return
-    user = User(name=name, email=email.strip().lower(), password_hash=passwords.hash_password(password),
-                role="client")
+    user = User(name=name, email=email.strip().lower(), password_hash=password_hash, role="client")
     db.session.add(user)
     db.session.commit()
     send_confirmation(user)
@@ -71,7 +163,7 @@ def register(name: str, email: str, password: str) -> None:
 
 def send_confirmation(user: User) -> None:
     token = make_token(CONFIRM_SALT, {"uid": user.id, "email": user.email})
-    send_mail(user.email, "Confirm your email for Mesmerising Beauty", (
+    send_after_response(user.email, "Confirm your email for Mesmerising Beauty", (
         f"Hello {user.first_name},\n\n"
         "Welcome to Mesmerising Beauty. Please confirm your email address to finish setting up "
         "your account:\n\n"
@@ -107,16 +199,12 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_login(user: User) -> None:
-    user.last_login_at = utcnow()
-    db.session.commit()
-    log.info("login ok user_id=%s role=%s", user.id, user.role)
-
-
 def set_password(user: User, new_password: str) -> None:
-    """New hash, and every existing session, remember-me cookie and reset link stops working."""
+    """New hash, and every existing login session (so its session and remember-me cookies) and
+    reset link stops working; the caller starts a fresh login session for this device if any."""
     user.password_hash = passwords.hash_password(new_password)
     user.session_version += 1
+    _revoke(user)
     db.session.commit()
     log.info("password changed user_id=%s", user.id)
 
@@ -130,14 +218,18 @@ def change_password(user: User, current_password: str, new_password: str) -> boo
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the address has an account; silent otherwise."""
+    """Email a reset link if the address has an account; silent otherwise.
+
+    The request costs the same either way: one lookup and one signed token; the email itself
+    goes after the response.
+    """
     user = find_by_email(email)
+    token = make_token(RESET_SALT, {"uid": user.id if user else 0, "v": user.session_version if user else 0})
     if user is None:
         log.info("password reset asked for unknown email_fp=%s", email_fingerprint(email))
         return
-    token = make_token(RESET_SALT, {"uid": user.id, "v": user.session_version})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_mail(user.email, "Reset your Mesmerising Beauty password", (
+    send_after_response(user.email, "Reset your Mesmerising Beauty password", (
         f"Hello {user.first_name},\n\n"
         "Use this link to choose a new password:\n\n"
         f"{_external('accounts.reset_password', token=token)}\n\n"

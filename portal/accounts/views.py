@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.access import ANONYMOUS, EVERYONE, allow, public
-from portal.accounts import bp, services
+from portal.accounts import bp, services, throttle
 from portal.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -34,8 +34,28 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return "login-email:" + services.email_fingerprint(request.form.get("email", ""))
+def _login_ip_limit() -> str:
+    return current_app.config["LOGIN_IP_RATE_LIMIT"]
+
+
+def _account_mail_limit() -> str:
+    return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
+
+
+def _submitted_email_fp() -> str:
+    return services.email_fingerprint(request.form.get("email", ""))
+
+
+def _ip_and_email() -> str:
+    """Failed logins count per IP address and email together: a stranger guessing from one
+    place cannot lock the owner out of their account from everywhere else."""
+    return f"login:{request.remote_addr}:{_submitted_email_fp()}"
+
+
+def _target_address() -> str:
+    """Registration and reset emails count per address they go to, shared by both forms, so
+    nobody can flood one inbox from many IP addresses."""
+    return "account-mail:" + _submitted_email_fp()
 
 
 def _failed(response) -> bool:
@@ -43,9 +63,28 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _accepted(response) -> bool:
+    """Only a form that was accepted (and so may send an email) counts."""
+    return response.status_code == 302
+
+
+def _end_browser_session() -> None:
+    """Forget this browser's login. The order matters: logout_user() marks the remember-me
+    cookie for deletion in the session, so the session is emptied before, never after it."""
+    session.clear()
+    logout_user()
+
+
+def _log_in(user, remember: bool) -> None:
+    """A fresh session and a new login session record for this device."""
+    session.clear()  # nothing carried over from before
+    services.start_login_session(user, request.headers.get("User-Agent"))
+    login_user(user, remember=remember)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
+@limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_ip_and_email, deduct_when=_failed)
 @public
 def login():
     """Log in with email and password; back to where the visitor was going."""
@@ -53,16 +92,17 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        fingerprint = services.email_fingerprint(form.email.data)
+        throttle.slow_down(fingerprint)
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.record_failure(fingerprint)
             form.password.errors.append("That email and password do not match an account.")
         elif user.email_confirmed_at is None:
             services.send_confirmation(user)
             form.email.errors.append("Please confirm your email address first: we have just sent you a new link.")
         else:
-            session.clear()  # a fresh session at login: nothing carried over from before
-            login_user(user, remember=form.remember.data)
-            services.record_login(user)
+            _log_in(user, remember=form.remember.data)
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else home_for(user))
     return render_template("accounts/login.html", form=form)
@@ -71,17 +111,47 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(*SIGNED_IN)
 def logout():
-    """Log out on this device."""
+    """Log out on this device: its session and remember-me cookies stop working, copies too."""
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        services.end_login_session(current_user._get_current_object())
+        _end_browser_session()
         flash("You have logged out. See you soon.", "success")
     return redirect(url_for("dashboard.home"))
 
 
+@bp.route("/sessions/end-all", methods=["POST"])
+@allow(*SIGNED_IN)
+def end_all_sessions():
+    """Log out everywhere, this device included (a lost phone, a shared computer)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.end_all_login_sessions(current_user._get_current_object())
+        _end_browser_session()
+        flash("You have logged out on every device, this one included.", "success")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@allow(*SIGNED_IN)
+def end_session(session_id: int):
+    """Log out one other device from the account page."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if session_id == services.current_login_session_id(user):
+            return logout()
+        if not services.end_other_login_session(user, session_id):
+            abort(404)
+        flash("That device has been logged out.", "success")
+    return redirect(url_for("accounts.account"))
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@limiter.shared_limit(_account_mail_limit, "account-mail", key_func=_target_address, methods=["POST"],
+                      deduct_when=_accepted)
 @public
 def register():
     """Create a client account; the email link finishes it."""
@@ -118,7 +188,9 @@ def confirm_email(token: str):
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+@limiter.shared_limit(_account_mail_limit, "account-mail", key_func=_target_address, methods=["POST"],
+                      deduct_when=_accepted)
 @public
 def forgot_password():
     """Ask for a reset link; the answer never says whether the address has an account."""
@@ -139,10 +211,10 @@ def reset_password(token: str):
         return render_template("accounts/link_invalid.html", purpose="reset"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:  # whoever was logged in on this browser is logged out
+            services.end_login_session(current_user._get_current_object())
         services.reset_password(token, form.password.data)
-        if current_user.is_authenticated:
-            logout_user()
-        session.clear()
+        _end_browser_session()
         flash("Your new password is set. Please log in with it.", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
@@ -151,8 +223,11 @@ def reset_password(token: str):
 @bp.route("/")
 @allow(*SIGNED_IN)
 def account():
-    """The account overview: who you are, and what you can change."""
-    return render_template("accounts/account.html", logout_form=EmptyForm())
+    """The account overview: who you are, where you are logged in, and what you can change."""
+    user = current_user._get_current_object()
+    return render_template("accounts/account.html", logout_form=EmptyForm(),
+                           sessions=services.active_sessions(user),
+                           this_session_id=services.current_login_session_id(user))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -164,8 +239,7 @@ def change_password():
         user = current_user._get_current_object()
         if services.change_password(user, form.current_password.data, form.password.data):
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            session.clear()
-            login_user(user, remember=remembered)
+            _log_in(user, remember=remembered)
             flash("Your password has been changed. Other devices have been logged out.", "success")
             return redirect(url_for("accounts.account"))
         form.current_password.errors.append("That is not your current password.")
@@ -183,8 +257,7 @@ def delete_account():
         except services.CannotDelete as refusal:
             form.password.errors.append(str(refusal))
         else:
-            logout_user()
-            session.clear()
+            _end_browser_session()
             flash("Your account and everything in it have been deleted. Thank you for visiting us.", "success")
             return redirect(url_for("dashboard.home"))
     return render_template("accounts/delete.html", form=form), 422 if form.errors else 200

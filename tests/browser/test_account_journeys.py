@@ -132,6 +132,46 @@ def test_change_password_then_only_the_new_one_works(live_server, page, a11y, us
     expect(heading(page, "Hello, Claire")).to_be_visible()
 
 
+def test_keep_me_logged_in_then_log_out_and_log_out_everywhere(browser, live_server, page, a11y, users):
+    """Logging out really ends "Keep me logged in"; "Log out everywhere" ends another browser's."""
+    page.goto("/account/login")
+    page.get_by_label("Keep me logged in on this device").check()
+    log_in(page, "client@example.com", PASSWORD)
+    expect(heading(page, "Hello, Claire")).to_be_visible()
+    assert "remember_token" in {c["name"] for c in page.context.cookies()}
+    log_out(page)
+    assert "remember_token" not in {c["name"] for c in page.context.cookies()}
+    page.goto("/dashboard")
+    expect(page).to_have_url(re.compile(r"/account/login\?next="))
+
+    log_in(page, "client@example.com", PASSWORD)
+    expect(heading(page, "Hello, Claire")).to_be_visible()
+    phone = browser.new_context(base_url=live_server, locale="en-GB", timezone_id="Europe/London",
+                                viewport=PHONE, user_agent=(
+                                    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+                                    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"))
+    try:
+        other = phone.new_page()
+        other.goto("/account/login")
+        other.get_by_label("Keep me logged in on this device").check()
+        log_in(other, "client@example.com", PASSWORD)
+        expect(heading(other, "Hello, Claire")).to_be_visible()
+
+        page.goto("/account/")
+        sessions = page.get_by_role("table")
+        expect(sessions).to_contain_text("Safari on iPhone")
+        expect(sessions).to_contain_text("(this device)")
+        a11y(page, "account-sessions")
+        page.get_by_role("button", name="Log out everywhere").click()
+        expect(heading(page, "Welcome back")).to_be_visible()
+        expect(page.get_by_role("status")).to_contain_text("logged out on every device")
+
+        other.goto("/dashboard")
+        expect(other).to_have_url(re.compile(r"/account/login\?next="))
+    finally:
+        phone.close()
+
+
 def test_forgotten_password_reset_through_the_emailed_link(app, live_server, page, a11y, users):
     page.goto("/account/login")
     page.get_by_role("link", name="Forgotten your password?").click()

@@ -19,4 +19,9 @@ ROUTES = {
                                 {"anonymous": LOGIN, "client": 200, "therapist": 403, "admin": 403}),
     "accounts.change_password": ("GET", "/account/password",
                                  {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
+    "accounts.end_all_sessions": ("POST", "/account/sessions/end-all",
+                                  {"anonymous": LOGIN, "client": 302, "therapist": 302, "admin": 302}),
+    # No such login session for anyone: only its owner can end one.
+    "accounts.end_session": ("POST", "/account/sessions/999999/end",
+                             {"anonymous": LOGIN, "client": 404, "therapist": 404, "admin": 404}),
 }
