@@ -1,7 +1,7 @@
 """login sessions: one row per login, so logging out revokes it on the server
 
 Revision ID: 5f3c9a1e7b24
-Revises: acdb7daa5c01
+Revises: e89a18352f0e
 Create Date: 2026-11-25 16:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import portal.db_types
 
 # revision identifiers, used by Alembic.
 revision = '5f3c9a1e7b24'
-down_revision = 'acdb7daa5c01'
+down_revision = 'e89a18352f0e'
 branch_labels = None
 depends_on = None
 
