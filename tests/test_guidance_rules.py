@@ -380,6 +380,7 @@ def test_a_gp_clearance_stands_for_a_diagnosis_only_if_it_covers_the_injury(cove
     diagnosed = facts("acute_back_injury", acute_injury_diagnosed_on=YESTERDAY, acute_injury_diagnosed_by="Dr Shah",
                       medical_clearance_on=YESTERDAY, cleared_conditions=covered)
     assert decide(diagnosed).code == CODE_OK
+    assert clearance_coverage(diagnosed, TODAY)[1] == []  # the diagnosis lifted it: nothing missing
 
 
 @pytest.mark.parametrize("slug", ASK_GP_CONDITIONS)

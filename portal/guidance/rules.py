@@ -684,14 +684,15 @@ def gp_clearable(conditions: Iterable[str]) -> frozenset[str]:
 
 
 def clearance_coverage(facts: HealthFacts, on: date) -> tuple[list[str], list[str]]:
-    """With a GP clearance in force on `on`: (labels it covers, labels still needing one)."""
+    """With a GP clearance in force on `on`: (labels it covers, labels still needing one; a
+    diagnosed injury needs none)."""
     day = facts.medical_clearance_on
     if day is None or day > on:
         return [], []
     wanted = _in_order(gp_clearable(facts.active_conditions()), CONDITIONS)
     covered = [slug for slug in wanted if _covers(facts, _GP_CLEARANCE, slug, day)]
-    return ([CONDITIONS[slug].label for slug in covered],
-            [CONDITIONS[slug].label for slug in wanted if slug not in covered])
+    missing = [slug for slug in wanted if slug not in covered and _clearance(facts, CONDITIONS[slug], on) is None]
+    return [CONDITIONS[slug].label for slug in covered], [CONDITIONS[slug].label for slug in missing]
 
 
 def precautions_for(facts: HealthFacts, on: date) -> list[Precaution]:
