@@ -49,11 +49,17 @@ def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, 
     a11y(page, screenshot="guidance-healed")
 
 
+def _answer(page, action) -> None:
+    """Answer one question and wait for its live preview, so saving never cuts that request short."""
+    with page.expect_response(lambda response: response.url.endswith("/profile/preview")):
+        action()
+
+
 def test_an_acute_injury_opens_the_gate_only_with_a_recorded_diagnosis(live_server, page, page_problems, users, a11y):
     log_in(page, lands_on="/dashboard")
     page.goto("/profile")
-    page.get_by_role("checkbox", name="Acute back injury that needs medical attention").check()
-    page.get_by_label("I agree to this").check()
+    _answer(page, page.get_by_role("checkbox", name="Acute back injury that needs medical attention").check)
+    _answer(page, page.get_by_label("I agree to this").check)
     page.get_by_role("button", name="Save my profile").click()
     outlook = page.locator("#booking-outlook")
     expect(outlook).to_contain_text("You can't book")
@@ -61,11 +67,15 @@ def test_an_acute_injury_opens_the_gate_only_with_a_recorded_diagnosis(live_serv
     expect(page.get_by_role("button", name="It has healed")).to_have_count(0)
 
     page.goto("/profile")
-    page.get_by_label("Date a doctor diagnosed the injury").fill(today_local().isoformat())
+    diagnosed_on = page.get_by_label("Date a doctor diagnosed the injury")
+    diagnosed_on.fill(today_local().isoformat())
+    _answer(page, diagnosed_on.blur)
     page.get_by_role("button", name="Save my profile").click()
     expect(page.locator("#errors-acute_injury_diagnosed_by")).to_contain_text("Please say who diagnosed the injury")
     page_problems.expect(r"422.*/profile\)?$")  # refused on purpose: a date without who
-    page.get_by_label("Who diagnosed it").fill("Dr Shah, RVI")
+    diagnosed_by = page.get_by_label("Who diagnosed it")
+    diagnosed_by.fill("Dr Shah, RVI")
+    _answer(page, diagnosed_by.blur)
     a11y(page, screenshot="profile-diagnosis")
     page.get_by_role("button", name="Save my profile").click()
     expect(outlook).to_contain_text("You can book a massage.")
