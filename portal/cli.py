@@ -34,9 +34,16 @@ def new_key() -> None:
 @health_cli.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-seal all health data under the first key in HEALTH_DATA_KEYS."""
-    from portal.profile.services import rotate_keys as rotate
+    from portal.sealing import RotationFailed
+    from portal.sealing import rotate_keys as rotate
 
-    click.echo(f"Re-sealed {rotate()} profile revision(s) under the current key.")
+    try:
+        report = rotate()
+    except RotationFailed as error:
+        raise click.ClickException(f"{error}. Is every old key still in HEALTH_DATA_KEYS?") from error
+    for done in report:
+        click.echo(f"{done.table}.{done.column}: re-sealed {done.resealed} of {done.rows} row(s) under the current key.")
+    click.echo("Every sealed field is under the current key: old keys can now be removed.")
 
 
 def init_cli(app: Flask) -> None:

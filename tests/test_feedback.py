@@ -313,3 +313,58 @@ def test_deleting_the_account_removes_everything_about_the_client_only(app, clie
             assert db.session.scalar(select(func.count()).select_from(model)) == 0
         assert [a.id for a in db.session.scalars(select(Appointment))] == [theirs]
         assert db.session.get(User, someone.id) is not None
+
+
+def test_deleting_the_health_profile_deletes_pain_feedback_and_focus_areas_too(app, client, auth, small_salon,
+                                                                               users, make_user):
+    import json
+
+    from portal.accounts.models import User
+    from portal.feedback.brief import brief_for
+    from portal.feedback.models import TreatmentNote
+    from portal.profile.content import ProfileContent
+    from portal.profile.services import save_profile
+
+    client_id = users["client"].id
+    sessions = _history(app, small_salon, client_id, [(7, 4), (6, 3)], pressures=["too_firm", "too_firm"])
+    upcoming = make_appointment(app, small_salon, client_id, NOW + timedelta(hours=2))
+    other_id = make_user("other@example.com").id
+    theirs = make_appointment(app, small_salon, other_id, NOW - timedelta(days=1))
+    with app.app_context():
+        services.save_feedback(db.session.get(User, client_id), sessions[-1], services.FeedbackInput(
+            pressure="too_firm", pain_before={"neck": 6}, focus_areas=frozenset({"neck"}), note="MARKER-sore neck"),
+            now=NOW)
+        services.record_checkin(db.session.get(User, client_id), {"neck": 5}, now=NOW)
+        services.add_treatment_note(db.session.get(User, users["therapist"].id), sessions[-1], "Tight traps", now=NOW)
+        services.save_feedback(db.session.get(User, other_id), theirs, services.FeedbackInput(pain_before={"neck": 2}),
+                               now=NOW, consent_given=True)
+        services.record_checkin(db.session.get(User, other_id), {"neck": 1}, now=NOW)
+        assert services.history_for_guidance(client_id) != []
+
+    auth.login()
+    page = client.get("/profile/privacy").get_data(as_text=True)
+    assert "your pain check-ins between visits" in page
+    assert "pain before and after, how the pressure felt, where to focus and your note" in page
+    assert "the notes your therapists write after a session" in page
+    auth.post("/profile/delete", {"confirm": "yes"})
+
+    export = client.get("/profile/export").get_data(as_text=True)
+    document = json.loads(export)
+    assert document["health_profile"] is None and document["pain_checkins"] == []
+    assert [a["feedback"] for a in document["appointments"]] == [None, None, None]
+    assert "MARKER" not in export and "too_firm" not in export
+    with app.app_context():
+        mine = [AppointmentFeedback.client_id == client_id, PainCheckIn.client_id == client_id]
+        assert db.session.scalar(select(func.count()).select_from(AppointmentFeedback).where(mine[0])) == 0
+        assert db.session.scalar(select(func.count()).select_from(PainCheckIn).where(mine[1])) == 0
+        # Someone else's answers, and the salon's treatment record, stay.
+        assert db.session.scalar(select(func.count()).select_from(AppointmentFeedback)) == 1
+        assert db.session.scalar(select(func.count()).select_from(PainCheckIn)) == 1
+        assert [n.text for n in db.session.scalars(select(TreatmentNote))] == ["Tight traps"]
+
+        # Consenting again starts from nothing: guidance and the brief see no history.
+        save_profile(db.session.get(User, client_id), ProfileContent(), consent_given=True)
+        assert services.history_for_guidance(client_id) == []
+        assert guidance_for_client(client_id).therapist_note == []
+        brief = brief_for(db.session.get(User, users["therapist"].id), upcoming, now=NOW)
+        assert brief.has_consent and brief.last_feedback is None and brief.trend == {}

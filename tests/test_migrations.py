@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
 from portal.extensions import db
@@ -44,4 +45,65 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url):
         downgrade(revision="base")
         with db.engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_database_url):
+    """A dev database from before e89a18352f0e (key id in its own column) migrates without any key."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, text
+
+    from portal.accounts.models import User
+    from portal.db_types import utcnow
+    from portal.encryption import Keyring, Sealed
+    from portal.feedback import services as feedback_services
+    from portal.feedback.models import TreatmentNote
+    from portal.profile import services as profile_services
+    from portal.profile.content import ProfileContent
+    from tests.factories import make_appointment, make_salon
+
+    config = make_config(empty_database_url)
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        client = User(email="c@example.com", name="C", role="client", password_hash="x", email_confirmed_at=utcnow())
+        therapist = User(email="t@example.com", name="T", role="therapist", password_hash="x")
+        db.session.add_all([client, therapist])
+        db.session.commit()
+        client_id, therapist_id = client.id, therapist.id
+    visit = make_appointment(app, make_salon(app, therapist_id), client_id, utcnow() - timedelta(days=1))
+    with app.app_context():
+        profile_services.save_profile(db.session.get(User, client_id), ProfileContent(notes_for_therapist="P-note"),
+                                      consent_given=True)
+        feedback_services.save_feedback(db.session.get(User, client_id), visit,
+                                        feedback_services.FeedbackInput(pain_before={"neck": 4}, note="F-note"))
+        feedback_services.add_treatment_note(db.session.get(User, therapist_id), visit, "T-note")
+        profile = profile_services.profile_of(client_id)
+        contexts = {"health_profile_revisions": profile.seal_context,
+                    "appointment_feedback": f"feedback-note:{visit}:client:{client_id}",
+                    "treatment_notes": f"treatment-note:{visit}"}
+        db.session.remove()
+
+        downgrade(revision="acdb7daa5c01")
+        ring = Keyring(config["HEALTH_DATA_KEYS"])
+        with db.engine.connect() as connection:
+            old_layout = {
+                table: connection.execute(text(f"SELECT {key}, {blob} FROM {table} WHERE {blob} IS NOT NULL")).one()
+                for table, key, blob in [("health_profile_revisions", "key_id", "sealed"),
+                                         ("appointment_feedback", "note_key_id", "note_sealed"),
+                                         ("treatment_notes", "key_id", "sealed")]}
+        opened = {table: ring.open(Sealed(key_id, bytes(blob)), contexts[table]) for table, (key_id, blob) in old_layout.items()}
+        assert b"P-note" in opened["health_profile_revisions"]
+        assert opened["appointment_feedback"] == b"F-note" and opened["treatment_notes"] == b"T-note"
+
+        upgrade()
+        assert profile_services.latest_content(profile_services.profile_of(client_id)).notes_for_therapist == "P-note"
+        assert feedback_services.open_note(feedback_services.feedback_for(visit)) == "F-note"
+        assert [n.text for n in db.session.scalars(select(TreatmentNote))] == ["T-note"]
+        # Rebuilding the tables on SQLite kept their checks: a pain score of 11 is still refused.
+        with pytest.raises(IntegrityError):
+            db.session.execute(text("UPDATE appointment_feedback SET neck_before = 11"))
+        db.session.rollback()
+        db.session.remove()
         db.engine.dispose()

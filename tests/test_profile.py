@@ -123,7 +123,7 @@ def test_health_data_is_encrypted_at_rest(app, client_in, database_url):
                                             notes_for_therapist=marker + " notes", consent="y"))
     assert stored(app).notes_for_therapist == marker + " notes"
     with app.app_context():
-        rows = db.session.execute(text("SELECT key_id, sealed FROM health_profile_revisions")).all()
+        rows = db.session.execute(text("SELECT sealed FROM health_profile_revisions")).all()
         profiles = db.session.execute(text("SELECT * FROM health_profiles")).all()
     assert len(rows) == 1
     raw = bytes(rows[0].sealed)
@@ -366,21 +366,3 @@ def test_changes_since_last_visit(app, users):
         changes = services.changes_since(client.id, visit)
         assert any("sunburn" in change.lower() for change in changes)
         assert services.changes_since(client.id, services.profile_of(client.id).updated_at) == []
-
-
-def test_key_rotation_reseals_every_revision(app_config, users):
-    from portal import create_app
-    from portal.encryption import new_key_entry
-
-    old_app = create_app(app_config)
-    with old_app.app_context():
-        client = db.session.get(User, users["client"].id)
-        services.save_profile(client, ProfileContent(notes_for_therapist="rotate me"), consent_given=True)
-    new_key = new_key_entry("next")
-    rotated = create_app({**app_config, "HEALTH_DATA_KEYS": f"{new_key},{app_config['HEALTH_DATA_KEYS']}"})
-    result = rotated.test_cli_runner().invoke(args=["health", "rotate-keys"])
-    assert "Re-sealed 1 profile revision" in result.output
-    only_new = create_app({**app_config, "HEALTH_DATA_KEYS": new_key})
-    with only_new.app_context():
-        assert db.session.scalar(select(ProfileRevision.key_id)) == "next"
-        assert services.latest_content(services.profile_of(users["client"].id)).notes_for_therapist == "rotate me"

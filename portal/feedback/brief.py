@@ -15,7 +15,6 @@ from portal.accounts.models import User
 from portal.audit.services import record_health_access
 from portal.booking.models import Appointment
 from portal.db_types import utcnow
-from portal.encryption import keyring
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
@@ -143,6 +142,4 @@ def _staff_notes(client_id: int) -> list[StaffNote]:
         .where(Appointment.client_id == client_id)
         .order_by(TreatmentNote.created_at.desc()).limit(RECENT_NOTES)
     ).scalars()
-    ring = keyring()
-    return [StaffNote(to_local(n.created_at).date(), n.author_name, ring.open(n.sealed_value, n.seal_context).decode())
-            for n in rows]
+    return [StaffNote(to_local(n.created_at).date(), n.author_name, n.text) for n in rows]

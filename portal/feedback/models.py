@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db_types import UTCDateTime, utcnow
@@ -12,6 +12,7 @@ from portal.encryption import Sealed
 from portal.extensions import db
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import PRESSURE_FEEDBACK
+from portal.sealing import SealedBlob, SealedField
 
 # The guidance rules own the vocabulary; the tables store the same words.
 AREAS = tuple(AREA_LABELS)
@@ -49,8 +50,7 @@ class AppointmentFeedback(db.Model):
     lower_back_after: Mapped[int | None] = mapped_column(SmallInteger)
     focus_areas: Mapped[str] = mapped_column(String(80), default="")  # comma-separated AREAS
     # The free-text note for the therapist is sealed like the health profile.
-    note_key_id: Mapped[str | None] = mapped_column(String(32))
-    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note_sealed: Mapped[Sealed | None] = mapped_column(SealedBlob())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -67,9 +67,7 @@ class AppointmentFeedback(db.Model):
     def seal_context(self) -> str:
         return f"feedback-note:{self.appointment_id}:client:{self.client_id}"
 
-    @property
-    def sealed_note(self) -> Sealed | None:
-        return Sealed(self.note_key_id, self.note_sealed) if self.note_sealed else None
+    note = SealedField("note_sealed", context=lambda feedback: feedback.seal_context)
 
 
 class PainCheckIn(db.Model):
@@ -103,14 +101,11 @@ class TreatmentNote(db.Model):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(120))
-    key_id: Mapped[str] = mapped_column(String(32))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[Sealed] = mapped_column(SealedBlob())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def seal_context(self) -> str:
         return f"treatment-note:{self.appointment_id}"
 
-    @property
-    def sealed_value(self) -> Sealed:
-        return Sealed(self.key_id, self.sealed)
+    text = SealedField("sealed", context=lambda note: note.seal_context)

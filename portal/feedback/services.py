@@ -10,12 +10,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.accounts.models import User
 from portal.booking.models import Appointment
 from portal.db_types import utcnow
-from portal.encryption import keyring
 from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
 from portal.feedback.status import is_completed
@@ -65,9 +64,7 @@ def can_edit(feedback: AppointmentFeedback | None, now: datetime) -> bool:
 
 
 def open_note(feedback: AppointmentFeedback | None) -> str:
-    if feedback is None or feedback.sealed_note is None:
-        return ""
-    return keyring().open(feedback.sealed_note, feedback.seal_context).decode()
+    return (feedback.note or "") if feedback is not None else ""
 
 
 def appointment_for_feedback(client: User, appointment_id: int, now: datetime) -> Appointment:
@@ -103,11 +100,7 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
         setattr(feedback, f"{area}_before", given.pain_before.get(area))
         setattr(feedback, f"{area}_after", given.pain_after.get(area))
     feedback.focus_areas = ",".join(area for area in AREAS if area in given.focus_areas)
-    if given.note:
-        sealed = keyring().seal(given.note.encode(), feedback.seal_context)
-        feedback.note_key_id, feedback.note_sealed = sealed.key_id, sealed.blob
-    else:
-        feedback.note_key_id = feedback.note_sealed = None
+    feedback.note = given.note or None  # sealed
     feedback.updated_at = now
     db.session.commit()
     log.info("feedback saved user_id=%s appointment_id=%s", client.id, appointment_id)
@@ -127,6 +120,14 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     db.session.commit()
     log.info("pain check-in user_id=%s", client.id)
     return checkin
+
+
+def forget_health_data(client_id: int) -> int:
+    """Delete the client's pain check-ins and session feedback, as part of the caller's
+    transaction (deleting the health profile); how many rows went."""
+    checkins = db.session.execute(delete(PainCheckIn).where(PainCheckIn.client_id == client_id))
+    feedback = db.session.execute(delete(AppointmentFeedback).where(AppointmentFeedback.client_id == client_id))
+    return checkins.rowcount + feedback.rowcount
 
 
 def feedback_rows(client_id: int, *, since: datetime | None = None, before: datetime | None = None
@@ -195,10 +196,8 @@ def add_treatment_note(staff: User, appointment_id: int, text: str, now: datetim
     appointment = _staff_appointment(staff, appointment_id)
     if appointment.starts_at > now:
         raise Refused("Treatment notes are written after the session has started.")
-    note = TreatmentNote(appointment_id=appointment.id, author_id=staff.id, author_name=staff.name, created_at=now,
-                         key_id="", sealed=b"")
-    sealed = keyring().seal(text.encode(), note.seal_context)
-    note.key_id, note.sealed = sealed.key_id, sealed.blob
+    note = TreatmentNote(appointment_id=appointment.id, author_id=staff.id, author_name=staff.name, created_at=now)
+    note.text = text  # sealed, bound to the appointment
     db.session.add(note)
     db.session.commit()
     log.info("treatment note added appointment_id=%s by user_id=%s", appointment_id, staff.id)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from portal.db_types import UTCDateTime, utcnow
 from portal.encryption import Sealed
 from portal.extensions import db
+from portal.sealing import SealedBlob, SealedField
 
 
 class HealthProfile(db.Model):
@@ -47,11 +48,10 @@ class ProfileRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("health_profiles.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    key_id: Mapped[str] = mapped_column(String(32))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[Sealed] = mapped_column(SealedBlob())
 
     profile: Mapped[HealthProfile] = relationship(back_populates="revisions")
 
-    @property
-    def sealed_value(self) -> Sealed:
-        return Sealed(self.key_id, self.sealed)
+    # The profile content as JSON, bound to the profile (and so to the client) it belongs to.
+    content_json = SealedField("sealed", context=lambda revision: revision.profile.seal_context,
+                               load=lambda: (selectinload(ProfileRevision.profile),))

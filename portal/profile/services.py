@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.db_types import utcnow
-from portal.encryption import keyring
 from portal.extensions import db
 from portal.guidance.rules import CONDITIONS
 from portal.profile.content import ProfileContent, changes_across, changes_between, from_json, to_json
@@ -52,8 +51,8 @@ def profile_of(client_id: int) -> HealthProfile | None:
     return db.session.scalar(select(HealthProfile).where(HealthProfile.client_id == client_id))
 
 
-def _open(profile: HealthProfile, revision: ProfileRevision) -> ProfileContent:
-    return from_json(keyring().open(revision.sealed_value, profile.seal_context))
+def _open(revision: ProfileRevision) -> ProfileContent:
+    return from_json(revision.content_json)
 
 
 def latest_content(profile: HealthProfile | None) -> ProfileContent | None:
@@ -64,7 +63,7 @@ def latest_content(profile: HealthProfile | None) -> ProfileContent | None:
         select(ProfileRevision).where(ProfileRevision.profile_id == profile.id)
         .order_by(ProfileRevision.id.desc()).limit(1)
     )
-    return _open(profile, revision) if revision else None
+    return _open(revision) if revision else None
 
 
 def content_for_use(client_id: int) -> ProfileContent | None:
@@ -114,8 +113,9 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     profile = record_consent(client, now)
     previous = latest_content(profile)
     dated = content.dated_from(previous, today or today_local())
-    sealed = keyring().seal(to_json(dated), profile.seal_context)
-    db.session.add(ProfileRevision(profile=profile, created_at=now, key_id=sealed.key_id, sealed=sealed.blob))
+    revision = ProfileRevision(profile=profile, created_at=now)
+    revision.content_json = to_json(dated).decode()  # sealed, bound to this profile
+    db.session.add(revision)
     profile.updated_at = now
     db.session.commit()
     log.info("health profile saved user_id=%s", client.id)
@@ -146,11 +146,21 @@ def withdraw_consent(client: User) -> None:
 
 
 def delete_profile(client: User) -> bool:
-    """Delete the profile and every revision of it."""
+    """Delete all of the client's health data in one transaction: the profile and every
+    revision, every pain check-in, and every session's feedback (pain scores, pressure, focus
+    areas and the sealed note). Whole feedback rows go: the pressure answers were given under
+    the same consent and teach guidance, so keeping them would leave history behind.
+
+    Appointments, the therapists' treatment notes (the salon's record of the treatment) and
+    the access log stay; templates/profile/privacy.html says exactly this to the client.
+    """
+    from portal.feedback.services import forget_health_data  # here: feedback imports this module
+
     profile = profile_of(client.id)
-    if profile is None:
+    if not forget_health_data(client.id) and profile is None:
         return False
-    db.session.delete(profile)
+    if profile is not None:
+        db.session.delete(profile)
     db.session.commit()
     log.info("health profile deleted user_id=%s", client.id)
     return True
@@ -171,7 +181,7 @@ def history(client_id: int) -> list[RevisionChange]:
         return []
     entries, previous = [], None
     for revision in profile.revisions:
-        content = _open(profile, revision)
+        content = _open(revision)
         entries.append(RevisionChange(revision.created_at, changes_between(previous, content) or ["No changes."]))
         previous = content
     return entries[::-1]
@@ -187,8 +197,8 @@ def changes_since(client_id: int, since: datetime | None) -> list[str]:
     after = [r for r in profile.revisions if since is None or r.created_at > since]
     if not after:
         return []
-    old = _open(profile, before[-1]) if before else None
-    return changes_across(old, [_open(profile, revision) for revision in after])
+    old = _open(before[-1]) if before else None
+    return changes_across(old, [_open(revision) for revision in after])
 
 
 def export(client: User) -> dict:
@@ -202,7 +212,7 @@ def export(client: User) -> dict:
         return document
     revisions = []
     for revision in profile.revisions:
-        content = _open(profile, revision)
+        content = _open(revision)
         revisions.append({"saved_at": revision.created_at.isoformat(), "content": _readable(content)})
     document["health_profile"] = {
         "consent": {
@@ -219,16 +229,3 @@ def export(client: User) -> dict:
 def _readable(content: ProfileContent) -> dict:
     return json.loads(to_json(content))
 
-
-def rotate_keys() -> int:
-    """Re-seal every revision under the current key; returns how many changed."""
-    ring = keyring()
-    changed = 0
-    for profile in db.session.scalars(select(HealthProfile).options(selectinload(HealthProfile.revisions))):
-        for revision in profile.revisions:
-            fresh = ring.reseal(revision.sealed_value, profile.seal_context)
-            if fresh is not None:
-                revision.key_id, revision.sealed = fresh.key_id, fresh.blob
-                changed += 1
-    db.session.commit()
-    return changed

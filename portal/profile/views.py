@@ -138,14 +138,14 @@ def withdraw_consent():
 @bp.route("/profile/delete", methods=["POST"])
 @allow("client")
 def delete():
-    """Delete the health profile and its whole history."""
+    """Delete the health profile, its history, pain check-ins and session feedback."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     if request.form.get("confirm") != "yes":
         flash("Please tick the box to confirm you want your health profile deleted.", "error")
         return redirect(url_for("profile.privacy"))
     services.delete_profile(_client())
-    flash("Your health profile and its history are deleted.", "success")
+    flash("Your health profile, pain check-ins and session feedback are deleted.", "success")
     return redirect(url_for("profile.privacy"))
 
 
