@@ -15,6 +15,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.brief import brief_for
+from portal.guidance.rules import format_date
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.timezones import today_local
@@ -65,6 +66,52 @@ def test_brief_shows_what_the_therapist_needs(client, auth, story):
     assert "Focus next time on lower back" in html
     assert "Cold hands please warm up first" in html
     assert "7→4" in html  # the small pain trend
+
+
+def _resave(app, client_id, *extra, **fields):
+    """Another save of the story's profile today, with `extra` conditions."""
+    with app.app_context():
+        conditions = {"severe_osteoporosis": ConditionEntry("hips and spine"), "severe_sunburn": ConditionEntry(),
+                      **{slug: ConditionEntry(detail) for slug, detail in extra}}
+        profile_services.save_profile(db.session.get(User, client_id), ProfileContent(
+            conditions=conditions, medical_clearance_on=today_local() - timedelta(days=30),
+            clearance_source="Dr Patel", pressure_preference="light", problem_areas=frozenset({"lower_back"}),
+            notes_for_therapist="Cold hands please warm up first", **fields))
+
+
+def test_brief_shows_what_came_and_went_and_each_conditions_details(app, client, auth, story):
+    client_id = story["client_id"]
+    _resave(app, client_id, ("open_wound", "left shoulder blade"))
+    _resave(app, client_id)  # healed before the session: the therapist still hears of it
+    _resave(app, client_id, ("acute_back_injury", "slipped lifting boxes"))
+    _resave(app, client_id)  # removed again
+    _resave(app, client_id, ("pregnancy", "second baby"), due_date=today_local() + timedelta(weeks=20))
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    changes = html.split("Changed since the last visit")[1].split("</ul>")[0]
+    assert "Added: Pregnancy." in changes and "Added: Severe sunburn on the back." in changes
+    assert "Added, then marked healed: Open wound on the back." in changes
+    assert "Added, then removed: Acute back injury that needs medical attention." in changes
+    assert "Pregnancy: details \u201csecond baby\u201d." in changes
+    # Details typed on the first save, long before the last visit, beside their precaution.
+    precautions = html.split("<h3>Precautions</h3>")[1].split("Changed since")[0]
+    osteoporosis = precautions.split("<strong>Severe osteoporosis</strong>")[1].split("</li>")[0]
+    assert "Details, in their words:</span> hips and spine" in osteoporosis
+    pregnancy = precautions.split("<strong>Pregnancy</strong>")[1].split("</li>")[0]
+    assert "second baby" in pregnancy
+
+
+def test_brief_shows_the_diagnosis_and_what_the_clearance_covers(app, client, auth, story):
+    _resave(app, story["client_id"], ("acute_back_injury", ""), ("clotting_disorder", ""),
+            acute_injury_diagnosed_on=today_local() - timedelta(days=1), acute_injury_diagnosed_by="Dr Shah, RVI")
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    day = format_date(today_local() - timedelta(days=1))
+    assert f"Acute back injury diagnosed on {day} by Dr Shah, RVI: work within the diagnosis." in html
+    assert f"Diagnosed on {day} by Dr Shah, RVI: work within the diagnosis." in html  # the precaution's note
+    assert "It covers: Severe osteoporosis." in html
+    assert "Not covered (added after it):</strong> Blood clotting disorder." in html
+    assert "Ask your GP first" in html and "Ask your gp first" not in html
 
 
 def test_every_brief_view_is_logged_and_the_client_can_see_it(app, client, auth, story, users):

@@ -89,6 +89,40 @@ def test_a_condition_added_after_the_clearance_is_not_cleared_by_it(salon):
     assert decide(salon).allowed
 
 
+def test_a_condition_added_later_the_same_day_is_not_covered_by_the_clearance(salon):
+    cleared = dict(medical_clearance_on=TODAY, clearance_source="Dr Patel")
+    save(salon["client"], "severe_osteoporosis", **cleared)
+    assert decide(salon).allowed
+    # A later save, the same day (the dates alone can't tell them apart).
+    save(salon["client"], "severe_osteoporosis", "clotting_disorder", **cleared)
+    refused = decide(salon)
+    assert refused.code == CODE_NEEDS_CLEARANCE and "does not cover this condition" in refused.reasons[0]
+    [clotting] = [p for p in gate.booking_outlook(gate.facts_for(salon["client"].id), TODAY).reasons]
+    assert clotting.startswith("Ask your GP whether massage is safe for you with a blood clotting disorder")
+    # A new clearance then covers both.
+    save(salon["client"], "severe_osteoporosis", "clotting_disorder", medical_clearance_on=TODAY,
+         clearance_source="Dr Patel, after asking about the clotting disorder")
+    assert decide(salon).allowed
+
+
+def test_removing_a_condition_drops_it_from_the_clearance(salon):
+    save(salon["client"], "clotting_disorder", medical_clearance_on=TODAY)
+    save(salon["client"], medical_clearance_on=TODAY)
+    save(salon["client"], "clotting_disorder", medical_clearance_on=TODAY)
+    assert decide(salon).code == CODE_NEEDS_CLEARANCE
+
+
+def test_an_acute_injury_needs_its_diagnosis_unless_a_clearance_covers_it(salon):
+    save(salon["client"], "severe_osteoporosis", medical_clearance_on=TODAY)
+    save(salon["client"], "severe_osteoporosis", "acute_back_injury", medical_clearance_on=TODAY)
+    assert decide(salon).code == CODE_NOT_NOW  # the old clearance never heard of the injury
+    assert not services.mark_healed(salon["client"], "acute_back_injury")
+    assert decide(salon).code == CODE_NOT_NOW
+    save(salon["client"], "severe_osteoporosis", "acute_back_injury", medical_clearance_on=TODAY,
+         acute_injury_diagnosed_on=TODAY, acute_injury_diagnosed_by="Dr Shah")
+    assert decide(salon).allowed
+
+
 def test_a_profile_change_counts_for_the_very_next_booking(salon):
     assert decide(salon).allowed
     save(salon["client"], "open_wound")

@@ -35,6 +35,7 @@ from portal.guidance.rules import (
     Level,
     SessionFeedback,
     booking_decision,
+    clearance_coverage,
     describe_changes,
     every,
     format_date,
@@ -253,8 +254,8 @@ def test_cleared_behaviour(slug):
     if cleared:
         row = CONDITIONS[slug]
         when = format_date(YESTERDAY)
-        assert precaution.what_to_do == row.cleared_what_to_do.format(date=when)
-        assert precaution.therapist_note == row.cleared_therapist_note.format(date=when)
+        assert precaution.what_to_do == row.cleared_what_to_do.format(date=when, by="")
+        assert precaution.therapist_note == row.cleared_therapist_note.format(date=when, by="")
 
 
 @pytest.mark.parametrize(
@@ -302,8 +303,84 @@ def test_acute_back_injury_uses_latest_valid_date_in_notes():
                    medical_clearance_on=date(2025, 6, 10))
     [precaution] = precautions_for(health, TODAY)
     assert precaution.therapist_note == (
-        "Diagnosed on 10 June 2025: ask what the GP advised and work gently around the injury."
+        "Diagnosed on 10 June 2025 (GP clearance): work within the diagnosis. Ask what the doctor "
+        "advised and keep to it."
     )
+
+
+def test_a_recorded_diagnosis_names_who_made_it_and_says_to_work_within_it():
+    health = facts("acute_back_injury", acute_injury_diagnosed_on=date(2025, 6, 1),
+                   acute_injury_diagnosed_by="Dr Shah, RVI")
+    [precaution] = precautions_for(health, TODAY)
+    assert (precaution.level, precaution.cleared) == (SPECIAL_CARE, True)
+    assert precaution.therapist_note == (
+        "Diagnosed on 1 June 2025 by Dr Shah, RVI: work within the diagnosis. Ask what the doctor "
+        "advised and keep to it."
+    )
+    assert precaution.what_to_do.startswith("You recorded a diagnosis on 1 June 2025 by Dr Shah, RVI, so you can book.")
+    assert decide(health).code == CODE_OK
+
+
+def test_only_skin_conditions_heal_in_one_click():
+    assert tuple(slug for slug, row in CONDITIONS.items() if row.heals_in_one_click) == TEMPORARY_SKIN
+    # Temporary, but its way out is a diagnosis, never the client's word that it healed.
+    injury = CONDITIONS["acute_back_injury"]
+    assert injury.temporary and not injury.heals_in_one_click
+    assert "healed" not in injury.what_to_do.lower() and "who made it" in injury.what_to_do
+
+
+def test_levels_read_well_at_the_start_of_a_line():
+    assert [level.heading for level in Level] == ["Not now", "Ask your GP first", "Special care"]
+
+
+# ----------------------------------------------------------------------------------------
+# A GP clearance covers the conditions it was recorded with (`cleared_conditions`)
+# ----------------------------------------------------------------------------------------
+
+
+def test_a_clearance_covers_only_the_conditions_recorded_with_it():
+    health = facts("severe_osteoporosis", "clotting_disorder", medical_clearance_on=YESTERDAY,
+                   cleared_conditions={"severe_osteoporosis"})
+    by_slug = {p.condition: p for p in precautions_for(health, TODAY)}
+    assert (by_slug["severe_osteoporosis"].level, by_slug["severe_osteoporosis"].cleared) == (SPECIAL_CARE, True)
+    assert (by_slug["clotting_disorder"].level, by_slug["clotting_disorder"].cleared) == (ASK_GP, False)
+    decision = decide(health)
+    assert (decision.allowed, decision.code) == (False, CODE_NEEDS_CLEARANCE)
+    assert decision.reasons == [
+        CONDITIONS["clotting_disorder"].what_to_do + " Your GP clearance of 14 June 2025 does not cover this "
+        "condition: you told us about it after recording that clearance."]
+    guidance = guide(health)
+    assert (guidance.clearance_covers, guidance.clearance_missing) == (
+        ["Severe osteoporosis"], ["Blood clotting disorder"])
+    both = facts("severe_osteoporosis", "clotting_disorder", medical_clearance_on=YESTERDAY,
+                 cleared_conditions={"severe_osteoporosis", "clotting_disorder"})
+    assert decide(both).allowed
+    assert clearance_coverage(both, TODAY) == (["Severe osteoporosis", "Blood clotting disorder"], [])
+
+
+def test_coverage_counts_even_when_the_condition_was_recorded_the_same_day():
+    # Dates alone can't tell two saves on one day apart; coverage can.
+    health = facts("clotting_disorder", medical_clearance_on=TODAY, cleared_conditions=frozenset(),
+                   conditions_recorded_on={"clotting_disorder": TODAY})
+    assert decide(health).code == CODE_NEEDS_CLEARANCE
+
+
+def test_without_coverage_the_dates_decide():
+    health = facts("clotting_disorder", medical_clearance_on=YESTERDAY)
+    assert decide(health).allowed  # nothing says otherwise: every clearance counts
+    assert clearance_coverage(health, TODAY) == (["Blood clotting disorder"], [])
+    assert clearance_coverage(facts("clotting_disorder"), TODAY) == ([], [])
+
+
+@pytest.mark.parametrize(("covered", "code"), [(frozenset(), CODE_NOT_NOW), ({"acute_back_injury"}, CODE_OK)])
+def test_a_gp_clearance_stands_for_a_diagnosis_only_if_it_covers_the_injury(covered, code):
+    health = facts("acute_back_injury", medical_clearance_on=YESTERDAY, cleared_conditions=covered)
+    assert decide(health).code == code
+    # The diagnosis is its own record: coverage doesn't limit it.
+    diagnosed = facts("acute_back_injury", acute_injury_diagnosed_on=YESTERDAY, acute_injury_diagnosed_by="Dr Shah",
+                      medical_clearance_on=YESTERDAY, cleared_conditions=covered)
+    assert decide(diagnosed).code == CODE_OK
+    assert clearance_coverage(diagnosed, TODAY)[1] == []  # the diagnosis lifted it: nothing missing
 
 
 @pytest.mark.parametrize("slug", ASK_GP_CONDITIONS)
@@ -334,7 +411,9 @@ def test_clearance_older_than_the_condition_does_not_cover_it(recorded_on, code)
     decision = decide(health)
     assert decision.code == code
     if code != CODE_OK:
-        assert decision.reasons == [CONDITIONS["clotting_disorder"].what_to_do]
+        assert decision.reasons == [CONDITIONS["clotting_disorder"].what_to_do + " Your GP clearance of 14 June "
+                                    "2025 does not cover this condition: you told us about it after recording "
+                                    "that clearance."]
 
 
 @pytest.mark.parametrize("slug", TEMPORARY_SKIN)
@@ -843,7 +922,7 @@ def test_conditions_healed_removed_added():
     new = facts("pregnancy")
     assert describe_changes(old, new) == [
         "Added: Pregnancy.",
-        "Marked healed: Acute back injury that needs medical attention.",
+        "Removed: Acute back injury that needs medical attention.",  # never "healed" in one click
         "Marked healed: Severe sunburn on the back.",
         "Removed: Blood clotting disorder.",
     ]
@@ -900,6 +979,7 @@ def test_lifestyle_areas_and_pressure_changes():
         {"problem_areas": frozenset({"head"})},
         {"pressure_preference": "hard"},
         {"conditions_recorded_on": {"flu": TODAY}},
+        {"cleared_conditions": {"flu"}},
     ],
 )
 def test_health_facts_rejects_unknown_values(kwargs):

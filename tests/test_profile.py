@@ -148,6 +148,10 @@ def test_health_data_is_encrypted_at_rest(app, client_in, database_url):
      "medical_clearance_on", "can&#39;t be in the future"),
     ({"conditions": "acute_back_injury", "acute_injury_diagnosed_on": (TODAY + timedelta(days=1)).isoformat()},
      "acute_injury_diagnosed_on", "can&#39;t be in the future"),
+    ({"conditions": "acute_back_injury", "acute_injury_diagnosed_on": TODAY.isoformat()},
+     "acute_injury_diagnosed_by", "Please say who diagnosed the injury"),
+    ({"conditions": "acute_back_injury", "acute_injury_diagnosed_by": "Dr Shah"},
+     "acute_injury_diagnosed_on", "Please give the date the injury was diagnosed"),
     ({"notes_for_therapist": "x" * 2001}, "notes_for_therapist", "under 2,000 characters (it is 2,001 now)"),
     ({"conditions": "open_wound", "detail_open_wound": "y" * 301}, "detail_open_wound", "under 300 characters"),
     ({"conditions": "broken_heart"}, "conditions", "Please choose from the options shown."),
@@ -212,6 +216,91 @@ def test_only_temporary_conditions_can_be_marked_healed(client_in):
     client_in.post("/profile", profile_form(conditions="severe_osteoporosis", consent="y"))
     assert client_in.post("/profile/healed/severe_osteoporosis").status_code == 400
     assert client_in.post("/profile/healed/no-such-condition").status_code == 404
+
+
+def _save_as_of(app, users, day, **fields):
+    """A save made on an earlier `day` (as if the client had told us then)."""
+    with app.app_context():
+        client = db.session.get(User, users["client"].id)
+        services.save_profile(client, ProfileContent(**fields), consent_given=True, today=day)
+
+
+def test_an_acute_back_injury_is_never_healed_in_one_click(app, client, client_in):
+    client_in.post("/profile", profile_form(conditions=["acute_back_injury", "severe_sunburn"], consent="y"))
+    for page in ("/guidance", "/profile", "/dashboard"):
+        html = client.get(page).get_data(as_text=True)
+        assert "/profile/healed/acute_back_injury" not in html, page
+    guidance = client.get("/guidance").get_data(as_text=True)
+    assert guidance.count("It has healed") == 1 and 'action="/profile/healed/severe_sunburn"' in guidance
+    before = stored(app)
+    # Hand-made, with a valid CSRF token: refused, and nothing is saved.
+    assert client_in.post("/profile/healed/acute_back_injury").status_code == 400
+    assert revision_count(app) == 1 and stored(app) == before
+    with app.app_context():
+        assert not services.mark_healed(db.session.get(User, stored_user_id(app)), "acute_back_injury")
+    assert revision_count(app) == 1
+
+
+def stored_user_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == "client@example.com"))
+
+
+def test_a_recorded_diagnosis_with_who_made_it_opens_the_gate(app, client, client_in):
+    client_in.post("/profile", profile_form(conditions="acute_back_injury", consent="y"))
+    assert "You can't book" in client.get("/guidance").get_data(as_text=True)
+    diagnosed = (TODAY - timedelta(days=0)).isoformat()
+    response = client_in.post("/profile", profile_form(conditions="acute_back_injury",
+                                                       acute_injury_diagnosed_on=diagnosed,
+                                                       acute_injury_diagnosed_by="Dr Shah, RVI"))
+    assert response.status_code == 302
+    content = stored(app)
+    assert (content.acute_injury_diagnosed_on, content.acute_injury_diagnosed_by) == (TODAY, "Dr Shah, RVI")
+    html = client.get("/guidance").get_data(as_text=True)
+    assert "You can book a massage." in html and "Special care" in html
+    assert "work within the diagnosis" in html and "by Dr Shah, RVI" in html
+    assert "It has healed" not in html
+    # Unticking the injury drops its diagnosis with it.
+    client_in.post("/profile", profile_form(lifestyle="athlete", acute_injury_diagnosed_on=diagnosed,
+                                            acute_injury_diagnosed_by="Dr Shah, RVI"))
+    assert (stored(app).acute_injury_diagnosed_on, stored(app).acute_injury_diagnosed_by) == (None, "")
+
+
+def test_a_diagnosis_cannot_predate_telling_us_about_the_injury(app, client, users, client_in):
+    told_us = TODAY - timedelta(days=5)
+    _save_as_of(app, users, told_us, conditions=_conditions("acute_back_injury"))
+    response = client_in.post("/profile", profile_form(
+        conditions="acute_back_injury", acute_injury_diagnosed_by="Dr Shah",
+        acute_injury_diagnosed_on=(told_us - timedelta(days=1)).isoformat()))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    errors = re.search(r'<div id="errors-acute_injury_diagnosed_on" class="field-errors">(.*?)</div>', html, re.S)
+    assert "can&#39;t be before you told us about the injury" in errors.group(1)
+    assert revision_count(app) == 1
+    ok = client_in.post("/profile", profile_form(conditions="acute_back_injury", acute_injury_diagnosed_by="Dr Shah",
+                                                 acute_injury_diagnosed_on=told_us.isoformat()))
+    assert ok.status_code == 302 and stored(app).acute_injury_diagnosed_on == told_us
+
+
+def test_levels_are_capitalised_with_gp_in_capitals(client, client_in):
+    client_in.post("/profile", profile_form(conditions="clotting_disorder", consent="y"))
+    for page in ("/guidance", "/dashboard", "/profile"):
+        html = client.get(page).get_data(as_text=True)
+        assert "Ask your GP first" in html and "Ask your gp first" not in html, page
+
+
+def test_the_profile_shows_which_conditions_the_clearance_covers(app, client, client_in):
+    client_in.post("/profile", profile_form(conditions="severe_osteoporosis", consent="y",
+                                            medical_clearance_on=TODAY.isoformat(), clearance_source="Dr Patel"))
+    # A minute later, the same day, the same clearance: the clotting disorder is not covered.
+    client_in.post("/profile", profile_form(conditions=["severe_osteoporosis", "clotting_disorder"],
+                                            medical_clearance_on=TODAY.isoformat(), clearance_source="Dr Patel"))
+    assert stored(app).cleared_conditions == {"severe_osteoporosis"}
+    for page in ("/guidance", "/profile"):
+        html = client.get(page).get_data(as_text=True)
+        assert "Your GP clearance covers: Severe osteoporosis." in html, page
+        assert re.search(r"Still needs your GP's clearance:</strong> Blood clotting disorder", html), page
+    assert "You can't book" in client.get("/guidance").get_data(as_text=True)
 
 
 def test_mark_healed_needs_the_csrf_token(app, client, client_in):

@@ -61,6 +61,11 @@ class Brief:
     precautions: list[Precaution] = field(default_factory=list)
     clearance_on: date | None = None
     clearance_source: str = ""
+    clearance_covers: list[str] = field(default_factory=list)  # condition labels
+    clearance_missing: list[str] = field(default_factory=list)  # added after the clearance
+    diagnosed_on: date | None = None  # the acute back injury's recorded diagnosis
+    diagnosed_by: str = ""
+    condition_details: dict[str, str] = field(default_factory=dict)  # slug -> the client's "Details"
     last_visit: date | None = None
     changes: list[str] = field(default_factory=list)
     stated_pressure: str | None = None
@@ -110,9 +115,12 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
                             as_session_feedback(given), to_local(now).date())
     brief.precautions = guidance.precautions
     brief.therapist_notes = guidance.therapist_note
+    brief.clearance_covers, brief.clearance_missing = guidance.clearance_covers, guidance.clearance_missing
     if content is not None:
         brief.has_profile = True
         brief.clearance_on, brief.clearance_source = content.medical_clearance_on, content.clearance_source
+        brief.diagnosed_on, brief.diagnosed_by = content.acute_injury_diagnosed_on, content.acute_injury_diagnosed_by
+        brief.condition_details = {slug: entry.detail for slug, entry in content.conditions.items() if entry.detail}
         brief.changes = changes_since(client_id, visits[-1].starts_at if visits else None)
         brief.stated_pressure = content.pressure_preference
         brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]

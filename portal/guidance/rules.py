@@ -21,10 +21,16 @@ Choices worth knowing
   other box.
 * A recorded clearance lifts a precaution to "special care" (the therapist still gets
   a note), and the precaution stays on the page with `cleared=True`.
-* A clearance dated in the future (relative to `today` / `on`) doesn't count, nor does
-  one dated before the condition was recorded (`HealthFacts.conditions_recorded_on`,
-  when the caller knows it): a clearance for one condition must not silently cover a
-  condition added later.
+* A clearance dated in the future (relative to `today` / `on`) doesn't count.
+* A GP clearance covers only the conditions the client had told us about when they
+  recorded it (`HealthFacts.cleared_conditions`, which the stored profile keeps per save):
+  a condition added in a later save, even a minute later, still needs a new clearance.
+  Callers that don't know the coverage pass None and get the older, date-based check
+  (`conditions_recorded_on`: a clearance dated before the condition was recorded doesn't
+  cover it; unknown dates count as covered).
+* Only skin conditions (sunburn, wound, infection) heal "in one click"
+  (`heals_in_one_click`). An acute back injury is also temporary, but its way out is a
+  recorded diagnosis (date and who made it), after which the therapist works within it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,12 @@ class Level(StrEnum):
     NOT_NOW = "not now"
     ASK_GP = "ask your GP first"
     SPECIAL_CARE = "special care"
+
+    @property
+    def heading(self) -> str:
+        """The level at the start of a line: "Ask your GP first" (Jinja's `capitalize` would
+        lower-case "GP")."""
+        return self.value[0].upper() + self.value[1:]
 
 
 NOT_NOW = Level.NOT_NOW
@@ -128,12 +140,21 @@ class ConditionRule:
     # False: the condition limits any massage, not only work on the back.
     back_area_only: bool = True
     needs_pregnancy_trained_therapist: bool = False
+    # The client may simply say "it has healed" (one click, no proof): skin conditions only.
+    heals_in_one_click: bool = False
     anchor: str = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "anchor", "precaution-" + self.slug.replace("_", "-"))
         if self.cleared_by and not (self.cleared_what_to_do and self.cleared_therapist_note):
             raise ValueError(f"{self.slug}: a clearable condition needs its cleared texts")
+        if self.heals_in_one_click and (self.cleared_by or not self.temporary):
+            raise ValueError(f"{self.slug}: only a temporary condition nobody clears heals in one click")
+
+    @property
+    def needs_gp_clearance(self) -> bool:
+        """Lifted by a recorded GP clearance (the clearance's coverage applies to it)."""
+        return _GP_CLEARANCE in self.cleared_by
 
     @property
     def cleared_level(self) -> Level:
@@ -159,18 +180,20 @@ _ROWS = (
             "need different treatment first, and the wrong massage could make it worse."
         ),
         what_to_do=(
-            "Get your back injury diagnosed by your GP first, then record the date of the "
-            "diagnosis in your health profile. " + _HEALED_TEXT
+            "Get your back injury diagnosed by a doctor first, then record the date of the "
+            "diagnosis and who made it in your health profile. " + _HEALED_TEXT
         ),
         therapist_note="Not yet diagnosed: do not massage the back.",
         temporary=True,
+        # "{by}" names who diagnosed it (or says a GP clearance covering the injury lifted it).
         cleared_by=(_DIAGNOSIS, _GP_CLEARANCE),
         cleared_what_to_do=(
-            "You recorded your diagnosis on {date}, so you can book. Follow your GP's advice "
-            "and update your health profile if anything changes."
+            "You recorded a diagnosis on {date}{by}, so you can book. Follow your doctor's "
+            "advice and update your health profile if anything changes."
         ),
         cleared_therapist_note=(
-            "Diagnosed on {date}: ask what the GP advised and work gently around the injury."
+            "Diagnosed on {date}{by}: work within the diagnosis. Ask what the doctor advised "
+            "and keep to it."
         ),
     ),
     ConditionRule(
@@ -185,6 +208,7 @@ _ROWS = (
         ),
         therapist_note="Do not massage the back until it has healed.",
         temporary=True,
+        heals_in_one_click=True,
     ),
     ConditionRule(
         slug="open_wound",
@@ -201,6 +225,7 @@ _ROWS = (
         ),
         therapist_note="Do not massage the back until it has healed.",
         temporary=True,
+        heals_in_one_click=True,
     ),
     ConditionRule(
         slug="severe_sunburn",
@@ -214,6 +239,7 @@ _ROWS = (
         ),
         therapist_note="Do not massage the back until it has healed.",
         temporary=True,
+        heals_in_one_click=True,
     ),
     ConditionRule(
         slug="severe_osteoporosis",
@@ -440,9 +466,14 @@ class HealthFacts:
     lifestyle: frozenset[str] = frozenset()  # LIFESTYLES keys
     problem_areas: frozenset[str] = frozenset()  # AREAS keys
     pressure_preference: str | None = None  # PRESSURE_PREFERENCES
-    # Optional: when each condition was recorded. A clearance older than the condition
-    # doesn't clear it. Keys are condition slugs (use "recovering_back_injury" for the
-    # lifestyle answer too). Empty = unknown, every clearance counts.
+    # Who diagnosed the acute back injury (shown with the diagnosis date).
+    acute_injury_diagnosed_by: str = ""
+    # The conditions the recorded GP clearance covers: those on the profile when it was
+    # entered (use "recovering_back_injury" for the lifestyle answer too). None = the caller
+    # doesn't know; then `conditions_recorded_on` decides (see the module docstring).
+    cleared_conditions: frozenset[str] | None = None
+    # Optional, only read without coverage: when each condition was recorded. A clearance
+    # older than the condition doesn't clear it. Empty = unknown, every clearance counts.
     conditions_recorded_on: Mapping[str, date] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
@@ -450,6 +481,9 @@ class HealthFacts:
         object.__setattr__(self, "lifestyle", _check_known("lifestyle", self.lifestyle, LIFESTYLES))
         object.__setattr__(self, "problem_areas", _check_known("problem_areas", self.problem_areas, AREAS))
         _check_known("conditions_recorded_on", self.conditions_recorded_on, CONDITIONS)
+        if self.cleared_conditions is not None:
+            object.__setattr__(self, "cleared_conditions",
+                               _check_known("cleared_conditions", self.cleared_conditions, CONDITIONS))
         object.__setattr__(self, "conditions_recorded_on", dict(self.conditions_recorded_on))
         if self.pressure_preference not in (None, *PRESSURE_PREFERENCES):
             raise ValueError(f"unknown pressure_preference: {self.pressure_preference!r}")
@@ -527,6 +561,9 @@ class Guidance:
     therapist_note: list[str]
     advice: list[Advice]
     disclaimer: str = DISCLAIMER
+    # With a GP clearance recorded: labels of the conditions it covers / that still need one.
+    clearance_covers: list[str] = field(default_factory=list)
+    clearance_missing: list[str] = field(default_factory=list)
 
 
 # Booking decision codes, strictest first.
@@ -583,26 +620,52 @@ def _in_order(keys: Iterable[str], order: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
-def _clearance_date(facts: HealthFacts, rule: ConditionRule, on: date) -> date | None:
-    """The recorded date that clears `rule` as of `on`, or None."""
-    recorded = facts.conditions_recorded_on.get(rule.slug)
+def _covers(facts: HealthFacts, name: str, slug: str, day: date) -> bool:
+    """Does the record `name` (dated `day`) speak for condition `slug`?"""
+    if name == _GP_CLEARANCE and facts.cleared_conditions is not None:
+        # The GP was asked about the conditions on the profile when the clearance was entered.
+        return slug in facts.cleared_conditions
+    # Without coverage: not older than the condition it is meant to clear.
+    recorded = facts.conditions_recorded_on.get(slug)
+    return recorded is None or day >= recorded
+
+
+def _clearance(facts: HealthFacts, rule: ConditionRule, on: date) -> tuple[date, str] | None:
+    """The latest recorded (date, HealthFacts field) that clears `rule` as of `on`, or None;
+    on the same day the first of `rule.cleared_by` names it (the diagnosis, for an injury)."""
     valid = [
-        day
-        for day in (getattr(facts, name) for name in rule.cleared_by)
-        # Not in the future, and not older than the condition it is meant to clear.
-        if day is not None and day <= on and (recorded is None or day >= recorded)
+        (day, name)
+        for name in rule.cleared_by
+        if (day := getattr(facts, name)) is not None and day <= on  # not in the future
+        and _covers(facts, name, rule.slug, day)
     ]
-    return max(valid, default=None)
+    return max(valid, key=lambda found: (found[0], -rule.cleared_by.index(found[1])), default=None)
+
+
+def _cleared_by_whom(facts: HealthFacts, name: str) -> str:
+    if name == _DIAGNOSIS:
+        return f" by {facts.acute_injury_diagnosed_by}" if facts.acute_injury_diagnosed_by else ""
+    return " (GP clearance)"
+
+
+def _not_covered_note(facts: HealthFacts, rule: ConditionRule, on: date) -> str:
+    """Why a recorded GP clearance doesn't lift this condition, if one is recorded."""
+    day = facts.medical_clearance_on
+    if not rule.needs_gp_clearance or day is None or day > on:
+        return ""
+    return (f" Your GP clearance of {format_date(day)} does not cover this condition: you told "
+            "us about it after recording that clearance.")
 
 
 def _precaution(facts: HealthFacts, rule: ConditionRule, on: date) -> Precaution:
-    cleared_on = _clearance_date(facts, rule, on)
-    if cleared_on is not None:
-        when = format_date(cleared_on)
+    found = _clearance(facts, rule, on)
+    if found is not None:
+        cleared_on, name = found
+        texts = {"date": format_date(cleared_on), "by": _cleared_by_whom(facts, name)}
         return Precaution(
             condition=rule.slug, label=rule.label, level=rule.cleared_level, reason=rule.reason,
-            what_to_do=rule.cleared_what_to_do.format(date=when),
-            therapist_note=rule.cleared_therapist_note.format(date=when),
+            what_to_do=rule.cleared_what_to_do.format(**texts),
+            therapist_note=rule.cleared_therapist_note.format(**texts),
             anchor=rule.anchor, cleared=True,
         )
     note = rule.therapist_note
@@ -610,8 +673,26 @@ def _precaution(facts: HealthFacts, rule: ConditionRule, on: date) -> Precaution
         note += f" Due date: {format_date(facts.due_date)}."
     return Precaution(
         condition=rule.slug, label=rule.label, level=rule.level, reason=rule.reason,
-        what_to_do=rule.what_to_do, therapist_note=note, anchor=rule.anchor, cleared=False,
+        what_to_do=rule.what_to_do + _not_covered_note(facts, rule, on), therapist_note=note,
+        anchor=rule.anchor, cleared=False,
     )
+
+
+def gp_clearable(conditions: Iterable[str]) -> frozenset[str]:
+    """The conditions among these that a GP clearance lifts (what a clearance can cover)."""
+    return frozenset(slug for slug in conditions if CONDITIONS[slug].needs_gp_clearance)
+
+
+def clearance_coverage(facts: HealthFacts, on: date) -> tuple[list[str], list[str]]:
+    """With a GP clearance in force on `on`: (labels it covers, labels still needing one; a
+    diagnosed injury needs none)."""
+    day = facts.medical_clearance_on
+    if day is None or day > on:
+        return [], []
+    wanted = _in_order(gp_clearable(facts.active_conditions()), CONDITIONS)
+    covered = [slug for slug in wanted if _covers(facts, _GP_CLEARANCE, slug, day)]
+    missing = [slug for slug in wanted if slug not in covered and _clearance(facts, CONDITIONS[slug], on) is None]
+    return [CONDITIONS[slug].label for slug in covered], [CONDITIONS[slug].label for slug in missing]
 
 
 def precautions_for(facts: HealthFacts, on: date) -> list[Precaution]:
@@ -891,6 +972,7 @@ def guidance_for(
     next_due = last + timedelta(days=days) if last else None
     overdue = next_due is not None and today > next_due
     service, service_reason = _suggest_service(lifestyle, facts.problem_areas)
+    covers, missing = clearance_coverage(facts, today)
 
     out = _Output()
     _add_pain_after(out, history[-1] if history else None)
@@ -915,6 +997,8 @@ def guidance_for(
         service_reason=service_reason,
         therapist_note=notes,
         advice=advice,
+        clearance_covers=covers,
+        clearance_missing=missing,
     )
 
 
@@ -933,7 +1017,7 @@ def _condition_changes(old: HealthFacts, new: HealthFacts) -> list[str]:
     added = _in_order(new.conditions - old.conditions, CONDITIONS)
     changes = [f"Added: {CONDITIONS[slug].label}." for slug in added]
     for slug in _in_order(old.conditions - new.conditions, CONDITIONS):
-        verb = "Marked healed" if CONDITIONS[slug].temporary else "Removed"
+        verb = "Marked healed" if CONDITIONS[slug].heals_in_one_click else "Removed"
         changes.append(f"{verb}: {CONDITIONS[slug].label}.")
     return changes
 

@@ -5,6 +5,7 @@ No Flask here."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -12,9 +13,13 @@ from portal.guidance.rules import (
     CONDITIONS,
     HealthFacts,
     describe_changes,
+    gp_clearable,
 )
 
-SCHEMA_VERSION = 1
+# 2 added the diagnosis's author and the clearance's coverage; 1 is still read (sealed
+# revisions are never rewritten), its coverage rebuilt from the dates it kept.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 DETAIL_MAX = 300
 NOTES_MAX = 2000
 SHORT_TEXT_MAX = 200
@@ -34,7 +39,11 @@ class ProfileContent:
     # then, not ones added later (the GP was never asked about those).
     clearance_recorded_on: date | None = None
     clearance_source: str = ""  # who cleared them, e.g. "Dr Patel, Gosforth Surgery"
+    # The conditions that clearance covers: the ones on the profile in the save that entered
+    # it, less any removed since. Set by `dated_from`, never taken from a form.
+    cleared_conditions: frozenset[str] = frozenset()
     acute_injury_diagnosed_on: date | None = None
+    acute_injury_diagnosed_by: str = ""  # who diagnosed it, e.g. "Dr Shah, RVI A&E"
     due_date: date | None = None
     lifestyle: frozenset[str] = frozenset()
     activity: str = ""  # their sport or training, in their words
@@ -47,21 +56,19 @@ class ProfileContent:
             conditions=frozenset(self.conditions),
             medical_clearance_on=self.medical_clearance_on,
             acute_injury_diagnosed_on=self.acute_injury_diagnosed_on,
+            acute_injury_diagnosed_by=self.acute_injury_diagnosed_by,
             due_date=self.due_date if "pregnancy" in self.conditions else None,
             lifestyle=self.lifestyle,
             problem_areas=self.problem_areas,
             pressure_preference=self.pressure_preference,
-            conditions_recorded_on=self._added_after_clearance(),
+            # Coverage is always known here: content that was never dated covers nothing.
+            cleared_conditions=self.cleared_conditions if self.medical_clearance_on else frozenset(),
         )
 
-    def _added_after_clearance(self) -> dict[str, date]:
-        """Conditions recorded after the clearance was entered: the rules then want a newer one."""
-        if self.clearance_recorded_on is None:
-            return {}
-        return {
-            slug: entry.recorded_on for slug, entry in self.conditions.items()
-            if entry.recorded_on and entry.recorded_on > self.clearance_recorded_on
-        }
+    def _clearable(self) -> frozenset[str]:
+        """Conditions a GP clearance could cover (the "recovering" lifestyle answer included)."""
+        return gp_clearable(HealthFacts(conditions=frozenset(self.conditions),
+                                        lifestyle=self.lifestyle).active_conditions())
 
     def without_condition(self, slug: str) -> ProfileContent:
         remaining = {k: v for k, v in self.conditions.items() if k != slug}
@@ -77,12 +84,18 @@ class ProfileContent:
             for slug, entry in self.conditions.items()
         }
         if self.medical_clearance_on is None:
-            clearance_recorded_on = None
-        elif previous and previous.medical_clearance_on == self.medical_clearance_on:
+            clearance_recorded_on, covered = None, frozenset()
+        elif previous and (previous.medical_clearance_on, previous.clearance_source) == (
+                self.medical_clearance_on, self.clearance_source):
+            # The same clearance: it still covers what it covered, less what was removed (a
+            # condition removed and added again later is new to the GP).
             clearance_recorded_on = previous.clearance_recorded_on or today
+            covered = previous.cleared_conditions & self._clearable()
         else:
-            clearance_recorded_on = today
-        return replace(self, conditions=conditions, clearance_recorded_on=clearance_recorded_on)
+            # Entered or changed now: it covers what the client tells us about in this save.
+            clearance_recorded_on, covered = today, self._clearable()
+        return replace(self, conditions=conditions, clearance_recorded_on=clearance_recorded_on,
+                       cleared_conditions=covered)
 
 
 def _day(value: str | None) -> date | None:
@@ -103,7 +116,9 @@ def to_json(content: ProfileContent) -> bytes:
         "medical_clearance_on": _iso(content.medical_clearance_on),
         "clearance_recorded_on": _iso(content.clearance_recorded_on),
         "clearance_source": content.clearance_source,
+        "cleared_conditions": sorted(content.cleared_conditions),
         "acute_injury_diagnosed_on": _iso(content.acute_injury_diagnosed_on),
+        "acute_injury_diagnosed_by": content.acute_injury_diagnosed_by,
         "due_date": _iso(content.due_date),
         "lifestyle": sorted(content.lifestyle),
         "activity": content.activity,
@@ -116,9 +131,9 @@ def to_json(content: ProfileContent) -> bytes:
 
 def from_json(raw: bytes) -> ProfileContent:
     document = json.loads(raw)
-    if document.get("schema") != SCHEMA_VERSION:
+    if document.get("schema") not in READABLE_SCHEMAS:
         raise ValueError(f"unknown health profile schema {document.get('schema')!r}")
-    return ProfileContent(
+    content = ProfileContent(
         conditions={
             slug: ConditionEntry(detail=entry.get("detail", ""), recorded_on=_day(entry.get("recorded_on")))
             for slug, entry in document["conditions"].items()
@@ -126,7 +141,9 @@ def from_json(raw: bytes) -> ProfileContent:
         medical_clearance_on=_day(document["medical_clearance_on"]),
         clearance_recorded_on=_day(document.get("clearance_recorded_on")),
         clearance_source=document["clearance_source"],
+        cleared_conditions=frozenset(document.get("cleared_conditions", ())),
         acute_injury_diagnosed_on=_day(document["acute_injury_diagnosed_on"]),
+        acute_injury_diagnosed_by=document.get("acute_injury_diagnosed_by", ""),
         due_date=_day(document["due_date"]),
         lifestyle=frozenset(document["lifestyle"]),
         activity=document["activity"],
@@ -134,24 +151,67 @@ def from_json(raw: bytes) -> ProfileContent:
         pressure_preference=document["pressure_preference"],
         notes_for_therapist=document["notes_for_therapist"],
     )
+    return _with_legacy_coverage(content) if document["schema"] == 1 else content
+
+
+def _with_legacy_coverage(content: ProfileContent) -> ProfileContent:
+    """Schema 1 kept dates, not coverage: the clearance covers the conditions recorded no later
+    than the day it was entered (what schema 1's rules allowed); unknown dates count as covered."""
+    if content.medical_clearance_on is None:
+        return content
+    entered = content.clearance_recorded_on
+    covered = frozenset(
+        slug for slug in content._clearable()
+        if entered is None or slug not in content.conditions
+        or content.conditions[slug].recorded_on is None or content.conditions[slug].recorded_on <= entered
+    )
+    return replace(content, cleared_conditions=covered)
 
 
 def changes_between(old: ProfileContent | None, new: ProfileContent) -> list[str]:
     """What changed, in sentences a therapist can read at a glance ("changed since last visit")."""
     changes = describe_changes(old.to_facts() if old else None, new.to_facts())
-    if old is None:
-        return changes
     for slug, entry in new.conditions.items():
-        before = old.conditions.get(slug)
-        if before is not None and before.detail != entry.detail:
+        before = old.conditions.get(slug) if old else None
+        if before is None and entry.detail:  # details typed with a new condition
+            changes.append(f"{CONDITIONS[slug].label}: details \u201c{entry.detail}\u201d.")
+        elif before is not None and before.detail != entry.detail:
             changes.append(f"{CONDITIONS[slug].label}: details changed to \u201c{entry.detail}\u201d."
                            if entry.detail else f"{CONDITIONS[slug].label}: details removed.")
+    first, old = old is None, old or ProfileContent()
+    if old.acute_injury_diagnosed_by != new.acute_injury_diagnosed_by and new.acute_injury_diagnosed_by:
+        changes.append(f"Diagnosed by: {new.acute_injury_diagnosed_by}.")
     if old.clearance_source != new.clearance_source and new.clearance_source:
         changes.append(f"Clearance given by: {new.clearance_source}.")
+    if new.cleared_conditions - old.cleared_conditions:  # a new clearance, not a removal
+        covered = [rule.label for slug, rule in CONDITIONS.items() if slug in new.cleared_conditions]
+        changes.append("GP clearance covers: " + ", ".join(covered) + ".")
+    if first:  # the rest is in the brief anyway; "changed" would mislead
+        return changes
     if old.activity != new.activity:
         changes.append(f"Sport or activity: {new.activity}." if new.activity else "Sport or activity removed.")
     if old.notes_for_therapist != new.notes_for_therapist:
         changes.append("Notes for the therapist changed." if new.notes_for_therapist
                        else "Notes for the therapist removed.")
+    return changes
+
+
+def changes_across(old: ProfileContent | None, revisions: Sequence[ProfileContent]) -> list[str]:
+    """What changed from `old` through every later revision (oldest first): the net change,
+    then conditions that came and went in between, which the net change alone would hide."""
+    if not revisions:
+        return []
+    final = revisions[-1]
+    changes = changes_between(old, final)
+    before, after = set(old.conditions) if old else set(), set(final.conditions)
+    held = [set(content.conditions) for content in revisions]
+    came_and_went = set().union(*held) - before - after
+    went_and_came = (before & after) - set.intersection(*held)
+    for slug, rule in CONDITIONS.items():
+        if slug in came_and_went:
+            gone = "marked healed" if rule.heals_in_one_click else "removed"
+            changes.append(f"Added, then {gone}: {rule.label}.")
+        elif slug in went_and_came:
+            changes.append(f"Removed, then added again: {rule.label}.")
     return changes
 

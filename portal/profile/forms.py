@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, offered, strip
-from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
+from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES, format_date
 from portal.profile.content import (
     DETAIL_MAX,
     NOTES_MAX,
@@ -58,6 +58,8 @@ class ProfileForm(FlaskForm):
     conditions = CheckboxesField("Health conditions", choices=CONDITION_CHOICES)
     due_date = FriendlyDateField("Your due date")
     acute_injury_diagnosed_on = FriendlyDateField("Date a doctor diagnosed the injury")
+    acute_injury_diagnosed_by = StringField("Who diagnosed it", validators=[MaxChars(SHORT_TEXT_MAX)],
+                                            filters=[strip])
     medical_clearance_on = FriendlyDateField("Date your GP or specialist cleared you for massage")
     clearance_source = StringField("Who cleared you", validators=[MaxChars(SHORT_TEXT_MAX)],
                                    filters=[strip])
@@ -72,10 +74,13 @@ class ProfileForm(FlaskForm):
                                         filters=[strip])
     consent = BooleanField("I agree to this")
 
-    def __init__(self, *args, today: date, needs_consent: bool, **kwargs):
+    def __init__(self, *args, today: date, needs_consent: bool, injury_recorded_on: date | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.needs_consent = needs_consent
+        # When the stored profile first recorded the acute injury (None: not on it yet).
+        self.injury_recorded_on = injury_recorded_on
 
     def detail_field(self, slug: str):
         return self[f"detail_{slug}"]
@@ -87,7 +92,20 @@ class ProfileForm(FlaskForm):
         if pregnant and self.due_date.data is None and not self.due_date.errors:
             self.due_date.errors = ["Please give your due date, so your therapist can plan for it."]
             valid = False
-        return valid
+        return self._diagnosis_is_complete() and valid
+
+    def _diagnosis_is_complete(self) -> bool:
+        """A diagnosis is the date and who made it: one without the other is refused."""
+        if DIAGNOSED_CONDITION not in (self.conditions.data or []):
+            return True  # to_content drops both with the injury
+        on, by = self.acute_injury_diagnosed_on, self.acute_injury_diagnosed_by
+        if on.errors or by.errors:
+            return False
+        if on.data and not by.data:
+            by.errors = ["Please say who diagnosed the injury, for example: Dr Shah, RVI."]
+        elif by.data and on.data is None:
+            on.errors = ["Please give the date the injury was diagnosed."]
+        return not (on.errors or by.errors)
 
     def validate_due_date(self, field):
         if PREGNANCY not in (self.conditions.data or []):
@@ -101,6 +119,12 @@ class ProfileForm(FlaskForm):
     def validate_acute_injury_diagnosed_on(self, field):
         if field.data and field.data > self.today:
             raise ValidationError("The diagnosis date can't be in the future.")
+        # A diagnosis from before the client told us about the injury was of something else.
+        if (field.data and self.injury_recorded_on and field.data < self.injury_recorded_on
+                and DIAGNOSED_CONDITION in (self.conditions.data or [])):
+            raise ValidationError(
+                "The diagnosis date can't be before you told us about the injury "
+                f"({format_date(self.injury_recorded_on)}). Please check the date.")
 
     def validate_medical_clearance_on(self, field):
         if field.data and field.data > self.today:
@@ -121,6 +145,8 @@ class ProfileForm(FlaskForm):
             clearance_source=self.clearance_source.data or "",
             acute_injury_diagnosed_on=(self.acute_injury_diagnosed_on.data
                                        if DIAGNOSED_CONDITION in chosen else None),
+            acute_injury_diagnosed_by=((self.acute_injury_diagnosed_by.data or "")
+                                       if DIAGNOSED_CONDITION in chosen else ""),
             due_date=self.due_date.data if PREGNANCY in chosen else None,
             lifestyle=offered(self.lifestyle),
             activity=self.activity.data or "",
@@ -139,6 +165,7 @@ def form_data(content: ProfileContent | None) -> dict:
         "conditions": list(content.conditions),
         "due_date": content.due_date,
         "acute_injury_diagnosed_on": content.acute_injury_diagnosed_on,
+        "acute_injury_diagnosed_by": content.acute_injury_diagnosed_by,
         "medical_clearance_on": content.medical_clearance_on,
         "clearance_source": content.clearance_source,
         "lifestyle": sorted(content.lifestyle),

@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.guidance.rules import CONDITIONS
-from portal.profile.content import ProfileContent, changes_between, from_json, to_json
+from portal.profile.content import ProfileContent, changes_across, changes_between, from_json, to_json
 from portal.profile.models import HealthProfile, ProfileRevision
 from portal.timezones import today_local
 
@@ -123,12 +123,13 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
 
 
 def mark_healed(client: User, condition: str) -> bool:
-    """One click for a temporary condition that has healed; False if there was nothing to heal."""
+    """One click for a skin condition that has healed; False if there was nothing to heal, or the
+    condition needs more than the client's word (an acute injury needs a recorded diagnosis)."""
     _require_client(client)
     rule = CONDITIONS.get(condition)
     profile = profile_of(client.id)
     current = latest_content(profile) if profile and profile.has_consent else None
-    if rule is None or not rule.temporary or current is None or condition not in current.conditions:
+    if rule is None or not rule.heals_in_one_click or current is None or condition not in current.conditions:
         return False
     save_profile(client, current.without_condition(condition))
     return True
@@ -187,7 +188,8 @@ def history(client_id: int) -> list[RevisionChange]:
 
 
 def changes_since(client_id: int, since: datetime | None) -> list[str]:
-    """What changed in the profile after `since` (e.g. the client's last visit)."""
+    """What changed in the profile after `since` (e.g. the client's last visit), including
+    conditions added and removed again in between."""
     profile = _with_revisions(client_id)
     if profile is None or not profile.has_consent or not profile.revisions:
         return []
@@ -196,7 +198,7 @@ def changes_since(client_id: int, since: datetime | None) -> list[str]:
     if not after:
         return []
     old = _open(before[-1]) if before else None
-    return changes_between(old, _open(after[-1]))
+    return changes_across(old, [_open(revision) for revision in after])
 
 
 def export(client: User) -> dict:

@@ -14,7 +14,7 @@ from portal.data_export import export_for
 from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.htmx import render_page, wants_fragment
 from portal.profile import bp, gate, services
-from portal.profile.forms import ProfileForm, form_data
+from portal.profile.forms import DIAGNOSED_CONDITION, ProfileForm, form_data
 from portal.profile.guidance_service import guidance_for_client
 from portal.security import is_safe_next
 from portal.timezones import today_local
@@ -24,13 +24,20 @@ def _client():
     return current_user._get_current_object()
 
 
-def _profile_form(profile, **kwargs) -> ProfileForm:
+def _profile_form(profile, stored=None, **kwargs) -> ProfileForm:
     needs_consent = not (profile and profile.has_consent)
-    return ProfileForm(today=today_local(), needs_consent=needs_consent, **kwargs)
+    injury = stored.conditions.get(DIAGNOSED_CONDITION) if stored else None
+    return ProfileForm(today=today_local(), needs_consent=needs_consent,
+                       injury_recorded_on=injury.recorded_on if injury else None, **kwargs)
 
 
-def _edit_page(form: ProfileForm, profile, status: int = 200):
-    preview_facts = form.to_content().to_facts() if request.method == "POST" else None
+def _preview_facts(form: ProfileForm, stored) -> HealthFacts:
+    """The unsaved answers as a save would store them (dated, with the clearance's coverage)."""
+    return form.to_content().dated_from(stored, today_local()).to_facts()
+
+
+def _edit_page(form: ProfileForm, profile, stored, status: int = 200):
+    preview_facts = _preview_facts(form, stored) if request.method == "POST" else None
     return render_page(
         "profile/edit.html", None, status=status, form=form, profile=profile,
         guidance=guidance_for_client(current_user.id, facts=preview_facts),
@@ -45,11 +52,11 @@ def edit():
     profile = services.profile_of(current_user.id)
     content = services.latest_content(profile)
     if request.method == "GET":
-        return _edit_page(_profile_form(profile, data=form_data(content)), profile)
-    form = _profile_form(profile)
+        return _edit_page(_profile_form(profile, content, data=form_data(content)), profile, content)
+    form = _profile_form(profile, content)
     if not form.validate():
         # Nothing is stored; the form comes back exactly as typed, with each problem beside its field.
-        return _edit_page(form, profile, status=422)
+        return _edit_page(form, profile, content, status=422)
     services.save_profile(_client(), form.to_content(), consent_given=bool(form.consent.data))
     flash("Your health profile is saved. Your guidance below is up to date.", "success")
     return redirect(url_for("profile.guidance"))
@@ -62,9 +69,10 @@ def preview():
     if not wants_fragment():
         return redirect(url_for("profile.edit"))
     profile = services.profile_of(current_user.id)
-    form = _profile_form(profile)
+    content = services.latest_content(profile)
+    form = _profile_form(profile, content)
     form.validate()
-    guidance = guidance_for_client(current_user.id, facts=form.to_content().to_facts())
+    guidance = guidance_for_client(current_user.id, facts=_preview_facts(form, content))
     return render_page("profile/_preview.html", None, form=form, guidance=guidance, conditions=CONDITIONS,
                        action_form=EmptyForm(), preview=True)
 
@@ -72,11 +80,11 @@ def preview():
 @bp.route("/profile/healed/<condition>", methods=["POST"])
 @allow("client")
 def mark_healed(condition: str):
-    """One click: a sunburn, wound or skin infection has healed."""
+    """One click: a sunburn, wound or skin infection has healed (nothing else heals this way)."""
     rule = CONDITIONS.get(condition)
     if rule is None:
         abort(404)
-    if not rule.temporary:
+    if not rule.heals_in_one_click:
         abort(400)
     form = EmptyForm()
     if not form.validate_on_submit():

@@ -1,5 +1,6 @@
 """A client fills a profile with a pregnancy and a sunburn, watches the guidance change live,
-marks the sunburn healed, and sees the booking gate open."""
+marks the sunburn healed, and sees the booking gate open; an acute injury opens it only with a
+recorded diagnosis."""
 
 from __future__ import annotations
 
@@ -46,3 +47,38 @@ def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, 
     expect(outlook).to_contain_text("trained in pregnancy massage")
     expect(page.locator("#precaution-severe-sunburn")).to_have_count(0)
     a11y(page, screenshot="guidance-healed")
+
+
+def _answer(page, action) -> None:
+    """Answer one question and wait for its live preview, so saving never cuts that request short."""
+    with page.expect_response(lambda response: response.url.endswith("/profile/preview")):
+        action()
+
+
+def test_an_acute_injury_opens_the_gate_only_with_a_recorded_diagnosis(live_server, page, page_problems, users, a11y):
+    log_in(page, lands_on="/dashboard")
+    page.goto("/profile")
+    _answer(page, page.get_by_role("checkbox", name="Acute back injury that needs medical attention").check)
+    _answer(page, page.get_by_label("I agree to this").check)
+    page.get_by_role("button", name="Save my profile").click()
+    outlook = page.locator("#booking-outlook")
+    expect(outlook).to_contain_text("You can't book")
+    # No one-click way out: only a diagnosis lifts it.
+    expect(page.get_by_role("button", name="It has healed")).to_have_count(0)
+
+    page.goto("/profile")
+    diagnosed_on = page.get_by_label("Date a doctor diagnosed the injury")
+    diagnosed_on.fill(today_local().isoformat())
+    _answer(page, diagnosed_on.blur)
+    page.get_by_role("button", name="Save my profile").click()
+    expect(page.locator("#errors-acute_injury_diagnosed_by")).to_contain_text("Please say who diagnosed the injury")
+    page_problems.expect(r"422.*/profile\)?$")  # refused on purpose: a date without who
+    diagnosed_by = page.get_by_label("Who diagnosed it")
+    diagnosed_by.fill("Dr Shah, RVI")
+    _answer(page, diagnosed_by.blur)
+    a11y(page, screenshot="profile-diagnosis")
+    page.get_by_role("button", name="Save my profile").click()
+    expect(outlook).to_contain_text("You can book a massage.")
+    expect(page.locator("#precaution-acute-back-injury")).to_contain_text("Special care")
+    expect(page.locator("#precaution-acute-back-injury")).to_contain_text("by Dr Shah, RVI")
+    a11y(page, screenshot="guidance-diagnosed")
