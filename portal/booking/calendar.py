@@ -91,14 +91,14 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
 
 
 def _wall_clock_or_utc(instant: datetime) -> datetime:
-    """The instant as salon wall-clock time, unless that label names two instants.
+    """The instant as salon wall-clock time, unless it is the second pass of a repeated label.
 
     In the repeated autumn hour 01:15 happens twice, and RFC 5545 reads an ambiguous local
     time as the FIRST one: an end at 01:15 GMT written as 01:15 Europe/London would come back
-    an hour early, before its own start. Such instants are written in UTC instead (…Z).
+    an hour early, before its own start. Such instants are written in UTC instead (...Z).
     """
     local = instant.astimezone(SALON_TZ)
-    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+    if local.replace(fold=0).utcoffset() != local.utcoffset():
         return instant.astimezone(UTC)
     return local
 
