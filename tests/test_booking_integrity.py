@@ -80,7 +80,8 @@ def test_attendance_sees_a_cancellation_made_after_it_read_the_appointment(app, 
     appointment_id = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, session_at)
     with app.app_context():
         staff = db.session.get(User, users["therapist"].id)
-        assert db.session.get(Appointment, appointment_id).status == "booked"  # this session's copy
+        seen = db.session.get(Appointment, appointment_id)  # this session's copy, kept (the map is weak)
+        assert seen.status == "booked"
         with db.engine.begin() as other:  # another request cancels it meanwhile
             other.execute(update(Appointment).where(Appointment.id == appointment_id).values(status="cancelled"))
         with pytest.raises(feedback_services.Refused, match="cancelled"):
