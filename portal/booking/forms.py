@@ -61,6 +61,7 @@ class DayInRange:
 
 
 SERVICE_MESSAGE = "Please choose a massage."
+UNKNOWN_THERAPIST_MESSAGE = "That therapist doesn't work at that salon. Please choose again."
 LOCATION_MESSAGE = "Please choose a salon."
 
 
@@ -87,7 +88,8 @@ class BookForm(FlaskForm):
 
     service = IntegerField(validators=[InputRequired(SERVICE_MESSAGE), id_range(SERVICE_MESSAGE)])
     location = IntegerField(validators=[InputRequired(LOCATION_MESSAGE), id_range(LOCATION_MESSAGE)])
-    therapist = StringField(validators=[Optional(), Length(max=12)])
+    # Too long to be an id: the same words as for any therapist we don't have.
+    therapist = StringField(validators=[Optional(), Length(max=12, message=UNKNOWN_THERAPIST_MESSAGE)])
     starts_at = StringField(validators=[InputRequired(TIME_MESSAGE), Length(max=40), StartTime()])
     # Drawn into the form when the page is rendered; the same form sent twice books once.
     idempotency_key = HiddenField(validators=[InputRequired(), UUID()])

@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
 from portal.booking import availability, clock, notify, queries, slots
+from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
 from portal.booking.locks import lock_appointment, lock_client
 from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
@@ -164,7 +165,7 @@ def _book(client: User, request: BookingRequest) -> Booked:
     else:
         therapist = db.session.get(Therapist, request.therapist_id)
         if therapist is None or not therapist.active or not slots.works_at(therapist, location.id):
-            raise NotOffered("That therapist doesn't work at that salon. Please choose again.")
+            raise NotOffered(UNKNOWN_THERAPIST_MESSAGE)
         candidates = [therapist]
     suitable = slots.suitable_therapists(client.id, service, on, candidates)
     if suitable.refusal is not None:
