@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-
 from portal.booking import availability
 from portal.booking.availability import Busy
 from portal.config import load_settings
