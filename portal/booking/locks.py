@@ -30,7 +30,9 @@ def lock_client(client_id: int) -> None:
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(update(users).where(users.c.id == client_id).values(id=users.c.id))
     else:
-        db.session.execute(select(users.c.id).where(users.c.id == client_id).with_for_update())
+        # NO KEY UPDATE: bookings take turns, while rows merely pointing at the client (a
+        # check-in, feedback) are not held up.
+        db.session.execute(select(users.c.id).where(users.c.id == client_id).with_for_update(key_share=True))
 
 
 def lock_appointment(appointment_id: int, client_id: int | None = None) -> Appointment | None:
@@ -42,6 +44,8 @@ def lock_appointment(appointment_id: int, client_id: int | None = None) -> Appoi
     query = select(Appointment).where(Appointment.id == appointment_id)
     if client_id is not None:
         query = query.where(Appointment.client_id == client_id)
-    # OF appointments: lock only this row (not the joined therapist, salon, service), and
+    # OF appointments: lock only this row (not the joined therapist, salon, service); NO KEY
+    # UPDATE, as an UPDATE of it would (notes and feedback pointing at it are not held up); and
     # populate_existing: replace a copy this session read before the lock with the current one.
-    return db.session.scalar(query.with_for_update(of=Appointment).execution_options(populate_existing=True))
+    return db.session.scalar(query.with_for_update(of=Appointment, key_share=True)
+                             .execution_options(populate_existing=True))
