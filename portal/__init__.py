@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
                                 x_proto=app.config["PROXY_FIX_HOPS"])
 
     _init_extensions(app)
+    _bound_int_urls(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 
@@ -58,6 +59,27 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_errors(app)
+
+
+def _bound_int_urls(app: Flask) -> None:
+    """Every `<int:...>` in a route only takes ids a row could have, so a URL with a number
+    beyond the database's integer is a plain 404 instead of a database error. Registered before
+    the blueprints, whose rules pick their converters when they are added."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.routing import IntegerConverter
+
+    from portal.db_types import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def to_python(self, value: str) -> int:
+            number = super().to_python(value)
+            if number > MAX_ID:
+                # NotFound, not ValidationError: werkzeug would answer 405 when the same
+                # address exists for another method (GET .../move vs POST .../move).
+                raise NotFound()
+            return number
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _register_blueprints(app: Flask) -> None:

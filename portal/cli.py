@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask demo load`."""
+"""Command-line tasks: `flask demo load`, `flask health ...`, `flask booking check`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 health_cli = AppGroup("health", help="Health-data encryption keys.")
+booking_cli = AppGroup("booking", help="Bookings and the double-booking guard.")
 
 
 @demo_cli.command("load")
@@ -46,6 +47,29 @@ def rotate_keys() -> None:
     click.echo("Every sealed field is under the current key: old keys can now be removed.")
 
 
+@booking_cli.command("check")
+@click.option("--repair", is_flag=True, help="Delete orphaned cells and add missing ones where free.")
+def booking_check(repair: bool) -> None:
+    """Report cells held by cancelled appointments or outside their appointment's time."""
+    from portal.booking import integrity
+
+    report, unfixable = integrity.repair() if repair else (integrity.check(), None)
+    click.echo(f"{len(report.cancelled)} cell(s) held by cancelled appointments")
+    click.echo(f"{len(report.outside)} cell(s) outside their appointment's own time")
+    click.echo(f"{len(report.missing)} cell(s) missing from booked appointments")
+    for therapist_id, cell, appointment_id in report.orphaned + report.missing:
+        click.echo(f"  therapist={therapist_id} cell={cell:%Y-%m-%d %H:%M}Z appointment={appointment_id}")
+    if repair:
+        click.echo(f"Repaired: {len(report.orphaned)} orphaned cell(s) deleted, "
+                   f"{len(report.missing) - unfixable} missing cell(s) added.")
+        if unfixable:
+            raise click.ClickException(f"{unfixable} missing cell(s) are held by another appointment: "
+                                       "a double booking to sort out with the client.")
+    elif not report.ok:
+        raise click.ClickException("The guard's cells don't match the appointments: run with --repair.")
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(health_cli)
+    app.cli.add_command(booking_cli)

@@ -132,6 +132,7 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "BOOKING_MIN_NOTICE_MINUTES": int(environ.get("BOOKING_MIN_NOTICE_MINUTES", "120")),
         "BOOKING_HORIZON_DAYS": int(environ.get("BOOKING_HORIZON_DAYS", str(8 * 7))),
         "CANCELLATION_WINDOW_HOURS": int(environ.get("CANCELLATION_WINDOW_HOURS", "24")),
+        "MAX_UPCOMING_APPOINTMENTS": int(environ.get("MAX_UPCOMING_APPOINTMENTS", "6")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -1,9 +1,28 @@
-"""Column types shared by every feature."""
+"""Column types shared by every feature, and the ranges of values they can hold."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+
+# Ids are PostgreSQL `integer` columns: a larger number can't name a row, and sending one to
+# the database is an error (SQLite can't even bind past 2**63), so it is refused before that.
+MAX_ID = 2**31 - 1
+# The days the portal reads from forms and addresses. Far wider than any booking or schedule
+# needs, and far enough inside Python's years 1-9999 that a day either side, or a time zone
+# offset, never overflows.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def valid_id(value: int | None) -> bool:
+    return value is not None and 1 <= value <= MAX_ID
+
+
+def day_in_range(value: date | datetime) -> bool:
+    day = value.date() if isinstance(value, datetime) else value
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 class UTCDateTime(TypeDecorator):

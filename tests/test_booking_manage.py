@@ -242,3 +242,56 @@ def test_a_mail_outage_does_not_undo_a_booking(app, logged_in, salon, monkeypatc
     monkeypatch.setattr(notify, "send_mail", broken)
     assert logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00"))).status_code == 302
     assert count_appointments(app) == 1
+
+
+# --- the edge of the window, and changes from other windows ---------------------------------------
+
+
+def test_exactly_24_hours_before_it_can_still_be_changed_online(app, client, logged_in, booked, booking_clock):
+    booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=24)
+    page = page_text(client.get(f"/appointments/{booked}"))
+    assert "You can move or cancel it here until 24 hours before it starts" in page
+    assert "less than 24 hours" not in page
+    assert logged_in.post(f"/appointments/{booked}/cancel").status_code == 302
+    assert appointment(app, booked).status == "cancelled"
+
+
+def test_a_second_before_24_hours_it_cannot(app, client, logged_in, booked, booking_clock):
+    booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=24) + timedelta(seconds=1)
+    assert "It starts in less than 24 hours" in page_text(client.get(f"/appointments/{booked}"))
+    assert logged_in.post(f"/appointments/{booked}/cancel").status_code == 409
+
+
+def test_pages_carry_the_version_they_show(client, logged_in, booked):
+    assert 'name="sequence" value="0"' in page_text(client.get(f"/appointments/{booked}"))
+    assert 'name="sequence" value="0"' in page_text(client.get(f"/appointments/{booked}/move?day={MONDAY}"))
+
+
+def test_a_move_from_a_page_drawn_before_another_windows_move_is_refused(app, logged_in, booked):
+    assert logged_in.post(f"/appointments/{booked}/move",
+                          {"starts_at": at(MONDAY, "14:00").isoformat(), "sequence": "0"}).status_code == 302
+    # The other window still shows version 0 and chooses 15:00.
+    response = logged_in.post(f"/appointments/{booked}/move",
+                              {"starts_at": at(MONDAY, "15:00").isoformat(), "sequence": "0"})
+    page = page_text(response)
+    assert response.status_code == 409
+    assert "This appointment was just changed in another window: here it is now" in page
+    assert "Mon 15 Mar" in page or "Monday 15 March" in page
+    assert appointment(app, booked).starts_at == at(MONDAY, "14:00") and held(app, booked)[0] == at(MONDAY, "14:00")
+    assert len(mails(app)) == 1
+
+
+def test_a_cancel_from_a_page_drawn_before_a_move_is_refused(app, logged_in, booked):
+    logged_in.post(f"/appointments/{booked}/move", {"starts_at": at(MONDAY, "14:00").isoformat(), "sequence": "0"})
+    response = logged_in.post(f"/appointments/{booked}/cancel", {"sequence": "0"})
+    assert response.status_code == 409 and "just changed in another window" in page_text(response)
+    assert appointment(app, booked).status == "booked" and len(mails(app)) == 1
+
+
+def test_a_double_clicked_move_says_it_moved_both_times(app, client, logged_in, booked):
+    form = {"starts_at": at(MONDAY, "14:00").isoformat(), "sequence": "0"}
+    first = logged_in.post(f"/appointments/{booked}/move", form)
+    second = logged_in.post(f"/appointments/{booked}/move", form)
+    assert first.status_code == second.status_code == 302
+    assert "Your appointment has moved" in page_text(client.get(second.location))
+    assert appointment(app, booked).sequence == 1 and len(mails(app)) == 1

@@ -126,10 +126,23 @@ def test_one_click_books_a_proposed_time(app, client, logged_in, users, last_tim
 
 
 def test_without_guidance_the_proposal_is_four_weeks_out(client, logged_in, app, users, salon):
-    upcoming = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
-    page = page_text(client.get(f"/appointments/{upcoming}/rebook"))
+    # A cancelled booking to rebook from: nothing completed (no guidance), nothing upcoming.
+    cancelled = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    with app.app_context():
+        db.session.get(Appointment, cancelled).status = "cancelled"
+        db.session.commit()
+    page = page_text(client.get(f"/appointments/{cancelled}/rebook"))
     due = TODAY + timedelta(days=28)
     assert f"next due around <strong>{due.day} {due:%B %Y}</strong>" in page and "every 4 weeks suits most people" in page
+
+
+def test_an_upcoming_booking_long_before_the_due_date_still_moves_it(client, logged_in, app, users, salon):
+    # Due four weeks from today (no guidance yet); booked in one week, three weeks before that.
+    upcoming = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    page = page_text(client.get(f"/appointments/{upcoming}/rebook"))
+    due = MONDAY + timedelta(days=28)  # one interval after the booking, not the due date it precedes
+    assert f"next due around <strong>{due.day} {due:%B %Y}</strong>" in page and "already booked for 15 March 2027" in page
+    assert proposed(page) and all(abs((to_local(t).date() - due).days) <= 7 for t in proposed(page))
 
 
 def test_already_booked_proposes_the_one_after(app, client, logged_in, users, salon, last_time):

@@ -290,3 +290,34 @@ def test_booking_on_a_clock_change_sunday(app, client, logged_in, users, salon, 
         assert appointment.starts_at.hour == utc_hour
         assert appointment.ends_at - appointment.starts_at == timedelta(minutes=45)
     assert f"Sunday {sunday.day} {sunday:%B %Y}, 10:00" in client.get(response.location).get_data(as_text=True)
+
+
+def test_a_form_key_sent_back_with_another_time_says_the_form_was_used(app, client, logged_in, users, salon):
+    form = booking_form(salon, at(MONDAY, "10:15"))
+    assert logged_in.post("/book", form).status_code == 302
+    # The same rendered form (same key), another time chosen: not a retry of the first booking.
+    response = logged_in.post("/book", {**form, "starts_at": at(MONDAY, "14:00").isoformat()})
+    page = page_text(response)
+    assert response.status_code == 409
+    assert "This form was already used to book Mon 15 Mar 2027, 10:15" in page and "choose the time again" in page
+    assert "You had already booked this" not in page
+    assert count_appointments(app) == 1
+    # The page it shows carries a fresh key, so choosing again books.
+    fresh = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', page).group(1)
+    assert fresh != form["idempotency_key"]
+    assert logged_in.post("/book", {**form, "starts_at": at(MONDAY, "14:00").isoformat(),
+                                    "idempotency_key": fresh}).status_code == 302
+
+
+def test_time_off_is_refused_as_the_therapist_being_away(app, client, logged_in, salon):
+    from portal.booking.models import TimeOff
+
+    with app.app_context():
+        db.session.add(TimeOff(therapist_id=salon.amelia, starts_at=at(MONDAY, "12:00"),
+                               ends_at=at(MONDAY, "17:00"), reason="training"))
+        db.session.commit()
+    response = logged_in.post("/book", booking_form(salon, at(MONDAY, "14:00")))
+    page = page_text(response)
+    assert response.status_code == 422
+    assert "Amelia Hart is away then" in page and "just taken" not in page
+    assert count_appointments(app) == 0

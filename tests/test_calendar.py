@@ -178,3 +178,18 @@ def test_the_feed_reaches_six_months_back(app, users, salon, booking_clock):
                              NOW - timedelta(days=100))
     with app.app_context():
         assert [a.id for a in queries.for_feed(users["client"].id, calendar.feed_since())] == [recent]
+
+
+def test_an_appointment_ending_in_the_repeated_autumn_hour_ends_then(app, client, logged_in, users, salon,
+                                                                   booking_clock):
+    # 25 October 2026: 01:30 BST (00:30 UTC) plus 45 minutes is 01:15 GMT, the second 01:15.
+    booking_clock.now = datetime(2026, 10, 18, tzinfo=UTC)
+    start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    appointment_id = add_appointment(app, users["client"].id, salon.amelia, salon.gosforth, salon.back, start)
+    body = client.get(f"/appointments/{appointment_id}/calendar.ics").data
+    lines = raw_lines(body)
+    assert "DTSTART;TZID=Europe/London:20261025T013000" in lines  # the first 01:30: unambiguous as written
+    assert "DTEND:20261025T011500Z" in lines  # "01:15 Europe/London" would mean the first 01:15
+    [event] = events(body)
+    assert event.decoded("dtstart").astimezone(UTC) == start
+    assert event.decoded("dtend").astimezone(UTC) == start + timedelta(minutes=45)

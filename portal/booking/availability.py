@@ -52,7 +52,11 @@ OFF_GRID = "off_grid"
 TOO_SOON = "too_soon"
 BEYOND_HORIZON = "beyond_horizon"
 OUTSIDE_HOURS = "outside_hours"
+AWAY = "away"  # the therapist's time off
 TAKEN = "taken"
+# Reason codes of `client_refusal`: the client's own diary, whoever the therapist.
+CLIENT_BUSY = "client_busy"
+CLIENT_LIMIT = "client_limit"
 
 _MINUTES_PER_DAY = 24 * 60
 
@@ -80,6 +84,8 @@ class Busy:
 
     starts_at: datetime
     ends_at: datetime
+    # Time off rather than an appointment: refused as "away", not "just taken".
+    away: bool = False
 
     def __post_init__(self) -> None:
         _require_aware(self.starts_at, "Busy.starts_at")
@@ -170,8 +176,27 @@ def is_bookable(
         return BEYOND_HORIZON
     if not _within_a_shift(start, end, shifts, location_id):
         return OUTSIDE_HOURS
+    # Time off first: "just taken" would send the client to try again in vain.
+    if _clashes(start, end, [b for b in busy if b.away], policy.buffer):
+        return AWAY
     if _clashes(start, end, busy, policy.buffer):
         return TAKEN
+    return None
+
+
+def client_refusal(start: datetime, end: datetime, own: list[Busy], *, upcoming: int, limit: int,
+                   adds_one: bool) -> str | None:
+    """Whether the client themself can take [start, end): None, or CLIENT_BUSY / CLIENT_LIMIT.
+
+    `own`: the client's booked appointments not yet over (with any therapist, at either
+    salon); `upcoming`: how many of them have not started; `adds_one`: a new booking (a move
+    keeps the count). Touching is fine: a client can walk from one massage into the next.
+    """
+    _require_aware(start, "start")
+    if any(start < b.ends_at and b.starts_at < end for b in own):
+        return CLIENT_BUSY
+    if adds_one and upcoming >= limit:
+        return CLIENT_LIMIT
     return None
 
 

@@ -74,8 +74,8 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
     event.add("dtstamp", stamp)
     event.add("sequence", appointment.sequence)
     event.add("last-modified", appointment.updated_at)
-    event.add("dtstart", appointment.starts_at.astimezone(SALON_TZ))
-    event.add("dtend", appointment.ends_at.astimezone(SALON_TZ))
+    event.add("dtstart", _wall_clock_or_utc(appointment.starts_at))
+    event.add("dtend", _wall_clock_or_utc(appointment.ends_at))
     event.add("summary", f"{appointment.service.name} with {appointment.therapist.display_name}")
     event.add("location", f"Mesmerising Beauty {location.name}, {location.address}")
     # What, where, who and how to change it: nothing from the health profile.
@@ -88,6 +88,19 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
     event.add("status", "CANCELLED" if appointment.is_cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
+
+
+def _wall_clock_or_utc(instant: datetime) -> datetime:
+    """The instant as salon wall-clock time, unless it is the second pass of a repeated label.
+
+    In the repeated autumn hour 01:15 happens twice, and RFC 5545 reads an ambiguous local
+    time as the FIRST one: an end at 01:15 GMT written as 01:15 Europe/London would come back
+    an hour early, before its own start. Such instants are written in UTC instead (...Z).
+    """
+    local = instant.astimezone(SALON_TZ)
+    if local.replace(fold=0).utcoffset() != local.utcoffset():
+        return instant.astimezone(UTC)
+    return local
 
 
 # --- VTIMEZONE ------------------------------------------------------------------------

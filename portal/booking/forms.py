@@ -6,7 +6,9 @@ from datetime import datetime, timezone
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import UUID, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import UUID, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.db_types import FIRST_DAY, LAST_DAY, MAX_ID, day_in_range, valid_id
 
 ANY_THERAPIST = "any"
 
@@ -21,6 +23,8 @@ def parse_start(value: str | None) -> datetime | None:
         return None
     if moment.tzinfo is None or moment.utcoffset() is None:
         return None  # a time without an offset could mean two different instants
+    if not day_in_range(moment):
+        return None  # years like 0001 or 9999 overflow as soon as anything is added to them
     return moment.astimezone(timezone.utc)
 
 
@@ -28,7 +32,14 @@ def therapist_id(value: str | None) -> int | None:
     """"any" (or nothing) means any suitable therapist; otherwise a therapist's id."""
     if not value or value == ANY_THERAPIST:
         return None
-    return int(value) if value.isdigit() else -1  # -1: no such therapist, refused as such
+    number = int(value) if value.isdigit() else -1
+    return number if valid_id(number) else -1  # -1: no such therapist, refused as such
+
+
+def seen_sequence(value: str | None) -> int | None:
+    """The appointment version a move or cancel form was drawn from; None if missing or unreadable."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
 class StartTime:
@@ -37,6 +48,26 @@ class StartTime:
     def __call__(self, form, field):
         if parse_start(field.data) is None:
             raise ValidationError(TIME_MESSAGE)
+
+
+class DayInRange:
+    """Validator: a day the portal can work with (a year like 9999 is a typo or a probe)."""
+
+    message = f"Please choose a day between {FIRST_DAY.year} and {LAST_DAY.year}."
+
+    def __call__(self, form, field):
+        if field.data is not None and not day_in_range(field.data):
+            raise ValidationError(self.message)
+
+
+SERVICE_MESSAGE = "Please choose a massage."
+UNKNOWN_THERAPIST_MESSAGE = "That therapist doesn't work at that salon. Please choose again."
+LOCATION_MESSAGE = "Please choose a salon."
+
+
+def id_range(message: str) -> NumberRange:
+    """Validator: a number that could be a row's id (the field's own message otherwise)."""
+    return NumberRange(min=1, max=MAX_ID, message=message)
 
 
 class ChooseForm(FlaskForm):
@@ -49,15 +80,16 @@ class ChooseForm(FlaskForm):
     service = SelectField("Massage", coerce=int, validate_choice=False, validators=[Optional()])
     location = SelectField("Salon", coerce=int, validate_choice=False, validators=[Optional()])
     therapist = SelectField("Therapist", validate_choice=False, validators=[Optional()])
-    day = DateField("Day", validators=[Optional()])
+    day = DateField("Day", validators=[Optional(), DayInRange()])
 
 
 class BookForm(FlaskForm):
     """Book one start time. Every field is re-checked by the booking service."""
 
-    service = IntegerField(validators=[InputRequired("Please choose a massage.")])
-    location = IntegerField(validators=[InputRequired("Please choose a salon.")])
-    therapist = StringField(validators=[Optional(), Length(max=12)])
+    service = IntegerField(validators=[InputRequired(SERVICE_MESSAGE), id_range(SERVICE_MESSAGE)])
+    location = IntegerField(validators=[InputRequired(LOCATION_MESSAGE), id_range(LOCATION_MESSAGE)])
+    # Too long to be an id: the same words as for any therapist we don't have.
+    therapist = StringField(validators=[Optional(), Length(max=12, message=UNKNOWN_THERAPIST_MESSAGE)])
     starts_at = StringField(validators=[InputRequired(TIME_MESSAGE), Length(max=40), StartTime()])
     # Drawn into the form when the page is rendered; the same form sent twice books once.
     idempotency_key = HiddenField(validators=[InputRequired(), UUID()])
@@ -69,7 +101,7 @@ class DayForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField("Day", validators=[Optional()])
+    day = DateField("Day", validators=[Optional(), DayInRange()])
 
 
 class RescheduleForm(FlaskForm):

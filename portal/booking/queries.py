@@ -50,6 +50,16 @@ def upcoming(client_id: int) -> list[Appointment]:
     ))
 
 
+def booked_not_ended(client_id: int) -> list[Appointment]:
+    """Booked appointments still to come or under way: what a new booking must not overlap."""
+    return list(db.session.scalars(
+        select(Appointment)
+        .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
+               Appointment.ends_at > clock.now())
+        .order_by(Appointment.starts_at)
+    ))
+
+
 def history(client_id: int) -> list[Appointment]:
     """Everything else: started or finished, and cancelled ones, newest first."""
     now = clock.now()
@@ -100,8 +110,8 @@ def busy(therapist_id: int, start: datetime, end: datetime, *, except_appointmen
     away = select(TimeOff.starts_at, TimeOff.ends_at).where(
         TimeOff.therapist_id == therapist_id, TimeOff.starts_at < end, TimeOff.ends_at > start,
     )
-    rows = list(db.session.execute(appointments)) + list(db.session.execute(away))
-    return [Busy(starts_at, ends_at) for starts_at, ends_at in rows]
+    return ([Busy(starts_at, ends_at) for starts_at, ends_at in db.session.execute(appointments)]
+            + [Busy(starts_at, ends_at, away=True) for starts_at, ends_at in db.session.execute(away)])
 
 
 def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:

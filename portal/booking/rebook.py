@@ -40,8 +40,8 @@ class RebookProposal:
 def due_date(client_id: int) -> tuple[date, str]:
     """When the client's next massage is due, and the reason in words.
 
-    The guidance's next due date, unless they are already booked on or after it: then the
-    one after that booking, one interval later (proposing a date before a booking they
+    The guidance's next due date, unless they already have an upcoming booking: then the one
+    after their last booking, one interval later (proposing a date around a booking they
     already have would be no help).
     """
     today = clock.today()
@@ -53,7 +53,9 @@ def due_date(client_id: int) -> tuple[date, str]:
         due = guidance.next_due
         reason = guidance.interval_reason  # "Every 3 weeks because you told us ..."
     booked = queries.upcoming(client_id)
-    if booked and to_local(booked[-1].starts_at).date() >= due - timedelta(days=SEARCH_RADIUS_DAYS):
+    # Any upcoming booking counts, however far before the due date: the next one is due an
+    # interval after the last one booked, not after the last one had.
+    if booked:
         interval = guidance.interval_days if guidance.next_due else DEFAULT_INTERVAL_DAYS
         last_booked = to_local(booked[-1].starts_at).date()
         due = last_booked + timedelta(days=interval)

@@ -14,21 +14,26 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
 from portal.booking import availability, clock, notify, queries, slots
+from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
+from portal.booking.locks import lock_appointment, lock_client
 from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
 from portal.extensions import db
 from portal.guidance.rules import BookingDecision
 from portal.profile import gate
 from portal.salon.models import Location, Service, Therapist
-from portal.timezones import to_local
+from portal.timezones import local_datetime, to_local
 
 log = logging.getLogger("portal.booking")
+
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 class BookingProblem(Exception):
@@ -72,6 +77,27 @@ class TooLateToChange(BookingProblem):
     status = 409
 
 
+class AppointmentChanged(BookingProblem):
+    """Another request (another window, tab or device) changed this appointment first."""
+
+    status = 409
+
+    def __init__(self):
+        super().__init__("This appointment was just changed in another window: here it is now.")
+
+
+class ClientDiaryFull(BookingProblem):
+    """The client is already booked then, or already has as many upcoming bookings as we take."""
+
+    status = 409
+
+
+class FormAlreadyUsed(BookingProblem):
+    """A booking form's key came back with a different choice than the booking it made."""
+
+    status = 409
+
+
 class AppointmentNotFound(NotFound):
     """Missing, or someone else's: the two look the same from outside."""
 
@@ -100,16 +126,35 @@ def book(client: User, request: BookingRequest) -> Booked:
     """Book a massage for `client`, or explain why not; a repeated form returns the first booking."""
     earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
     if earlier is not None:
-        return Booked(earlier, created=False)
+        return _same_form(earlier, request)
     try:
         return _book(client, request)
-    except BookingProblem:
+    except BookingProblem as problem:
+        db.session.rollback()  # let go of the client's row before the page is drawn
+        if isinstance(problem, FormAlreadyUsed):
+            raise
         # A twin of this request (a double-click, the same form in another tab) may have
         # booked it meanwhile, making the time look taken: then that booking is the answer.
         earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
         if earlier is not None:
-            return Booked(earlier, created=False)
+            return _same_form(earlier, request)
         raise
+
+
+def _same_form(earlier: Appointment, request: BookingRequest) -> Booked:
+    """The booking this form already made, if the form asks for the same thing again.
+
+    A key that comes back with another time (the form re-sent after editing, or kept open and
+    reused) is not a retry: saying "you had already booked this" would be false.
+    """
+    same = (earlier.starts_at == request.starts_at and earlier.service_id == request.service_id
+            and earlier.location_id == request.location_id
+            and request.therapist_id in (None, earlier.therapist_id))
+    if not same:
+        raise FormAlreadyUsed(
+            f"This form was already used to book {local_datetime(earlier.starts_at)}. "
+            "Please choose the time again from the free times below.")
+    return Booked(earlier, created=False)
 
 
 def _book(client: User, request: BookingRequest) -> Booked:
@@ -120,7 +165,7 @@ def _book(client: User, request: BookingRequest) -> Booked:
     else:
         therapist = db.session.get(Therapist, request.therapist_id)
         if therapist is None or not therapist.active or not slots.works_at(therapist, location.id):
-            raise NotOffered("That therapist doesn't work at that salon. Please choose again.")
+            raise NotOffered(UNKNOWN_THERAPIST_MESSAGE)
         candidates = [therapist]
     suitable = slots.suitable_therapists(client.id, service, on, candidates)
     if suitable.refusal is not None:
@@ -131,6 +176,13 @@ def _book(client: User, request: BookingRequest) -> Booked:
     # "Any suitable": try each free therapist in turn; a clash with one is no reason to give up.
     refusals: list[tuple[Therapist, str]] = []
     for therapist in suitable.therapists:
+        # Each attempt holds the client's row (a clash rolls back and lets go of it), so two
+        # bookings by one client take turns and the second sees the first.
+        lock_client(client.id)
+        earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
+        if earlier is not None:  # a twin of this form got there while we waited
+            return _same_form(earlier, request)
+        _check_client_diary(client.id, request.starts_at, request.starts_at + timedelta(minutes=service.minutes))
         reason = slots.recheck(therapist, location.id, service, request.starts_at)
         if reason is None:
             appointment = insert_if_free(client, service, location, therapist, request)
@@ -154,10 +206,42 @@ def _unavailable(refusals: list[tuple[Therapist, str]], location: Location, anyo
         therapist, _ = refusals[0]
         return SlotTaken(slots.why_not(availability.TAKEN, therapist, location))
     therapist, reason = refusals[0]
-    if anyone and reason == availability.OUTSIDE_HOURS:
+    if anyone and reason in (availability.OUTSIDE_HOURS, availability.AWAY):
         return TimeNotOffered(f"None of our therapists is working at {location.name} then. "
                               "Please choose one of the free times.")
     return TimeNotOffered(slots.why_not(reason, therapist, location))
+
+
+def _lock_for_change(client: User, appointment_id: int) -> Appointment:
+    """The client's appointment, locked for a move or cancellation (client row first, then it)."""
+    lock_client(client.id)
+    appointment = lock_appointment(appointment_id, client.id)
+    if appointment is None:
+        raise AppointmentNotFound()
+    return appointment
+
+
+def _check_client_diary(client_id: int, starts_at: datetime, ends_at: datetime, *,
+                        moving: int | None = None) -> None:
+    """Refuse a time the client is already booked for, or one booking too many.
+
+    Call with the client's row locked, so a booking made in another tab is already counted.
+    `moving`: the appointment being moved, which neither clashes with itself nor adds one.
+    """
+    own = [a for a in queries.booked_not_ended(client_id) if a.id != moving]
+    limit = current_app.config["MAX_UPCOMING_APPOINTMENTS"]
+    reason = availability.client_refusal(
+        starts_at, ends_at, [availability.Busy(a.starts_at, a.ends_at) for a in own],
+        upcoming=sum(1 for a in own if a.starts_at > clock.now()), limit=limit, adds_one=moving is None)
+    if reason == availability.CLIENT_BUSY:
+        clash = next(a for a in own if a.starts_at < ends_at and starts_at < a.ends_at)
+        raise ClientDiaryFull(
+            f"You already have a {clash.service.name} booked then ({local_datetime(clash.starts_at)}), "
+            "so you can't be at both. Please choose another time.")
+    if reason == availability.CLIENT_LIMIT:
+        raise ClientDiaryFull(
+            f"You already have {limit} upcoming appointments, the most we take online at once. "
+            "You can book more after the next one, or call the salon.")
 
 
 def insert_if_free(client: User, service: Service, location: Location, therapist: Therapist,
@@ -187,6 +271,13 @@ def _commit_holding_cells(appointment: Appointment) -> bool:
         _hold_cells(appointment)
         db.session.commit()
     except IntegrityError:
+        db.session.rollback()
+        return False
+    except DBAPIError as error:
+        # Two moves trading times wait on each other's released cells; PostgreSQL ends one
+        # of them, which lost the race like any other clash.
+        if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
         db.session.rollback()
         return False
     return True
@@ -223,20 +314,46 @@ def changeable(client: User, appointment_id: int) -> Appointment:
     appointment = queries.own_appointment(client.id, appointment_id)
     if appointment is None:
         raise AppointmentNotFound()
+    _check_changeable(appointment)
+    return appointment
+
+
+def _check_changeable(appointment: Appointment) -> None:
     if appointment.is_cancelled:
         raise NotOffered("That appointment was cancelled. Book a new one instead.")
     if appointment.starts_at <= clock.now():
         raise TooLateToChange("That appointment has already started or taken place.")
     if not slots.can_change_online(appointment.starts_at):
         raise TooLateToChange("It's too close to your appointment to change it online: please call the salon.")
-    return appointment
 
 
-def reschedule(client: User, appointment_id: int, starts_at: datetime) -> Appointment:
-    """Move the client's appointment to another free time with the same therapist, salon and massage."""
-    appointment = changeable(client, appointment_id)
-    if starts_at == appointment.starts_at:
-        return appointment  # sent twice: it is already there
+def _check_unchanged(appointment: Appointment, seen_sequence: int | None) -> None:
+    """The page that asked was drawn from this version of the appointment (None: not known)."""
+    if seen_sequence is not None and appointment.sequence != seen_sequence:
+        raise AppointmentChanged()
+
+
+def reschedule(client: User, appointment_id: int, starts_at: datetime, *,
+               seen_sequence: int | None = None) -> Appointment:
+    """Move the client's appointment to another free time with the same therapist, salon and massage.
+
+    `seen_sequence`: the appointment's `sequence` on the page the client chose from; if it has
+    changed since (another window moved or cancelled it) nothing happens and the client is told.
+    """
+    try:
+        return _reschedule(client, appointment_id, starts_at, seen_sequence)
+    except BookingProblem:
+        db.session.rollback()  # let go of the locks before the page is drawn
+        raise
+
+
+def _reschedule(client: User, appointment_id: int, starts_at: datetime, seen_sequence: int | None) -> Appointment:
+    appointment = _lock_for_change(client, appointment_id)
+    if not appointment.is_cancelled and starts_at == appointment.starts_at:
+        db.session.rollback()
+        return appointment  # sent twice (a double-click): it is already there, and one email went
+    _check_unchanged(appointment, seen_sequence)
+    _check_changeable(appointment)
     decision = gate.check_booking(client.id, appointment.service, appointment.therapist, to_local(starts_at).date())
     if not decision.allowed:
         raise GateRefused(decision)
@@ -244,6 +361,8 @@ def reschedule(client: User, appointment_id: int, starts_at: datetime) -> Appoin
                            except_appointment=appointment.id)
     if reason is not None:
         raise _unavailable([(appointment.therapist, reason)], appointment.location, anyone=False)
+    _check_client_diary(client.id, starts_at, starts_at + timedelta(minutes=appointment.service.minutes),
+                        moving=appointment.id)
 
     was = appointment.starts_at
     # Let go of the old cells first: a move by fifteen minutes overlaps itself.
@@ -259,12 +378,22 @@ def reschedule(client: User, appointment_id: int, starts_at: datetime) -> Appoin
     return appointment
 
 
-def cancel(client: User, appointment_id: int) -> Appointment:
-    """Cancel the client's appointment; its time is free for others at once."""
-    appointment = queries.own_appointment(client.id, appointment_id)
-    if appointment is not None and appointment.is_cancelled:
-        return appointment  # sent twice: nothing more to do, and no second email
-    appointment = changeable(client, appointment_id)
+def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = None) -> Appointment:
+    """Cancel the client's appointment; its time is free for others at once.
+
+    `seen_sequence` as for `reschedule`: a cancel from a page drawn before the appointment was
+    moved elsewhere is refused, so the client decides again about the new time.
+    """
+    try:
+        appointment = _lock_for_change(client, appointment_id)
+        if appointment.is_cancelled:
+            db.session.rollback()
+            return appointment  # sent twice: nothing more to do, and no second email
+        _check_unchanged(appointment, seen_sequence)
+        _check_changeable(appointment)
+    except BookingProblem:
+        db.session.rollback()
+        raise
     now = clock.now()
     appointment.status, appointment.cancelled_at, appointment.updated_at = CANCELLED, now, now
     appointment.sequence += 1

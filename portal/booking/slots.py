@@ -40,8 +40,11 @@ def cancellation_window() -> timedelta:
 
 
 def can_change_online(starts_at: datetime) -> bool:
-    """Outside the cancellation window: the client may still move or cancel it themselves."""
-    return clock.now() < starts_at - cancellation_window()
+    """Outside the cancellation window: the client may still move or cancel it themselves.
+
+    Up to and including the moment the window opens: at exactly 24 hours before, the page still
+    says "until 24 hours before" and means it."""
+    return clock.now() <= starts_at - cancellation_window()
 
 
 def last_bookable_day() -> date:
@@ -143,6 +146,8 @@ def why_not(reason: str, therapist: Therapist, location: Location) -> str:
         availability.BEYOND_HORIZON: (f"We take online bookings up to {rules.horizon.days} days ahead. "
                                       "Please choose an earlier day."),
         availability.OUTSIDE_HOURS: f"{therapist.display_name} is not working at {location.name} then.",
+        availability.AWAY: (f"{therapist.display_name} is away then. "
+                            "Please choose another day, or another therapist."),
         availability.TAKEN: "Sorry, that time was just taken. Here are the times that are free now.",
     }
     return messages[reason]

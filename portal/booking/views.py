@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from portal.access import allow, public
 from portal.booking import bp, calendar, clock, queries, rebook, services, slots
-from portal.booking.forms import BookForm, ChooseForm, DayForm, RescheduleForm, parse_start, therapist_id
+from portal.booking.forms import BookForm, ChooseForm, DayForm, RescheduleForm, parse_start, seen_sequence, therapist_id
 from portal.booking.offer import BookingOffer, booking_offer, move_offer
 from portal.booking.services import BookingProblem
 from portal.htmx import render_page
@@ -127,7 +127,7 @@ def appointment(appointment_id: int):
 def cancel(appointment_id: int):
     """Cancel an appointment outside the cancellation window; its time is free again at once."""
     try:
-        services.cancel(_client(), appointment_id)
+        services.cancel(_client(), appointment_id, seen_sequence=seen_sequence(request.form.get("sequence")))
     except BookingProblem as problem:
         return _appointment_page(_own(appointment_id), problem, problem.status)
     flash("Your appointment is cancelled and that time is free again. We have emailed you.", "success")
@@ -163,8 +163,9 @@ def reschedule(appointment_id: int):
     try:
         if not form.validate():
             raise BookingProblem(next(iter(form.errors.values()))[0])
-        services.reschedule(_client(), appointment_id, starts_at)
-    except services.TooLateToChange as problem:
+        services.reschedule(_client(), appointment_id, starts_at,
+                            seen_sequence=seen_sequence(request.form.get("sequence")))
+    except (services.TooLateToChange, services.AppointmentChanged) as problem:
         return _appointment_page(_own(appointment_id), problem, problem.status)
     except BookingProblem as problem:
         appointment = _own(appointment_id)

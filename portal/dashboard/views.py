@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request
+from flask import abort, redirect, render_template, request
 from flask_login import current_user
 
 from portal.access import allow, public
@@ -10,6 +10,7 @@ from portal.accounts.views import home_for
 from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
 from portal.dashboard import bp
+from portal.db_types import day_in_range
 from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
 from portal.salon import queries
@@ -37,9 +38,12 @@ def client():
 
 
 def _schedule_day():
-    """The day a schedule opens on: ?day=YYYY-MM-DD, today when missing or unreadable."""
+    """The day a schedule opens on: ?day=YYYY-MM-DD, today when missing or unreadable; a day
+    outside the years the portal handles (9999-12-31, say) is a schedule that doesn't exist."""
     form = DayForm(formdata=request.args)
     form.validate()
+    if form.day.data is not None and not day_in_range(form.day.data):
+        abort(404)
     return form.day.data
 
 

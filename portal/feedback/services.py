@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from portal.accounts.models import User
+from portal.booking.locks import lock_appointment, lock_client
 from portal.booking.models import Appointment
 from portal.db_types import utcnow
 from portal.extensions import db
@@ -180,6 +181,12 @@ def mark_attendance(staff: User, appointment_id: int, attended: bool, now: datet
     """Attended or no-show, once the session has started."""
     now = now or utcnow()
     appointment = _staff_appointment(staff, appointment_id)
+    # Booking's lock order (the client's row, then the appointment's), then the row as it is
+    # now: a cancellation or move committed meanwhile is seen, not overwritten.
+    lock_client(appointment.client_id)
+    appointment = lock_appointment(appointment_id)
+    if appointment is None:
+        raise NotFound(appointment_id)
     if appointment.is_cancelled:
         raise Refused("That appointment was cancelled.")
     if appointment.starts_at > now:

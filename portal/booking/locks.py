@@ -1,0 +1,51 @@
+"""Row locks for booking writes, in one fixed order: the client's users row, then appointment rows.
+
+Every write that changes an appointment (book, move, cancel, attendance) takes them before it
+reads what it will decide on, so two requests for one client or one appointment take turns
+instead of both acting on what they read before the other committed. Taking them always in
+this order means two writes never wait for each other the other way round (a deadlock).
+Kept apart from `services` so other features (attendance) can lock without importing booking's
+whole write path.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from portal.accounts.models import User
+from portal.booking.models import Appointment
+from portal.extensions import db
+
+
+def lock_client(client_id: int) -> None:
+    """Hold the client's users row until this transaction ends: one client's bookings and
+    changes take turns, so each sees what the one before it did.
+
+    Always the first lock a booking write takes (then appointment rows, by id), so two writes
+    never wait for each other in opposite orders. SQLite has no row locks: a no-op UPDATE takes
+    its database write lock instead, so the reads that follow are current and nobody else
+    writes until we commit or roll back.
+    """
+    users = User.__table__
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(users).where(users.c.id == client_id).values(id=users.c.id))
+    else:
+        # NO KEY UPDATE: bookings take turns, while rows merely pointing at the client (a
+        # check-in, feedback) are not held up.
+        db.session.execute(select(users.c.id).where(users.c.id == client_id).with_for_update(key_share=True))
+
+
+def lock_appointment(appointment_id: int, client_id: int | None = None) -> Appointment | None:
+    """The appointment row, locked until this transaction ends and re-read as it is now.
+
+    Call `lock_client` for its client first (the fixed lock order). `client_id` limits it to
+    that client's own appointment; anyone else's reads as missing.
+    """
+    query = select(Appointment).where(Appointment.id == appointment_id)
+    if client_id is not None:
+        query = query.where(Appointment.client_id == client_id)
+    # OF appointments: lock only this row (not the joined therapist, salon, service); NO KEY
+    # UPDATE, as an UPDATE of it would (notes and feedback pointing at it are not held up); and
+    # populate_existing: replace a copy this session read before the lock with the current one.
+    return db.session.scalar(query.with_for_update(of=Appointment, key_share=True)
+                             .execution_options(populate_existing=True))
