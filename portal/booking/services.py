@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
-from portal.booking import availability, clock, notify, queries, slots
+from portal.booking import availability, clock, notify, queries, recheck, slots
 from portal.booking.guard import held_cells
 from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
 from portal.extensions import db
@@ -66,6 +66,14 @@ class GateRefused(BookingProblem):
         self.decision = decision
 
 
+class ScreeningRequired(BookingProblem):
+    """No consented health profile, and the screening question was not confirmed."""
+
+    def __init__(self):
+        super().__init__("Please confirm that none of the listed conditions applies to you, "
+                         "or tell us about your health in your profile first.")
+
+
 class TooLateToChange(BookingProblem):
     """Inside the cancellation window: the client is asked to call the salon."""
 
@@ -83,6 +91,8 @@ class BookingRequest:
     therapist_id: int | None  # None: any suitable therapist
     starts_at: datetime
     idempotency_key: str
+    # The client ticked "none of these applies to me" (asked only without a consented profile).
+    screening_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,12 @@ def book(client: User, request: BookingRequest) -> Booked:
 
 def _book(client: User, request: BookingRequest) -> Booked:
     service, location = _offered_service(request.service_id), _location(request.location_id)
+    # Without a consented profile the gate has nothing to read: the client's tick stands in.
+    screened_at = None
+    if gate.screening_needed(client.id):
+        if not request.screening_confirmed:
+            raise ScreeningRequired()
+        screened_at = clock.now()
     on = to_local(request.starts_at).date()
     if request.therapist_id is None:
         candidates = [t for t in slots.active_therapists() if slots.works_at(t, location.id)]
@@ -133,7 +149,8 @@ def _book(client: User, request: BookingRequest) -> Booked:
     for therapist in suitable.therapists:
         reason = slots.recheck(therapist, location.id, service, request.starts_at)
         if reason is None:
-            appointment = insert_if_free(client, service, location, therapist, request)
+            appointment = insert_if_free(client, service, location, therapist, request,
+                                         screening_confirmed_at=screened_at)
             if appointment is not None:
                 notify.booked(appointment)
                 return Booked(appointment, created=True)
@@ -161,7 +178,7 @@ def _unavailable(refusals: list[tuple[Therapist, str]], location: Location, anyo
 
 
 def insert_if_free(client: User, service: Service, location: Location, therapist: Therapist,
-                request: BookingRequest) -> Appointment | None:
+                request: BookingRequest, *, screening_confirmed_at: datetime | None = None) -> Appointment | None:
     """Insert the appointment and the cells it holds in one transaction; None if it clashed.
 
     Only the database's guard runs here: callers check the booking rules first.
@@ -171,6 +188,7 @@ def insert_if_free(client: User, service: Service, location: Location, therapist
         client_id=client.id, therapist_id=therapist.id, location_id=location.id, service_id=service.id,
         starts_at=request.starts_at, ends_at=request.starts_at + timedelta(minutes=service.minutes),
         status=BOOKED, idempotency_key=request.idempotency_key, created_at=now, updated_at=now,
+        screening_confirmed_at=screening_confirmed_at,
     )
     db.session.add(appointment)
     if not _commit_holding_cells(appointment):
@@ -218,8 +236,11 @@ def _location(location_id: int) -> Location:
     return location
 
 
-def changeable(client: User, appointment_id: int) -> Appointment:
-    """The client's own booked appointment, still outside the cancellation window."""
+def changeable(client: User, appointment_id: int, *, late_if_held: bool = False) -> Appointment:
+    """The client's own booked appointment, still outside the cancellation window.
+
+    `late_if_held`: an appointment on a health hold may be changed inside the window too
+    (the client can't keep it, and that is no fault of theirs)."""
     appointment = queries.own_appointment(client.id, appointment_id)
     if appointment is None:
         raise AppointmentNotFound()
@@ -227,34 +248,46 @@ def changeable(client: User, appointment_id: int) -> Appointment:
         raise NotOffered("That appointment was cancelled. Book a new one instead.")
     if appointment.starts_at <= clock.now():
         raise TooLateToChange("That appointment has already started or taken place.")
-    if not slots.can_change_online(appointment.starts_at):
+    if not slots.can_change_online(appointment.starts_at) and not (late_if_held and appointment.health_hold):
         raise TooLateToChange("It's too close to your appointment to change it online: please call the salon.")
     return appointment
 
 
-def reschedule(client: User, appointment_id: int, starts_at: datetime) -> Appointment:
-    """Move the client's appointment to another free time with the same therapist, salon and massage."""
+def reschedule(client: User, appointment_id: int, starts_at: datetime, therapist_id: int | None = None) -> Appointment:
+    """Move the client's appointment to another free time at the same salon, same massage.
+
+    `therapist_id`: move it to another therapist too (e.g. one the health gate allows, when
+    the profile changed after booking); None keeps the therapist. Everything is re-checked.
+    """
     appointment = changeable(client, appointment_id)
-    if starts_at == appointment.starts_at:
+    therapist = appointment.therapist
+    if therapist_id is not None and therapist_id != appointment.therapist_id:
+        therapist = db.session.get(Therapist, therapist_id)
+        if therapist is None or not therapist.active or not slots.works_at(therapist, appointment.location_id):
+            raise NotOffered("That therapist doesn't work at that salon. Please choose again.")
+    if starts_at == appointment.starts_at and therapist.id == appointment.therapist_id:
         return appointment  # sent twice: it is already there
-    decision = gate.check_booking(client.id, appointment.service, appointment.therapist, to_local(starts_at).date())
+    decision = gate.check_booking(client.id, appointment.service, therapist, to_local(starts_at).date())
     if not decision.allowed:
         raise GateRefused(decision)
-    reason = slots.recheck(appointment.therapist, appointment.location_id, appointment.service, starts_at,
+    reason = slots.recheck(therapist, appointment.location_id, appointment.service, starts_at,
                            except_appointment=appointment.id)
     if reason is not None:
-        raise _unavailable([(appointment.therapist, reason)], appointment.location, anyone=False)
+        raise _unavailable([(therapist, reason)], appointment.location, anyone=False)
 
     was = appointment.starts_at
     # Let go of the old cells first: a move by fifteen minutes overlaps itself.
     _release_cells(appointment)
     appointment.starts_at = starts_at
+    appointment.therapist_id, appointment.therapist = therapist.id, therapist
     appointment.ends_at = starts_at + timedelta(minutes=appointment.service.minutes)
     appointment.sequence += 1
     appointment.updated_at = clock.now()
     if not _commit_holding_cells(appointment):
-        raise SlotTaken(slots.why_not(availability.TAKEN, appointment.therapist, appointment.location))
+        raise SlotTaken(slots.why_not(availability.TAKEN, therapist, appointment.location))
     log.info("rescheduled appointment=%s", appointment.id)
+    if appointment.health_hold:
+        recheck.recheck_appointment(appointment)  # the gate passed where it is now: lift the hold
     notify.rescheduled(appointment, was)
     return appointment
 
@@ -264,7 +297,7 @@ def cancel(client: User, appointment_id: int) -> Appointment:
     appointment = queries.own_appointment(client.id, appointment_id)
     if appointment is not None and appointment.is_cancelled:
         return appointment  # sent twice: nothing more to do, and no second email
-    appointment = changeable(client, appointment_id)
+    appointment = changeable(client, appointment_id, late_if_held=True)
     now = clock.now()
     appointment.status, appointment.cancelled_at, appointment.updated_at = CANCELLED, now, now
     appointment.sequence += 1
@@ -272,6 +305,26 @@ def cancel(client: User, appointment_id: int) -> Appointment:
     db.session.commit()
     log.info("cancelled appointment=%s", appointment.id)
     notify.cancelled(appointment)
+    return appointment
+
+
+def confirm_screening(client: User, appointment_id: int) -> Appointment:
+    """The client ticked, for this upcoming appointment, that none of the "not now" / "ask your
+    GP first" conditions applies (asked when there is no consented profile to check)."""
+    appointment = queries.own_appointment(client.id, appointment_id)
+    if appointment is None:
+        raise AppointmentNotFound()
+    if appointment.is_cancelled or appointment.starts_at <= clock.now():
+        raise NotOffered("That appointment is no longer coming up.")
+    if not gate.screening_needed(client.id):
+        # The profile is back in use: it decides, not the tick.
+        recheck.recheck_appointment(appointment)
+        return appointment
+    appointment.screening_confirmed_at = clock.now()
+    if appointment.health_hold == recheck.NEEDS_SCREENING:
+        appointment.health_hold, appointment.health_hold_at = None, None
+    db.session.commit()
+    log.info("screening confirmed appointment=%s", appointment.id)
     return appointment
 
 
