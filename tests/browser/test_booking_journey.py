@@ -42,7 +42,9 @@ def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_ser
     expect(page).to_have_url(f"{live_server}/dashboard")
     a11y(page, "dashboard-rebook-proposal")
 
-    # Click 2: one proposed time books it.
+    # Click 2: one proposed time books it (she has no health profile, so she ticks the
+    # screening question first: the browser itself won't send the form without it).
+    page.locator("#rebook-proposal").get_by_label("None of these applies to me").check()
     chosen = times.first.get_attribute("aria-label")
     times.first.click()
     expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
@@ -84,6 +86,7 @@ def test_book_from_the_booking_page_with_times_swapped_in_place(app, live_server
     expect(page).to_have_url(re.compile(r"/book\?.*therapist=" + str(salon.sofia)))  # bookmarkable
     first = slots.get_by_role("button", name=re.compile(r"^09:00, book .* with Sofia Reyes at Gosforth"))
     a11y(page, "book-times")
+    slots.get_by_label("None of these applies to me").check()  # no health profile: the screening tick
     first.click()
 
     expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
