@@ -278,6 +278,14 @@ def test_rebooking_without_a_profile_asks_for_the_tick(app, client, logged_in, u
     assert count_appointments(app, client_id=users["client"].id) == 2
 
 
+def test_the_client_export_includes_the_tick_and_the_hold(app, client, logged_in, users, salon):
+    assert logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00"))).status_code == 302
+    save_profile(app, users, "severe_sunburn")
+    [row] = client.get("/profile/export").get_json()["appointments"]
+    assert row["screening_confirmed_at"] == NOW.isoformat()
+    assert (row["health_hold"], row["health_hold_at"]) == (CODE_NOT_NOW, NOW.isoformat())
+
+
 def test_the_brief_tells_the_therapist_to_check_in_person(app, client, logged_in, users, salon):
     assert logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00"))).status_code == 302
     with app.app_context():
