@@ -146,6 +146,8 @@ def test_the_profile_services_announce_changes_without_importing_booking():
 def test_the_dashboard_and_the_appointment_say_what_to_do_with_one_click_ways_out(
         app, client, logged_in, users, salon, with_daniel):
     save_profile(app, users, "pregnancy")
+    assert f'href="/appointments/{with_daniel}#hold-{with_daniel}">Health check needed' in page_text(
+        client.get("/appointments"))
     for url in ("/dashboard", f"/appointments/{with_daniel}"):
         page = page_text(client.get(url))
         box = re.search(rf'<div class="flash flash-warning" id="hold-{with_daniel}">.*?</div>', page, re.S).group(0)
