@@ -140,7 +140,10 @@ def test_a_booking_held_after_a_profile_change_moves_to_a_suitable_therapist_in_
     log_in(page)
     page.goto("/profile")
     page.get_by_role("checkbox", name="Pregnancy", exact=True).check()
+    # Wait for each live preview to land: leaving mid-request aborts it (a console error).
+    expect(page.locator("#guidance-preview")).to_contain_text("Pregnancy")
     page.get_by_label("Your due date").fill((today_local() + timedelta(weeks=18)).isoformat())
+    expect(page.locator("#errors-due_date")).to_be_empty()
     page.get_by_label("I agree to this").check()
     page.get_by_role("button", name="Save my profile").click()
     expect(page.get_by_text("Your health profile is saved.")).to_be_visible()
