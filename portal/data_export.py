@@ -23,6 +23,10 @@ def export_for(client: User) -> dict:
             "starts_at": a.starts_at.isoformat(), "ends_at": a.ends_at.isoformat(), "service": a.service.name,
             "therapist": a.therapist.display_name, "location": a.location.name, "status": a.status,
             "no_show": a.no_show, "feedback": _feedback(feedback.get(a.id)),
+            # What the portal recorded about this booking's health check (issue items 3 and 5).
+            "screening_confirmed_at": a.screening_confirmed_at.isoformat() if a.screening_confirmed_at else None,
+            "health_hold": a.health_hold,
+            "health_hold_at": a.health_hold_at.isoformat() if a.health_hold_at else None,
         }
         for a in db.session.scalars(select(Appointment).where(Appointment.client_id == client.id)
                                     .order_by(Appointment.starts_at))

@@ -21,6 +21,7 @@ from tests.test_booking_support import (  # noqa: F401  (fixtures)
     add_appointment,
     at,
     booking_clock,
+    consented,
     count_appointments,
     facts_gate,
     logged_in,
@@ -91,7 +92,7 @@ def test_dashboard_without_appointments_invites_a_first_booking(client, logged_i
 # --- proposals ------------------------------------------------------------------------------------
 
 
-def test_rebook_proposes_the_same_again_around_the_due_date(app, client, logged_in, last_time, salon):
+def test_rebook_proposes_the_same_again_around_the_due_date(app, client, logged_in, last_time, salon, consented):
     due = TODAY - timedelta(days=20) + timedelta(days=28)  # baseline guidance: every 4 weeks
     for headers in ({}, HTMX):
         response = client.get(f"/appointments/{last_time}/rebook", headers=headers)
@@ -113,7 +114,7 @@ def test_rebook_proposes_the_same_again_around_the_due_date(app, client, logged_
     assert len(set(re.findall(r'name="idempotency_key" value="([^"]+)"', page))) == 6
 
 
-def test_one_click_books_a_proposed_time(app, client, logged_in, users, last_time, salon):
+def test_one_click_books_a_proposed_time(app, client, logged_in, users, last_time, salon, consented):
     page = page_text(client.get(f"/appointments/{last_time}/rebook"))
     form = re.search(r'<form method="post" action="/book".*?</form>', page, re.S).group(0)
     data = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at)"\s+value="([^"]+)"', form))

@@ -102,6 +102,16 @@ def logged_in(auth, users, salon, booking_clock):
     return auth
 
 
+@pytest.fixture
+def consented(app, users) -> None:
+    """The client keeps a consented (empty) health profile, so booking asks no screening tick."""
+    from portal.profile.content import ProfileContent
+    from portal.profile.services import save_profile
+
+    with app.app_context():
+        save_profile(db.session.get(User, users["client"].id), ProfileContent(), consent_given=True)
+
+
 def page_text(response) -> str:
     """The page's HTML with entities decoded, so messages read as the client reads them."""
     return html.unescape(response.get_data(as_text=True))
@@ -150,6 +160,9 @@ def booking_form(salon: Salon, starts_at: datetime, therapist="amelia", service=
         "therapist": "any" if therapist == "any" else str(getattr(salon, therapist)),
         "starts_at": starts_at.isoformat(),
         "idempotency_key": key or services.new_idempotency_key(),
+        # The screening tick the page shows to clients without a health profile (most test
+        # clients); ignored when there is a consented profile. tests/test_recheck.py covers it.
+        "screening_confirmed": "y",
     }
 
 

@@ -20,4 +20,4 @@ def _check_settings(state) -> None:
             raise ConfigError(f"{key} must not be negative")
 
 
-from portal.booking import views  # noqa: E402,F401
+from portal.booking import recheck, views  # noqa: E402,F401  (recheck subscribes to profile changes)

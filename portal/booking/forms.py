@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import UUID, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.db_types import FIRST_DAY, LAST_DAY, MAX_ID, day_in_range, valid_id
@@ -93,6 +93,8 @@ class BookForm(FlaskForm):
     starts_at = StringField(validators=[InputRequired(TIME_MESSAGE), Length(max=40), StartTime()])
     # Drawn into the form when the page is rendered; the same form sent twice books once.
     idempotency_key = HiddenField(validators=[InputRequired(), UUID()])
+    # Shown (and required by the booking service) only without a consented health profile.
+    screening_confirmed = BooleanField()
 
 
 class DayForm(FlaskForm):
@@ -106,3 +108,12 @@ class DayForm(FlaskForm):
 
 class RescheduleForm(FlaskForm):
     starts_at = StringField(validators=[InputRequired(TIME_MESSAGE), Length(max=40), StartTime()])
+    # Empty: the same therapist. Otherwise another one the move page offered (re-checked in full).
+    therapist = StringField(validators=[Optional(), Length(max=12)])
+
+
+class ScreeningForm(FlaskForm):
+    """The screening tick for one appointment, when there is no consented profile."""
+
+    screening_confirmed = BooleanField(validators=[InputRequired(
+        "Please tick to confirm that none of the listed conditions applies to you.")])

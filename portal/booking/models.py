@@ -51,6 +51,13 @@ class Appointment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set by the therapist: a session whose time passed but the client never came.
     no_show: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Set when a re-check after a health profile change refuses this booking: the gate's
+    # refusal code only (no health detail), cleared when a later re-check passes.
+    health_hold: Mapped[str | None] = mapped_column(String(40))
+    health_hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Booked without a consented health profile: when the client ticked that none of the
+    # "not now" / "ask your GP first" conditions applies to them (the tick only, no detail).
+    screening_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     client: Mapped[User] = relationship(lazy="joined")
     therapist: Mapped[Therapist] = relationship(lazy="joined")

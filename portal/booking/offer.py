@@ -13,6 +13,7 @@ from datetime import date, datetime
 from portal.booking import clock, queries, services, slots
 from portal.booking.slots import Suitable
 from portal.guidance.rules import BookingDecision
+from portal.profile import gate
 from portal.profile.guidance_service import guidance_for_client
 from portal.salon import queries as salon_queries
 from portal.salon.models import Location, Service, Therapist
@@ -39,6 +40,8 @@ class BookingOffer:
     # The day asked for can't be booked (past or beyond the horizon), so another is shown.
     day_adjusted: bool = False
     idempotency_key: str = ""
+    # Without a consented profile: the conditions the client must tick none of, to book.
+    screening: list[str] = field(default_factory=list)
 
     @property
     def therapist_value(self) -> str:
@@ -72,6 +75,7 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
         location=location, therapist=None, day=chosen_day or first_day, first_day=first_day,
         last_day=last_day, day_adjusted=day is not None and chosen_day is None,
         idempotency_key=services.new_idempotency_key(),
+        screening=gate.screening_conditions() if gate.screening_needed(client_id) else [],
     )
     if service is None or location is None:
         return offer
@@ -103,28 +107,55 @@ def _working(offer: BookingOffer, suitable: Suitable) -> list[Therapist]:
 
 
 @dataclass
+class TherapistTimes:
+    therapist: Therapist
+    times: list[datetime]
+
+
+@dataclass
 class MoveOffer:
-    """Free times to move one appointment to, on one day."""
+    """Free times to move one appointment to, on one day: only times the server would accept."""
 
     day: date
     first_day: date
     last_day: date
-    times: list[datetime]
+    times: list[datetime]  # with the appointment's own therapist
     next_free_day: date | None
+    # The health gate no longer allows the appointment's therapist (the profile changed after
+    # booking): suitable therapists at the same salon instead, each with their free times.
+    others: list[TherapistTimes] = field(default_factory=list)
+    therapist_refused: bool = False
+    refusal: BookingDecision | None = None  # the gate refuses every therapist on that day
 
 
 def move_offer(appointment, day: date | None) -> MoveOffer:
-    """Free times for the same massage, therapist and salon. The appointment's own time counts as
-    free for its neighbours, so it can move by a quarter hour."""
+    """Free times for the same massage and salon, with the same therapist while the health gate
+    allows them, else with therapists it does. The appointment's own time counts as free for
+    its neighbours, so it can move by a quarter hour."""
     first_day, last_day = clock.today(), slots.last_bookable_day()
     if day is None or not first_day <= day <= last_day:
         day = max(first_day, min(last_day, to_local(appointment.starts_at).date()))
     therapist, location_id, service = appointment.therapist, appointment.location_id, appointment.service
-    times = [t for t in slots.free_times_by_day(therapist, location_id, service, [day],
-                                                except_appointment=appointment.id)[day]
-             if t != appointment.starts_at]  # where it is now is no move
-    following = None
-    if not times:
-        following = slots.next_free_day([therapist], location_id, service, day,
-                                        except_appointment=appointment.id)
-    return MoveOffer(day, first_day, last_day, times, following)
+    offer = MoveOffer(day, first_day, last_day, [], None)
+    here = [therapist] + [t for t in slots.active_therapists()
+                          if t.id != therapist.id and slots.works_at(t, location_id)]
+    suitable = slots.suitable_therapists(appointment.client_id, service, day, here)
+    if suitable.refusal is not None:
+        offer.refusal = suitable.refusal
+        return offer
+    if therapist in suitable.therapists:
+        offer.times = [t for t in slots.free_times_by_day(therapist, location_id, service, [day],
+                                                          except_appointment=appointment.id)[day]
+                       if t != appointment.starts_at]  # where it is now is no move
+        if not offer.times:
+            offer.next_free_day = slots.next_free_day([therapist], location_id, service, day,
+                                                      except_appointment=appointment.id)
+        return offer
+    offer.therapist_refused = True
+    for other in suitable.therapists:
+        times = slots.free_times_by_day(other, location_id, service, [day])[day]
+        if times:
+            offer.others.append(TherapistTimes(other, times))
+    if not offer.others:
+        offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day)
+    return offer

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from portal.booking import clock, queries, rebook, slots
+from portal.booking import clock, queries, rebook, recheck, slots
 from portal.booking.queries import ScheduleDay
+from portal.profile import gate
 from portal.salon import queries as salon_queries
 
 
@@ -28,6 +29,9 @@ def dashboard_context(client_id: int) -> dict:
         "booking_last": last,
         "booking_due": due,
         "booking_locations": salon_queries.locations(),
+        # Upcoming appointments the health gate no longer allows, with what to do.
+        "booking_held": recheck.held_advice(upcoming),
+        "booking_screening": gate.screening_conditions(),
     }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
-from portal.booking import availability, clock, notify, queries, slots
+from portal.booking import availability, clock, notify, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
 from portal.booking.locks import lock_appointment, lock_client
@@ -71,6 +71,14 @@ class GateRefused(BookingProblem):
         self.decision = decision
 
 
+class ScreeningRequired(BookingProblem):
+    """No consented health profile, and the screening question was not confirmed."""
+
+    def __init__(self):
+        super().__init__("Please confirm that none of the listed conditions applies to you, "
+                         "or tell us about your health in your profile first.")
+
+
 class TooLateToChange(BookingProblem):
     """Inside the cancellation window: the client is asked to call the salon."""
 
@@ -109,6 +117,8 @@ class BookingRequest:
     therapist_id: int | None  # None: any suitable therapist
     starts_at: datetime
     idempotency_key: str
+    # The client ticked "none of these applies to me" (asked only without a consented profile).
+    screening_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +169,12 @@ def _same_form(earlier: Appointment, request: BookingRequest) -> Booked:
 
 def _book(client: User, request: BookingRequest) -> Booked:
     service, location = _offered_service(request.service_id), _location(request.location_id)
+    # Without a consented profile the gate has nothing to read: the client's tick stands in.
+    screened_at = None
+    if gate.screening_needed(client.id):
+        if not request.screening_confirmed:
+            raise ScreeningRequired()
+        screened_at = clock.now()
     on = to_local(request.starts_at).date()
     if request.therapist_id is None:
         candidates = [t for t in slots.active_therapists() if slots.works_at(t, location.id)]
@@ -185,7 +201,8 @@ def _book(client: User, request: BookingRequest) -> Booked:
         _check_client_diary(client.id, request.starts_at, request.starts_at + timedelta(minutes=service.minutes))
         reason = slots.recheck(therapist, location.id, service, request.starts_at)
         if reason is None:
-            appointment = insert_if_free(client, service, location, therapist, request)
+            appointment = insert_if_free(client, service, location, therapist, request,
+                                         screening_confirmed_at=screened_at)
             if appointment is not None:
                 notify.booked(appointment)
                 return Booked(appointment, created=True)
@@ -245,7 +262,7 @@ def _check_client_diary(client_id: int, starts_at: datetime, ends_at: datetime, 
 
 
 def insert_if_free(client: User, service: Service, location: Location, therapist: Therapist,
-                request: BookingRequest) -> Appointment | None:
+                request: BookingRequest, *, screening_confirmed_at: datetime | None = None) -> Appointment | None:
     """Insert the appointment and the cells it holds in one transaction; None if it clashed.
 
     Only the database's guard runs here: callers check the booking rules first.
@@ -255,6 +272,7 @@ def insert_if_free(client: User, service: Service, location: Location, therapist
         client_id=client.id, therapist_id=therapist.id, location_id=location.id, service_id=service.id,
         starts_at=request.starts_at, ends_at=request.starts_at + timedelta(minutes=service.minutes),
         status=BOOKED, idempotency_key=request.idempotency_key, created_at=now, updated_at=now,
+        screening_confirmed_at=screening_confirmed_at,
     )
     db.session.add(appointment)
     if not _commit_holding_cells(appointment):
@@ -309,21 +327,24 @@ def _location(location_id: int) -> Location:
     return location
 
 
-def changeable(client: User, appointment_id: int) -> Appointment:
-    """The client's own booked appointment, still outside the cancellation window."""
+def changeable(client: User, appointment_id: int, *, late_if_held: bool = False) -> Appointment:
+    """The client's own booked appointment, still outside the cancellation window.
+
+    `late_if_held`: an appointment on a health hold may be changed inside the window too
+    (the client can't keep it, and that is no fault of theirs)."""
     appointment = queries.own_appointment(client.id, appointment_id)
     if appointment is None:
         raise AppointmentNotFound()
-    _check_changeable(appointment)
+    _check_changeable(appointment, late_if_held=late_if_held)
     return appointment
 
 
-def _check_changeable(appointment: Appointment) -> None:
+def _check_changeable(appointment: Appointment, *, late_if_held: bool = False) -> None:
     if appointment.is_cancelled:
         raise NotOffered("That appointment was cancelled. Book a new one instead.")
     if appointment.starts_at <= clock.now():
         raise TooLateToChange("That appointment has already started or taken place.")
-    if not slots.can_change_online(appointment.starts_at):
+    if not slots.can_change_online(appointment.starts_at) and not (late_if_held and appointment.health_hold):
         raise TooLateToChange("It's too close to your appointment to change it online: please call the salon.")
 
 
@@ -333,34 +354,43 @@ def _check_unchanged(appointment: Appointment, seen_sequence: int | None) -> Non
         raise AppointmentChanged()
 
 
-def reschedule(client: User, appointment_id: int, starts_at: datetime, *,
+def reschedule(client: User, appointment_id: int, starts_at: datetime, therapist_id: int | None = None, *,
                seen_sequence: int | None = None) -> Appointment:
-    """Move the client's appointment to another free time with the same therapist, salon and massage.
+    """Move the client's appointment to another free time at the same salon, same massage.
 
+    `therapist_id`: move it to another therapist too (e.g. one the health gate allows, when
+    the profile changed after booking); None keeps the therapist. Everything is re-checked.
     `seen_sequence`: the appointment's `sequence` on the page the client chose from; if it has
     changed since (another window moved or cancelled it) nothing happens and the client is told.
     """
     try:
-        return _reschedule(client, appointment_id, starts_at, seen_sequence)
+        return _reschedule(client, appointment_id, starts_at, therapist_id, seen_sequence)
     except BookingProblem:
         db.session.rollback()  # let go of the locks before the page is drawn
         raise
 
 
-def _reschedule(client: User, appointment_id: int, starts_at: datetime, seen_sequence: int | None) -> Appointment:
+def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapist_id: int | None,
+                seen_sequence: int | None) -> Appointment:
     appointment = _lock_for_change(client, appointment_id)
-    if not appointment.is_cancelled and starts_at == appointment.starts_at:
+    therapist_id = appointment.therapist_id if therapist_id is None else therapist_id
+    if not appointment.is_cancelled and starts_at == appointment.starts_at and therapist_id == appointment.therapist_id:
         db.session.rollback()
         return appointment  # sent twice (a double-click): it is already there, and one email went
     _check_unchanged(appointment, seen_sequence)
     _check_changeable(appointment)
-    decision = gate.check_booking(client.id, appointment.service, appointment.therapist, to_local(starts_at).date())
+    therapist = appointment.therapist
+    if therapist_id != appointment.therapist_id:
+        therapist = db.session.get(Therapist, therapist_id)
+        if therapist is None or not therapist.active or not slots.works_at(therapist, appointment.location_id):
+            raise NotOffered("That therapist doesn't work at that salon. Please choose again.")
+    decision = gate.check_booking(client.id, appointment.service, therapist, to_local(starts_at).date())
     if not decision.allowed:
         raise GateRefused(decision)
-    reason = slots.recheck(appointment.therapist, appointment.location_id, appointment.service, starts_at,
+    reason = slots.recheck(therapist, appointment.location_id, appointment.service, starts_at,
                            except_appointment=appointment.id)
     if reason is not None:
-        raise _unavailable([(appointment.therapist, reason)], appointment.location, anyone=False)
+        raise _unavailable([(therapist, reason)], appointment.location, anyone=False)
     _check_client_diary(client.id, starts_at, starts_at + timedelta(minutes=appointment.service.minutes),
                         moving=appointment.id)
 
@@ -368,12 +398,15 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, seen_seq
     # Let go of the old cells first: a move by fifteen minutes overlaps itself.
     _release_cells(appointment)
     appointment.starts_at = starts_at
+    appointment.therapist_id, appointment.therapist = therapist.id, therapist
     appointment.ends_at = starts_at + timedelta(minutes=appointment.service.minutes)
     appointment.sequence += 1
     appointment.updated_at = clock.now()
     if not _commit_holding_cells(appointment):
-        raise SlotTaken(slots.why_not(availability.TAKEN, appointment.therapist, appointment.location))
+        raise SlotTaken(slots.why_not(availability.TAKEN, therapist, appointment.location))
     log.info("rescheduled appointment=%s", appointment.id)
+    if appointment.health_hold:
+        recheck.recheck_appointment(appointment)  # the gate passed where it is now: lift the hold
     notify.rescheduled(appointment, was)
     return appointment
 
@@ -381,6 +414,7 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, seen_seq
 def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = None) -> Appointment:
     """Cancel the client's appointment; its time is free for others at once.
 
+    A booking on a health hold may be cancelled inside the cancellation window.
     `seen_sequence` as for `reschedule`: a cancel from a page drawn before the appointment was
     moved elsewhere is refused, so the client decides again about the new time.
     """
@@ -390,7 +424,7 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
             db.session.rollback()
             return appointment  # sent twice: nothing more to do, and no second email
         _check_unchanged(appointment, seen_sequence)
-        _check_changeable(appointment)
+        _check_changeable(appointment, late_if_held=True)
     except BookingProblem:
         db.session.rollback()
         raise
@@ -401,6 +435,26 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
     db.session.commit()
     log.info("cancelled appointment=%s", appointment.id)
     notify.cancelled(appointment)
+    return appointment
+
+
+def confirm_screening(client: User, appointment_id: int) -> Appointment:
+    """The client ticked, for this upcoming appointment, that none of the "not now" / "ask your
+    GP first" conditions applies (asked when there is no consented profile to check)."""
+    appointment = queries.own_appointment(client.id, appointment_id)
+    if appointment is None:
+        raise AppointmentNotFound()
+    if appointment.is_cancelled or appointment.starts_at <= clock.now():
+        raise NotOffered("That appointment is no longer coming up.")
+    if not gate.screening_needed(client.id):
+        # The profile is back in use: it decides, not the tick.
+        recheck.recheck_appointment(appointment)
+        return appointment
+    appointment.screening_confirmed_at = clock.now()
+    if appointment.health_hold == recheck.NEEDS_SCREENING:
+        appointment.health_hold, appointment.health_hold_at = None, None
+    db.session.commit()
+    log.info("screening confirmed appointment=%s", appointment.id)
     return appointment
 
 

@@ -10,11 +10,13 @@ from flask import Response, abort, current_app, flash, redirect, request, sessio
 from flask_login import current_user
 
 from portal.access import allow, public
-from portal.booking import bp, calendar, clock, queries, rebook, services, slots
-from portal.booking.forms import BookForm, ChooseForm, DayForm, RescheduleForm, parse_start, seen_sequence, therapist_id
+from portal.booking import bp, calendar, clock, queries, rebook, recheck, services, slots
+from portal.booking.forms import (BookForm, ChooseForm, DayForm, RescheduleForm, ScreeningForm, parse_start,
+                                  seen_sequence, therapist_id)
 from portal.booking.offer import BookingOffer, booking_offer, move_offer
 from portal.booking.services import BookingProblem
 from portal.htmx import render_page
+from portal.profile import gate
 from portal.salon import queries as salon_queries
 from portal.timezones import to_local
 
@@ -76,6 +78,7 @@ def create():
                 service_id=form.service.data, location_id=form.location.data,
                 therapist_id=therapist_id(form.therapist.data), starts_at=starts_at,
                 idempotency_key=form.idempotency_key.data,
+                screening_confirmed=bool(form.screening_confirmed.data),
             ))
         except BookingProblem as problem:
             failure = problem
@@ -110,6 +113,7 @@ def _appointment_page(appointment, problem: BookingProblem | None = None, status
         "booking/appointment.html", status=status, appointment=appointment, problem=problem,
         upcoming=not appointment.is_cancelled and appointment.starts_at > clock.now(),
         changeable=not appointment.is_cancelled and slots.can_change_online(appointment.starts_at),
+        hold=recheck.advice(appointment), screening=gate.screening_conditions(),
         locations=salon_queries.locations(),
         window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
     )
@@ -163,7 +167,7 @@ def reschedule(appointment_id: int):
     try:
         if not form.validate():
             raise BookingProblem(next(iter(form.errors.values()))[0])
-        services.reschedule(_client(), appointment_id, starts_at,
+        services.reschedule(_client(), appointment_id, starts_at, therapist_id(form.therapist.data),
                             seen_sequence=seen_sequence(request.form.get("sequence")))
     except (services.TooLateToChange, services.AppointmentChanged) as problem:
         return _appointment_page(_own(appointment_id), problem, problem.status)
@@ -171,6 +175,21 @@ def reschedule(appointment_id: int):
         appointment = _own(appointment_id)
         return _move_page(appointment, to_local(starts_at).date() if starts_at else None, problem, problem.status)
     flash("Your appointment has moved. We have emailed you the new time.", "success")
+    return redirect(url_for("booking.appointment", appointment_id=appointment_id))
+
+
+@bp.post("/appointments/<int:appointment_id>/screening")
+@allow("client")
+def confirm_screening(appointment_id: int):
+    """The client confirms, for this appointment, that none of the listed conditions applies."""
+    form = ScreeningForm()
+    try:
+        if not form.validate():
+            raise BookingProblem(next(iter(form.errors.values()))[0])
+        services.confirm_screening(_client(), appointment_id)
+    except BookingProblem as problem:
+        return _appointment_page(_own(appointment_id), problem, problem.status)
+    flash("Thank you: your therapist will check with you in person before they start.", "success")
     return redirect(url_for("booking.appointment", appointment_id=appointment_id))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.guidance.rules import BookingDecision, HealthFacts, booking_decision
+from portal.guidance.rules import ASK_GP, CONDITIONS, NOT_NOW, BookingDecision, HealthFacts, booking_decision
 from portal.profile.services import content_for_use
 from portal.salon.models import PREGNANCY_MASSAGE, Service, Therapist
 
@@ -39,3 +39,15 @@ def booking_outlook(facts: HealthFacts, on: date) -> BookingDecision:
     Shown on the guidance page so the client sees the gate before they try to book.
     """
     return booking_decision(facts, True, True, on)
+
+
+def screening_needed(client_id: int) -> bool:
+    """No consented profile to act on (never given, withdrawn, deleted or empty): the gate has
+    nothing to read, so online booking asks the client to confirm the screening question."""
+    return content_for_use(client_id) is None
+
+
+def screening_conditions() -> list[str]:
+    """The conditions the screening tick covers, in plain words: every "not now" and
+    "ask your GP first" one (what the gate would refuse if the profile said so)."""
+    return [rule.label for rule in CONDITIONS.values() if rule.level in (NOT_NOW, ASK_GP)]

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.guidance.rules import CONDITIONS
 from portal.profile.content import ProfileContent, changes_across, changes_between, from_json, to_json
 from portal.profile.models import HealthProfile, ProfileRevision
+from portal.signals import health_profile_changed
 from portal.timezones import today_local
 
 log = logging.getLogger("portal.profile")
@@ -119,6 +120,7 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     profile.updated_at = now
     db.session.commit()
     log.info("health profile saved user_id=%s", client.id)
+    health_profile_changed.send(__name__, client_id=client.id)
     return profile
 
 
@@ -143,6 +145,7 @@ def withdraw_consent(client: User) -> None:
     profile.consent_withdrawn_at = utcnow()
     db.session.commit()
     log.info("health consent withdrawn user_id=%s", client.id)
+    health_profile_changed.send(__name__, client_id=client.id)
 
 
 def delete_profile(client: User) -> bool:
@@ -163,6 +166,7 @@ def delete_profile(client: User) -> bool:
         db.session.delete(profile)
     db.session.commit()
     log.info("health profile deleted user_id=%s", client.id)
+    health_profile_changed.send(__name__, client_id=client.id)
     return True
 
 

@@ -19,6 +19,7 @@ except ImportError:  # CI (REQUIRE_BROWSER_TESTS=1) gets the import error, not a
 
 from icalendar import Calendar
 
+from portal.timezones import today_local
 from tests.browser.steps import log_in
 from tests.test_booking_support import NOW, add_appointment, at, booking_clock, seed_salon  # noqa: F401
 
@@ -42,7 +43,9 @@ def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_ser
     expect(page).to_have_url(f"{live_server}/dashboard")
     a11y(page, "dashboard-rebook-proposal")
 
-    # Click 2: one proposed time books it.
+    # Click 2: one proposed time books it (she has no health profile, so she ticks the
+    # screening question first: the browser itself won't send the form without it).
+    page.locator("#rebook-proposal").get_by_label("None of these applies to me").check()
     chosen = times.first.get_attribute("aria-label")
     times.first.click()
     expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
@@ -84,6 +87,7 @@ def test_book_from_the_booking_page_with_times_swapped_in_place(app, live_server
     expect(page).to_have_url(re.compile(r"/book\?.*therapist=" + str(salon.sofia)))  # bookmarkable
     first = slots.get_by_role("button", name=re.compile(r"^09:00, book .* with Sofia Reyes at Gosforth"))
     a11y(page, "book-times")
+    slots.get_by_label("None of these applies to me").check()  # no health profile: the screening tick
     first.click()
 
     expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
@@ -126,3 +130,31 @@ def test_therapist_and_admin_schedules(app, live_server, page, a11y, users, make
         expect(page.locator("#schedule-day")).to_contain_text("No appointments.")
         page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
         expect(page).to_have_url(f"{live_server}/")
+
+
+def test_a_booking_held_after_a_profile_change_moves_to_a_suitable_therapist_in_one_click(
+        app, live_server, page, a11y, users, booking_clock):
+    salon = seed_salon(app, users)
+    monday = NOW.date() + timedelta(days=7)
+    add_appointment(app, users["client"].id, salon.daniel, salon.city, salon.back, at(monday, "10:00"))
+    log_in(page)
+    page.goto("/profile")
+    page.get_by_role("checkbox", name="Pregnancy", exact=True).check()
+    # Wait for each live preview to land: leaving mid-request aborts it (a console error).
+    expect(page.locator("#guidance-preview")).to_contain_text("Pregnancy")
+    page.get_by_label("Your due date").fill((today_local() + timedelta(weeks=18)).isoformat())
+    expect(page.locator("#errors-due_date")).to_be_empty()
+    page.get_by_label("I agree to this").check()
+    page.get_by_role("button", name="Save my profile").click()
+    expect(page.get_by_text("Your health profile is saved.")).to_be_visible()
+
+    page.goto("/dashboard")
+    hold = page.locator("#next-appointment .flash-warning")
+    expect(hold).to_contain_text("Health check needed")
+    expect(hold).to_contain_text("trained in pregnancy massage")
+    a11y(page, "dashboard-health-hold")
+    hold.get_by_role("button", name="Move it to Amelia Hart").click()
+    expect(page.get_by_role("status")).to_contain_text("Your appointment has moved")
+    expect(page.locator("dl.details")).to_contain_text("Amelia Hart")
+    expect(page.get_by_text("Health check needed")).to_have_count(0)
+    a11y(page, "appointment-moved-after-hold")

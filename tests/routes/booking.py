@@ -50,6 +50,8 @@ ROUTES = {
     "booking.move": ("GET", _appointment("/move"), CLIENT_ONLY),
     "booking.reschedule": ("POST", _appointment("/move"), _status(422)),
     "booking.cancel": ("POST", _appointment("/cancel"), _status(302)),
+    # No tick: refused with the reason, nothing recorded.
+    "booking.confirm_screening": ("POST", _appointment("/screening"), _status(422)),
     "booking.new_calendar_feed": ("POST", "/appointments/calendar-feed", _status(302)),
     "booking.stop_calendar_feed": ("POST", "/appointments/calendar-feed/stop", _status(302)),
     "booking.calendar_feed": ("GET", _feed, dict.fromkeys(("anonymous", "client", "therapist", "admin"), 200)),
