@@ -108,9 +108,11 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def password_hash():
-    """One argon2 hash for the whole run: hashing is slow on purpose."""
-    return hash_password(PASSWORD)
+def password_hash(database_url):
+    """One argon2 hash for the whole run, at the test app's cheap cost (PASSWORD_HASH_COST), so
+    log-ins verify it quickly and do not rehash it."""
+    with create_app(make_config(database_url)).app_context():
+        return hash_password(PASSWORD)
 
 
 @pytest.fixture
