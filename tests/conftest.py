@@ -1,4 +1,4 @@
-"""Fixtures: an app per test on SQLite (or PostgreSQL when TEST_DATABASE_URL is set),
+"""Fixtures: an app (reset per test) on SQLite (or PostgreSQL when TEST_DATABASE_URL is set),
 users for each role, an AuthActions helper that logs in through the real form, and the booking
 tests' salon and clock (helpers in tests/booking_support.py)."""
 
@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, event
 from sqlalchemy.pool import NullPool
@@ -89,10 +90,31 @@ class ClosingClient(FlaskClient):
         return super().open(*args, buffered=buffered, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def _built_apps():
+    """Apps already built this run, with the config each was built from."""
+    built: list[tuple[dict, Flask]] = []
+    yield built
+    for _, app in built:
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
-    app.test_client_class = ClosingClient
+def app(app_config, _built_apps):
+    """The app for `app_config`, built once per run and reset after every test.
+
+    Building an app compiles every URL rule, which was the largest part of a test's set-up;
+    so one app is kept per distinct config and, after each test, its config goes back to what
+    it was built with, what the test left in app.extensions (captured mail, the parsed
+    keyring) goes, the rate-limit counts and every table are emptied.
+    """
+    app = next((app for config, app in _built_apps if config == app_config), None)
+    if app is None:
+        app = create_app(app_config)
+        app.test_client_class = ClosingClient
+        _built_apps.append((dict(app_config), app))
+    config, extensions = dict(app.config), set(app.extensions)
     with app.app_context():
         limiter.reset()
     yield app
@@ -103,7 +125,10 @@ def app(app_config):
         db.session.commit()
         db.session.remove()
         limiter.reset()
-        db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
+    for name in set(app.extensions) - extensions:
+        del app.extensions[name]
 
 
 @pytest.fixture
