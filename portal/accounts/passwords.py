@@ -19,8 +19,8 @@ SCORED_PREFIX = 64
 
 # The cost of a hash, chosen per deployment kind by the PASSWORD_HASH_COST setting.
 # "standard" is argon2id with the library's RFC 9106 profile (what production and development
-# use); "testing" is argon2id with the smallest time and memory, so a test log-in does not spend
-# 50 ms. Salt and hash lengths stay the same, so the stored hashes look alike.
+# use); "testing" is argon2id with the smallest time and memory, so the suite's ~300 log-ins do
+# not each pay for a real hash. Salt and hash lengths stay the same, so the hashes look alike.
 COSTS = {
     "standard": profiles.RFC_9106_LOW_MEMORY,
     "testing": replace(profiles.RFC_9106_LOW_MEMORY, time_cost=1, memory_cost=8, parallelism=1),
