@@ -116,6 +116,8 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "PASSWORD_RESET_RATE_LIMIT": environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour"),
         "ACCOUNT_MAIL_RATE_LIMIT": environ.get("ACCOUNT_MAIL_RATE_LIMIT", "3 per hour; 10 per day"),
         "PUBLIC_URL": public_url,
+        # argon2 cost (portal/accounts/passwords.py COSTS): the real one except in the test suite.
+        "PASSWORD_HASH_COST": "testing" if env == "testing" else "standard",
         "HTMX_FROM_CDN": _flag(environ.get("HTMX_FROM_CDN")),
         "MAIL_SERVER": environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(environ.get("MAIL_PORT", "587")),
@@ -234,6 +236,8 @@ def check_production(settings: Mapping) -> None:
         problems.append(keys_problem)
     if settings.get("DEFAULT_DATABASE") or settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL")
+    if settings.get("PASSWORD_HASH_COST", "standard") != "standard":
+        problems.append("PASSWORD_HASH_COST must be standard (the cheap cost is for the test suite only)")
     if not str(settings.get("PUBLIC_URL", "")).startswith("https://"):
         problems.append("PUBLIC_URL must be the https:// address clients use (emailed links use it)")
     if problems:

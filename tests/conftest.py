@@ -1,5 +1,6 @@
-"""Fixtures: an app per test on SQLite (or PostgreSQL when TEST_DATABASE_URL is set),
-users for each role, and an AuthActions helper that logs in through the real form."""
+"""Fixtures: an app (reset per test) on SQLite (or PostgreSQL when TEST_DATABASE_URL is set),
+users for each role, an AuthActions helper that logs in through the real form, and the booking
+tests' salon and clock (helpers in tests/booking_support.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, event
 from sqlalchemy.pool import NullPool
@@ -17,14 +19,17 @@ from sqlalchemy.pool import NullPool
 from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
+from portal.booking import clock
 from portal.db_types import utcnow
 from portal.encryption import new_key_entry
 from portal.extensions import db, limiter
+from tests.booking_support import NOW, Clock, Salon, seed_salon
 from tests.databases import create_database, drop_database
 
 PASSWORD = "calm-lavender-pillow-42"
 RUN_ID = uuid.uuid4().hex[:8]
-HEALTH_KEYS = new_key_entry("test1")  # one key for every app of the run: they share a database
+HEALTH_KEYS = new_key_entry("test1")
+RACERS = 24  # clients racing for one time in the race tests (tests/racing.py)  # one key for every app of the run: they share a database
 
 _CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
@@ -85,10 +90,31 @@ class ClosingClient(FlaskClient):
         return super().open(*args, buffered=buffered, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def _built_apps():
+    """Apps already built this run, with the config each was built from."""
+    built: list[tuple[dict, Flask]] = []
+    yield built
+    for _, app in built:
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
-    app.test_client_class = ClosingClient
+def app(app_config, _built_apps):
+    """The app for `app_config`, built once per run and reset after every test.
+
+    Building an app compiles every URL rule, which was the largest part of a test's set-up;
+    so one app is kept per distinct config and, after each test, its config goes back to what
+    it was built with, what the test left in app.extensions (captured mail, the parsed
+    keyring) goes, the rate-limit counts and every table are emptied.
+    """
+    app = next((app for config, app in _built_apps if config == app_config), None)
+    if app is None:
+        app = create_app(app_config)
+        app.test_client_class = ClosingClient
+        _built_apps.append((dict(app_config), app))
+    config, extensions = dict(app.config), set(app.extensions)
     with app.app_context():
         limiter.reset()
     yield app
@@ -99,7 +125,10 @@ def app(app_config):
         db.session.commit()
         db.session.remove()
         limiter.reset()
-        db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
+    for name in set(app.extensions) - extensions:
+        del app.extensions[name]
 
 
 @pytest.fixture
@@ -108,9 +137,11 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def password_hash():
-    """One argon2 hash for the whole run: hashing is slow on purpose."""
-    return hash_password(PASSWORD)
+def password_hash(database_url):
+    """One argon2 hash for the whole run, at the test app's cheap cost (PASSWORD_HASH_COST), so
+    log-ins verify it quickly and do not rehash it."""
+    with create_app(make_config(database_url)).app_context():
+        return hash_password(PASSWORD)
 
 
 @pytest.fixture
@@ -133,6 +164,49 @@ def small_salon(app, users):
     from tests.factories import make_salon
 
     return make_salon(app, users["therapist"].id)
+
+
+# --- booking: the salon of tests/booking_support.py and a clock the test sets -------------
+
+
+@pytest.fixture
+def booking_clock(monkeypatch) -> Clock:
+    frozen = Clock(NOW)
+    monkeypatch.setattr(clock, "now", lambda: frozen.now)
+    return frozen
+
+
+@pytest.fixture
+def salon(app, users) -> Salon:
+    return seed_salon(app, users)
+
+
+@pytest.fixture
+def logged_in(auth, users, salon, booking_clock):
+    """The client logged in, with the salon seeded and the clock at NOW."""
+    assert auth.login("client@example.com").status_code == 302
+    return auth
+
+
+@pytest.fixture
+def consented(app, users) -> None:
+    """The client keeps a consented (empty) health profile, so booking asks no screening tick."""
+    from portal.profile.content import ProfileContent
+    from portal.profile.services import save_profile
+
+    with app.app_context():
+        save_profile(db.session.get(User, users["client"].id), ProfileContent(), consent_given=True)
+
+
+@pytest.fixture
+def race_app(app_config, users, booking_clock):
+    """The app with a connection for every racer, so none waits for the pool instead of the race."""
+    options = {"pool_pre_ping": True, "pool_size": RACERS + 4, "max_overflow": 0, "pool_timeout": 60}
+    racing = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options})
+    yield racing
+    with racing.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -10,20 +10,17 @@ from datetime import timedelta
 from portal.booking import availability
 from portal.booking.availability import Busy
 from portal.config import load_settings
-from tests.test_booking_concurrency import logged_in_clients, race, race_app  # noqa: F401  (fixture)
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     NOW,
     add_appointment,
     at,
-    booking_clock,
     booking_form,
     count_appointments,
-    logged_in,
     page_text,
-    salon,
     seed_salon,
 )
+from tests.racing import logged_in_clients, race
 
 TUESDAY = MONDAY + timedelta(days=1)
 

@@ -10,73 +10,22 @@ SQLite the database serialises writers, and the same guard decides.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 
-from portal import create_app
 from portal.booking import slots
 from portal.booking.models import AppointmentSlot
 from portal.extensions import db
-from tests.conftest import AuthActions
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     at,
-    booking_clock,
     booking_form,
     count_appointments,
     seed_salon,
 )
-
-RACERS = 24
-
-
-@pytest.fixture
-def race_app(app_config, users, booking_clock):
-    """The app with a connection for every racer, so none waits for the pool instead of the race."""
-    options = {"pool_pre_ping": True, "pool_size": RACERS + 4, "max_overflow": 0, "pool_timeout": 60}
-    racing = create_app({**app_config, "SQLALCHEMY_ENGINE_OPTIONS": options})
-    yield racing
-    with racing.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def logged_in_clients(app, emails: list[str]) -> list[tuple]:
-    """A test client per racer, logged in, with the CSRF token its form would carry."""
-    clients = []
-    for email in emails:
-        client = app.test_client()
-        auth = AuthActions(client)
-        assert auth.login(email).status_code == 302
-        clients.append((client, auth.csrf_token()))
-    return clients
-
-
-def race(clients: list[tuple], forms: list[dict]) -> list:
-    """POST every form at the same moment, one thread each; returns the responses."""
-    barrier = threading.Barrier(len(clients))
-    responses: list = [None] * len(clients)
-    errors: list[BaseException] = []
-
-    def attempt(n: int) -> None:
-        client, token = clients[n]
-        try:
-            barrier.wait(timeout=30)
-            responses[n] = client.post("/book", data={**forms[n], "csrf_token": token})
-        except BaseException as error:  # noqa: BLE001  (reported below, not swallowed)
-            errors.append(error)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return responses
-
+from tests.racing import RACERS, logged_in_clients, race
 
 @pytest.fixture
 def racers(race_app, make_user):

@@ -15,13 +15,11 @@ from portal.booking.models import Appointment, AppointmentSlot
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     add_appointment,
     at,
-    booking_clock,
     held,
-    salon,
 )
 
 

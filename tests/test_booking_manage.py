@@ -11,18 +11,15 @@ import pytest
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.mail import outbox
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     NOW,
     add_appointment,
     at,
-    booking_clock,
     booking_form,
     count_appointments,
     held,
-    logged_in,
     page_text,
-    salon,
 )
 
 HTMX = {"HX-Request": "true"}
@@ -216,7 +213,7 @@ def test_a_cancelled_appointment_cannot_be_moved(app, logged_in, booked):
 
 def test_emails_say_what_when_where_and_never_health(app, logged_in, users, salon, monkeypatch):
     from portal.guidance.rules import HealthFacts
-    from tests.test_booking_support import facts_gate
+    from tests.booking_support import facts_gate
 
     facts_gate(monkeypatch, HealthFacts(conditions=frozenset({"pregnancy"})))
     response = logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00")))

@@ -22,7 +22,7 @@ from portal.booking import integrity, services
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.timezones import SALON_TZ
-from tests.test_booking_support import add_appointment, seed_salon
+from tests.booking_support import add_appointment, seed_salon
 
 WORKERS = 2
 ROUNDS = 3  # of each kind: a few interleavings, still a few seconds in all

@@ -15,18 +15,14 @@ from portal.extensions import db
 from portal.guidance.rules import HealthFacts
 from portal.salon.models import Service, WorkingHours
 from portal.timezones import to_local
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     NOW,
     add_appointment,
     at,
-    booking_clock,
-    consented,
     count_appointments,
     facts_gate,
-    logged_in,
     page_text,
-    salon,
 )
 
 HTMX = {"HX-Request": "true"}

@@ -17,14 +17,12 @@ from portal.config import ConfigError, load_settings
 from portal.demo import DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
 from portal.timezones import to_local
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     NOW,
     add_appointment,
     at,
-    booking_clock,
     page_text,
-    salon,
 )
 
 TODAY = NOW.date()  # Monday 8 March 2027

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.guidance.rules import HealthFacts
 from portal.mail import outbox
 from portal.timezones import to_local
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     AUTUMN_SUNDAY,
     MONDAY,
     NOW,
@@ -21,14 +21,11 @@ from tests.test_booking_support import (  # noqa: F401  (fixtures)
     UTC,
     add_appointment,
     at,
-    booking_clock,
     booking_form,
     count_appointments,
     facts_gate,
     held,
-    logged_in,
     page_text,
-    salon,
 )
 
 HTMX = {"HX-Request": "true"}

@@ -12,16 +12,13 @@ from icalendar import Calendar
 from portal.booking.calendar import london_vtimezone
 from portal.extensions import db
 from portal.timezones import SALON_TZ
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     AUTUMN_SUNDAY,
     MONDAY,
     NOW,
     SPRING_SUNDAY,
     add_appointment,
     at,
-    booking_clock,
-    logged_in,
-    salon,
 )
 
 UTC = timezone.utc

@@ -11,16 +11,13 @@ import pytest
 from portal.extensions import limiter
 from tests.conftest import AuthActions
 from tests.routes import LOGIN, MATRIX, ROLES
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     add_appointment,
     at,
-    booking_clock,
     booking_form,
     count_appointments,
-    logged_in,
     page_text,
-    salon,
 )
 
 BAD_IDS = ("2147483648", "9223372036854775808", "-1")  # 2**31 (past PostgreSQL integer), 2**63, negative

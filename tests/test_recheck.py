@@ -20,17 +20,14 @@ from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.timezones import today_local
 from tests.conftest import AuthActions
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
+from tests.booking_support import (
     MONDAY,
     NOW,
     add_appointment,
     at,
-    booking_clock,
     booking_form,
     count_appointments,
-    logged_in,
     page_text,
-    salon,
 )
 
 SUNBURN_TO_DO = "Wait until the sunburn has healed"

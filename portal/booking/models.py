@@ -15,7 +15,6 @@ from portal.salon.models import Location, Service, Therapist
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
-STATUSES = (BOOKED, CANCELLED)
 
 
 class Appointment(db.Model):

@@ -109,4 +109,4 @@ def _spread(times: list[datetime], per_day: int = TIMES_PER_DAY) -> list[datetim
 
 def days_to_search(due: date) -> list[date]:
     """Days within a week of `due` that can be booked now (a past due date searches from today)."""
-    return slots.days_around(due, SEARCH_RADIUS_DAYS).days
+    return slots.days_around(due, SEARCH_RADIUS_DAYS)

@@ -6,7 +6,7 @@ what a client is shown and what the server accepts are computed the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -166,17 +166,9 @@ def recheck(therapist: Therapist, location_id: int, service: Service, starts_at:
     )
 
 
-@dataclass
-class DaysAround:
-    """Days to search around a target date, within what may be booked now."""
-
-    target: date
-    days: list[date] = field(default_factory=list)
-
-
-def days_around(target: date, radius: int) -> DaysAround:
+def days_around(target: date, radius: int) -> list[date]:
     """`target` ± `radius` days, clipped to today .. the horizon; a past target becomes today."""
     first_day, last_day = clock.today(), last_bookable_day()
     target = max(target, first_day)
     days = [target + timedelta(days=n) for n in range(-radius, radius + 1)]
-    return DaysAround(target, [d for d in days if first_day <= d <= last_day])
+    return [d for d in days if first_day <= d <= last_day]

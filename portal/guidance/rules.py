@@ -10,7 +10,7 @@ into `HealthFacts`, their feedback rows into `SessionFeedback`, and calls
   GP first" must not be bypassable;
 * `describe_changes`  -> "changed since last visit" sentences for the therapist.
 
-Every rule comes from /work/shared/DOMAIN.md, itself taken from the salon's own text.
+Every rule comes from DOMAIN.md, the salon's own text.
 Where the salon is silent the choice is a named constant with a comment saying why.
 
 Choices worth knowing

@@ -21,7 +21,7 @@ from icalendar import Calendar
 
 from portal.timezones import today_local
 from tests.browser.steps import log_in
-from tests.test_booking_support import NOW, add_appointment, at, booking_clock, seed_salon  # noqa: F401
+from tests.booking_support import NOW, add_appointment, at, seed_salon
 
 PHONE = {"width": 390, "height": 844}
 

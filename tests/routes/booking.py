@@ -20,7 +20,7 @@ def _next_monday_10am() -> datetime:
 
 def _appointment(suffix: str = ""):
     def setup(app, users):
-        from tests.test_booking_support import add_appointment, seed_salon
+        from tests.booking_support import add_appointment, seed_salon
 
         salon = seed_salon(app, users)
         appointment_id = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back,

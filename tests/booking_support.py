@@ -1,21 +1,19 @@
-"""The booking tests' shared set-up (a small salon, a clock the tests can set, helpers), and
-tests of the double-booking guard's cell arithmetic, which needs no app at all.
+"""The booking tests' shared helpers: the dates they use, a small salon, a settable clock,
+appointments straight into the database and the booking form's fields.
 
-Other booking test modules import the fixtures from here.
+A plain module, not a test module: the fixtures built on it (booking_clock, salon, logged_in,
+consented) live in tests/conftest.py, so no test module imports another's fixtures.
 """
 
 from __future__ import annotations
-
 import html
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
-import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.booking import clock, services
-from portal.booking.guard import held_cells
+from portal.booking import services
 from portal.booking.models import Appointment, AppointmentSlot
 from portal.demo import LOCATIONS, SERVICES
 from portal.extensions import db
@@ -83,35 +81,6 @@ class Clock:
         self.now = now
 
 
-@pytest.fixture
-def booking_clock(monkeypatch) -> Clock:
-    frozen = Clock(NOW)
-    monkeypatch.setattr(clock, "now", lambda: frozen.now)
-    return frozen
-
-
-@pytest.fixture
-def salon(app, users) -> Salon:
-    return seed_salon(app, users)
-
-
-@pytest.fixture
-def logged_in(auth, users, salon, booking_clock):
-    """The client logged in, with the salon seeded and the clock at NOW."""
-    assert auth.login("client@example.com").status_code == 302
-    return auth
-
-
-@pytest.fixture
-def consented(app, users) -> None:
-    """The client keeps a consented (empty) health profile, so booking asks no screening tick."""
-    from portal.profile.content import ProfileContent
-    from portal.profile.services import save_profile
-
-    with app.app_context():
-        save_profile(db.session.get(User, users["client"].id), ProfileContent(), consent_given=True)
-
-
 def page_text(response) -> str:
     """The page's HTML with entities decoded, so messages read as the client reads them."""
     return html.unescape(response.get_data(as_text=True))
@@ -164,38 +133,3 @@ def booking_form(salon: Salon, starts_at: datetime, therapist="amelia", service=
         # clients); ignored when there is a consented profile. tests/test_recheck.py covers it.
         "screening_confirmed": "y",
     }
-
-
-# --- the guard's cells ----------------------------------------------------------------
-
-
-def test_an_appointment_holds_its_time_and_buffer_in_quarter_hours():
-    start = at(MONDAY, "10:00")
-    cells = held_cells(start, start + timedelta(minutes=45), timedelta(minutes=15))
-    assert cells == [start + timedelta(minutes=15 * n) for n in range(4)]
-
-
-def test_touching_appointments_share_no_cell_overlapping_ones_do():
-    buffer = timedelta(minutes=15)
-    first = held_cells(at(MONDAY, "10:00"), at(MONDAY, "10:45"), buffer)
-    after_cleaning = held_cells(at(MONDAY, "11:00"), at(MONDAY, "12:00"), buffer)
-    during_cleaning = held_cells(at(MONDAY, "10:45"), at(MONDAY, "11:30"), buffer)
-    assert not set(first) & set(after_cleaning)
-    assert set(first) & set(during_cleaning)
-
-
-def test_a_service_length_off_the_quarter_hour_still_blocks_what_it_touches():
-    # 50 minutes + 15 buffer = 65 minutes: the fifth cell is partly used, so it is held.
-    cells = held_cells(at(MONDAY, "10:00"), at(MONDAY, "10:50"), timedelta(minutes=15))
-    assert cells[-1] == at(MONDAY, "11:00") and len(cells) == 5
-
-
-def test_cells_are_utc_instants_so_clock_changes_do_not_shift_them():
-    start = at(SPRING_SUNDAY, "00:30")  # 00:30 GMT; an hour later the clocks read 02:30 BST
-    cells = held_cells(start, start + timedelta(minutes=60), timedelta(0))
-    assert [c.astimezone(SALON_TZ).strftime("%H:%M") for c in cells] == ["00:30", "00:45", "02:00", "02:15"]
-
-
-def test_cells_need_aware_times():
-    with pytest.raises(ValueError):
-        held_cells(datetime(2027, 3, 15, 10), datetime(2027, 3, 15, 11), timedelta(0))
