@@ -1,4 +1,11 @@
-"""Outgoing email: SMTP in production, the log in development, an outbox in tests."""
+"""Outgoing email: SMTP in production, the log in development, an outbox in tests.
+
+Every message is a pair of templates, `templates/email/<name>.txt` and `<name>.html`, each
+extending the shared layout (`email/_layout.txt`, `email/_layout.html`: greeting style, salon
+name, footer). `send_template` renders both and sends them as one multipart/alternative email;
+no body is written in Python. What an email may hold: names, times, places and links, never
+anything from a health profile (email is not private).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,11 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import after_this_request, current_app, g, has_request_context
+from flask import after_this_request, current_app, g, has_request_context, render_template
 
 log = logging.getLogger("portal.mail")
+
+SALON_NAME = "Mesmerising Beauty"
 
 
 def outbox() -> list[EmailMessage]:
@@ -16,13 +25,31 @@ def outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+def render_email(name: str, **context) -> tuple[str, str]:
+    """The plain-text and HTML bodies of message `name`, both through the shared layout."""
+    context.setdefault("salon_name", SALON_NAME)
+    context.setdefault("portal_url", current_app.config["PUBLIC_URL"] + "/")
+    return (render_template(f"email/{name}.txt", **context),
+            render_template(f"email/{name}.html", **context))
+
+
+def send_template(to: str, subject: str, name: str, *, after_response: bool = False, **context) -> None:
+    """Render message `name` with `context` now (links and names as they are in this request)
+    and send it as text + HTML; `after_response` defers the sending as `send_after_response`."""
+    body, html = render_email(name, **context)
+    (send_after_response if after_response else send_mail)(to, subject, body, html)
+
+
+def send_mail(to: str, subject: str, body: str, html: str | None = None) -> None:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    if html is not None:
+        # Text first, HTML last: a mail client shows the last part it can display.
+        message.add_alternative(html, subtype="html")
 
     if config["TESTING"]:
         outbox().append(message)
@@ -40,13 +67,13 @@ def send_mail(to: str, subject: str, body: str) -> None:
         log.error("mail not sent (no MAIL_SERVER configured) subject=%s", subject)
 
 
-def send_after_response(to: str, subject: str, body: str) -> None:
+def send_after_response(to: str, subject: str, body: str, html: str | None = None) -> None:
     """Send this email once the response has gone out, so how long a request takes cannot show
     whether it sent mail (e.g. whether an address has an account). Outside a request it sends
     at once. One function on purpose: a job queue will replace it.
     """
     if not has_request_context():
-        send_mail(to, subject, body)
+        send_mail(to, subject, body, html)
         return
     queue = g.get("mail_after_response")
     if queue is None:
@@ -68,4 +95,4 @@ def send_after_response(to: str, subject: str, body: str) -> None:
             response.call_on_close(deliver)
             return response
 
-    queue.append((to, subject, body))
+    queue.append((to, subject, body, html))

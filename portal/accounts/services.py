@@ -16,7 +16,7 @@ from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
 from portal.db_types import utcnow
 from portal.extensions import db, login_manager
-from portal.mail import send_after_response
+from portal.mail import send_template
 
 log = logging.getLogger("portal.accounts")
 
@@ -145,13 +145,9 @@ def register(name: str, email: str, password: str) -> None:
     password_hash = passwords.hash_password(password)
     existing = find_by_email(email)
     if existing is not None:
-        send_after_response(email, "Your Mesmerising Beauty account", (
-            f"Hello {existing.first_name},\n\n"
-            "Someone (hopefully you) tried to create a new account with this email address, "
-            "but you already have one.\n\n"
-            f"Log in: {_external('accounts.login')}\n"
-            f"Forgotten your password? {_external('accounts.forgot_password')}\n"
-        ))
+        send_template(email, "Your Mesmerising Beauty account", "account_exists", after_response=True,
+                      user=existing, login_url=_external("accounts.login"),
+                      forgot_url=_external("accounts.forgot_password"))
         log.info("registration for existing account user_id=%s", existing.id)
         return
     user = User(name=name, email=email.strip().lower(), password_hash=password_hash, role="client")
@@ -163,13 +159,9 @@ def register(name: str, email: str, password: str) -> None:
 
 def send_confirmation(user: User) -> None:
     token = make_token(CONFIRM_SALT, {"uid": user.id, "email": user.email})
-    send_after_response(user.email, "Confirm your email for Mesmerising Beauty", (
-        f"Hello {user.first_name},\n\n"
-        "Welcome to Mesmerising Beauty. Please confirm your email address to finish setting up "
-        "your account:\n\n"
-        f"{_external('accounts.confirm_email', token=token)}\n\n"
-        "The link works for 48 hours. If you did not sign up, you can ignore this email.\n"
-    ))
+    send_template(user.email, "Confirm your email for Mesmerising Beauty", "confirm_email", after_response=True,
+                  user=user, confirm_url=_external("accounts.confirm_email", token=token),
+                  hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600)
 
 
 def confirm_email(token: str) -> User | None:
@@ -229,13 +221,8 @@ def request_password_reset(email: str) -> None:
         log.info("password reset asked for unknown email_fp=%s", email_fingerprint(email))
         return
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_after_response(user.email, "Reset your Mesmerising Beauty password", (
-        f"Hello {user.first_name},\n\n"
-        "Use this link to choose a new password:\n\n"
-        f"{_external('accounts.reset_password', token=token)}\n\n"
-        f"It works once, for {minutes} minutes. If you did not ask for it, ignore this email: "
-        "your password stays as it is.\n"
-    ))
+    send_template(user.email, "Reset your Mesmerising Beauty password", "reset_password", after_response=True,
+                  user=user, reset_url=_external("accounts.reset_password", token=token), minutes=minutes)
     log.info("password reset sent user_id=%s", user.id)
 
 

@@ -10,10 +10,10 @@ import logging
 import smtplib
 from datetime import datetime
 
-from flask import current_app, render_template, url_for
+from flask import current_app, url_for
 
 from portal.booking.models import Appointment
-from portal.mail import send_mail
+from portal.mail import render_email, send_mail
 from portal.salon import queries as salon_queries
 from portal.timezones import local_datetime
 
@@ -24,15 +24,15 @@ WHEN = "%A %-d %B %Y at %H:%M"
 
 def _send(appointment: Appointment, subject: str, template: str, **extra) -> None:
     public = current_app.config["PUBLIC_URL"]
-    body = render_template(
-        template, appointment=appointment, when=local_datetime(appointment.starts_at, WHEN),
+    body, html = render_email(
+        template, user=appointment.client, appointment=appointment, when=local_datetime(appointment.starts_at, WHEN),
         manage_url=public + url_for("booking.appointment", appointment_id=appointment.id),
         book_url=public + url_for("booking.book"),
         window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
         locations=salon_queries.locations(), **extra,
     )
     try:
-        send_mail(appointment.client.email, subject, body)
+        send_mail(appointment.client.email, subject, body, html)
     except (smtplib.SMTPException, OSError):
         # The appointment is already safe in the database; a mail outage must not undo it
         # or show the client an error for a booking that worked.
@@ -40,13 +40,13 @@ def _send(appointment: Appointment, subject: str, template: str, **extra) -> Non
 
 
 def booked(appointment: Appointment) -> None:
-    _send(appointment, f"Booked: {local_datetime(appointment.starts_at, WHEN)}", "booking/email/booked.txt")
+    _send(appointment, f"Booked: {local_datetime(appointment.starts_at, WHEN)}", "booked")
 
 
 def rescheduled(appointment: Appointment, was: datetime) -> None:
-    _send(appointment, f"Moved to {local_datetime(appointment.starts_at, WHEN)}", "booking/email/rescheduled.txt",
+    _send(appointment, f"Moved to {local_datetime(appointment.starts_at, WHEN)}", "rescheduled",
           was=local_datetime(was, WHEN))
 
 
 def cancelled(appointment: Appointment) -> None:
-    _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "booking/email/cancelled.txt")
+    _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "cancelled")

@@ -21,9 +21,10 @@ def _me():
 
 
 def _panel(status: int = 200, **forms):
-    """The dashboard's feedback panel as a fragment (htmx swaps it in place)."""
+    """The dashboard's feedback panel as a fragment (htmx swaps it in place); only htmx asks
+    for it, without htmx the views redirect or render the feedback page."""
     context = panels.dashboard_context(current_user.id, **forms)
-    return render_page("feedback/_panel_page.html", "panel", status=status, **context)
+    return render_page("feedback/_panel.html", status=status, **context)
 
 
 @bp.route("/appointments/<int:appointment_id>/feedback", methods=["GET", "POST"])

@@ -31,7 +31,7 @@ def emailed_link(app, live_server: str, to: str, path_fragment: str) -> str:
     with app.app_context():
         messages = [m for m in outbox() if m["To"] == to]
     assert messages, f"no email to {to}"
-    body = messages[-1].get_content()
+    body = messages[-1].get_body(("plain",)).get_content()
     match = re.search(re.escape(live_server) + r"(" + re.escape(path_fragment) + r"\S+)", body)
     assert match, f"no {live_server}{path_fragment}... link in:\n{body}"
     return match.group(0)
