@@ -110,7 +110,7 @@ def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_da
 
 
 def test_catalogue_migration_turns_area_text_into_vocabulary_and_prices_past_appointments(empty_database_url,
-                                                                                         caplog):
+                                                                                         capfd):
     """0e644b4313ea: services' free-text body areas become vocabulary keys, and each existing
     appointment gets its service's price (the best record of what it was booked at)."""
     from datetime import timedelta
@@ -170,7 +170,7 @@ def test_catalogue_migration_turns_area_text_into_vocabulary_and_prices_past_app
         db.session.remove()
         with pytest.raises(SystemExit):  # flask_migrate logs the migration's RuntimeError and exits
             upgrade()
-        assert "unknown body area 'backs_of_knees'" in caplog.text
+        assert "unknown body area 'backs_of_knees'" in capfd.readouterr().err
         db.session.remove()
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "e9ab7d03b3d5"
