@@ -94,7 +94,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from portal.guidance.rules import SERVICES, every, format_date
+    from portal.guidance.rules import every, format_date
     from portal.timezones import local_datetime
 
     @app.context_processor
@@ -109,4 +109,3 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["long_date"] = format_date
     app.jinja_env.filters["every"] = every
-    app.jinja_env.filters["service_name"] = lambda slug: SERVICES.get(slug, slug)

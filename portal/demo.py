@@ -14,6 +14,7 @@ from portal.accounts.passwords import hash_password, verify_password
 from portal.db_types import utcnow
 from portal.extensions import db
 from portal.salon.models import PREGNANCY_MASSAGE, Location, Qualification, Service, Therapist, WorkingHours
+from portal.vocabulary import BODY_AREAS
 
 DEMO_PASSWORD = "demo-massage-2026"
 
@@ -27,13 +28,13 @@ LOCATIONS = [
 
 SERVICES = [
     {"slug": "back-neck-shoulder", "name": "Back, Neck & Shoulder Massage", "price_pence": 3500, "minutes": 45,
-     "body_areas": "back,neck,shoulders",
+     "body_areas": "neck,shoulders,upper_back,lower_back",
      "description": "Focused work on the back, neck and shoulders: where desk work and stress settle."},
     {"slug": "full-body", "name": "Full Body Massage", "price_pence": 5000, "minutes": 60,
-     "body_areas": "whole body,back",
+     "body_areas": ",".join(BODY_AREAS),  # the whole body, back included
      "description": "A complete massage from head to toe, back included."},
     {"slug": "indian-head", "name": "Indian Head Massage (includes upper back)", "price_pence": 3000,
-     "minutes": 45, "body_areas": "head,neck,shoulders,upper back",
+     "minutes": 45, "body_areas": "head,neck,shoulders,upper_back",
      "description": "Head, neck and shoulders, with the upper back included."},
 ]
 

@@ -74,7 +74,7 @@ def add_client_with_history(app) -> int:
         def appointment(starts_at):
             row = Appointment(client_id=client.id, therapist_id=amelia.id, location_id=location_id,
                               service_id=service_id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=45),
-                              idempotency_key=uuid.uuid4().hex)
+                              price_pence=3500, idempotency_key=uuid.uuid4().hex)
             db.session.add(row)
             db.session.flush()
             return row.id
@@ -163,7 +163,8 @@ def salon_wide(app, count: int, repeat: int) -> tuple[float, float]:
             appointment_id = db.session.execute(insert(Appointment).values(
                 client_id=client_id, therapist_id=amelia_id, location_id=location_id,
                 service_id=service_ids[index % len(service_ids)], starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=45), status="booked", idempotency_key=uuid.uuid4().hex,
+                ends_at=starts_at + timedelta(minutes=45), price_pence=3500, status="booked",
+                idempotency_key=uuid.uuid4().hex,
                 sequence=0, created_at=now, updated_at=now).returning(Appointment.id)).scalar()
             before, after = _scores(index)
             db.session.execute(insert(AppointmentFeedback).values(

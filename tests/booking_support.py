@@ -53,7 +53,7 @@ def seed_salon(app, users: dict) -> Salon:
         locations = {spec["slug"]: Location(**spec) for spec in LOCATIONS}
         services_ = {spec["slug"]: Service(**spec) for spec in SERVICES}
         retired = Service(slug="hot-stones", name="Hot Stone Massage", price_pence=6000, minutes=60,
-                          body_areas="back", active=False)
+                          body_areas="upper_back,lower_back", active=False)
         trained = Qualification(slug=PREGNANCY_MASSAGE, name="Pregnancy massage")
         city, gosforth = locations["city-centre"], locations["gosforth"]
 

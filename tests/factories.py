@@ -24,7 +24,7 @@ def make_salon(app, therapist_user_id: int) -> Salon:
         location = Location(slug="city-centre", name="Newcastle City Centre", address="Grey Street",
                             phone="0191 498 0123")
         service = Service(slug="back-neck-shoulder", name="Back, Neck & Shoulder Massage", price_pence=3500,
-                          minutes=45, body_areas="back,neck,shoulders")
+                          minutes=45, body_areas="neck,shoulders,upper_back,lower_back")
         trained = Qualification(slug=PREGNANCY_MASSAGE, name="Pregnancy massage")
         mine = Therapist(display_name="Amelia Hart", user_id=therapist_user_id, qualifications=[trained])
         other = Therapist(display_name="Daniel Okafor")
@@ -42,7 +42,7 @@ def make_appointment(app, salon: Salon, client_id: int, starts_at: datetime, the
         appointment = Appointment(
             client_id=client_id, therapist_id=therapist_id or salon.therapist_id, location_id=salon.location_id,
             service_id=salon.service_id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
-            idempotency_key=uuid.uuid4().hex, **fields)
+            idempotency_key=uuid.uuid4().hex, **{"price_pence": 3500, **fields})
         db.session.add(appointment)
         db.session.commit()
         return appointment.id

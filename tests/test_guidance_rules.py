@@ -25,12 +25,9 @@ from portal.guidance.rules import (
     PAIN_RISING_JUMP,
     PAIN_RISING_SESSIONS,
     PRESSURE_REPEAT_SESSIONS,
-    SERVICE_BACK_NECK_SHOULDER,
-    SERVICE_FULL_BODY,
-    SERVICE_INDIAN_HEAD,
-    SERVICES,
     SPECIAL_CARE,
     Advice,
+    CatalogueService,
     HealthFacts,
     Level,
     SessionFeedback,
@@ -42,7 +39,17 @@ from portal.guidance.rules import (
     guidance_for,
     precautions_for,
     strictness,
+    suggest_service,
 )
+from portal.vocabulary import WHOLE_BODY
+
+# The salon's catalogue as plain data (the database is its only home; the rule is handed it).
+BACK_NECK_SHOULDER = CatalogueService(1, "Back, Neck & Shoulder Massage",
+                                      frozenset({"neck", "shoulders", "upper_back", "lower_back"}), 3500)
+FULL_BODY = CatalogueService(2, "Full Body Massage", WHOLE_BODY, 5000)
+INDIAN_HEAD = CatalogueService(3, "Indian Head Massage (includes upper back)",
+                               frozenset({"head", "neck", "shoulders", "upper_back"}), 3000)
+CATALOGUE = (BACK_NECK_SHOULDER, FULL_BODY, INDIAN_HEAD)
 
 TODAY = date(2025, 6, 15)
 YESTERDAY = TODAY - timedelta(days=1)
@@ -86,7 +93,7 @@ def facts(*conditions: str, **kwargs) -> HealthFacts:
 
 
 def guide(health: HealthFacts | None = None, completed=(), feedback=(), today: date = TODAY):
-    return guidance_for(health or HealthFacts(), list(completed), list(feedback), today)
+    return guidance_for(health or HealthFacts(), list(completed), list(feedback), today, CATALOGUE)
 
 
 def decide(health: HealthFacts, *, back: bool = True, trained: bool = False, on: date = TODAY):
@@ -123,12 +130,14 @@ def test_disclaimer_is_one_plain_sentence():
     assert guide().disclaimer == DISCLAIMER
 
 
-def test_services_are_the_salons_three():
-    assert SERVICES == {
-        "back-neck-shoulder": "Back, Neck & Shoulder Massage",
-        "full-body": "Full Body Massage",
-        "indian-head": "Indian Head Massage",
-    }
+def test_the_rules_hold_no_catalogue_of_their_own():
+    """Services live in the database only: without a catalogue nothing is suggested."""
+    from portal.guidance import rules
+
+    assert not any(name.startswith("SERVICE") for name in vars(rules))
+    without = guidance_for(HealthFacts(lifestyle=frozenset({"desk_worker"})), [], [], TODAY)
+    assert without.suggested_service is None
+    assert guide(HealthFacts(lifestyle=frozenset({"desk_worker"}))).suggested_service == BACK_NECK_SHOULDER
 
 
 @pytest.mark.parametrize(
@@ -498,7 +507,7 @@ def test_recovering_injury_lifestyle_is_the_same_as_the_condition():
 
     by_condition = facts("recovering_back_injury", medical_clearance_on=YESTERDAY)
     assert guide(by_condition).interval_reason == RECOVERING_REASON
-    assert guide(by_condition).suggested_service == SERVICE_BACK_NECK_SHOULDER
+    assert guide(by_condition).suggested_service == BACK_NECK_SHOULDER
 
 
 def test_strictest_level_wins_and_precautions_are_sorted():
@@ -864,24 +873,50 @@ def test_cleared_precaution_advice_reason():
 @pytest.mark.parametrize(
     ("lifestyle", "areas", "service", "reason_start"),
     [
-        ((), (), SERVICE_BACK_NECK_SHOULDER, "because it is our focused back massage"),
-        (("desk_worker",), (), SERVICE_BACK_NECK_SHOULDER, "because you told us you work at a desk"),
-        (("desk_worker", "athlete"), (), SERVICE_BACK_NECK_SHOULDER, "because you told us you work at a desk"),
-        (("chronic_back_pain", "athlete"), (), SERVICE_BACK_NECK_SHOULDER,
+        ((), (), BACK_NECK_SHOULDER, "because it is our focused back massage"),
+        (("desk_worker",), (), BACK_NECK_SHOULDER, "because you told us you work at a desk"),
+        (("desk_worker", "athlete"), (), BACK_NECK_SHOULDER, "because you told us you work at a desk"),
+        (("chronic_back_pain", "athlete"), (), BACK_NECK_SHOULDER,
          "because you told us you have chronic back pain"),
-        (("recovering_injury",), (), SERVICE_BACK_NECK_SHOULDER,
+        (("recovering_injury",), (), BACK_NECK_SHOULDER,
          "because you told us you are recovering from a back injury"),
-        (("athlete",), ("neck",), SERVICE_FULL_BODY, "because you told us you are physically active"),
-        ((), ("neck", "shoulders"), SERVICE_INDIAN_HEAD,
-         "because you told us your problem areas are your neck and shoulders"),
-        ((), ("upper_back",), SERVICE_INDIAN_HEAD, "because you told us your problem areas are your upper back"),
-        ((), ("neck", "lower_back"), SERVICE_BACK_NECK_SHOULDER, "because it is our focused back massage"),
+        (("athlete",), ("neck",), FULL_BODY, "because you told us you are physically active"),
+        ((), ("neck", "shoulders"), INDIAN_HEAD,
+         "because you told us your problem areas are your neck and shoulders: Indian Head Massage "
+         "(includes upper back) covers the head, neck, shoulders and upper back"),
+        ((), ("upper_back",), INDIAN_HEAD, "because you told us your problem areas are your upper back"),
+        # Indian Head Massage doesn't reach the lower back, so the back massage covers both.
+        ((), ("neck", "lower_back"), BACK_NECK_SHOULDER,
+         "because you told us your problem areas are your neck and lower back: Back, Neck & Shoulder "
+         "Massage covers the neck, shoulders, upper back and lower back"),
     ],
 )
 def test_suggested_service(lifestyle, areas, service, reason_start):
     guidance = guide(HealthFacts(lifestyle=frozenset(lifestyle), problem_areas=frozenset(areas)))
     assert guidance.suggested_service == service
     assert guidance.service_reason.startswith(reason_start)
+
+
+def test_suggestion_follows_the_catalogue_it_is_given_not_a_slug():
+    upper = frozenset({"upper_back"})
+    # Catalogue order and ids don't matter: the areas do.
+    assert suggest_service(CATALOGUE[::-1], frozenset(), upper)[0] == INDIAN_HEAD
+    # Without Indian Head Massage the back massage, which also covers the upper back, fits.
+    assert suggest_service((FULL_BODY, BACK_NECK_SHOULDER), frozenset(), upper)[0] == BACK_NECK_SHOULDER
+    # A new service that covers exactly the problem areas and nothing else wins.
+    shoulders = CatalogueService(9, "Shoulder Release", frozenset({"shoulders", "upper_back"}), 4000)
+    chosen, reason = suggest_service((*CATALOGUE, shoulders), frozenset(), frozenset({"shoulders", "upper_back"}))
+    assert chosen == shoulders
+    assert reason.endswith("Shoulder Release covers the shoulders and upper back")
+    # Equal fits: the cheaper one (Indian Head at £30 over Back, Neck & Shoulder at £35).
+    dearer_head = CatalogueService(3, INDIAN_HEAD.name, INDIAN_HEAD.areas, 4000)
+    assert suggest_service((BACK_NECK_SHOULDER, dearer_head), frozenset(), frozenset({"neck"}))[0] \
+        == BACK_NECK_SHOULDER
+    # Without a full-body service, an athlete gets the one that covers the most of the body.
+    legs = CatalogueService(8, "Leg Recovery", frozenset({"legs", "feet"}), 2000)
+    assert suggest_service((legs, BACK_NECK_SHOULDER), frozenset({"athlete"}), frozenset())[0] \
+        == BACK_NECK_SHOULDER
+    assert suggest_service((), frozenset({"athlete"}), frozenset())[0] is None
 
 
 def test_desk_worker_advice():

@@ -107,3 +107,72 @@ def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_da
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_catalogue_migration_turns_area_text_into_vocabulary_and_prices_past_appointments(empty_database_url,
+                                                                                         capfd):
+    """0e644b4313ea: services' free-text body areas become vocabulary keys, and each existing
+    appointment gets its service's price (the best record of what it was booked at)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, text
+
+    from portal.accounts.models import User
+    from portal.booking.models import Appointment
+    from portal.db_types import utcnow
+    from portal.salon.models import Location, Service, Therapist
+
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="e9ab7d03b3d5")
+        client = User(email="c@example.com", name="C", role="client", password_hash="x")
+        location = Location(slug="city-centre", name="City", address="Grey Street", phone="0191 498 0123")
+        therapist = Therapist(display_name="Amelia Hart")
+        db.session.add_all([client, location, therapist])
+        db.session.commit()
+        legacy = {"back-neck-shoulder": ("back,neck,shoulders", 3500),
+                  "full-body": ("whole body,back", 5000),
+                  "indian-head": ("head,neck,shoulders,upper back", 3000)}
+        for slug, (areas, price) in legacy.items():
+            db.session.execute(text(
+                "INSERT INTO services (slug, name, description, price_pence, minutes, body_areas, active) "
+                "VALUES (:slug, :slug, '', :price, 45, :areas, :active)"),
+                {"slug": slug, "price": price, "areas": areas, "active": True})
+        starts = utcnow() - timedelta(days=3)
+        for slug in ("full-body", "indian-head"):
+            db.session.execute(text(
+                "INSERT INTO appointments (client_id, therapist_id, location_id, service_id, starts_at, ends_at, "
+                "status, idempotency_key, sequence, created_at, updated_at, no_show) VALUES (:client, :therapist, "
+                ":location, (SELECT id FROM services WHERE slug = :slug), :starts, :ends, 'booked', :slug, 0, "
+                ":starts, :starts, :no)"),
+                {"client": client.id, "therapist": therapist.id, "location": location.id, "slug": slug,
+                 "starts": starts, "ends": starts + timedelta(minutes=45), "no": False})
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+        areas = dict(db.session.execute(select(Service.slug, Service.body_areas)).all())
+        assert areas == {"back-neck-shoulder": "neck,shoulders,upper_back,lower_back",
+                         "full-body": "head,neck,shoulders,upper_back,lower_back,arms,hands,legs,feet",
+                         "indian-head": "head,neck,shoulders,upper_back"}
+        prices = {key: price for key, price in db.session.execute(
+            select(Appointment.idempotency_key, Appointment.price_pence))}
+        assert prices == {"full-body": 5000, "indian-head": 3000}
+        with pytest.raises(IntegrityError):  # a price is required from now on
+            db.session.execute(text("UPDATE appointments SET price_pence = NULL"))
+        db.session.rollback()
+
+        # Text the vocabulary can't place stops the migration instead of guessing.
+        db.session.remove()
+        downgrade(revision="e9ab7d03b3d5")
+        db.session.execute(text("UPDATE services SET body_areas = 'back,backs of knees' WHERE slug = 'full-body'"))
+        db.session.commit()
+        db.session.remove()
+        with pytest.raises(SystemExit):  # flask_migrate logs the migration's RuntimeError and exits
+            upgrade()
+        assert "unknown body area 'backs_of_knees'" in capfd.readouterr().err
+        db.session.remove()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "e9ab7d03b3d5"
+            assert "price_pence" not in {c["name"] for c in inspect(connection).get_columns("appointments")}
+        db.engine.dispose()

@@ -80,7 +80,7 @@ def _event(appointment: Appointment, stamp: datetime) -> Event:
     event.add("location", f"Mesmerising Beauty {location.name}, {location.address}")
     # What, where, who and how to change it: nothing from the health profile.
     event.add("description", (
-        f"{appointment.service.name} ({appointment.service.minutes} minutes) with "
+        f"{appointment.service.name} ({appointment.minutes} minutes, {appointment.price_display}) with "
         f"{appointment.therapist.display_name} at Mesmerising Beauty {location.name}.\n"
         f"Salon phone: {location.phone}\nSee, move or cancel: {manage}"
     ))

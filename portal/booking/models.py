@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import false as sa_false
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.salon.models import Location, Service, Therapist
+from portal.salon.models import Location, Service, Therapist, format_price
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -28,6 +28,7 @@ class Appointment(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("status IN ('booked', 'cancelled')", name="status_known"),
+        CheckConstraint("price_pence >= 0", name="price_not_negative"),
         # The same booking form sent twice (double-click, retry, back-and-resubmit) is one booking.
         UniqueConstraint("client_id", "idempotency_key", name="uq_appointments_client_idempotency_key"),
         Index("ix_appointments_therapist_starts", "therapist_id", "starts_at"),
@@ -40,7 +41,11 @@ class Appointment(db.Model):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="RESTRICT"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Its length is ends_at - starts_at, set from the service when booked and kept on a move.
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The price when it was booked: a later catalogue change never rewrites what the client
+    # agreed to (pages, emails and calendars read this, not the service's price).
+    price_pence: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default=BOOKED)
     idempotency_key: Mapped[str] = mapped_column(String(64))
     # iCalendar SEQUENCE: bumped on every change so subscribed calendars replace their copy.
@@ -66,6 +71,15 @@ class Appointment(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == CANCELLED
+
+    @property
+    def minutes(self) -> int:
+        """The length it was booked for (elapsed time, so right across a clock change)."""
+        return int((self.ends_at - self.starts_at) / timedelta(minutes=1))
+
+    @property
+    def price_display(self) -> str:
+        return format_price(self.price_pence)
 
     def __repr__(self) -> str:
         return f"<Appointment {self.id} therapist={self.therapist_id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.status}>"

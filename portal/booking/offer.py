@@ -55,8 +55,8 @@ def _pick(options: list, wanted_id: int | None, fallback_id: int | None):
 
 def _suggested_service_id(client_id: int, active: list[Service]) -> int | None:
     """The massage the client's guidance suggests (e.g. Back, Neck & Shoulder for desk work)."""
-    slug = guidance_for_client(client_id, today=clock.today()).suggested_service
-    return next((s.id for s in active if s.slug == slug), None)
+    suggested = guidance_for_client(client_id, today=clock.today()).suggested_service
+    return next((s.id for s in active if suggested and s.id == suggested.service_id), None)
 
 
 def booking_offer(client_id: int, service_id: int | None = None, location_id: int | None = None,
@@ -136,6 +136,7 @@ def move_offer(appointment, day: date | None) -> MoveOffer:
     if day is None or not first_day <= day <= last_day:
         day = max(first_day, min(last_day, to_local(appointment.starts_at).date()))
     therapist, location_id, service = appointment.therapist, appointment.location_id, appointment.service
+    minutes = appointment.minutes  # the length booked, even if the catalogue's changed since
     offer = MoveOffer(day, first_day, last_day, [], None)
     here = [therapist] + [t for t in slots.active_therapists()
                           if t.id != therapist.id and slots.works_at(t, location_id)]
@@ -145,17 +146,17 @@ def move_offer(appointment, day: date | None) -> MoveOffer:
         return offer
     if therapist in suitable.therapists:
         offer.times = [t for t in slots.free_times_by_day(therapist, location_id, service, [day],
-                                                          except_appointment=appointment.id)[day]
+                                                          except_appointment=appointment.id, minutes=minutes)[day]
                        if t != appointment.starts_at]  # where it is now is no move
         if not offer.times:
             offer.next_free_day = slots.next_free_day([therapist], location_id, service, day,
-                                                      except_appointment=appointment.id)
+                                                      except_appointment=appointment.id, minutes=minutes)
         return offer
     offer.therapist_refused = True
     for other in suitable.therapists:
-        times = slots.free_times_by_day(other, location_id, service, [day])[day]
+        times = slots.free_times_by_day(other, location_id, service, [day], minutes=minutes)[day]
         if times:
             offer.others.append(TherapistTimes(other, times))
     if not offer.others:
-        offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day)
+        offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day, minutes=minutes)
     return offer

@@ -116,7 +116,8 @@ def free_swaps(appointment: Appointment) -> list[Therapist]:
     on = to_local(appointment.starts_at).date()
     suitable = slots.suitable_therapists(appointment.client_id, appointment.service, on, others)
     return [t for t in suitable.therapists
-            if slots.recheck(t, appointment.location_id, appointment.service, appointment.starts_at) is None]
+            if slots.recheck(t, appointment.location_id, appointment.service, appointment.starts_at,
+                             minutes=appointment.minutes) is None]
 
 
 def held_advice(upcoming: list[Appointment]) -> list[HoldAdvice]:

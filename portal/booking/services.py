@@ -271,6 +271,7 @@ def insert_if_free(client: User, service: Service, location: Location, therapist
     appointment = Appointment(
         client_id=client.id, therapist_id=therapist.id, location_id=location.id, service_id=service.id,
         starts_at=request.starts_at, ends_at=request.starts_at + timedelta(minutes=service.minutes),
+        price_pence=service.price_pence,  # kept as booked: a later price change doesn't touch it
         status=BOOKED, idempotency_key=request.idempotency_key, created_at=now, updated_at=now,
         screening_confirmed_at=screening_confirmed_at,
     )
@@ -387,19 +388,20 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     decision = gate.check_booking(client.id, appointment.service, therapist, to_local(starts_at).date())
     if not decision.allowed:
         raise GateRefused(decision)
+    # A move keeps the length (and price) it was booked at, even if the catalogue changed since.
     reason = slots.recheck(therapist, appointment.location_id, appointment.service, starts_at,
-                           except_appointment=appointment.id)
+                           except_appointment=appointment.id, minutes=appointment.minutes)
     if reason is not None:
         raise _unavailable([(therapist, reason)], appointment.location, anyone=False)
-    _check_client_diary(client.id, starts_at, starts_at + timedelta(minutes=appointment.service.minutes),
-                        moving=appointment.id)
+    length = timedelta(minutes=appointment.minutes)
+    _check_client_diary(client.id, starts_at, starts_at + length, moving=appointment.id)
 
     was = appointment.starts_at
     # Let go of the old cells first: a move by fifteen minutes overlaps itself.
     _release_cells(appointment)
     appointment.starts_at = starts_at
     appointment.therapist_id, appointment.therapist = therapist.id, therapist
-    appointment.ends_at = starts_at + timedelta(minutes=appointment.service.minutes)
+    appointment.ends_at = starts_at + length
     appointment.sequence += 1
     appointment.updated_at = clock.now()
     if not _commit_holding_cells(appointment):

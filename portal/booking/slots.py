@@ -94,8 +94,11 @@ def suitable_therapists(client_id: int, service: Service, on: date,
 
 
 def free_times_by_day(therapist: Therapist, location_id: int, service: Service, days: list[date], *,
-                      except_appointment: int | None = None) -> dict[date, list[datetime]]:
-    """Free start times for one therapist on each of `days`, with one read of their diary."""
+                      except_appointment: int | None = None,
+                      minutes: int | None = None) -> dict[date, list[datetime]]:
+    """Free start times for one therapist on each of `days`, with one read of their diary.
+
+    `minutes`: the length to fit, when not the service's own (a move keeps the booked length)."""
     if not days or not works_at(therapist, location_id):
         return {day: [] for day in days}
     begin, finish = queries.local_day_bounds(min(days), max(days))
@@ -106,29 +109,30 @@ def free_times_by_day(therapist: Therapist, location_id: int, service: Service, 
     shifts, now = queries.shifts_of(therapist), clock.now()
     return {
         day: availability.free_slots(day=day, shifts=shifts, location_id=location_id, busy=busy,
-                                     service_minutes=service.minutes, policy=rules, now=now)
+                                     service_minutes=minutes or service.minutes, policy=rules, now=now)
         for day in days
     }
 
 
 def free_times(therapists: list[Therapist], location_id: int, service: Service, day: date, *,
-               except_appointment: int | None = None) -> list[datetime]:
+               except_appointment: int | None = None, minutes: int | None = None) -> list[datetime]:
     """Start times on `day` when at least one of `therapists` is free, earliest first."""
     times: set[datetime] = set()
     for therapist in therapists:
         times.update(free_times_by_day(therapist, location_id, service, [day],
-                                       except_appointment=except_appointment)[day])
+                                       except_appointment=except_appointment, minutes=minutes)[day])
     return sorted(times)
 
 
 def next_free_day(therapists: list[Therapist], location_id: int, service: Service, after: date, *,
-                  except_appointment: int | None = None) -> date | None:
+                  except_appointment: int | None = None, minutes: int | None = None) -> date | None:
     """The first day after `after` (within the horizon and a fortnight) with a free time."""
     last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day())
     days = [after + timedelta(days=n) for n in range(1, (last - after).days + 1)]
     found: set[date] = set()
     for therapist in therapists:
-        by_day = free_times_by_day(therapist, location_id, service, days, except_appointment=except_appointment)
+        by_day = free_times_by_day(therapist, location_id, service, days, except_appointment=except_appointment,
+                                   minutes=minutes)
         found.update(day for day, times in by_day.items() if times)
     return min(found, default=None)
 
@@ -154,15 +158,17 @@ def why_not(reason: str, therapist: Therapist, location: Location) -> str:
 
 
 def recheck(therapist: Therapist, location_id: int, service: Service, starts_at: datetime, *,
-            except_appointment: int | None = None) -> str | None:
-    """The server-side re-check of one start time: None if bookable, else the reason code."""
+            except_appointment: int | None = None, minutes: int | None = None) -> str | None:
+    """The server-side re-check of one start time: None if bookable, else the reason code.
+
+    `minutes`: the length to fit, when not the service's own (a move keeps the booked length)."""
     rules = policy()
     window = timedelta(days=1) + rules.buffer
     busy = queries.busy(therapist.id, starts_at - window, starts_at + window,
                         except_appointment=except_appointment)
     return availability.is_bookable(
         starts_at, shifts=queries.shifts_of(therapist), location_id=location_id, busy=busy,
-        service_minutes=service.minutes, policy=rules, now=clock.now(),
+        service_minutes=minutes or service.minutes, policy=rules, now=clock.now(),
     )
 
 

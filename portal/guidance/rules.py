@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from portal.vocabulary import BACK_AREAS, PAIN_AREAS, WHOLE_BODY, join_labels
+
 # --------------------------------------------------------------------------------------
 # Levels
 # --------------------------------------------------------------------------------------
@@ -80,13 +82,9 @@ DISCLAIMER = (
 # Vocabulary the health profile and feedback forms use
 # --------------------------------------------------------------------------------------
 
-# Problem / pain areas, in the order they are shown (top of the back downwards).
-AREAS: dict[str, str] = {
-    "neck": "neck",
-    "shoulders": "shoulders",
-    "upper_back": "upper back",
-    "lower_back": "lower back",
-}
+# Problem / pain areas, in the order they are shown (top of the back downwards): the pain
+# areas of the body-area vocabulary the catalogue uses (portal/vocabulary.py).
+AREAS: dict[str, str] = PAIN_AREAS
 
 LIFESTYLES: dict[str, str] = {
     "desk_worker": "works at a desk",
@@ -103,14 +101,17 @@ PRESSURE_FEEDBACK = (TOO_LIGHT, "a_little_light", "just_right", "a_little_firm",
 
 PAIN_MIN, PAIN_MAX = 0, 10
 
-SERVICE_BACK_NECK_SHOULDER = "back-neck-shoulder"
-SERVICE_FULL_BODY = "full-body"
-SERVICE_INDIAN_HEAD = "indian-head"
-SERVICES: dict[str, str] = {
-    SERVICE_BACK_NECK_SHOULDER: "Back, Neck & Shoulder Massage",
-    SERVICE_FULL_BODY: "Full Body Massage",
-    SERVICE_INDIAN_HEAD: "Indian Head Massage",
-}
+
+
+@dataclass(frozen=True)
+class CatalogueService:
+    """One bookable service as guidance sees it: the catalogue (the database) is the only
+    place services live, so callers pass these in rather than the rules naming any."""
+
+    service_id: int
+    name: str
+    areas: frozenset[str]  # keys of portal.vocabulary.BODY_AREAS
+    price_pence: int = 0
 
 # --------------------------------------------------------------------------------------
 # Conditions: one row per condition the salon names
@@ -556,7 +557,7 @@ class Guidance:
     overdue: bool
     precautions: list[Precaution]  # strictest first
     level: Level | None  # strictest level in force, None without precautions
-    suggested_service: str
+    suggested_service: CatalogueService | None  # None only with an empty catalogue
     service_reason: str
     therapist_note: list[str]
     advice: list[Advice]
@@ -875,35 +876,47 @@ def _choose_interval(
     return days, _sentence(reason)
 
 
-# Lifestyle answers that point at a service, first match wins.
-_SERVICE_BY_LIFESTYLE = (
-    ("desk_worker", SERVICE_BACK_NECK_SHOULDER,
+# What the client needs worked on, from their lifestyle answers, first match wins; then from
+# their problem areas; then the back (the salon is a back-massage salon). Each need is a set
+# of body areas, so the catalogue (not this table) decides which service meets it.
+_NEED_BY_LIFESTYLE = (
+    ("desk_worker", BACK_AREAS | {"neck", "shoulders"},
      "because you told us you work at a desk: it works on the upper back, neck and shoulders "
      "that keyboard work tightens, and the lower back that sitting compresses"),
-    ("chronic_back_pain", SERVICE_BACK_NECK_SHOULDER,
+    ("chronic_back_pain", BACK_AREAS,
      "because you told us you have chronic back pain: it concentrates on your back"),
-    (RECOVERING_LIFESTYLE, SERVICE_BACK_NECK_SHOULDER,
+    (RECOVERING_LIFESTYLE, BACK_AREAS,
      "because you told us you are recovering from a back injury: it concentrates on your back"),
-    ("athlete", SERVICE_FULL_BODY,
+    ("athlete", WHOLE_BODY,
      "because you told us you are physically active: it helps your whole body recover from training"),
 )
-# Indian Head Massage covers head, neck, shoulders and upper back, not the lower back.
-_INDIAN_HEAD_AREAS = frozenset({"neck", "shoulders", "upper_back"})
 
 
-def _suggest_service(lifestyle: frozenset[str], areas: frozenset[str]) -> tuple[str, str]:
-    for key, service, reason in _SERVICE_BY_LIFESTYLE:
-        if key in lifestyle:
-            return service, reason
-    if areas and areas <= _INDIAN_HEAD_AREAS:
-        named = " and ".join(AREAS[a] for a in _in_order(areas, AREAS))
-        return SERVICE_INDIAN_HEAD, (
-            f"because you told us your problem areas are your {named}: Indian Head Massage "
-            "covers the head, neck, shoulders and upper back"
-        )
-    return SERVICE_BACK_NECK_SHOULDER, (
-        "because it is our focused back massage, covering the back, neck and shoulders"
+def _best_fit(catalogue: Sequence[CatalogueService], need: frozenset[str]) -> CatalogueService | None:
+    """The service that covers most of `need`, then the one doing least that wasn't asked for
+    (the focused massage, not the full body), then the cheaper, then catalogue order."""
+    ranked = sorted(
+        enumerate(catalogue),
+        key=lambda item: (-len(need & item[1].areas), len(item[1].areas - need), item[1].price_pence, item[0]),
     )
+    return ranked[0][1] if ranked else None
+
+
+def suggest_service(
+    catalogue: Sequence[CatalogueService], lifestyle: frozenset[str], areas: frozenset[str]
+) -> tuple[CatalogueService | None, str]:
+    """The service in `catalogue` that fits the client, with the reason ("because ...")."""
+    for key, need, reason in _NEED_BY_LIFESTYLE:
+        if key in lifestyle:
+            return _best_fit(catalogue, frozenset(need)), reason
+    if areas:
+        chosen = _best_fit(catalogue, areas)
+        named = " and ".join(AREAS[a] for a in _in_order(areas, AREAS))
+        covers = f"{chosen.name} covers the {join_labels(chosen.areas)}" if chosen else "it covers them"
+        return chosen, f"because you told us your problem areas are your {named}: {covers}"
+    chosen = _best_fit(catalogue, BACK_AREAS)
+    covering = f", covering the {join_labels(chosen.areas)}" if chosen else ""
+    return chosen, f"because it is our focused back massage{covering}"
 
 
 _LIFESTYLE_ADVICE = {
@@ -959,8 +972,12 @@ def guidance_for(
     completed: Iterable[date],
     feedback: Iterable[SessionFeedback],
     today: date,
+    catalogue: Sequence[CatalogueService] = (),
 ) -> Guidance:
-    """Everything the dashboard shows about how often to come and what to watch."""
+    """Everything the dashboard shows about how often to come and what to watch.
+
+    `catalogue`: the services on offer, from which the one that fits is suggested (without it,
+    e.g. for the therapist's brief, `suggested_service` is None)."""
     precautions = precautions_for(facts, today)
     lifestyle = facts.active_lifestyle()
     history = sorted(feedback, key=lambda f: f.session_on)
@@ -971,7 +988,7 @@ def guidance_for(
     last = max((day for day in completed if day <= today), default=None)
     next_due = last + timedelta(days=days) if last else None
     overdue = next_due is not None and today > next_due
-    service, service_reason = _suggest_service(lifestyle, facts.problem_areas)
+    service, service_reason = suggest_service(catalogue, lifestyle, facts.problem_areas)
     covers, missing = clearance_coverage(facts, today)
 
     out = _Output()

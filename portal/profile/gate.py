@@ -9,13 +9,13 @@ from datetime import date
 from portal.guidance.rules import ASK_GP, CONDITIONS, NOT_NOW, BookingDecision, HealthFacts, booking_decision
 from portal.profile.services import content_for_use
 from portal.salon.models import PREGNANCY_MASSAGE, Service, Therapist
-
-BACK_AREA_WORDS = ("back",)
+from portal import vocabulary
 
 
 def works_on_back(service: Service) -> bool:
-    """All three salon services work on the back (the Indian head massage includes the upper back)."""
-    return any(word in area for area in service.areas for word in BACK_AREA_WORDS)
+    """Does the service's list of areas include a back area (upper or lower)? All three salon
+    services do: Indian Head Massage includes the upper back."""
+    return vocabulary.works_on_back(service.areas)
 
 
 def facts_for(client_id: int) -> HealthFacts:

@@ -13,12 +13,14 @@ def guidance_for_client(client_id: int, today: date | None = None,
     """Guidance as the client sees it; `facts` previews an unsaved profile instead of the stored one."""
     from portal.booking.queries import completed_dates
     from portal.profile.gate import facts_for
+    from portal.salon.queries import catalogue
 
     return guidance_for(
         facts if facts is not None else facts_for(client_id),
         completed_dates(client_id),
         feedback_history(client_id),
         today or today_local(),
+        catalogue(),
     )
 
 

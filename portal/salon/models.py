@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import time
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, Time, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.extensions import db
+from portal.vocabulary import checked_areas
 
 PREGNANCY_MASSAGE = "pregnancy-massage"
+
+
+def format_price(pence: int) -> str:
+    """£35 or £35.50: one way to show money, for the catalogue and for booked appointments."""
+    pounds, rest = divmod(pence, 100)
+    return f"£{pounds}" if rest == 0 else f"£{pounds}.{rest:02d}"
 
 therapist_qualifications = Table(
     "therapist_qualifications",
@@ -45,18 +52,26 @@ class Service(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     price_pence: Mapped[int]
     minutes: Mapped[int]
-    # Comma-separated body areas the service works on, e.g. "back,neck,shoulders".
+    # The body areas it works on: comma-separated keys of portal.vocabulary.BODY_AREAS, e.g.
+    # "neck,shoulders,upper_back,lower_back", checked and put in vocabulary order on every write.
     body_areas: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(default=True)
 
-    @property
-    def price_display(self) -> str:
-        pounds, pence = divmod(self.price_pence, 100)
-        return f"£{pounds}" if pence == 0 else f"£{pounds}.{pence:02d}"
+    @validates("body_areas")
+    def _check_body_areas(self, _key: str, value: str) -> str:
+        return ",".join(checked_areas(a.strip() for a in value.split(",") if a.strip()))
 
     @property
-    def areas(self) -> list[str]:
-        return [a for a in self.body_areas.split(",") if a]
+    def price_display(self) -> str:
+        return format_price(self.price_pence)
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        return tuple(a for a in self.body_areas.split(",") if a)
+
+    @areas.setter
+    def areas(self, areas) -> None:
+        self.body_areas = ",".join(areas)
 
     def __repr__(self) -> str:
         return f"<Service {self.slug}>"

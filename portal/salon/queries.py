@@ -6,11 +6,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.guidance.rules import CatalogueService
 from portal.salon.models import Location, Service, Therapist, WorkingHours
 
 
 def active_services() -> list[Service]:
     return list(db.session.scalars(select(Service).where(Service.active).order_by(Service.price_pence)))
+
+
+def catalogue() -> list[CatalogueService]:
+    """The active services as plain data, for the guidance rule that suggests one."""
+    return [CatalogueService(s.id, s.name, frozenset(s.areas), s.price_pence) for s in active_services()]
 
 
 def locations() -> list[Location]:
