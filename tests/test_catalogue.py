@@ -16,16 +16,7 @@ from portal.mail import outbox
 from portal.profile import gate
 from portal.salon.models import Service
 from portal.salon.queries import catalogue
-from tests.test_booking_support import (  # noqa: F401  (fixtures)
-    MONDAY,
-    at,
-    booking_clock,
-    booking_form,
-    held,
-    logged_in,
-    page_text,
-    salon,
-)
+from tests.booking_support import MONDAY, at, booking_form, held, page_text
 
 # --- item 1: the body-area vocabulary -----------------------------------------------------------
 
@@ -139,4 +130,5 @@ def test_an_appointment_keeps_the_price_and_length_it_was_booked_at(app, client,
             at(tuesday, "16:15"), at(tuesday, "17:00"), 3500)
         mails = [m for m in outbox() if m["Subject"].startswith("Moved")]
     assert len(held(app, appointment_id)) == 4  # 45 minutes and the 15-minute buffer
-    assert "(45 minutes, £35)" in mails[-1].get_content()
+    assert "(45 minutes, £35)" in mails[-1].get_body(("plain",)).get_content()
+    assert "(45 minutes, £35)" in mails[-1].get_body(("html",)).get_content()
