@@ -9,9 +9,9 @@ from datetime import time
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.salon.models import PREGNANCY_MASSAGE, Location, Qualification, Service, Therapist, WorkingHours
 
@@ -95,13 +95,13 @@ def _ensure_user(spec: dict) -> User:
     user = db.session.scalar(select(User).where(User.email == spec["email"]))
     if user is None:
         user = User(email=spec["email"], name=spec["name"], role=spec["role"],
-                    password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=utcnow())
+                    password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=clock.now())
         db.session.add(user)
     else:
         user.name, user.role = spec["name"], spec["role"]
         if not verify_password(user.password_hash, DEMO_PASSWORD):
             user.password_hash = hash_password(DEMO_PASSWORD)
-        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+        user.email_confirmed_at = user.email_confirmed_at or clock.now()
     return user
 
 

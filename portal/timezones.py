@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 SALON_TZ = ZoneInfo("Europe/London")
@@ -18,7 +18,3 @@ def local_datetime(moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> 
         return ""
     return to_local(moment).strftime(fmt)
 
-
-def today_local() -> date:
-    """Today's date on the salon's clock (not the server's)."""
-    return datetime.now(SALON_TZ).date()

@@ -12,7 +12,7 @@ from sqlalchemy import delete, update
 from portal.accounts.models import User
 from portal.booking import integrity
 from portal.booking.models import Appointment, AppointmentSlot
-from portal.db_types import utcnow
+from portal import clock
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from tests.test_booking_support import (  # noqa: F401  (fixtures)
@@ -76,7 +76,7 @@ def test_repair_frees_orphaned_cells_and_restores_missing_ones(app, broken, salo
 
 
 def test_attendance_sees_a_cancellation_made_after_it_read_the_appointment(app, users, salon):
-    session_at = utcnow() - timedelta(hours=1)  # attendance is for sessions that have started
+    session_at = clock.now() - timedelta(hours=1)  # attendance is for sessions that have started
     appointment_id = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, session_at)
     with app.app_context():
         staff = db.session.get(User, users["therapist"].id)

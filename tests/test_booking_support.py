@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.booking import clock, services
+from portal import clock
+from portal.booking import services
 from portal.booking.guard import held_cells
 from portal.booking.models import Appointment, AppointmentSlot
 from portal.demo import LOCATIONS, SERVICES

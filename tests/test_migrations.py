@@ -55,7 +55,7 @@ def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_da
     from sqlalchemy import select, text
 
     from portal.accounts.models import User
-    from portal.db_types import utcnow
+    from portal import clock
     from portal.encryption import Keyring, Sealed
     from portal.feedback import services as feedback_services
     from portal.feedback.models import TreatmentNote
@@ -67,12 +67,12 @@ def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_da
     app = create_app(config)
     with app.app_context():
         upgrade()
-        client = User(email="c@example.com", name="C", role="client", password_hash="x", email_confirmed_at=utcnow())
+        client = User(email="c@example.com", name="C", role="client", password_hash="x", email_confirmed_at=clock.now())
         therapist = User(email="t@example.com", name="T", role="therapist", password_hash="x")
         db.session.add_all([client, therapist])
         db.session.commit()
         client_id, therapist_id = client.id, therapist.id
-    visit = make_appointment(app, make_salon(app, therapist_id), client_id, utcnow() - timedelta(days=1))
+    visit = make_appointment(app, make_salon(app, therapist_id), client_id, clock.now() - timedelta(days=1))
     with app.app_context():
         profile_services.save_profile(db.session.get(User, client_id), ProfileContent(notes_for_therapist="P-note"),
                                       consent_given=True)

@@ -8,7 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db_types import UTCDateTime, utcnow
+from portal import clock
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 
 ROLES = ("client", "therapist", "admin")
@@ -25,7 +26,7 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="client")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on password change: reset links made before it stop working.
@@ -76,8 +77,8 @@ class LoginSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     device: Mapped[str] = mapped_column(String(60))  # "Firefox on Windows": enough to recognise it
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:

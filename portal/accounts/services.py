@@ -10,11 +10,11 @@ from datetime import timedelta
 from flask import current_app, url_for
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.accounts import passwords
 from portal.accounts.devices import device_label
 from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
-from portal.db_types import utcnow
 from portal.extensions import db, login_manager
 from portal.mail import send_after_response
 
@@ -56,7 +56,7 @@ def load_user(user_id: str) -> User | None:
     if row is None:
         return None
     user, login_session = row
-    now = utcnow()
+    now = clock.now()
     if login_session.last_seen_at < now - LOGIN_SESSION_IDLE:
         return None
     if login_session.last_seen_at < now - LAST_SEEN_EVERY:
@@ -72,7 +72,7 @@ def load_user(user_id: str) -> User | None:
 def start_login_session(user: User, user_agent: str | None) -> None:
     """A new login on this device: its record, and the token that the cookies will carry."""
     token = secrets.token_urlsafe(32)
-    now = utcnow()
+    now = clock.now()
     db.session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token),
                                 device=device_label(user_agent), created_at=now, last_seen_at=now))
     user.last_login_at = now
@@ -92,7 +92,7 @@ def active_sessions(user: User) -> list[LoginSession]:
     return list(db.session.scalars(
         select(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None),
-               LoginSession.last_seen_at >= utcnow() - LOGIN_SESSION_IDLE)
+               LoginSession.last_seen_at >= clock.now() - LOGIN_SESSION_IDLE)
         .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
     ))
 
@@ -101,7 +101,7 @@ def _revoke(user: User, *conditions) -> int:
     result = db.session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None), *conditions)
-        .values(revoked_at=utcnow())
+        .values(revoked_at=clock.now())
     )
     return result.rowcount
 
@@ -181,7 +181,7 @@ def confirm_email(token: str) -> User | None:
     if user is None or user.email != payload.get("email"):
         return None
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+        user.email_confirmed_at = clock.now()
         db.session.commit()
         log.info("email confirmed user_id=%s", user.id)
     return user
@@ -255,7 +255,7 @@ def reset_password(token: str, new_password: str) -> User | None:
     if user is None:
         return None
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+        user.email_confirmed_at = clock.now()
     set_password(user, new_password)
     return user
 

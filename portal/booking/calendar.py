@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import current_app, url_for
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from portal.booking import clock
+from portal import clock
 from portal.booking.models import Appointment
 from portal.timezones import SALON_TZ
 

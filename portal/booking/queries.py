@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from portal.booking import clock
+from portal import clock
 from portal.booking.availability import Busy, Shift
 from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.extensions import db

@@ -20,7 +20,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
-from portal.booking import availability, clock, notify, queries, recheck, slots
+from portal import clock
+from portal.booking import availability, notify, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
 from portal.booking.locks import lock_appointment, lock_client

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.booking.models import Appointment
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback.models import AppointmentFeedback
 from portal.feedback.services import FeedbackInput, record_checkin, save_feedback
@@ -26,7 +26,7 @@ def load_demo_feedback() -> dict[str, int]:
     client = db.session.scalar(select(User).where(User.email == "client@example.com"))
     if client is None:
         return {}
-    now = utcnow()
+    now = clock.now()
     if db.session.scalar(select(AppointmentFeedback.id).where(AppointmentFeedback.client_id == client.id).limit(1)):
         return {"feedback": 1}
     sessions = [a for a in db.session.scalars(

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.booking.locks import lock_appointment, lock_client
 from portal.booking.models import Appointment
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
 from portal.feedback.status import is_completed
@@ -87,7 +87,7 @@ def _consented(client: User, consent_given: bool, now: datetime) -> None:
 def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: datetime | None = None,
                   consent_given: bool = False) -> AppointmentFeedback:
     """Give or change feedback on one's own completed session, within a week of first giving it."""
-    now = now or utcnow()
+    now = now or clock.now()
     appointment_for_feedback(client, appointment_id, now)
     feedback = feedback_for(appointment_id)
     if not can_edit(feedback, now):
@@ -113,7 +113,7 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     """Today's pain, between visits; at least one area."""
     if not pain:
         raise Refused("Please score at least one area.")
-    now = now or utcnow()
+    now = now or clock.now()
     _consented(client, consent_given, now)
     checkin = PainCheckIn(client_id=client.id, recorded_at=now,
                           **{area: pain.get(area) for area in AREAS})
@@ -121,6 +121,11 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     db.session.commit()
     log.info("pain check-in user_id=%s", client.id)
     return checkin
+
+
+def on_health_profile_deleted(sender, client_id: int, **extra) -> int:
+    """Listener of `health_profile_deleted` (connected in portal.listeners)."""
+    return forget_health_data(client_id)
 
 
 def forget_health_data(client_id: int) -> int:
@@ -179,7 +184,7 @@ def _staff_appointment(staff: User, appointment_id: int) -> Appointment:
 
 def mark_attendance(staff: User, appointment_id: int, attended: bool, now: datetime | None = None) -> Appointment:
     """Attended or no-show, once the session has started."""
-    now = now or utcnow()
+    now = now or clock.now()
     appointment = _staff_appointment(staff, appointment_id)
     # Booking's lock order (the client's row, then the appointment's), then the row as it is
     # now: a cancellation or move committed meanwhile is seen, not overwritten.
@@ -199,7 +204,7 @@ def mark_attendance(staff: User, appointment_id: int, attended: bool, now: datet
 
 def add_treatment_note(staff: User, appointment_id: int, text: str, now: datetime | None = None) -> TreatmentNote:
     """A private note after the session, for the therapists who treat this client next."""
-    now = now or utcnow()
+    now = now or clock.now()
     appointment = _staff_appointment(staff, appointment_id)
     if appointment.starts_at > now:
         raise Refused("Treatment notes are written after the session has started.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal.guidance.rules import ASK_GP, CONDITIONS, NOT_NOW, BookingDecision, HealthFacts, booking_decision
-from portal.profile.services import content_for_use
+from portal.profile.services import content_for_use, facts_for  # noqa: F401  (booking reads facts through the gate)
 from portal.salon.models import PREGNANCY_MASSAGE, Service, Therapist
 
 BACK_AREA_WORDS = ("back",)
@@ -16,11 +16,6 @@ BACK_AREA_WORDS = ("back",)
 def works_on_back(service: Service) -> bool:
     """All three salon services work on the back (the Indian head massage includes the upper back)."""
     return any(word in area for area in service.areas for word in BACK_AREA_WORDS)
-
-
-def facts_for(client_id: int) -> HealthFacts:
-    content = content_for_use(client_id)
-    return content.to_facts() if content else HealthFacts()
 
 
 def decide(facts: HealthFacts, service: Service, therapist: Therapist, on: date) -> BookingDecision:
