@@ -100,8 +100,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from portal.guidance.rules import SERVICES, every, format_date
-    from portal.timezones import local_datetime
+    from portal.formatting import date_format, format_date, local_datetime
+    from portal.guidance.rules import SERVICES, every
 
     @app.context_processor
     def htmx_asset():
@@ -114,5 +114,6 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["long_date"] = format_date
+    app.jinja_env.filters["date_format"] = date_format
     app.jinja_env.filters["every"] = every
     app.jinja_env.filters["service_name"] = lambda slug: SERVICES.get(slug, slug)

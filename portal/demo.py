@@ -12,7 +12,10 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
+from portal.booking.demo import load_demo_bookings
 from portal.extensions import db
+from portal.feedback.demo import load_demo_feedback
+from portal.profile.demo import load_demo_profiles
 from portal.salon.models import PREGNANCY_MASSAGE, Location, Qualification, Service, Therapist, WorkingHours
 
 DEMO_PASSWORD = "demo-massage-2026"
@@ -140,10 +143,6 @@ def load_demo_data() -> dict[str, int]:
     counts = {"locations": len(LOCATIONS), "services": len(SERVICES), "therapists": len(THERAPISTS),
               "users": len(USERS)}
     # Each feature adds its own demo rows on top of the salon.
-    from portal.booking.demo import load_demo_bookings
-    from portal.feedback.demo import load_demo_feedback
-    from portal.profile.demo import load_demo_profiles
-
     counts.update(load_demo_profiles())
     counts.update(load_demo_bookings())
     counts.update(load_demo_feedback())

@@ -10,22 +10,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
 from portal.db_types import UTCDateTime
+from portal.roles import ADMIN, CLIENT, THERAPIST, role_check_sql
 from portal.extensions import db
 
-ROLES = ("client", "therapist", "admin")
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('client', 'therapist', 'admin')", name="role_known"),
+        CheckConstraint(role_check_sql(), name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="client")
+    role: Mapped[str] = mapped_column(String(20), default=CLIENT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -45,15 +45,15 @@ class User(UserMixin, db.Model):
 
     @property
     def is_client(self) -> bool:
-        return self.role == "client"
+        return self.role == CLIENT
 
     @property
     def is_therapist(self) -> bool:
-        return self.role == "therapist"
+        return self.role == THERAPIST
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == ADMIN
 
     @property
     def first_name(self) -> str:

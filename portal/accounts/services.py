@@ -7,7 +7,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select, update
 
 from portal import clock
@@ -17,6 +17,7 @@ from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
 from portal.extensions import db, login_manager
 from portal.mail import send_after_response
+from portal.urls import external_url
 
 log = logging.getLogger("portal.accounts")
 
@@ -130,11 +131,6 @@ def end_all_login_sessions(user: User) -> None:
     log.info("logged out everywhere user_id=%s sessions=%s", user.id, ended)
 
 
-def _external(endpoint: str, **values) -> str:
-    """Links in emails use the configured public address, never the request's Host header."""
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
-
-
 def register(name: str, email: str, password: str) -> None:
     """Create an unconfirmed account and email a confirmation link.
 
@@ -149,8 +145,8 @@ def register(name: str, email: str, password: str) -> None:
             f"Hello {existing.first_name},\n\n"
             "Someone (hopefully you) tried to create a new account with this email address, "
             "but you already have one.\n\n"
-            f"Log in: {_external('accounts.login')}\n"
-            f"Forgotten your password? {_external('accounts.forgot_password')}\n"
+            f"Log in: {external_url('accounts.login')}\n"
+            f"Forgotten your password? {external_url('accounts.forgot_password')}\n"
         ))
         log.info("registration for existing account user_id=%s", existing.id)
         return
@@ -167,7 +163,7 @@ def send_confirmation(user: User) -> None:
         f"Hello {user.first_name},\n\n"
         "Welcome to Mesmerising Beauty. Please confirm your email address to finish setting up "
         "your account:\n\n"
-        f"{_external('accounts.confirm_email', token=token)}\n\n"
+        f"{external_url('accounts.confirm_email', token=token)}\n\n"
         "The link works for 48 hours. If you did not sign up, you can ignore this email.\n"
     ))
 
@@ -232,7 +228,7 @@ def request_password_reset(email: str) -> None:
     send_after_response(user.email, "Reset your Mesmerising Beauty password", (
         f"Hello {user.first_name},\n\n"
         "Use this link to choose a new password:\n\n"
-        f"{_external('accounts.reset_password', token=token)}\n\n"
+        f"{external_url('accounts.reset_password', token=token)}\n\n"
         f"It works once, for {minutes} minutes. If you did not ask for it, ignore this email: "
         "your password stays as it is.\n"
     ))

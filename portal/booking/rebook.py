@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from portal import clock
 from portal.booking import availability, queries, services, slots
 from portal.booking.models import Appointment
-from portal.guidance.rules import BookingDecision, Guidance, every, format_date
+from portal.guidance.rules import BASELINE_INTERVAL_DAYS, BookingDecision, Guidance, every, format_date
 from portal.profile import gate
 from portal.timezones import to_local
 
-# Without guidance to go on (no completed massage yet), the salon's baseline: every 4 weeks.
-DEFAULT_INTERVAL_DAYS = 28
+# Without guidance to go on (no completed massage yet), the salon's baseline (every 4 weeks).
+DEFAULT_INTERVAL_DAYS = BASELINE_INTERVAL_DAYS
 # How many days either side of the due date to look, how many times to offer, and at most
 # how many from one day (spread through it): a choice of days beats six quarter-hours in a row.
 SEARCH_RADIUS_DAYS = 7

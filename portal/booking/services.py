@@ -30,7 +30,8 @@ from portal.extensions import db
 from portal.guidance.rules import BookingDecision
 from portal.profile import gate
 from portal.salon.models import Location, Service, Therapist
-from portal.timezones import local_datetime, to_local
+from portal.formatting import local_datetime
+from portal.timezones import to_local
 
 log = logging.getLogger("portal.booking")
 

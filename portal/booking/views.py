@@ -21,6 +21,7 @@ from portal.htmx import render_page
 from portal.profile import gate
 from portal.salon import queries as salon_queries
 from portal.timezones import to_local
+from portal.urls import external_url
 
 FEED_TOKEN_KEY = "booking_new_calendar_feed"
 
@@ -102,7 +103,7 @@ def appointments():
     """Upcoming and past appointments, the private calendar feed, and other ways to book."""
     upcoming = queries.upcoming(current_user.id)
     token = session.pop(FEED_TOKEN_KEY, None)  # a new feed address is shown once, right after it is made
-    feed_url = current_app.config["PUBLIC_URL"] + url_for("booking.calendar_feed", token=token) if token else None
+    feed_url = external_url("booking.calendar_feed", token=token) if token else None
     return render_page(
         "booking/appointments.html", upcoming=upcoming, history=queries.history(current_user.id),
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},

@@ -21,7 +21,7 @@ from portal.feedback.forms import PRESSURE_LABELS
 from portal.feedback.models import TreatmentNote
 from portal.feedback.pain import points_by_area
 from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
-from portal.feedback.status import is_completed
+from portal.booking.status import is_completed
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Precaution, guidance_for
 from portal.profile.content import ProfileContent

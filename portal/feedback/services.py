@@ -18,7 +18,7 @@ from portal.booking.locks import lock_appointment, lock_client
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
-from portal.feedback.status import is_completed
+from portal.booking.status import is_completed
 from portal.guidance.rules import SessionFeedback
 from portal.profile.services import ConsentRequired, has_consent, record_consent
 from portal.timezones import to_local

@@ -20,6 +20,7 @@ except ImportError:  # CI (REQUIRE_BROWSER_TESTS=1) gets the import error, not a
 from icalendar import Calendar
 
 from portal import clock
+from portal.formatting import date_format
 from tests.browser.steps import log_in
 from tests.test_booking_support import NOW, add_appointment, at, booking_clock, seed_salon  # noqa: F401
 
@@ -66,7 +67,7 @@ def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_ser
     [event] = Calendar.from_ical(saved.read_bytes()).walk("VEVENT")
     assert event["dtstart"].params["TZID"] == "Europe/London"
     when = event.decoded("dtstart")
-    assert when.strftime("%a %-d %b, %H:%M") in chosen
+    assert date_format(when, "%a {day} %b, %H:%M") in chosen
     assert str(event["summary"]) == "Full Body Massage with Amelia Hart"
 
 
