@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (every table on db.metadata before migrations look)
     from portal.access import enforce_access
     from portal.errors import init_errors
+    from portal.events import commit_request
     from portal.logs import init_logging
     from portal.security import init_security
 
@@ -59,6 +60,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     # Access is decided before CSRF is checked, so a refused role never learns more.
     app.before_request(enforce_access)
+    # Registered first, so it runs last: after every other after_request hook has had its say.
+    app.after_request(commit_request)
     csrf.init_app(app)
     limiter.init_app(app)
     init_errors(app)

@@ -20,3 +20,11 @@ health_profile_changed = _signals.signal("health-profile-changed")
 # feature deletes the client's health data it keeps (feedback: check-ins and session feedback)
 # as part of the same commit, so a deletion is whole or not at all. Receivers flush, never commit.
 health_profile_deleted = _signals.signal("health-profile-deleted")
+
+# Booking, each with `appointment=` (and `was=`, the old start, for a move). Queued with
+# portal.events.after_commit, so they are sent only once the change is committed: listeners
+# (the client's email today; reminders and waitlist offers tomorrow) never announce a booking
+# that rolled back.
+appointment_booked = _signals.signal("appointment-booked")
+appointment_moved = _signals.signal("appointment-moved")
+appointment_cancelled = _signals.signal("appointment-cancelled")

@@ -50,3 +50,16 @@ def rescheduled(appointment: Appointment, was: datetime) -> None:
 
 def cancelled(appointment: Appointment) -> None:
     _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "booking/email/cancelled.txt")
+
+
+# Listeners (connected in portal.listeners): the emails follow the committed change.
+def on_booked(sender, appointment: Appointment, **extra) -> None:
+    booked(appointment)
+
+
+def on_moved(sender, appointment: Appointment, was: datetime, **extra) -> None:
+    rescheduled(appointment, was)
+
+
+def on_cancelled(sender, appointment: Appointment, **extra) -> None:
+    cancelled(appointment)

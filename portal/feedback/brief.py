@@ -108,7 +108,7 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
     brief.staff_notes = _staff_notes(client_id)
     if not consented:
-        db.session.commit()  # the access record
+        db.session.flush()  # the access record: a read never commits, the request does
         return brief
 
     guidance = guidance_for(facts_from(content), [to_local(v.starts_at).date() for v in visits],
@@ -132,7 +132,7 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
             feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback))
     since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
     brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
-    db.session.commit()  # the access record
+    db.session.flush()  # the access record: a read never commits, the request does
     return brief
 
 
