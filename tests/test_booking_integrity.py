@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import delete, update
 
 from portal.accounts.models import User
-from portal.booking import integrity
+from portal.booking import attendance, integrity
 from portal.booking.models import Appointment, AppointmentSlot
 from portal import clock
 from portal.extensions import db
-from portal.feedback import services as feedback_services
 from tests.test_booking_support import (  # noqa: F401  (fixtures)
     MONDAY,
     add_appointment,
@@ -84,7 +83,7 @@ def test_attendance_sees_a_cancellation_made_after_it_read_the_appointment(app, 
         assert seen.status == "booked"
         with db.engine.begin() as other:  # another request cancels it meanwhile
             other.execute(update(Appointment).where(Appointment.id == appointment_id).values(status="cancelled"))
-        with pytest.raises(feedback_services.Refused, match="cancelled"):
-            feedback_services.mark_attendance(staff, appointment_id, attended=False)
+        with pytest.raises(attendance.Refused, match="cancelled"):
+            attendance.mark_attendance(staff, appointment_id, attended=False)
         db.session.rollback()
         assert db.session.get(Appointment, appointment_id).no_show is False

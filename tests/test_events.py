@@ -3,6 +3,8 @@ request commits once for everything its operations flushed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from blinker import Signal
 from flask import Response
 from sqlalchemy import func, select
@@ -85,3 +87,19 @@ def test_two_operations_compose_into_the_requests_one_transaction(app, users, sa
             events.commit_request(Response(status=status))
             sent = len(outbox())
         assert (_accesses(app), sent) == (accesses, mails)
+
+
+def test_attendance_is_a_booking_operation_that_the_request_commits(app, users, salon, booking_clock):  # noqa: F811
+    from portal import clock
+    from portal.booking import attendance
+    from portal.feedback import services as feedback_services
+
+    assert not hasattr(feedback_services, "mark_attendance")
+    with app.test_request_context():
+        appointment_id = _insert(app, users, salon, clock.now() - timedelta(hours=1), "k").id
+    for status, no_show in ((500, False), (302, True)):
+        with app.test_request_context():
+            attendance.mark_attendance(db.session.get(User, users["therapist"].id), appointment_id, attended=False)
+            events.commit_request(Response(status=status))
+        with app.app_context():
+            assert db.session.get(Appointment, appointment_id).no_show is no_show

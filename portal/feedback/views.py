@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal import clock
 from portal.access import allow
 from portal.accounts.forms import EmptyForm
+from portal.booking import attendance as attendance_service
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, trends, window_for
@@ -120,7 +121,7 @@ def attendance(appointment_id: int):
     if not EmptyForm().validate_on_submit() or request.form.get("attended") not in {"yes", "no"}:
         abort(400)
     attended = request.form["attended"] == "yes"
-    return _staff_action(appointment_id, lambda: services.mark_attendance(_me(), appointment_id, attended),
+    return _staff_action(appointment_id, lambda: attendance_service.mark_attendance(_me(), appointment_id, attended),
                          "Attendance saved.")
 
 
