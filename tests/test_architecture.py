@@ -229,3 +229,11 @@ def test_completed_means_the_same_in_python_and_sql(app, users):
         finally:
             clock.set_now(None)
     assert in_sql == in_python == on_the_clock == {ids["ended"], ids["ends exactly now"]}
+
+
+def test_one_definition_of_the_salons_time_zone():
+    from portal.booking import availability, calendar
+    from portal.timezones import SALON_TZ
+
+    assert availability.SALON_TZ is SALON_TZ and calendar.TZID == "Europe/London"
+    assert [p.name for p in _sources() if "ZoneInfo(" in p.read_text()] == ["timezones.py"]

@@ -22,7 +22,7 @@ from portal.timezones import SALON_TZ
 from portal.urls import external_url, public_host
 
 PRODID = "-//Mesmerising Beauty//Client portal//EN"
-TZID = "Europe/London"
+TZID = SALON_TZ.key  # "Europe/London"
 UTC = timezone.utc
 # How far back a feed reaches: enough for "when did I last go?", small enough to stay quick.
 FEED_HISTORY = timedelta(days=183)
