@@ -1,111 +1,15 @@
-"""Mesmerising Beauty client portal."""
+"""Mesmerising Beauty client portal.
+
+The package root stays light: importing any module (say `portal.guidance.rules`) must not load
+Flask, the database or a view. The app is built by `portal.app.create_app`.
+"""
 
 from __future__ import annotations
 
-import os
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+def create_app(config: dict | None = None):
+    """Build the app (see portal.app.create_app); imported here so `from portal import create_app`
+    and `flask --app portal` keep working."""
+    from portal.app import create_app as build  # here: keeps the package root free of Flask
 
-from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, check_production, load_settings
-from portal.extensions import csrf, db, limiter, login_manager, migrate
-
-
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app; `config` overrides settings (tests pass PORTAL_ENV=testing and a database)."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
-    )
-    environ = dict(os.environ)
-    if config and "PORTAL_ENV" in config:
-        environ["PORTAL_ENV"] = config["PORTAL_ENV"]
-    app.config.update(load_settings(environ, app.instance_path))
-    app.config.update(config or {})
-    check_production(app.config)
-
-    if app.config["PROXY_FIX_HOPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"],
-                                x_proto=app.config["PROXY_FIX_HOPS"])
-
-    _init_extensions(app)
-    _bound_int_urls(app)
-    _register_blueprints(app)
-    _register_template_helpers(app)
-
-    from portal import cli
-    cli.init_cli(app)
-    return app
-
-
-def _init_extensions(app: Flask) -> None:
-    from portal import models  # noqa: F401  (every table on db.metadata before migrations look)
-    from portal.access import enforce_access
-    from portal.errors import init_errors
-    from portal.logs import init_logging
-    from portal.security import init_security
-
-    init_logging(app)
-    init_security(app)
-    db.init_app(app)
-    # Batch mode lets later migrations ALTER tables on SQLite too.
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
-                     render_as_batch=True)
-    login_manager.init_app(app)
-    # Access is decided before CSRF is checked, so a refused role never learns more.
-    app.before_request(enforce_access)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    init_errors(app)
-
-
-def _bound_int_urls(app: Flask) -> None:
-    """Every `<int:...>` in a route only takes ids a row could have, so a URL with a number
-    beyond the database's integer is a plain 404 instead of a database error. Registered before
-    the blueprints, whose rules pick their converters when they are added."""
-    from werkzeug.exceptions import NotFound
-    from werkzeug.routing import IntegerConverter
-
-    from portal.db_types import MAX_ID
-
-    class IdConverter(IntegerConverter):
-        def to_python(self, value: str) -> int:
-            number = super().to_python(value)
-            if number > MAX_ID:
-                # NotFound, not ValidationError: werkzeug would answer 405 when the same
-                # address exists for another method (GET .../move vs POST .../move).
-                raise NotFound()
-            return number
-
-    app.url_map.converters["int"] = IdConverter
-
-
-def _register_blueprints(app: Flask) -> None:
-    from portal.accounts import bp as accounts_bp
-    from portal.booking import bp as booking_bp
-    from portal.dashboard import bp as dashboard_bp
-    from portal.feedback import bp as feedback_bp
-    from portal.profile import bp as profile_bp
-
-    for blueprint in (accounts_bp, dashboard_bp, profile_bp, booking_bp, feedback_bp):
-        app.register_blueprint(blueprint)
-
-
-def _register_template_helpers(app: Flask) -> None:
-    from portal.guidance.rules import every, format_date
-    from portal.timezones import local_datetime
-
-    @app.context_processor
-    def htmx_asset():
-        if app.config["HTMX_FROM_CDN"]:
-            src = HTMX_CDN_URL
-        else:
-            from flask import url_for
-            src = url_for("static", filename=f"vendor/htmx-{HTMX_VERSION}.min.js")
-        return {"htmx_src": src, "htmx_sri": HTMX_SRI}
-
-    app.jinja_env.filters["local_datetime"] = local_datetime
-    app.jinja_env.filters["long_date"] = format_date
-    app.jinja_env.filters["every"] = every
+    return build(config)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 from flask_login import current_user
 
 from portal.extensions import login_manager
+from portal.roles import ANONYMOUS, EVERYONE, HOME_ENDPOINTS
 
 log = logging.getLogger("portal.access")
 
-ANONYMOUS = "anonymous"
-EVERYONE = frozenset({ANONYMOUS, "client", "therapist", "admin"})
+__all__ = ["ANONYMOUS", "EVERYONE", "allow", "public", "current_role", "enforce_access", "home_for"]
 
 
 def allow(*roles: str) -> Callable:
@@ -31,6 +31,11 @@ def allow(*roles: str) -> Callable:
 
 def public(view: Callable) -> Callable:
     return allow(*EVERYONE)(view)
+
+
+def home_for(user) -> str:
+    """The address of this user's dashboard."""
+    return url_for(HOME_ENDPOINTS[user.role])
 
 
 def current_role() -> str:

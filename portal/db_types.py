@@ -46,6 +46,3 @@ class UTCDateTime(TypeDecorator):
             return None
         return value.replace(tzinfo=timezone.utc)
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

@@ -9,10 +9,13 @@ from datetime import time
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
-from portal.db_types import utcnow
+from portal.booking.demo import load_demo_bookings
 from portal.extensions import db
+from portal.feedback.demo import load_demo_feedback
+from portal.profile.demo import load_demo_profiles
 from portal.salon.models import PREGNANCY_MASSAGE, Location, Qualification, Service, Therapist, WorkingHours
 from portal.vocabulary import BODY_AREAS
 
@@ -96,13 +99,13 @@ def _ensure_user(spec: dict) -> User:
     user = db.session.scalar(select(User).where(User.email == spec["email"]))
     if user is None:
         user = User(email=spec["email"], name=spec["name"], role=spec["role"],
-                    password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=utcnow())
+                    password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=clock.now())
         db.session.add(user)
     else:
         user.name, user.role = spec["name"], spec["role"]
         if not verify_password(user.password_hash, DEMO_PASSWORD):
             user.password_hash = hash_password(DEMO_PASSWORD)
-        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+        user.email_confirmed_at = user.email_confirmed_at or clock.now()
     return user
 
 
@@ -141,10 +144,6 @@ def load_demo_data() -> dict[str, int]:
     counts = {"locations": len(LOCATIONS), "services": len(SERVICES), "therapists": len(THERAPISTS),
               "users": len(USERS)}
     # Each feature adds its own demo rows on top of the salon.
-    from portal.booking.demo import load_demo_bookings
-    from portal.feedback.demo import load_demo_feedback
-    from portal.profile.demo import load_demo_profiles
-
     counts.update(load_demo_profiles())
     counts.update(load_demo_bookings())
     counts.update(load_demo_feedback())

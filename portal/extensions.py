@@ -5,6 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -18,7 +19,40 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# Where a session keeps the domain events its current transaction will announce (portal.events).
+PENDING_EVENTS = "portal_pending_events"
+# Set when the current transaction flushed a write, so the request knows it has work to commit.
+HAS_WRITES = "portal_has_writes"
+
+
+class EventSession(Session):
+    """A session that sends the domain events of a transaction once that transaction has
+    committed (`portal.events.after_commit` collects them), and forgets them when it rolls back,
+    so a booking that rolls back emails nobody.
+
+    Sending happens after `commit()` has returned, not inside SQLAlchemy's after_commit hook:
+    listeners may read (an email loads the appointment's salon), which needs a live session.
+    A SAVEPOINT (`begin_nested`) releasing is not a commit and sends nothing.
+    """
+
+    def commit(self) -> None:
+        super().commit()
+        self.info.pop(HAS_WRITES, None)
+        for signal, values in self.info.pop(PENDING_EVENTS, []):
+            signal.send(None, **values)
+
+    def rollback(self) -> None:
+        self.info.pop(PENDING_EVENTS, None)
+        self.info.pop(HAS_WRITES, None)
+        super().rollback()
+
+    def close(self) -> None:
+        self.info.pop(PENDING_EVENTS, None)
+        self.info.pop(HAS_WRITES, None)
+        super().close()
+
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION), session_options={"class_": EventSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -27,6 +61,12 @@ limiter = Limiter(key_func=get_remote_address)
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please log in to see that page."
 login_manager.login_message_category = "info"
+
+
+@event.listens_for(EventSession, "after_flush")
+def _remember_writes(session, flush_context) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info[HAS_WRITES] = True
 
 
 @event.listens_for(Engine, "connect")

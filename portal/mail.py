@@ -15,6 +15,8 @@ from email.message import EmailMessage
 
 from flask import after_this_request, current_app, g, has_request_context, render_template
 
+from portal.urls import external_url
+
 log = logging.getLogger("portal.mail")
 
 SALON_NAME = "Mesmerising Beauty"
@@ -28,7 +30,7 @@ def outbox() -> list[EmailMessage]:
 def render_email(name: str, **context) -> tuple[str, str]:
     """The plain-text and HTML bodies of message `name`, both through the shared layout."""
     context.setdefault("salon_name", SALON_NAME)
-    context.setdefault("portal_url", current_app.config["PUBLIC_URL"] + "/")
+    context.setdefault("portal_url", external_url("dashboard.home"))
     return (render_template(f"email/{name}.txt", **context),
             render_template(f"email/{name}.html", **context))
 

@@ -1,6 +1,8 @@
 """Domain events one feature sends and others react to, so the sender needs no import of them.
 
-Receivers run in the sender's request, after its transaction committed.
+Who listens is wired in one place, `portal.listeners.connect_listeners`, called by the app
+factory (so tests, the CLI and the server get the same wiring, and importing a module never
+subscribes anything).
 """
 
 from __future__ import annotations
@@ -11,4 +13,18 @@ _signals = Namespace()
 
 # Sent by the profile services after a save, a healed condition, a consent withdrawal or a
 # deletion, with `client_id=`: what the portal may act on for that client has changed.
+# Receivers run after the sender's transaction committed.
 health_profile_changed = _signals.signal("health-profile-changed")
+
+# Sent by profile.services.delete_profile INSIDE its transaction, with `client_id=`: every
+# feature deletes the client's health data it keeps (feedback: check-ins and session feedback)
+# as part of the same commit, so a deletion is whole or not at all. Receivers flush, never commit.
+health_profile_deleted = _signals.signal("health-profile-deleted")
+
+# Booking, each with `appointment=` (and `was=`, the old start, for a move). Queued with
+# portal.events.after_commit, so they are sent only once the change is committed: listeners
+# (the client's email today; reminders and waitlist offers tomorrow) never announce a booking
+# that rolled back.
+appointment_booked = _signals.signal("appointment-booked")
+appointment_moved = _signals.signal("appointment-moved")
+appointment_cancelled = _signals.signal("appointment-cancelled")

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal import clock
 from portal.booking import services
 from portal.booking.models import Appointment, AppointmentSlot
 from portal.demo import LOCATIONS, SERVICES

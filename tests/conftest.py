@@ -19,8 +19,7 @@ from sqlalchemy.pool import NullPool
 from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
-from portal.booking import clock
-from portal.db_types import utcnow
+from portal import clock
 from portal.encryption import new_key_entry
 from portal.extensions import db, limiter
 from tests.booking_support import NOW, Clock, Salon, seed_salon
@@ -149,7 +148,7 @@ def make_user(app, password_hash):
     def make(email: str, role: str = "client", name: str = "Test Person", confirmed: bool = True) -> User:
         with app.app_context():
             user = User(email=email, name=name, role=role, password_hash=password_hash,
-                        email_confirmed_at=utcnow() if confirmed else None)
+                        email_confirmed_at=clock.now() if confirmed else None)
             db.session.add(user)
             db.session.commit()
             db.session.refresh(user)

@@ -328,11 +328,11 @@ def test_a_login_unused_for_a_month_is_refused(app, client, auth, users):
     from datetime import timedelta
 
     from portal.accounts.models import LoginSession
-    from portal.db_types import utcnow
+    from portal import clock
     auth.login(remember="y")
     with app.app_context():
         login = db.session.scalars(select(LoginSession)).one()
-        login.last_seen_at = utcnow() - timedelta(days=31)
+        login.last_seen_at = clock.now() - timedelta(days=31)
         db.session.commit()
     assert client.get("/dashboard").status_code == 302
 

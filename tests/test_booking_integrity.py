@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import delete, update
 
 from portal.accounts.models import User
-from portal.booking import integrity
+from portal.booking import attendance, integrity
 from portal.booking.models import Appointment, AppointmentSlot
-from portal.db_types import utcnow
+from portal import clock
 from portal.extensions import db
-from portal.feedback import services as feedback_services
 from tests.booking_support import (
     MONDAY,
     add_appointment,
@@ -74,7 +73,7 @@ def test_repair_frees_orphaned_cells_and_restores_missing_ones(app, broken, salo
 
 
 def test_attendance_sees_a_cancellation_made_after_it_read_the_appointment(app, users, salon):
-    session_at = utcnow() - timedelta(hours=1)  # attendance is for sessions that have started
+    session_at = clock.now() - timedelta(hours=1)  # attendance is for sessions that have started
     appointment_id = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, session_at)
     with app.app_context():
         staff = db.session.get(User, users["therapist"].id)
@@ -82,7 +81,7 @@ def test_attendance_sees_a_cancellation_made_after_it_read_the_appointment(app, 
         assert seen.status == "booked"
         with db.engine.begin() as other:  # another request cancels it meanwhile
             other.execute(update(Appointment).where(Appointment.id == appointment_id).values(status="cancelled"))
-        with pytest.raises(feedback_services.Refused, match="cancelled"):
-            feedback_services.mark_attendance(staff, appointment_id, attended=False)
+        with pytest.raises(attendance.Refused, match="cancelled"):
+            attendance.mark_attendance(staff, appointment_id, attended=False)
         db.session.rollback()
         assert db.session.get(Appointment, appointment_id).no_show is False

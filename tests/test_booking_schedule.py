@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.accounts.models import User
-from portal.booking import clock
+from portal import clock
 from portal.booking.models import Appointment, TimeOff
 from portal.config import ConfigError, load_settings
 from portal.demo import DEMO_PASSWORD, load_demo_data

@@ -11,18 +11,17 @@ from sqlalchemy import func, select, text
 from portal.accounts.models import User
 from portal.audit.models import HealthAccess
 from portal.booking.models import Appointment
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.brief import brief_for
 from portal.guidance.rules import format_date
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
-from portal.timezones import today_local
+from portal import clock
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
 
-NOW = utcnow()
+NOW = clock.now()
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def story(app, small_salon, users):
         client = db.session.get(User, client_id)
         profile_services.save_profile(client, ProfileContent(
             conditions={"severe_osteoporosis": ConditionEntry("hips and spine")},
-            medical_clearance_on=today_local() - timedelta(days=30), clearance_source="Dr Patel",
+            medical_clearance_on=clock.today() - timedelta(days=30), clearance_source="Dr Patel",
             pressure_preference="light", problem_areas=frozenset({"lower_back"}),
             notes_for_therapist="Cold hands please warm up first"), consent_given=True)
         db.session.execute(text("UPDATE health_profile_revisions SET created_at = :t"),
@@ -47,7 +46,7 @@ def story(app, small_salon, users):
             focus_areas=frozenset({"lower_back"}), note="Bit sore the next day"), now=NOW)
         profile_services.save_profile(client, ProfileContent(
             conditions={"severe_osteoporosis": ConditionEntry("hips and spine"), "severe_sunburn": ConditionEntry()},
-            medical_clearance_on=today_local() - timedelta(days=30), clearance_source="Dr Patel",
+            medical_clearance_on=clock.today() - timedelta(days=30), clearance_source="Dr Patel",
             pressure_preference="light", problem_areas=frozenset({"lower_back"}),
             notes_for_therapist="Cold hands please warm up first"))
     today = make_appointment(app, small_salon, client_id, NOW + timedelta(hours=1))
@@ -74,7 +73,7 @@ def _resave(app, client_id, *extra, **fields):
         conditions = {"severe_osteoporosis": ConditionEntry("hips and spine"), "severe_sunburn": ConditionEntry(),
                       **{slug: ConditionEntry(detail) for slug, detail in extra}}
         profile_services.save_profile(db.session.get(User, client_id), ProfileContent(
-            conditions=conditions, medical_clearance_on=today_local() - timedelta(days=30),
+            conditions=conditions, medical_clearance_on=clock.today() - timedelta(days=30),
             clearance_source="Dr Patel", pressure_preference="light", problem_areas=frozenset({"lower_back"}),
             notes_for_therapist="Cold hands please warm up first", **fields))
 
@@ -85,7 +84,7 @@ def test_brief_shows_what_came_and_went_and_each_conditions_details(app, client,
     _resave(app, client_id)  # healed before the session: the therapist still hears of it
     _resave(app, client_id, ("acute_back_injury", "slipped lifting boxes"))
     _resave(app, client_id)  # removed again
-    _resave(app, client_id, ("pregnancy", "second baby"), due_date=today_local() + timedelta(weeks=20))
+    _resave(app, client_id, ("pregnancy", "second baby"), due_date=clock.today() + timedelta(weeks=20))
     auth.login("therapist@example.com")
     html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
     changes = html.split("Changed since the last visit")[1].split("</ul>")[0]
@@ -103,10 +102,10 @@ def test_brief_shows_what_came_and_went_and_each_conditions_details(app, client,
 
 def test_brief_shows_the_diagnosis_and_what_the_clearance_covers(app, client, auth, story):
     _resave(app, story["client_id"], ("acute_back_injury", ""), ("clotting_disorder", ""),
-            acute_injury_diagnosed_on=today_local() - timedelta(days=1), acute_injury_diagnosed_by="Dr Shah, RVI")
+            acute_injury_diagnosed_on=clock.today() - timedelta(days=1), acute_injury_diagnosed_by="Dr Shah, RVI")
     auth.login("therapist@example.com")
     html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
-    day = format_date(today_local() - timedelta(days=1))
+    day = format_date(clock.today() - timedelta(days=1))
     assert f"Acute back injury diagnosed on {day} by Dr Shah, RVI: work within the diagnosis." in html
     assert f"Diagnosed on {day} by Dr Shah, RVI: work within the diagnosis." in html  # the precaution's note
     assert "It covers: Severe osteoporosis." in html

@@ -86,7 +86,8 @@ def test_demo_client_has_a_believable_pain_trend_and_is_on_todays_list(app):
     from portal.feedback.brief import brief_for
     from portal.feedback.pain import points_by_area
     from portal.feedback.chart import pain_summary
-    from portal.timezones import to_local, today_local
+    from portal import clock
+    from portal.timezones import to_local
 
     with app.app_context():
         load_demo_data()
@@ -99,7 +100,7 @@ def test_demo_client_has_a_believable_pain_trend_and_is_on_todays_list(app):
         assert pain_summary("lower back", sessions).startswith("Lower back: from 7 to")
         therapist_user = db.session.scalar(select(User).where(User.email == "therapist@example.com"))
         todays = [a for a in db.session.scalars(select(Appointment).where(Appointment.client_id == client.id))
-                  if to_local(a.starts_at).date() == today_local()]
+                  if to_local(a.starts_at).date() == clock.today()]
         assert len(todays) == 1 and todays[0].therapist.user_id == therapist_user.id
     with app.test_request_context():
         brief = brief_for(db.session.get(User, therapist_user.id), todays[0].id)

@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from portal.db_types import utcnow
+from portal import clock
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
 from portal.feedback.pain import points_by_area
-from portal.profile.guidance_service import guidance_for_client
+from portal.client_guidance import guidance_for_client
 from tests.factories import make_appointment
 
-NOW = utcnow()
+NOW = clock.now()
 
 
 @pytest.fixture

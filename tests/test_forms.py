@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.db_types import utcnow
+from portal import clock
 from portal.feedback.forms import NOTE_MAX
 from tests.factories import make_appointment
 
@@ -47,7 +47,7 @@ def field_tag(html: str, field_id: str) -> str:
 
 @pytest.fixture
 def past(app, small_salon, users):
-    return make_appointment(app, small_salon, users["client"].id, utcnow() - timedelta(days=3))
+    return make_appointment(app, small_salon, users["client"].id, clock.now() - timedelta(days=3))
 
 
 def test_feedback_errors_are_announced_like_every_other_form(client, auth, past):

@@ -15,9 +15,9 @@ from portal.profile import gate, services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.salon.models import PREGNANCY_MASSAGE
 from portal.salon.queries import active_services, therapists
-from portal.timezones import today_local
+from portal import clock
 
-TODAY = today_local()
+TODAY = clock.today()
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_da
     from sqlalchemy import select, text
 
     from portal.accounts.models import User
-    from portal.db_types import utcnow
+    from portal import clock
     from portal.encryption import Keyring, Sealed
     from portal.feedback import services as feedback_services
     from portal.feedback.models import TreatmentNote
@@ -67,12 +67,12 @@ def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_da
     app = create_app(config)
     with app.app_context():
         upgrade()
-        client = User(email="c@example.com", name="C", role="client", password_hash="x", email_confirmed_at=utcnow())
+        client = User(email="c@example.com", name="C", role="client", password_hash="x", email_confirmed_at=clock.now())
         therapist = User(email="t@example.com", name="T", role="therapist", password_hash="x")
         db.session.add_all([client, therapist])
         db.session.commit()
         client_id, therapist_id = client.id, therapist.id
-    visit = make_appointment(app, make_salon(app, therapist_id), client_id, utcnow() - timedelta(days=1))
+    visit = make_appointment(app, make_salon(app, therapist_id), client_id, clock.now() - timedelta(days=1))
     with app.app_context():
         profile_services.save_profile(db.session.get(User, client_id), ProfileContent(notes_for_therapist="P-note"),
                                       consent_given=True)
@@ -119,7 +119,7 @@ def test_catalogue_migration_turns_area_text_into_vocabulary_and_prices_past_app
 
     from portal.accounts.models import User
     from portal.booking.models import Appointment
-    from portal.db_types import utcnow
+    from portal import clock
     from portal.salon.models import Location, Service, Therapist
 
     app = create_app(make_config(empty_database_url))
@@ -138,7 +138,7 @@ def test_catalogue_migration_turns_area_text_into_vocabulary_and_prices_past_app
                 "INSERT INTO services (slug, name, description, price_pence, minutes, body_areas, active) "
                 "VALUES (:slug, :slug, '', :price, 45, :areas, :active)"),
                 {"slug": slug, "price": price, "areas": areas, "active": True})
-        starts = utcnow() - timedelta(days=3)
+        starts = clock.now() - timedelta(days=3)
         for slug in ("full-body", "indian-head"):
             db.session.execute(text(
                 "INSERT INTO appointments (client_id, therapist_id, location_id, service_id, starts_at, ends_at, "

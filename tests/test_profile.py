@@ -15,9 +15,9 @@ from portal.extensions import db
 from portal.profile import services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.profile.models import HealthProfile, ProfileRevision
-from portal.timezones import today_local
+from portal import clock
 
-TODAY = today_local()
+TODAY = clock.today()
 DUE = (TODAY + timedelta(weeks=20)).isoformat()
 
 

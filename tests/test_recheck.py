@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.guidance.rules import CODE_NEEDS_CLEARANCE, CODE_NEEDS_PREGNANCY_TRAINED, CODE_NOT_NOW
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
-from portal.timezones import today_local
+from portal import clock
 from tests.conftest import AuthActions
 from tests.booking_support import (
     MONDAY,
@@ -96,7 +96,7 @@ def test_pregnancy_holds_only_bookings_with_an_untrained_therapist(app, users, s
 def test_recording_a_clearance_lifts_an_ask_your_gp_hold(app, users, salon, booking_clock, with_daniel):
     save_profile(app, users, "severe_osteoporosis")
     assert hold_of(app, with_daniel)[0] == CODE_NEEDS_CLEARANCE
-    save_profile(app, users, "severe_osteoporosis", medical_clearance_on=today_local())
+    save_profile(app, users, "severe_osteoporosis", medical_clearance_on=clock.today())
     assert hold_of(app, with_daniel) == (None, None)
 
 

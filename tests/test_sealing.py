@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, select, te
 
 from portal import create_app
 from portal.accounts.models import User
-from portal.db_types import utcnow
+from portal import clock
 from portal.encryption import Keyring, Sealed, SealBroken, new_key_entry
 from portal.extensions import db
 from portal.feedback import services as feedback_services
@@ -23,7 +23,7 @@ from portal.sealing import FIELDS, SealedBlob, pack, rotate_keys, unpack
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
 
-NOW = utcnow()
+NOW = clock.now()
 PROFILE_TEXT = "PROFILE-MARKER cold hands, warm up first"
 FEEDBACK_TEXT = "FEEDBACK-MARKER sore the next day"
 TREATMENT_TEXT = "TREATMENT-MARKER tight QL on the left"

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from portal.db_types import utcnow
+from portal import clock
 from tests.factories import make_appointment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def test_every_page_shows_a_loading_indicator_during_htmx_requests(client):
 
 
 def test_the_brief_page_has_an_h1_and_its_fragment_does_not(app, client, auth, small_salon, users):
-    appointment_id = make_appointment(app, small_salon, users["client"].id, utcnow() + timedelta(hours=2))
+    appointment_id = make_appointment(app, small_salon, users["client"].id, clock.now() + timedelta(hours=2))
     auth.login("therapist@example.com")
     page = client.get(f"/therapist/appointments/{appointment_id}/brief").get_data(as_text=True)
     assert len(re.findall(r"<h1\b", page)) == 1 and "<h1>Brief before the session</h1>" in page

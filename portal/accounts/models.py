@@ -8,24 +8,25 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db_types import UTCDateTime, utcnow
+from portal import clock
+from portal.db_types import UTCDateTime
+from portal.roles import ADMIN, CLIENT, THERAPIST, role_check_sql
 from portal.extensions import db
 
-ROLES = ("client", "therapist", "admin")
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('client', 'therapist', 'admin')", name="role_known"),
+        CheckConstraint(role_check_sql(), name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="client")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    role: Mapped[str] = mapped_column(String(20), default=CLIENT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on password change: reset links made before it stop working.
@@ -44,15 +45,15 @@ class User(UserMixin, db.Model):
 
     @property
     def is_client(self) -> bool:
-        return self.role == "client"
+        return self.role == CLIENT
 
     @property
     def is_therapist(self) -> bool:
-        return self.role == "therapist"
+        return self.role == THERAPIST
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == ADMIN
 
     @property
     def first_name(self) -> str:
@@ -76,8 +77,8 @@ class LoginSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     device: Mapped[str] = mapped_column(String(60))  # "Firefox on Windows": enough to recognise it
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:

@@ -7,16 +7,17 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.accounts import passwords
 from portal.accounts.devices import device_label
 from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
-from portal.db_types import utcnow
 from portal.extensions import db, login_manager
 from portal.mail import send_template
+from portal.urls import external_url
 
 log = logging.getLogger("portal.accounts")
 
@@ -56,7 +57,7 @@ def load_user(user_id: str) -> User | None:
     if row is None:
         return None
     user, login_session = row
-    now = utcnow()
+    now = clock.now()
     if login_session.last_seen_at < now - LOGIN_SESSION_IDLE:
         return None
     if login_session.last_seen_at < now - LAST_SEEN_EVERY:
@@ -72,7 +73,7 @@ def load_user(user_id: str) -> User | None:
 def start_login_session(user: User, user_agent: str | None) -> None:
     """A new login on this device: its record, and the token that the cookies will carry."""
     token = secrets.token_urlsafe(32)
-    now = utcnow()
+    now = clock.now()
     db.session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token),
                                 device=device_label(user_agent), created_at=now, last_seen_at=now))
     user.last_login_at = now
@@ -92,7 +93,7 @@ def active_sessions(user: User) -> list[LoginSession]:
     return list(db.session.scalars(
         select(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None),
-               LoginSession.last_seen_at >= utcnow() - LOGIN_SESSION_IDLE)
+               LoginSession.last_seen_at >= clock.now() - LOGIN_SESSION_IDLE)
         .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
     ))
 
@@ -101,7 +102,7 @@ def _revoke(user: User, *conditions) -> int:
     result = db.session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None), *conditions)
-        .values(revoked_at=utcnow())
+        .values(revoked_at=clock.now())
     )
     return result.rowcount
 
@@ -130,11 +131,6 @@ def end_all_login_sessions(user: User) -> None:
     log.info("logged out everywhere user_id=%s sessions=%s", user.id, ended)
 
 
-def _external(endpoint: str, **values) -> str:
-    """Links in emails use the configured public address, never the request's Host header."""
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
-
-
 def register(name: str, email: str, password: str) -> None:
     """Create an unconfirmed account and email a confirmation link.
 
@@ -146,8 +142,8 @@ def register(name: str, email: str, password: str) -> None:
     existing = find_by_email(email)
     if existing is not None:
         send_template(email, "Your Mesmerising Beauty account", "account_exists", after_response=True,
-                      user=existing, login_url=_external("accounts.login"),
-                      forgot_url=_external("accounts.forgot_password"))
+                      user=existing, login_url=external_url("accounts.login"),
+                      forgot_url=external_url("accounts.forgot_password"))
         log.info("registration for existing account user_id=%s", existing.id)
         return
     user = User(name=name, email=email.strip().lower(), password_hash=password_hash, role="client")
@@ -160,7 +156,7 @@ def register(name: str, email: str, password: str) -> None:
 def send_confirmation(user: User) -> None:
     token = make_token(CONFIRM_SALT, {"uid": user.id, "email": user.email})
     send_template(user.email, "Confirm your email for Mesmerising Beauty", "confirm_email", after_response=True,
-                  user=user, confirm_url=_external("accounts.confirm_email", token=token),
+                  user=user, confirm_url=external_url("accounts.confirm_email", token=token),
                   hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600)
 
 
@@ -173,7 +169,7 @@ def confirm_email(token: str) -> User | None:
     if user is None or user.email != payload.get("email"):
         return None
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+        user.email_confirmed_at = clock.now()
         db.session.commit()
         log.info("email confirmed user_id=%s", user.id)
     return user
@@ -222,7 +218,7 @@ def request_password_reset(email: str) -> None:
         return
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_template(user.email, "Reset your Mesmerising Beauty password", "reset_password", after_response=True,
-                  user=user, reset_url=_external("accounts.reset_password", token=token), minutes=minutes)
+                  user=user, reset_url=external_url("accounts.reset_password", token=token), minutes=minutes)
     log.info("password reset sent user_id=%s", user.id)
 
 
@@ -242,7 +238,7 @@ def reset_password(token: str, new_password: str) -> User | None:
     if user is None:
         return None
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+        user.email_confirmed_at = clock.now()
     set_password(user, new_password)
     return user
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from portal.access import ANONYMOUS, EVERYONE, allow, public
+from portal.access import allow, home_for, public
+from portal.roles import SIGNED_IN
 from portal.accounts import bp, services, throttle
 from portal.accounts.forms import (
     ChangePasswordForm,
@@ -19,15 +20,6 @@ from portal.accounts.forms import (
 from portal.extensions import limiter
 from portal.security import is_safe_next
 
-SIGNED_IN = tuple(EVERYONE - {ANONYMOUS})
-
-
-def home_for(user) -> str:
-    return url_for({
-        "client": "dashboard.client",
-        "therapist": "dashboard.therapist",
-        "admin": "dashboard.admin",
-    }[user.role])
 
 
 def _login_limit() -> str:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db_types import UTCDateTime, utcnow
+from portal import clock
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 
 
@@ -22,5 +23,5 @@ class HealthAccess(db.Model):
     viewer_name: Mapped[str] = mapped_column(String(120))
     viewer_role: Mapped[str] = mapped_column(String(20))
     what: Mapped[str] = mapped_column(String(120))  # e.g. "pre-session brief for 3 Dec 2026"
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     request_id: Mapped[str | None] = mapped_column(String(64))

@@ -18,6 +18,3 @@ def _check_settings(state) -> None:
                 "CANCELLATION_WINDOW_HOURS"):
         if config[key] < 0:
             raise ConfigError(f"{key} must not be negative")
-
-
-from portal.booking import recheck, views  # noqa: E402,F401  (recheck subscribes to profile changes)

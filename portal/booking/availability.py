@@ -41,9 +41,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
-SALON_TZ = ZoneInfo("Europe/London")
+from portal.timezones import SALON_TZ  # noqa: F401  (re-exported: the tests and slots read it here)
+
 UTC = timezone.utc
 
 # Reason codes returned by `is_bookable`; the views map them to messages.

@@ -12,17 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from portal.booking import clock
+from portal import clock
 from portal.booking.models import Appointment
 from portal.timezones import SALON_TZ
+from portal.urls import external_url, public_host
 
 PRODID = "-//Mesmerising Beauty//Client portal//EN"
-TZID = "Europe/London"
+TZID = SALON_TZ.key  # "Europe/London"
 UTC = timezone.utc
 # How far back a feed reaches: enough for "when did I last go?", small enough to stay quick.
 FEED_HISTORY = timedelta(days=183)
@@ -64,10 +64,9 @@ def _calendar(appointments: list[Appointment]) -> Calendar:
 
 
 def _event(appointment: Appointment, stamp: datetime) -> Event:
-    public = current_app.config["PUBLIC_URL"]
-    host = urlsplit(public).hostname or "portal"
+    host = public_host()
     location = appointment.location
-    manage = public + url_for("booking.appointment", appointment_id=appointment.id)
+    manage = external_url("booking.appointment", appointment_id=appointment.id)
     event = Event()
     # Stable across moves, so a calendar replaces the event instead of adding a second one.
     event.add("uid", f"appointment-{appointment.id}@{host}")

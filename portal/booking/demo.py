@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
-from portal.booking import clock, queries, services
+from portal import clock
+from portal.booking import queries, services
 from portal.booking.models import BOOKED, Appointment
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.salon.models import Location, Service, Therapist, WorkingHours
 from portal.timezones import SALON_TZ
@@ -57,7 +57,7 @@ def _ensure_client(spec: dict) -> User:
     user = _user(spec["email"])
     if user is None:
         user = User(email=spec["email"], name=spec["name"], role="client",
-                    password_hash=hash_password(secrets.token_urlsafe(32)), email_confirmed_at=utcnow())
+                    password_hash=hash_password(secrets.token_urlsafe(32)), email_confirmed_at=clock.now())
         db.session.add(user)
         db.session.commit()
     return user

@@ -8,8 +8,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import clock
 from portal.accounts.models import User
-from portal.db_types import UTCDateTime, utcnow
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.salon.models import Location, Service, Therapist, format_price
 
@@ -50,8 +51,8 @@ class Appointment(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(64))
     # iCalendar SEQUENCE: bumped on every change so subscribed calendars replace their copy.
     sequence: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set by the therapist: a session whose time passed but the client never came.
     no_show: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
@@ -124,4 +125,4 @@ class CalendarFeed(db.Model):
 
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -10,24 +10,24 @@ import logging
 import smtplib
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 
 from portal.booking.models import Appointment
 from portal.mail import render_email, send_mail
 from portal.salon import queries as salon_queries
-from portal.timezones import local_datetime
+from portal.formatting import local_datetime
+from portal.urls import external_url
 
 log = logging.getLogger("portal.booking")
 
-WHEN = "%A %-d %B %Y at %H:%M"
+WHEN = "%A {day} %B %Y at %H:%M"
 
 
 def _send(appointment: Appointment, subject: str, template: str, **extra) -> None:
-    public = current_app.config["PUBLIC_URL"]
     body, html = render_email(
         template, user=appointment.client, appointment=appointment, when=local_datetime(appointment.starts_at, WHEN),
-        manage_url=public + url_for("booking.appointment", appointment_id=appointment.id),
-        book_url=public + url_for("booking.book"),
+        manage_url=external_url("booking.appointment", appointment_id=appointment.id),
+        book_url=external_url("booking.book"),
         window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
         locations=salon_queries.locations(), **extra,
     )
@@ -50,3 +50,16 @@ def rescheduled(appointment: Appointment, was: datetime) -> None:
 
 def cancelled(appointment: Appointment) -> None:
     _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "cancelled")
+
+
+# Listeners (connected in portal.listeners): the emails follow the committed change.
+def on_booked(sender, appointment: Appointment, **extra) -> None:
+    booked(appointment)
+
+
+def on_moved(sender, appointment: Appointment, was: datetime, **extra) -> None:
+    rescheduled(appointment, was)
+
+
+def on_cancelled(sender, appointment: Appointment, **extra) -> None:
+    cancelled(appointment)

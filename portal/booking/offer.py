@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from portal.booking import clock, queries, services, slots
+from portal import clock
+from portal.booking import queries, services, slots
 from portal.booking.slots import Suitable
-from portal.guidance.rules import BookingDecision
+from portal.guidance.rules import BookingDecision, Guidance
 from portal.profile import gate
-from portal.profile.guidance_service import guidance_for_client
 from portal.salon import queries as salon_queries
 from portal.salon.models import Location, Service, Therapist
 from portal.timezones import to_local
@@ -53,20 +53,24 @@ def _pick(options: list, wanted_id: int | None, fallback_id: int | None):
     return by_id.get(wanted_id) or by_id.get(fallback_id) or (options[0] if options else None)
 
 
-def _suggested_service_id(client_id: int, active: list[Service]) -> int | None:
+def _suggested_service_id(guidance: Guidance | None, active: list[Service]) -> int | None:
     """The massage the client's guidance suggests (e.g. Back, Neck & Shoulder for desk work)."""
-    suggested = guidance_for_client(client_id, today=clock.today()).suggested_service
+    suggested = guidance.suggested_service if guidance is not None else None
     return next((s.id for s in active if suggested and s.id == suggested.service_id), None)
 
 
 def booking_offer(client_id: int, service_id: int | None = None, location_id: int | None = None,
-                  therapist_id: int | None = None, day: date | None = None) -> BookingOffer:
+                  therapist_id: int | None = None, day: date | None = None,
+                  guidance: Guidance | None = None) -> BookingOffer:
     """The booking page for these choices; missing or unknown ones default to the client's
     last appointment (returning clients usually want the same again), then to the massage
-    their guidance suggests, then to the first."""
+    their guidance suggests, then to the first.
+
+    `guidance` is the client's (portal.client_guidance, which sits above booking), passed in
+    by the page so booking imports nothing above it."""
     last = queries.latest_completed(client_id)
     active = salon_queries.active_services()
-    service = _pick(active, service_id, last.service_id if last else _suggested_service_id(client_id, active))
+    service = _pick(active, service_id, last.service_id if last else _suggested_service_id(guidance, active))
     location = _pick(salon_queries.locations(), location_id, last.location_id if last else None)
     first_day, last_day = clock.today(), slots.last_bookable_day()
     chosen_day = day if day is not None and first_day <= day <= last_day else None

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from portal.booking import clock, queries, rebook, recheck, slots
+from portal import clock
+from portal.booking import queries, rebook, recheck, slots
 from portal.booking.queries import ScheduleDay
+from portal.client_guidance import guidance_for_client
 from portal.profile import gate
 from portal.salon import queries as salon_queries
 
@@ -20,7 +22,7 @@ def dashboard_context(client_id: int) -> dict:
     """
     upcoming = queries.upcoming(client_id)
     last = queries.latest_completed(client_id)
-    due = rebook.due_date(client_id)[0] if last else None
+    due = rebook.due_date(client_id, guidance_for_client(client_id))[0] if last else None
     next_appointment = upcoming[0] if upcoming else None
     return {
         "booking_next": next_appointment,

@@ -7,24 +7,20 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from portal.booking import clock
+from portal import clock
 from portal.booking.availability import Busy, Shift
 from portal.booking.models import BOOKED, Appointment, TimeOff
+from portal.booking.status import completed
 from portal.extensions import db
 from portal.salon.models import Location, Therapist
 from portal.timezones import SALON_TZ, to_local
-
-
-def _completed(now: datetime):
-    """Ended, not cancelled, and not marked a no-show (portal.feedback.status says the same)."""
-    return and_(Appointment.status == BOOKED, Appointment.ends_at <= now, Appointment.no_show.is_(False))
 
 
 def completed_dates(client_id: int) -> list[date]:
     """Local dates of the client's completed appointments, oldest first."""
     starts = db.session.scalars(
         select(Appointment.starts_at)
-        .where(Appointment.client_id == client_id, _completed(clock.now()))
+        .where(Appointment.client_id == client_id, completed())
         .order_by(Appointment.starts_at)
     )
     return [to_local(starts_at).date() for starts_at in starts]
@@ -34,7 +30,7 @@ def latest_completed(client_id: int) -> Appointment | None:
     """The client's most recent completed appointment: what "rebook" repeats."""
     return db.session.scalar(
         select(Appointment)
-        .where(Appointment.client_id == client_id, _completed(clock.now()))
+        .where(Appointment.client_id == client_id, completed())
         .order_by(Appointment.starts_at.desc())
         .limit(1)
     )

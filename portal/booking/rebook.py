@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from portal.booking import availability, clock, queries, services, slots
+from portal import clock
+from portal.booking import availability, queries, services, slots
 from portal.booking.models import Appointment
-from portal.guidance.rules import BookingDecision, every, format_date
+from portal.guidance.rules import BASELINE_INTERVAL_DAYS, BookingDecision, Guidance, every, format_date
 from portal.profile import gate
-from portal.profile.guidance_service import guidance_for_client
 from portal.timezones import to_local
 
-# Without guidance to go on (no completed massage yet), the salon's baseline: every 4 weeks.
-DEFAULT_INTERVAL_DAYS = 28
+# Without guidance to go on (no completed massage yet), the salon's baseline (every 4 weeks).
+DEFAULT_INTERVAL_DAYS = BASELINE_INTERVAL_DAYS
 # How many days either side of the due date to look, how many times to offer, and at most
 # how many from one day (spread through it): a choice of days beats six quarter-hours in a row.
 SEARCH_RADIUS_DAYS = 7
@@ -40,15 +40,15 @@ class RebookProposal:
         return list(zip(self.times, self.keys))
 
 
-def due_date(client_id: int) -> tuple[date, str]:
-    """When the client's next massage is due, and the reason in words.
+def due_date(client_id: int, guidance: Guidance) -> tuple[date, str]:
+    """When the client's next massage is due, and the reason in words, from the client's
+    guidance (portal.client_guidance, passed in by the page: it sits above booking).
 
     The guidance's next due date, unless they already have an upcoming booking: then the one
     after their last booking, one interval later (proposing a date around a booking they
     already have would be no help).
     """
     today = clock.today()
-    guidance = guidance_for_client(client_id, today=today)
     if guidance.next_due is None:
         due = today + timedelta(days=DEFAULT_INTERVAL_DAYS)
         reason = f"Regular massage works best: {every(DEFAULT_INTERVAL_DAYS)} suits most people."
@@ -66,9 +66,9 @@ def due_date(client_id: int) -> tuple[date, str]:
     return due, reason
 
 
-def proposal(client_id: int, source: Appointment) -> RebookProposal:
+def proposal(client_id: int, source: Appointment, guidance: Guidance) -> RebookProposal:
     """Free times with the same therapist, salon and massage as `source`, nearest the due date."""
-    due, reason = due_date(client_id)
+    due, reason = due_date(client_id, guidance)
     found = RebookProposal(source=source, due=due, due_reason=reason)
     therapist, service = source.therapist, source.service
     if not service.active:

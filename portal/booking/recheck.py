@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from portal.booking import clock, queries, slots
+from portal import clock
+from portal.booking import queries, slots
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.guidance.rules import HealthFacts
 from portal.profile import gate
 from portal.salon.models import Therapist
-from portal.signals import health_profile_changed
 from portal.timezones import to_local
 
 log = logging.getLogger("portal.booking")
@@ -28,8 +28,8 @@ log = logging.getLogger("portal.booking")
 NEEDS_SCREENING = "needs_screening"
 
 
-@health_profile_changed.connect
-def _on_profile_changed(sender, client_id: int, **extra) -> None:
+def on_profile_changed(sender, client_id: int, **extra) -> None:
+    """Listener of `health_profile_changed` (connected in portal.listeners)."""
     recheck_client(client_id)
 
 

@@ -19,17 +19,20 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import NotFound
 
+from portal import clock, events
 from portal.accounts.models import User
-from portal.booking import availability, clock, notify, queries, recheck, slots
+from portal.booking import availability, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
 from portal.booking.locks import lock_appointment, lock_client
 from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
 from portal.extensions import db
+from portal.formatting import local_datetime
 from portal.guidance.rules import BookingDecision
 from portal.profile import gate
 from portal.salon.models import Location, Service, Therapist
-from portal.timezones import local_datetime, to_local
+from portal.signals import appointment_booked, appointment_cancelled, appointment_moved
+from portal.timezones import to_local
 
 log = logging.getLogger("portal.booking")
 
@@ -202,9 +205,8 @@ def _book(client: User, request: BookingRequest) -> Booked:
         reason = slots.recheck(therapist, location.id, service, request.starts_at)
         if reason is None:
             appointment = insert_if_free(client, service, location, therapist, request,
-                                         screening_confirmed_at=screened_at)
+                                         screening_confirmed_at=screened_at, announce=True)
             if appointment is not None:
-                notify.booked(appointment)
                 return Booked(appointment, created=True)
             # Lost a race. If it was against ourselves (a double-click), that booking is ours.
             earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
@@ -262,10 +264,12 @@ def _check_client_diary(client_id: int, starts_at: datetime, ends_at: datetime, 
 
 
 def insert_if_free(client: User, service: Service, location: Location, therapist: Therapist,
-                request: BookingRequest, *, screening_confirmed_at: datetime | None = None) -> Appointment | None:
+                request: BookingRequest, *, screening_confirmed_at: datetime | None = None,
+                announce: bool = False) -> Appointment | None:
     """Insert the appointment and the cells it holds in one transaction; None if it clashed.
 
-    Only the database's guard runs here: callers check the booking rules first.
+    Only the database's guard runs here: callers check the booking rules first. `announce`
+    sends `appointment_booked` once it is committed (the demo loader and tests stay quiet).
     """
     now = clock.now()
     appointment = Appointment(
@@ -276,6 +280,8 @@ def insert_if_free(client: User, service: Service, location: Location, therapist
         screening_confirmed_at=screening_confirmed_at,
     )
     db.session.add(appointment)
+    if announce:
+        events.after_commit(appointment_booked, appointment=appointment)  # dropped if it clashes
     if not _commit_holding_cells(appointment):
         log.info("booking clash therapist=%s starts_at=%s", therapist.id, request.starts_at.isoformat())
         return None
@@ -404,12 +410,12 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     appointment.ends_at = starts_at + length
     appointment.sequence += 1
     appointment.updated_at = clock.now()
+    events.after_commit(appointment_moved, appointment=appointment, was=was)
     if not _commit_holding_cells(appointment):
         raise SlotTaken(slots.why_not(availability.TAKEN, therapist, appointment.location))
     log.info("rescheduled appointment=%s", appointment.id)
     if appointment.health_hold:
         recheck.recheck_appointment(appointment)  # the gate passed where it is now: lift the hold
-    notify.rescheduled(appointment, was)
     return appointment
 
 
@@ -434,9 +440,9 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
     appointment.status, appointment.cancelled_at, appointment.updated_at = CANCELLED, now, now
     appointment.sequence += 1
     _release_cells(appointment)
+    events.after_commit(appointment_cancelled, appointment=appointment)
     db.session.commit()
     log.info("cancelled appointment=%s", appointment.id)
-    notify.cancelled(appointment)
     return appointment
 
 

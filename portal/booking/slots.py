@@ -13,7 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.booking import availability, clock, queries
+from portal import clock
+from portal.booking import availability, queries
 from portal.booking.availability import BookingPolicy
 from portal.extensions import db
 from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED, BookingDecision

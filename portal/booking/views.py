@@ -10,15 +10,18 @@ from flask import Response, abort, current_app, flash, redirect, request, sessio
 from flask_login import current_user
 
 from portal.access import allow, public
-from portal.booking import bp, calendar, clock, queries, rebook, recheck, services, slots
+from portal import clock
+from portal.booking import bp, calendar, queries, rebook, recheck, services, slots
 from portal.booking.forms import (BookForm, ChooseForm, DayForm, RescheduleForm, ScreeningForm, parse_start,
                                   seen_sequence, therapist_id)
 from portal.booking.offer import BookingOffer, booking_offer, move_offer
 from portal.booking.services import BookingProblem
+from portal.client_guidance import guidance_for_client
 from portal.htmx import render_page
 from portal.profile import gate
 from portal.salon import queries as salon_queries
 from portal.timezones import to_local
+from portal.urls import external_url
 
 FEED_TOKEN_KEY = "booking_new_calendar_feed"
 
@@ -62,7 +65,7 @@ def book():
     form = ChooseForm(formdata=request.args)
     form.validate()  # unreadable choices come back as None and fall back to defaults
     offer = booking_offer(current_user.id, form.service.data, form.location.data,
-                          therapist_id(form.therapist.data), form.day.data)
+                          therapist_id(form.therapist.data), form.day.data, guidance_for_client(current_user.id))
     return _booking_page(offer)
 
 
@@ -89,7 +92,8 @@ def create():
     else:
         failure = BookingProblem(next(iter(form.errors.values()))[0])
     offer = booking_offer(current_user.id, form.service.data, form.location.data,
-                          therapist_id(form.therapist.data), to_local(starts_at).date() if starts_at else None)
+                          therapist_id(form.therapist.data), to_local(starts_at).date() if starts_at else None,
+                          guidance_for_client(current_user.id))
     return _booking_page(offer, failure, failure.status)
 
 
@@ -99,7 +103,7 @@ def appointments():
     """Upcoming and past appointments, the private calendar feed, and other ways to book."""
     upcoming = queries.upcoming(current_user.id)
     token = session.pop(FEED_TOKEN_KEY, None)  # a new feed address is shown once, right after it is made
-    feed_url = current_app.config["PUBLIC_URL"] + url_for("booking.calendar_feed", token=token) if token else None
+    feed_url = external_url("booking.calendar_feed", token=token) if token else None
     return render_page(
         "booking/appointments.html", upcoming=upcoming, history=queries.history(current_user.id),
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},
@@ -197,7 +201,7 @@ def confirm_screening(appointment_id: int):
 @allow("client")
 def rebook_offer(appointment_id: int):
     """The same massage, therapist and salon again: free times nearest when you are next due."""
-    proposal = rebook.proposal(current_user.id, _own(appointment_id))
+    proposal = rebook.proposal(current_user.id, _own(appointment_id), guidance_for_client(current_user.id))
     return render_page("booking/rebook.html", block="proposal", proposal=proposal)
 
 

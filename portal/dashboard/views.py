@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request
 from flask_login import current_user
 
-from portal.access import allow, public
-from portal.accounts.views import home_for
+from portal.access import allow, home_for, public
 from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
 from portal.dashboard import bp

@@ -4,5 +4,3 @@ therapist's pre-session brief."""
 from flask import Blueprint
 
 bp = Blueprint("feedback", __name__)
-
-from portal.feedback import views  # noqa: E402,F401

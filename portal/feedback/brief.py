@@ -11,21 +11,21 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.audit.services import record_health_access
 from portal.booking.models import Appointment
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
 from portal.feedback.models import TreatmentNote
 from portal.feedback.pain import points_by_area
 from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
-from portal.feedback.status import is_completed
+from portal.booking.status import is_completed
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Precaution, guidance_for
 from portal.profile.content import ProfileContent
-from portal.profile.services import changes_since, latest_content, profile_of
+from portal.profile.services import changes_since, facts_from, latest_content, profile_of
 from portal.timezones import to_local
 
 # A therapist sees briefs for their clients from a month back to two weeks ahead.
@@ -88,7 +88,7 @@ def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
 
 def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) -> Brief:
     """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged."""
-    now = now or utcnow()
+    now = now or clock.now()
     appointment = db.session.get(Appointment, appointment_id)
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
@@ -108,10 +108,10 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
     brief.staff_notes = _staff_notes(client_id)
     if not consented:
-        db.session.commit()  # the access record
+        db.session.flush()  # the access record: a read never commits, the request does
         return brief
 
-    guidance = guidance_for((content or ProfileContent()).to_facts(), [to_local(v.starts_at).date() for v in visits],
+    guidance = guidance_for(facts_from(content), [to_local(v.starts_at).date() for v in visits],
                             as_session_feedback(given), to_local(now).date())
     brief.precautions = guidance.precautions
     brief.therapist_notes = guidance.therapist_note
@@ -132,7 +132,7 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
             feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback))
     since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
     brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
-    db.session.commit()  # the access record
+    db.session.flush()  # the access record: a read never commits, the request does
     return brief
 
 

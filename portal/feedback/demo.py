@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.booking.models import Appointment
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback.models import AppointmentFeedback
 from portal.feedback.services import FeedbackInput, record_checkin, save_feedback
-from portal.feedback.status import is_completed
+from portal.booking.status import is_completed
 
 # Oldest session first: lower back falls from 7 to 3 over six months, the neck eases too.
 LOWER_BACK = [(7, 5), (7, 4), (6, 4), (6, 3), (5, 3), (4, 2), (3, 1)]
@@ -26,7 +26,7 @@ def load_demo_feedback() -> dict[str, int]:
     client = db.session.scalar(select(User).where(User.email == "client@example.com"))
     if client is None:
         return {}
-    now = utcnow()
+    now = clock.now()
     if db.session.scalar(select(AppointmentFeedback.id).where(AppointmentFeedback.client_id == client.id).limit(1)):
         return {"feedback": 1}
     sessions = [a for a in db.session.scalars(

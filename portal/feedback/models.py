@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db_types import UTCDateTime, utcnow
+from portal import clock
+from portal.db_types import UTCDateTime
 from portal.encryption import Sealed
 from portal.extensions import db
 from portal.guidance.rules import AREAS as AREA_LABELS
@@ -51,8 +52,8 @@ class AppointmentFeedback(db.Model):
     focus_areas: Mapped[str] = mapped_column(String(80), default="")  # comma-separated AREAS
     # The free-text note for the therapist is sealed like the health profile.
     note_sealed: Mapped[Sealed | None] = mapped_column(SealedBlob())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     def pain(self, when: str) -> dict[str, int]:
         """{area: score} for "before" or "after", leaving out areas the client left blank."""
@@ -81,7 +82,7 @@ class PainCheckIn(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     neck: Mapped[int | None] = mapped_column(SmallInteger)
     shoulders: Mapped[int | None] = mapped_column(SmallInteger)
     upper_back: Mapped[int | None] = mapped_column(SmallInteger)
@@ -102,7 +103,7 @@ class TreatmentNote(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(120))
     sealed: Mapped[Sealed] = mapped_column(SealedBlob())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     @property
     def seal_context(self) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from portal import clock
 from portal.booking.queries import latest_completed
-from portal.db_types import utcnow
 from portal.feedback import services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.models import AREAS
@@ -24,7 +24,7 @@ def form_data(feedback) -> dict:
 def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
                       checkin_form: CheckInForm | None = None, feedback_saved: bool = False,
                       checkin_saved: bool = False) -> dict:
-    now = utcnow()
+    now = clock.now()
     needs_consent = not has_consent(client_id)
     appointment = latest_completed(client_id)
     feedback = services.feedback_for(appointment.id) if appointment else None

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from portal import clock
 from portal.accounts.models import User
-from portal.booking.locks import lock_appointment, lock_client
+from portal.booking.attendance import NotFound, Refused, staff_appointment  # noqa: F401  (one pair of refusals)
 from portal.booking.models import Appointment
-from portal.db_types import utcnow
 from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
-from portal.feedback.status import is_completed
+from portal.booking.status import is_completed
 from portal.guidance.rules import SessionFeedback
 from portal.profile.services import ConsentRequired, has_consent, record_consent
 from portal.timezones import to_local
@@ -26,14 +26,6 @@ from portal.timezones import to_local
 log = logging.getLogger("portal.feedback")
 
 EDIT_WINDOW = timedelta(days=7)
-
-
-class NotFound(LookupError):
-    """No such appointment for this person: shown as 404, whoever's it really is."""
-
-
-class Refused(PermissionError):
-    """The action is not possible now; the message says why, in the client's words."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,7 @@ def _consented(client: User, consent_given: bool, now: datetime) -> None:
 def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: datetime | None = None,
                   consent_given: bool = False) -> AppointmentFeedback:
     """Give or change feedback on one's own completed session, within a week of first giving it."""
-    now = now or utcnow()
+    now = now or clock.now()
     appointment_for_feedback(client, appointment_id, now)
     feedback = feedback_for(appointment_id)
     if not can_edit(feedback, now):
@@ -113,7 +105,7 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     """Today's pain, between visits; at least one area."""
     if not pain:
         raise Refused("Please score at least one area.")
-    now = now or utcnow()
+    now = now or clock.now()
     _consented(client, consent_given, now)
     checkin = PainCheckIn(client_id=client.id, recorded_at=now,
                           **{area: pain.get(area) for area in AREAS})
@@ -121,6 +113,11 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     db.session.commit()
     log.info("pain check-in user_id=%s", client.id)
     return checkin
+
+
+def on_health_profile_deleted(sender, client_id: int, **extra) -> int:
+    """Listener of `health_profile_deleted` (connected in portal.listeners)."""
+    return forget_health_data(client_id)
 
 
 def forget_health_data(client_id: int) -> int:
@@ -164,43 +161,10 @@ def history_for_guidance(client_id: int) -> list[SessionFeedback]:
     return as_session_feedback(feedback_rows(client_id))
 
 
-def _staff_appointment(staff: User, appointment_id: int) -> Appointment:
-    """An appointment this therapist treats (or any, for an admin)."""
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None:
-        raise NotFound(appointment_id)
-    if staff.is_admin:
-        return appointment
-    therapist_user_id = appointment.therapist.user_id if appointment.therapist else None
-    if not staff.is_therapist or therapist_user_id != staff.id:
-        raise NotFound(appointment_id)
-    return appointment
-
-
-def mark_attendance(staff: User, appointment_id: int, attended: bool, now: datetime | None = None) -> Appointment:
-    """Attended or no-show, once the session has started."""
-    now = now or utcnow()
-    appointment = _staff_appointment(staff, appointment_id)
-    # Booking's lock order (the client's row, then the appointment's), then the row as it is
-    # now: a cancellation or move committed meanwhile is seen, not overwritten.
-    lock_client(appointment.client_id)
-    appointment = lock_appointment(appointment_id)
-    if appointment is None:
-        raise NotFound(appointment_id)
-    if appointment.is_cancelled:
-        raise Refused("That appointment was cancelled.")
-    if appointment.starts_at > now:
-        raise Refused("You can mark attendance once the session has started.")
-    appointment.no_show = not attended
-    db.session.commit()
-    log.info("attendance marked appointment_id=%s no_show=%s by user_id=%s", appointment_id, not attended, staff.id)
-    return appointment
-
-
 def add_treatment_note(staff: User, appointment_id: int, text: str, now: datetime | None = None) -> TreatmentNote:
     """A private note after the session, for the therapists who treat this client next."""
-    now = now or utcnow()
-    appointment = _staff_appointment(staff, appointment_id)
+    now = now or clock.now()
+    appointment = staff_appointment(staff, appointment_id)
     if appointment.starts_at > now:
         raise Refused("Treatment notes are written after the session has started.")
     note = TreatmentNote(appointment_id=appointment.id, author_id=staff.id, author_name=staff.name, created_at=now)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.access import allow
 from portal.accounts.forms import EmptyForm
-from portal.db_types import utcnow
+from portal.booking import attendance as attendance_service
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, trends, window_for
 from portal.htmx import render_page, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, has_consent
-from portal.timezones import today_local
 
 
 def _me():
@@ -31,7 +31,7 @@ def _panel(status: int = 200, **forms):
 @allow("client")
 def give(appointment_id: int):
     """How the session felt: pressure, pain before and after per area, focus, a note."""
-    now = utcnow()
+    now = clock.now()
     try:
         appointment = services.appointment_for_feedback(_me(), appointment_id, now)
     except services.NotFound:
@@ -85,7 +85,7 @@ def pain():
     range_key = request.args.get("range", DEFAULT_RANGE)
     if range_key not in RANGES:
         abort(400)
-    today = today_local()
+    today = clock.today()
     start, since = window_for(current_user.id, range_key, today)
     return render_page("feedback/pain.html", "trends", range_key=range_key, ranges=RANGES, start=start, end=today,
                        trends=trends(current_user.id, start, today, since))
@@ -122,7 +122,7 @@ def attendance(appointment_id: int):
     if not EmptyForm().validate_on_submit() or request.form.get("attended") not in {"yes", "no"}:
         abort(400)
     attended = request.form["attended"] == "yes"
-    return _staff_action(appointment_id, lambda: services.mark_attendance(_me(), appointment_id, attended),
+    return _staff_action(appointment_id, lambda: attendance_service.mark_attendance(_me(), appointment_id, attended),
                          "Attendance saved.")
 
 

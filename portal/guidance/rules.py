@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from portal.formatting import format_date  # noqa: F401  (pure; the rules' words use it)
 from portal.vocabulary import BACK_AREAS, PAIN_AREAS, WHOLE_BODY, join_labels
 
 # --------------------------------------------------------------------------------------
@@ -420,6 +421,10 @@ FREQUENCY: dict[str, FrequencyRule] = {
     )
 }
 
+# The salon's baseline interval: guidance's own fallback, and what rebooking assumes when
+# there is no guidance to go on yet. One number, read from the rule.
+BASELINE_INTERVAL_DAYS = FREQUENCY["baseline"].days
+
 # --------------------------------------------------------------------------------------
 # Feedback thresholds (the salon leaves these to us)
 # --------------------------------------------------------------------------------------
@@ -585,11 +590,6 @@ class BookingDecision:
 # --------------------------------------------------------------------------------------
 # Small text helpers
 # --------------------------------------------------------------------------------------
-
-
-def format_date(day: date) -> str:
-    """'3 March 2025': unambiguous for UK readers, no leading zero."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def every(days: int) -> str:

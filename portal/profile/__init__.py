@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("profile", __name__)
-
-from portal.profile import views  # noqa: E402,F401

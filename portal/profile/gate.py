@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal.guidance.rules import ASK_GP, CONDITIONS, NOT_NOW, BookingDecision, HealthFacts, booking_decision
-from portal.profile.services import content_for_use
+from portal.profile.services import content_for_use, facts_for  # noqa: F401  (booking reads facts through the gate)
 from portal.salon.models import PREGNANCY_MASSAGE, Service, Therapist
 from portal import vocabulary
 
@@ -16,11 +16,6 @@ def works_on_back(service: Service) -> bool:
     """Does the service's list of areas include a back area (upper or lower)? All three salon
     services do: Indian Head Massage includes the upper back."""
     return vocabulary.works_on_back(service.areas)
-
-
-def facts_for(client_id: int) -> HealthFacts:
-    content = content_for_use(client_id)
-    return content.to_facts() if content else HealthFacts()
 
 
 def decide(facts: HealthFacts, service: Service, therapist: Therapist, on: date) -> BookingDecision:

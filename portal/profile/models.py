@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from portal.db_types import UTCDateTime, utcnow
+from portal import clock
+from portal.db_types import UTCDateTime
 from portal.encryption import Sealed
 from portal.extensions import db
 from portal.sealing import SealedBlob, SealedField
@@ -23,8 +24,8 @@ class HealthProfile(db.Model):
     consent_version: Mapped[str | None] = mapped_column(String(40))
     consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     revisions: Mapped[list["ProfileRevision"]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", passive_deletes=True,
@@ -47,7 +48,7 @@ class ProfileRevision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("health_profiles.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     sealed: Mapped[Sealed] = mapped_column(SealedBlob())
 
     profile: Mapped[HealthProfile] = relationship(back_populates="revisions")

@@ -14,14 +14,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import clock
 from portal.accounts.models import User
-from portal.db_types import utcnow
 from portal.extensions import db
-from portal.guidance.rules import CONDITIONS
+from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.profile.content import ProfileContent, changes_across, changes_between, from_json, to_json
 from portal.profile.models import HealthProfile, ProfileRevision
-from portal.signals import health_profile_changed
-from portal.timezones import today_local
+from portal.signals import health_profile_changed, health_profile_deleted
 
 log = logging.getLogger("portal.profile")
 
@@ -75,6 +74,16 @@ def content_for_use(client_id: int) -> ProfileContent | None:
     return latest_content(profile)
 
 
+def facts_from(content: ProfileContent | None) -> HealthFacts:
+    """What the rules read from a profile; no profile (or no consent) is no known facts."""
+    return content.to_facts() if content is not None else HealthFacts()
+
+
+def facts_for(client_id: int) -> HealthFacts:
+    """The one way to load a client's health facts: the consented profile's, or none."""
+    return facts_from(content_for_use(client_id))
+
+
 def _require_client(client: User) -> None:
     if not client.is_client:
         raise NotYours("only clients keep a health profile")
@@ -92,7 +101,7 @@ def record_consent(client: User, now: datetime | None = None) -> HealthProfile:
     Part of the caller's transaction: the consent and the data it covers are stored together.
     """
     _require_client(client)
-    now = now or utcnow()
+    now = now or clock.now()
     profile = profile_of(client.id)
     if profile is None:
         profile = HealthProfile(client_id=client.id, created_at=now, updated_at=now)
@@ -110,10 +119,10 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     _require_client(client)
     if not has_consent(client.id) and not consent_given:
         raise ConsentRequired("tick the consent statement to store health information")
-    now = utcnow()
+    now = clock.now()
     profile = record_consent(client, now)
     previous = latest_content(profile)
-    dated = content.dated_from(previous, today or today_local())
+    dated = content.dated_from(previous, today or clock.today())
     revision = ProfileRevision(profile=profile, created_at=now)
     revision.content_json = to_json(dated).decode()  # sealed, bound to this profile
     db.session.add(revision)
@@ -142,7 +151,7 @@ def withdraw_consent(client: User) -> None:
     profile = profile_of(client.id)
     if profile is None or not profile.has_consent:
         return
-    profile.consent_withdrawn_at = utcnow()
+    profile.consent_withdrawn_at = clock.now()
     db.session.commit()
     log.info("health consent withdrawn user_id=%s", client.id)
     health_profile_changed.send(__name__, client_id=client.id)
@@ -157,10 +166,11 @@ def delete_profile(client: User) -> bool:
     Appointments, the therapists' treatment notes (the salon's record of the treatment) and
     the access log stay; templates/profile/privacy.html says exactly this to the client.
     """
-    from portal.feedback.services import forget_health_data  # here: feedback imports this module
-
     profile = profile_of(client.id)
-    if not forget_health_data(client.id) and profile is None:
+    # Each feature that keeps health data deletes its part in this transaction; the result is
+    # how many rows each deleted.
+    forgotten = sum(count for _, count in health_profile_deleted.send(__name__, client_id=client.id))
+    if not forgotten and profile is None:
         return False
     if profile is not None:
         db.session.delete(profile)

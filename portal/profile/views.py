@@ -7,6 +7,7 @@ import json
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.access import allow
 from portal.accounts.forms import EmptyForm
 from portal.audit.services import accesses_for
@@ -15,9 +16,8 @@ from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.htmx import render_page, wants_fragment
 from portal.profile import bp, gate, services
 from portal.profile.forms import DIAGNOSED_CONDITION, ProfileForm, form_data
-from portal.profile.guidance_service import guidance_for_client
+from portal.client_guidance import guidance_for_client
 from portal.security import is_safe_next
-from portal.timezones import today_local
 
 
 def _client():
@@ -27,13 +27,13 @@ def _client():
 def _profile_form(profile, stored=None, **kwargs) -> ProfileForm:
     needs_consent = not (profile and profile.has_consent)
     injury = stored.conditions.get(DIAGNOSED_CONDITION) if stored else None
-    return ProfileForm(today=today_local(), needs_consent=needs_consent,
+    return ProfileForm(today=clock.today(), needs_consent=needs_consent,
                        injury_recorded_on=injury.recorded_on if injury else None, **kwargs)
 
 
 def _preview_facts(form: ProfileForm, stored) -> HealthFacts:
     """The unsaved answers as a save would store them (dated, with the clearance's coverage)."""
-    return form.to_content().dated_from(stored, today_local()).to_facts()
+    return form.to_content().dated_from(stored, clock.today()).to_facts()
 
 
 def _edit_page(form: ProfileForm, profile, stored, status: int = 200):
@@ -102,10 +102,10 @@ def guidance():
     """How often to come, what to watch out for, and what the therapist will know."""
     profile = services.profile_of(current_user.id)
     content = services.latest_content(profile) if profile and profile.has_consent else None
-    facts = content.to_facts() if content else HealthFacts()
+    facts = services.facts_from(content)
     return render_page("profile/guidance.html", None, profile=profile, content=content, conditions=CONDITIONS,
                        guidance=guidance_for_client(current_user.id, facts=facts),
-                       outlook=gate.booking_outlook(facts, today_local()), action_form=EmptyForm())
+                       outlook=gate.booking_outlook(facts, clock.today()), action_form=EmptyForm())
 
 
 @bp.route("/profile/history")

@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 
 from playwright.sync_api import expect
 
-from portal.timezones import SALON_TZ, to_local, today_local
+from portal import clock
+from portal.timezones import SALON_TZ, to_local
 from tests.browser.steps import log_in, log_out
 from tests.factories import make_appointment, make_salon
 
@@ -15,9 +16,9 @@ from tests.factories import make_appointment, make_salon
 def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, page, a11y, users):
     salon = make_salon(app, users["therapist"].id)
     client_id = users["client"].id
-    yesterday = datetime.combine(today_local() - timedelta(days=1), time(11), tzinfo=SALON_TZ)
+    yesterday = datetime.combine(clock.today() - timedelta(days=1), time(11), tzinfo=SALON_TZ)
     make_appointment(app, salon, client_id, yesterday)
-    upcoming = datetime.combine(today_local() + timedelta(days=1), time(10), tzinfo=SALON_TZ)
+    upcoming = datetime.combine(clock.today() + timedelta(days=1), time(10), tzinfo=SALON_TZ)
     make_appointment(app, salon, client_id, upcoming)
 
     log_in(page, lands_on="/dashboard")

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from portal.timezones import today_local
+from portal import clock
 from tests.browser.steps import log_in
 
 
@@ -24,7 +24,7 @@ def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, 
     expect(preview).to_contain_text("Preview: what your answers would mean")
     expect(preview).to_contain_text("Pregnancy")
     expect(page.locator("#errors-due_date")).to_contain_text("Please give your due date")
-    page.get_by_label("Your due date").fill((today_local() + timedelta(weeks=18)).isoformat())
+    page.get_by_label("Your due date").fill((clock.today() + timedelta(weeks=18)).isoformat())
     expect(page.locator("#errors-due_date")).to_be_empty()
     page.get_by_role("checkbox", name="Severe sunburn on the back").check()
     expect(preview).to_contain_text("Not now")
@@ -68,7 +68,7 @@ def test_an_acute_injury_opens_the_gate_only_with_a_recorded_diagnosis(live_serv
 
     page.goto("/profile")
     diagnosed_on = page.get_by_label("Date a doctor diagnosed the injury")
-    diagnosed_on.fill(today_local().isoformat())
+    diagnosed_on.fill(clock.today().isoformat())
     _answer(page, diagnosed_on.blur)
     page.get_by_role("button", name="Save my profile").click()
     expect(page.locator("#errors-acute_injury_diagnosed_by")).to_contain_text("Please say who diagnosed the injury")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal.db_types import utcnow
+from portal import clock
 from tests.routes import LOGIN
 
 CLIENT_ONLY = {"anonymous": LOGIN, "client": 200, "therapist": 403, "admin": 403}
@@ -18,7 +18,7 @@ def _appointment(suffix: str, days_ago: float):
         from tests.factories import make_appointment, make_salon
 
         salon = make_salon(app, users["therapist"].id)
-        appointment_id = make_appointment(app, salon, users["client"].id, utcnow() - timedelta(days=days_ago))
+        appointment_id = make_appointment(app, salon, users["client"].id, clock.now() - timedelta(days=days_ago))
         return f"{suffix.format(id=appointment_id)}"
     return setup
 

@@ -1,0 +1,121 @@
+"""The app factory: settings, extensions, every feature's blueprint and views, the domain
+event listeners and the CLI, wired in one place (flaskr style)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, check_production, load_settings
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.listeners import connect_listeners
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides settings (tests pass PORTAL_ENV=testing and a database)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    environ = dict(os.environ)
+    if config and "PORTAL_ENV" in config:
+        environ["PORTAL_ENV"] = config["PORTAL_ENV"]
+    app.config.update(load_settings(environ, app.instance_path))
+    app.config.update(config or {})
+    check_production(app.config)
+
+    if app.config["PROXY_FIX_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_HOPS"],
+                                x_proto=app.config["PROXY_FIX_HOPS"])
+
+    _init_extensions(app)
+    _bound_int_urls(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    connect_listeners()
+
+    from portal import cli
+    cli.init_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401  (every table on db.metadata before migrations look)
+    from portal.access import enforce_access
+    from portal.errors import init_errors
+    from portal.events import commit_request
+    from portal.logs import init_logging
+    from portal.security import init_security
+
+    init_logging(app)
+    init_security(app)
+    db.init_app(app)
+    # Batch mode lets later migrations ALTER tables on SQLite too.
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    login_manager.init_app(app)
+    # Access is decided before CSRF is checked, so a refused role never learns more.
+    app.before_request(enforce_access)
+    # Registered first, so it runs last: after every other after_request hook has had its say.
+    app.after_request(commit_request)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_errors(app)
+
+
+def _bound_int_urls(app: Flask) -> None:
+    """Every `<int:...>` in a route only takes ids a row could have, so a URL with a number
+    beyond the database's integer is a plain 404 instead of a database error. Registered before
+    the blueprints, whose rules pick their converters when they are added."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.routing import IntegerConverter
+
+    from portal.db_types import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def to_python(self, value: str) -> int:
+            number = super().to_python(value)
+            if number > MAX_ID:
+                # NotFound, not ValidationError: werkzeug would answer 405 when the same
+                # address exists for another method (GET .../move vs POST .../move).
+                raise NotFound()
+            return number
+
+    app.url_map.converters["int"] = IdConverter
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Each feature package defines only its blueprint; its views add their routes when imported
+    here, so importing a feature's domain modules never loads its (or anyone's) views."""
+    from portal import accounts, booking, dashboard, feedback, profile
+    from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
+    from portal.booking import views as _booking_views  # noqa: F401
+    from portal.dashboard import views as _dashboard_views  # noqa: F401
+    from portal.feedback import views as _feedback_views  # noqa: F401
+    from portal.profile import views as _profile_views  # noqa: F401
+
+    for feature in (accounts, dashboard, profile, booking, feedback):
+        app.register_blueprint(feature.bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal.formatting import date_format, format_date, local_datetime
+    from portal.guidance.rules import every
+
+    @app.context_processor
+    def htmx_asset():
+        if app.config["HTMX_FROM_CDN"]:
+            src = HTMX_CDN_URL
+        else:
+            from flask import url_for
+            src = url_for("static", filename=f"vendor/htmx-{HTMX_VERSION}.min.js")
+        return {"htmx_src": src, "htmx_sri": HTMX_SRI}
+
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["long_date"] = format_date
+    app.jinja_env.filters["date_format"] = date_format
+    app.jinja_env.filters["every"] = every

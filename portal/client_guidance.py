@@ -1,0 +1,31 @@
+"""Guidance for one client: the one place that reads the profile, booking and feedback features
+together and hands what it read to the pure rules (`portal.guidance.rules.guidance_for`).
+
+It sits above those three features (see docs/architecture.md), so none of them imports it:
+their pages and panels do, and pass what they need (the next due date, the suggested massage)
+down into booking as plain values.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal import clock
+from portal.booking.queries import completed_dates
+from portal.feedback.services import history_for_guidance
+from portal.guidance.rules import Guidance, HealthFacts, guidance_for
+from portal.profile.services import facts_for
+from portal.salon.queries import catalogue
+
+
+def guidance_for_client(client_id: int, today: date | None = None,
+                        facts: HealthFacts | None = None) -> Guidance:
+    """Guidance as the client sees it; `facts` previews an unsaved profile instead of the stored one."""
+    return guidance_for(
+        facts if facts is not None else facts_for(client_id),
+        completed_dates(client_id),
+        history_for_guidance(client_id),
+        today or clock.today(),
+        catalogue(),
+    )
+

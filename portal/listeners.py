@@ -1,0 +1,21 @@
+"""Who reacts to which domain event: the one place signals are connected.
+
+The app factory calls `connect_listeners()`, so the server, the CLI and every test app share
+the same wiring, and no module subscribes anything as a side effect of being imported.
+Connecting twice is harmless (blinker keeps one connection per receiver).
+"""
+
+from __future__ import annotations
+
+from portal import signals
+from portal.booking import notify, recheck
+from portal.feedback import services as feedback_services
+
+
+def connect_listeners() -> None:
+    # Strong references: the receivers are module functions, but say so rather than rely on it.
+    signals.health_profile_changed.connect(recheck.on_profile_changed, weak=False)
+    signals.health_profile_deleted.connect(feedback_services.on_health_profile_deleted, weak=False)
+    signals.appointment_booked.connect(notify.on_booked, weak=False)
+    signals.appointment_moved.connect(notify.on_moved, weak=False)
+    signals.appointment_cancelled.connect(notify.on_cancelled, weak=False)
