@@ -294,3 +294,14 @@ def test_the_brief_tells_the_therapist_to_check_in_person(app, client, logged_in
     brief = page_text(client.get(f"/therapist/appointments/{booked}/brief"))
     assert "No health profile on record." in brief and "Check in person before starting." in brief
     assert "Mon 08 Mar 2027, 09:00" in brief  # when the client ticked, on the salon's clock
+
+
+def test_a_hold_every_therapist_shares_offers_no_move(app, client, logged_in, users, salon, with_daniel):
+    """Sunburn refuses every therapist and time: the box offers cancel and the profile, not a
+    move that the move page would then refuse."""
+    save_profile(app, users, "severe_sunburn")
+    for url in ("/dashboard", f"/appointments/{with_daniel}"):
+        page = page_text(client.get(url))
+        box = re.search(rf'<div class="flash flash-warning" id="hold-{with_daniel}">.*?</div>', page, re.S).group(0)
+        assert SUNBURN_TO_DO in box and f'action="/appointments/{with_daniel}/cancel"' in box
+        assert "Move it" not in box and f'/appointments/{with_daniel}/move' not in box

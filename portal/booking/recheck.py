@@ -16,7 +16,7 @@ from portal import clock
 from portal.booking import queries, slots
 from portal.booking.models import Appointment
 from portal.extensions import db
-from portal.guidance.rules import HealthFacts
+from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED, HealthFacts
 from portal.profile import gate
 from portal.salon.models import Therapist
 from portal.timezones import to_local
@@ -96,8 +96,11 @@ def advice(appointment: Appointment) -> HoldAdvice | None:
     """For a held, upcoming appointment: the reasons and the one-click ways out; else None."""
     if appointment.health_hold is None or appointment.is_cancelled or appointment.starts_at <= clock.now():
         return None
+    # Only a therapist-specific refusal (pregnancy training) is solved by moving; "not now" and
+    # "ask your GP first" would refuse every therapist and time, so no move is offered for them.
     found = HoldAdvice(appointment, appointment.health_hold,
-                       can_move=slots.can_change_online(appointment.starts_at))
+                       can_move=slots.can_change_online(appointment.starts_at)
+                       and appointment.health_hold == CODE_NEEDS_PREGNANCY_TRAINED)
     if found.needs_screening:
         return found
     on = to_local(appointment.starts_at).date()
