@@ -35,8 +35,10 @@ def _insert(app, users, salon, start, key):  # noqa: F811
 def test_a_booking_that_rolls_back_emails_nobody(app, users, salon, booking_clock):  # noqa: F811
     with app.test_request_context():
         first = _insert(app, users, salon, at(MONDAY, "10:00"), "first")
-        assert first is not None and len(outbox()) == 1  # sent once its commit returned
-        # The same time again: the guard's insert fails and the transaction rolls back.
+        assert first is not None and outbox() == []  # flushed, not committed: nothing sent yet
+        db.session.commit()
+        assert len(outbox()) == 1  # sent once the commit returned
+        # The same time again: the guard's insert fails and its savepoint rolls back.
         assert _insert(app, users, salon, at(MONDAY, "10:15"), "second") is None
         assert len(outbox()) == 1 and events.pending() == []
         # Nothing queued by the failed attempt leaks into the next transaction's commit.
@@ -75,6 +77,7 @@ def test_two_operations_compose_into_the_requests_one_transaction(app, users, sa
     appointment_id = None
     with app.test_request_context():
         appointment_id = _insert(app, users, salon, at(MONDAY, "10:00"), "k").id
+        db.session.commit()
         outbox().clear()
     for status, accesses, mails in ((500, 0, 0), (200, 2, 1)):
         with app.test_request_context():
@@ -97,6 +100,7 @@ def test_attendance_is_a_booking_operation_that_the_request_commits(app, users, 
     assert not hasattr(feedback_services, "mark_attendance")
     with app.test_request_context():
         appointment_id = _insert(app, users, salon, clock.now() - timedelta(hours=1), "k").id
+        db.session.commit()
     for status, no_show in ((500, False), (302, True)):
         with app.test_request_context():
             attendance.mark_attendance(db.session.get(User, users["therapist"].id), appointment_id, attended=False)

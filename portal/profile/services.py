@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import clock
+from portal import clock, events
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.guidance.rules import CONDITIONS, HealthFacts
@@ -127,9 +127,9 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     revision.content_json = to_json(dated).decode()  # sealed, bound to this profile
     db.session.add(revision)
     profile.updated_at = now
-    db.session.commit()
+    db.session.flush()
     log.info("health profile saved user_id=%s", client.id)
-    health_profile_changed.send(__name__, client_id=client.id)
+    events.after_commit(health_profile_changed, client_id=client.id)
     return profile
 
 
@@ -152,9 +152,9 @@ def withdraw_consent(client: User) -> None:
     if profile is None or not profile.has_consent:
         return
     profile.consent_withdrawn_at = clock.now()
-    db.session.commit()
+    db.session.flush()
     log.info("health consent withdrawn user_id=%s", client.id)
-    health_profile_changed.send(__name__, client_id=client.id)
+    events.after_commit(health_profile_changed, client_id=client.id)
 
 
 def delete_profile(client: User) -> bool:
@@ -174,9 +174,9 @@ def delete_profile(client: User) -> bool:
         return False
     if profile is not None:
         db.session.delete(profile)
-    db.session.commit()
+    db.session.flush()
     log.info("health profile deleted user_id=%s", client.id)
-    health_profile_changed.send(__name__, client_id=client.id)
+    events.after_commit(health_profile_changed, client_id=client.id)
     return True
 
 
