@@ -13,7 +13,8 @@ _signals = Namespace()
 
 # Sent by the profile services after a save, a healed condition, a consent withdrawal or a
 # deletion, with `client_id=`: what the portal may act on for that client has changed.
-# Receivers run after the sender's transaction committed.
+# Queued with portal.events.after_commit: receivers run after the sender's transaction
+# committed, so each is its own unit of work (booking's re-check commits its holds).
 health_profile_changed = _signals.signal("health-profile-changed")
 
 # Sent by profile.services.delete_profile INSIDE its transaction, with `client_id=`: every

@@ -1,7 +1,9 @@
 """Health profile operations: consent, saving revisions, healing, export and deletion.
 
-Each takes the client and plain data, and owns its transaction: a save either writes the
-whole new revision (and consent record) or nothing.
+Each takes the client and plain data and flushes into the caller's transaction (the request
+commits once): a save either writes the whole new revision (and consent record) or nothing.
+`health_profile_changed` is queued with `events.after_commit`, so the re-check of the client's
+bookings follows the committed change.
 """
 
 from __future__ import annotations
