@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from portal import clock, events
 from portal.accounts import passwords
 from portal.accounts.devices import device_label
-from portal.accounts.emails import Addressee, send_confirmation  # noqa: F401  (send_confirmation: the "send it again" view)
+from portal.accounts.emails import Addressee
 from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
 from portal.extensions import db, login_manager
