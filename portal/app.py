@@ -49,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.errors import init_errors
     from portal.events import commit_request
     from portal.logs import init_logging
+    from portal.mail import deliver_after_response
     from portal.security import init_security
 
     init_logging(app)
@@ -60,6 +61,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     # Access is decided before CSRF is checked, so a refused role never learns more.
     app.before_request(enforce_access)
+    # Registered before the commit, so it runs after it: the emails queued by the listeners
+    # of the commit's events go out after the response.
+    app.after_request(deliver_after_response)
     # Registered first, so it runs last: after every other after_request hook has had its say.
     app.after_request(commit_request)
     csrf.init_app(app)

@@ -6,6 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.extensions import db
+
 demo_cli = AppGroup("demo", help="Demo data for development.")
 health_cli = AppGroup("health", help="Health-data encryption keys.")
 booking_cli = AppGroup("booking", help="Bookings and the double-booking guard.")
@@ -19,6 +21,7 @@ def load_demo() -> None:
     from portal.demo import DEMO_PASSWORD, USERS, load_demo_data
 
     counts = load_demo_data()
+    db.session.commit()  # the loader and the feature demos flush; the command commits once
     click.echo("Demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     for user in USERS:
         click.echo(f"  {user['role']:<9} {user['email']}  password: {DEMO_PASSWORD}")
@@ -54,6 +57,8 @@ def booking_check(repair: bool) -> None:
     from portal.booking import integrity
 
     report, unfixable = integrity.repair() if repair else (integrity.check(), None)
+    if repair:
+        db.session.commit()  # the command is the unit of work
     click.echo(f"{len(report.cancelled)} cell(s) held by cancelled appointments")
     click.echo(f"{len(report.outside)} cell(s) outside their appointment's own time")
     click.echo(f"{len(report.missing)} cell(s) missing from booked appointments")

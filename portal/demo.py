@@ -123,7 +123,9 @@ def _set_hours(therapist: Therapist, hours: list[tuple], locations: dict[str, Lo
 
 
 def load_demo_data() -> dict[str, int]:
-    """Create or refresh the demo salon; returns how many of each thing exist afterwards."""
+    """Create or refresh the demo salon; returns how many of each thing exist afterwards.
+
+    Flushes only, like the services it calls: the caller (`flask demo load`, a test) commits once."""
     locations = {spec["slug"]: _upsert(Location, "slug", spec) for spec in LOCATIONS}
     for spec in SERVICES:
         _upsert(Service, "slug", spec)
@@ -140,7 +142,7 @@ def load_demo_data() -> dict[str, int]:
         therapist.user = users.get(spec["email"]) if spec["email"] else None
         therapist.qualifications = [qualifications[slug] for slug in spec["qualifications"]]
         _set_hours(therapist, spec["hours"], locations)
-    db.session.commit()
+    db.session.flush()
     counts = {"locations": len(LOCATIONS), "services": len(SERVICES), "therapists": len(THERAPISTS),
               "users": len(USERS)}
     # Each feature adds its own demo rows on top of the salon.

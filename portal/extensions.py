@@ -69,6 +69,14 @@ def _remember_writes(session, flush_context) -> None:
         session.info[HAS_WRITES] = True
 
 
+@event.listens_for(EventSession, "do_orm_execute")
+def _remember_statement_writes(state) -> None:
+    # An UPDATE or DELETE statement (e.g. revoking login sessions) changes no object the flush
+    # sees, but it is a write the request must commit all the same.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[HAS_WRITES] = True
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
     """SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked, per connection."""
@@ -76,3 +84,14 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(conn, name) -> None:
+    """pysqlite begins a transaction before an INSERT, UPDATE or DELETE, not before a SAVEPOINT:
+    a savepoint opened first would itself be the transaction, and releasing it would commit what
+    the caller meant to commit (or roll back) later. Begin the transaction first, as pysqlite
+    would have (a deferred BEGIN, like its own)."""
+    raw = conn.connection.dbapi_connection
+    if type(raw).__module__.startswith("sqlite3") and not raw.in_transaction:
+        conn.exec_driver_sql("BEGIN")

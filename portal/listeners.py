@@ -8,6 +8,7 @@ Connecting twice is harmless (blinker keeps one connection per receiver).
 from __future__ import annotations
 
 from portal import signals
+from portal.accounts import emails as account_emails
 from portal.booking import notify, recheck
 from portal.feedback import services as feedback_services
 
@@ -19,3 +20,7 @@ def connect_listeners() -> None:
     signals.appointment_booked.connect(notify.on_booked, weak=False)
     signals.appointment_moved.connect(notify.on_moved, weak=False)
     signals.appointment_cancelled.connect(notify.on_cancelled, weak=False)
+    signals.account_registered.connect(account_emails.on_registered, weak=False)
+    signals.registration_for_existing_account.connect(
+        account_emails.on_registration_for_existing_account, weak=False)
+    signals.password_reset_requested.connect(account_emails.on_password_reset_requested, weak=False)

@@ -13,7 +13,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import after_this_request, current_app, g, has_request_context, render_template
+from flask import current_app, g, has_request_context, render_template
 
 from portal.urls import external_url
 
@@ -73,28 +73,35 @@ def send_after_response(to: str, subject: str, body: str, html: str | None = Non
     """Send this email once the response has gone out, so how long a request takes cannot show
     whether it sent mail (e.g. whether an address has an account). Outside a request it sends
     at once. One function on purpose: a job queue will replace it.
+
+    Inside a request it only queues: `deliver_after_response` hands the queue to the response.
+    That is an app-wide after_request hook rather than `after_this_request`, because the
+    account emails are queued by listeners that run during the request's commit, itself an
+    after_request hook, when `after_this_request` functions have already run.
     """
     if not has_request_context():
         send_mail(to, subject, body, html)
         return
-    queue = g.get("mail_after_response")
-    if queue is None:
-        queue = g.mail_after_response = []
-        app = current_app._get_current_object()
+    g.setdefault("mail_after_response", []).append((to, subject, body, html))
 
-        @after_this_request
-        def _send_on_close(response):
-            # call_on_close runs after the server has written the response, outside the
-            # request, so it brings its own app context.
-            def deliver():
-                with app.app_context():
-                    for message in queue:
-                        try:
-                            send_mail(*message)
-                        except Exception:  # one failed send must not stop the others
-                            log.exception("deferred mail not sent subject=%s", message[1])
 
-            response.call_on_close(deliver)
-            return response
+def deliver_after_response(response):
+    """after_request (registered before events.commit_request, so it runs after the commit):
+    send the queued emails once the server has written the response."""
+    queue = g.pop("mail_after_response", None)
+    if not queue:
+        return response
+    app = current_app._get_current_object()
 
-    queue.append((to, subject, body, html))
+    # call_on_close runs after the server has written the response, outside the request, so it
+    # brings its own app context.
+    def deliver():
+        with app.app_context():
+            for message in queue:
+                try:
+                    send_mail(*message)
+                except Exception:  # one failed send must not stop the others
+                    log.exception("deferred mail not sent subject=%s", message[1])
+
+    response.call_on_close(deliver)
+    return response

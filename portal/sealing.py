@@ -110,6 +110,10 @@ class RotationFailed(RuntimeError):
 def rotate_keys(batch_size: int = ROTATION_BATCH) -> list[Rotated]:
     """Re-seal every sealed field of every row under the current key, in committed batches.
 
+    The one operation that commits itself, on purpose: it is a CLI batch job (`flask health
+    rotate-keys`), not a request, and committing each batch keeps the work done if a later
+    batch fails or the job is interrupted; everything else flushes and lets its caller commit.
+
     Rows already under the current key are left as they are, so running it again (e.g. after
     an interruption) only finishes the work.
     """

@@ -13,7 +13,8 @@ _signals = Namespace()
 
 # Sent by the profile services after a save, a healed condition, a consent withdrawal or a
 # deletion, with `client_id=`: what the portal may act on for that client has changed.
-# Receivers run after the sender's transaction committed.
+# Queued with portal.events.after_commit: receivers run after the sender's transaction
+# committed, so each is its own unit of work (booking's re-check commits its holds).
 health_profile_changed = _signals.signal("health-profile-changed")
 
 # Sent by profile.services.delete_profile INSIDE its transaction, with `client_id=`: every
@@ -28,3 +29,12 @@ health_profile_deleted = _signals.signal("health-profile-deleted")
 appointment_booked = _signals.signal("appointment-booked")
 appointment_moved = _signals.signal("appointment-moved")
 appointment_cancelled = _signals.signal("appointment-cancelled")
+
+# Accounts, each with `user=` (a portal.accounts.emails.Addressee: plain values) (and `token=`, the signed reset token, for a reset). Queued with
+# portal.events.after_commit: the emails (portal.accounts.emails) follow the committed
+# registration, never one that rolled back. `registration_for_existing_account`: someone
+# registered with an address that already has an account (the owner is told, the visitor sees
+# the usual page).
+account_registered = _signals.signal("account-registered")
+registration_for_existing_account = _signals.signal("registration-for-existing-account")
+password_reset_requested = _signals.signal("password-reset-requested")

@@ -41,6 +41,7 @@ def build_app(database_url: str):
     with app.app_context():
         db.create_all()
         load_demo_data()
+        db.session.commit()  # the loader flushes; its caller commits
     return app
 
 

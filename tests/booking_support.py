@@ -103,6 +103,7 @@ def add_appointment(app, client_id: int, therapist_id: int, location_id: int, se
                                               db.session.get(Location, location_id),
                                               db.session.get(Therapist, therapist_id), request)
         assert appointment is not None, "the test's appointment clashed"
+        db.session.commit()  # the service flushes; its caller commits
         return appointment.id
 
 

@@ -195,6 +195,7 @@ def consented(app, users) -> None:
 
     with app.app_context():
         save_profile(db.session.get(User, users["client"].id), ProfileContent(), consent_given=True)
+        db.session.commit()
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ def _worker(config: dict, tasks, results, barrier) -> None:
                     services.reschedule(client, appointment_id, starts_at, seen_sequence=seen)
                 else:
                     services.cancel(client, appointment_id, seen_sequence=seen)
+                db.session.commit()  # as the request does: the email follows the commit
                 outcome = "done"
             except services.AppointmentChanged:
                 outcome = "changed"

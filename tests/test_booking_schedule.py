@@ -135,6 +135,7 @@ def _demo(app):
 def test_demo_bookings_give_a_history_an_upcoming_visit_and_a_busy_week(app, client):
     with app.app_context():
         load_demo_data()
+        db.session.commit()
     claire, amelia_user, rows = _demo(app)
     now, today = clock.now(), clock.today()
     hers = [a for a in rows if a.client_id == claire]
@@ -161,12 +162,15 @@ def test_demo_bookings_give_a_history_an_upcoming_visit_and_a_busy_week(app, cli
 def test_demo_bookings_load_again_without_duplicates_and_top_up_a_later_week(app, monkeypatch):
     with app.app_context():
         load_demo_data()
+        db.session.commit()
         first = _demo(app)[2]
         load_demo_data()
+        db.session.commit()
         assert len(_demo(app)[2]) == len(first)
         later = clock.now() + timedelta(days=7)
         monkeypatch.setattr(clock, "now", lambda: later)
         load_demo_data()
+        db.session.commit()
     claire, _, rows = _demo(app)
     # No second history: only that day's visit with the demo therapist is added.
     assert len([a for a in rows if a.client_id == claire]) == len([a for a in first if a.client_id == claire]) + 1

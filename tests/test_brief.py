@@ -49,6 +49,7 @@ def story(app, small_salon, users):
             medical_clearance_on=clock.today() - timedelta(days=30), clearance_source="Dr Patel",
             pressure_preference="light", problem_areas=frozenset({"lower_back"}),
             notes_for_therapist="Cold hands please warm up first"))
+        db.session.commit()
     today = make_appointment(app, small_salon, client_id, NOW + timedelta(hours=1))
     return {"today": today, "last_visit": last_visit, "client_id": client_id}
 
@@ -76,6 +77,7 @@ def _resave(app, client_id, *extra, **fields):
             conditions=conditions, medical_clearance_on=clock.today() - timedelta(days=30),
             clearance_source="Dr Patel", pressure_preference="light", problem_areas=frozenset({"lower_back"}),
             notes_for_therapist="Cold hands please warm up first", **fields))
+        db.session.commit()
 
 
 def test_brief_shows_what_came_and_went_and_each_conditions_details(app, client, auth, story):
@@ -163,6 +165,7 @@ def test_only_their_own_clients_recent_or_upcoming(app, client, auth, small_salo
 def test_brief_without_consent_says_to_ask(app, client, auth, story, users):
     with app.app_context():
         profile_services.withdraw_consent(db.session.get(User, users["client"].id))
+        db.session.commit()
     auth.login("therapist@example.com")
     html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
     assert "has not shared health information" in html and "osteoporosis" not in html.lower()
@@ -210,9 +213,11 @@ def _sessions(app, small_salon, client_id, count):
                                             feedback_services.FeedbackInput(pressure="just_right",
                                                                             pain_before={"neck": 5},
                                                                             pain_after={"neck": 3}), now=NOW)
+            db.session.commit()
         with app.app_context():
             feedback_services.record_checkin(db.session.get(User, client_id), {"neck": 4},
                                              now=NOW - timedelta(days=20))
+            db.session.commit()
 
 
 def test_brief_and_pain_page_queries_do_not_grow_with_history(app, small_salon, story, users, count_queries):

@@ -19,8 +19,10 @@ def _count(model) -> int:
 def test_demo_data_is_the_salon_and_loads_twice_without_duplicates(app):
     with app.app_context():
         load_demo_data()
+        db.session.commit()
         first = {m.__name__: _count(m) for m in (Location, Service, Therapist, WorkingHours, User)}
         load_demo_data()
+        db.session.commit()
         again = {m.__name__: _count(m) for m in (Location, Service, Therapist, WorkingHours, User)}
         assert first == again
         assert first["Location"] == 2 and first["Service"] == 3 and first["Therapist"] == 4
@@ -48,6 +50,7 @@ def test_demo_data_is_the_salon_and_loads_twice_without_duplicates(app):
 def test_demo_logins_work(app, client, auth):
     with app.app_context():
         load_demo_data()
+        db.session.commit()
     for role, landing in (("client", "/dashboard"), ("therapist", "/therapist"), ("admin", "/admin")):
         response = auth.login(f"{role}@example.com", DEMO_PASSWORD)
         assert response.status_code == 302 and response.location.endswith(landing)
@@ -76,6 +79,7 @@ def test_demo_data_is_never_loaded_in_production(app_config):
 def test_home_page_lists_services_and_locations(app, client):
     with app.app_context():
         load_demo_data()
+        db.session.commit()
     html = client.get("/").get_data(as_text=True)
     for text in ("Back, Neck &amp; Shoulder Massage", "£35", "£50", "£30", "Gosforth", "Newcastle City Centre"):
         assert text in html
@@ -91,7 +95,9 @@ def test_demo_client_has_a_believable_pain_trend_and_is_on_todays_list(app):
 
     with app.app_context():
         load_demo_data()
+        db.session.commit()
         load_demo_data()  # twice: still one history
+        db.session.commit()
         client = db.session.scalar(select(User).where(User.email == "client@example.com"))
         lower_back = points_by_area(client.id)["lower_back"]
         sessions = [p for p in lower_back if p.kind == "session"]

@@ -165,6 +165,7 @@ def _history(app, small_salon, client_id, scores: list[tuple[int, int]], pressur
             services.save_feedback(client, appointment_id, services.FeedbackInput(
                 pressure=(pressures or [None] * len(scores))[index],
                 pain_before={"lower_back": before}, pain_after={"lower_back": after}), now=NOW, consent_given=True)
+            db.session.commit()
         ids.append(appointment_id)
     return ids
 
@@ -173,6 +174,7 @@ def test_pain_page_chart_and_table_agree_with_the_stored_scores(app, client, aut
     _history(app, small_salon, users["client"].id, [(7, 4), (5, 3), (4, 2)])
     with app.app_context():
         services.record_checkin(db.session.merge(_user(users["client"].id)), {"lower_back": 3}, now=NOW - timedelta(days=2))
+        db.session.commit()
     auth.login()
     html = client.get("/pain?range=3m").get_data(as_text=True)
     section = re.search(r'<section class="card pain-area" aria-labelledby="area-lower_back">(.*?)</section>', html, re.S)
@@ -269,6 +271,7 @@ def test_withdrawn_consent_stops_guidance_using_feedback(app, small_salon, users
     with app.app_context():
         withdraw_consent(db.session.get(User, users["client"].id))
         guidance = guidance_for_client(users["client"].id)
+        db.session.commit()
     assert guidance.interval_days == 28 and guidance.therapist_note == []
 
 
@@ -340,6 +343,7 @@ def test_deleting_the_health_profile_deletes_pain_feedback_and_focus_areas_too(a
                                now=NOW, consent_given=True)
         services.record_checkin(db.session.get(User, other_id), {"neck": 1}, now=NOW)
         assert services.history_for_guidance(client_id) != []
+        db.session.commit()
 
     auth.login()
     page = client.get("/profile/privacy").get_data(as_text=True)
@@ -368,3 +372,4 @@ def test_deleting_the_health_profile_deletes_pain_feedback_and_focus_areas_too(a
         assert guidance_for_client(client_id).therapist_note == []
         brief = brief_for(db.session.get(User, users["therapist"].id), upcoming, now=NOW)
         assert brief.has_consent and brief.last_feedback is None and brief.trend == {}
+        db.session.commit()

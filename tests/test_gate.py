@@ -25,6 +25,7 @@ def salon(app, users):
     """The demo salon, with the test client as the person booking."""
     with app.app_context():
         load_demo_data()
+        db.session.commit()
         staff = therapists()
         trained = next(t for t in staff if t.has_qualification(PREGNANCY_MASSAGE))
         untrained = next(t for t in staff if not t.has_qualification(PREGNANCY_MASSAGE))
@@ -142,6 +143,7 @@ def test_outlook_on_the_guidance_page(app, client, auth, users):
     with app.app_context():
         save(db.session.get(User, users["client"].id), "severe_sunburn", "pregnancy",
              due_date=TODAY + timedelta(weeks=12))
+        db.session.commit()
     auth.login()
     html = client.get("/guidance").get_data(as_text=True)
     assert "You can't book" in html and "sunburn" in html

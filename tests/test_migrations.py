@@ -79,6 +79,7 @@ def test_sealed_rows_survive_moving_the_key_id_into_the_column_and_back(empty_da
         feedback_services.save_feedback(db.session.get(User, client_id), visit,
                                         feedback_services.FeedbackInput(pain_before={"neck": 4}, note="F-note"))
         feedback_services.add_treatment_note(db.session.get(User, therapist_id), visit, "T-note")
+        db.session.commit()  # the services flush; their caller commits
         profile = profile_services.profile_of(client_id)
         contexts = {"health_profile_revisions": profile.seal_context,
                     "appointment_feedback": f"feedback-note:{visit}:client:{client_id}",

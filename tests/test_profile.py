@@ -109,6 +109,7 @@ def test_a_later_save_keeps_the_date_a_condition_was_first_recorded(app, users):
         services.save_profile(client, ProfileContent(conditions=_conditions("severe_osteoporosis", "pregnancy"),
                                                      due_date=TODAY + timedelta(weeks=10)))
         content = services.latest_content(services.profile_of(client.id))
+        db.session.commit()
     assert content.conditions["severe_osteoporosis"].recorded_on == first_day
     assert content.conditions["pregnancy"].recorded_on == TODAY
 
@@ -223,6 +224,7 @@ def _save_as_of(app, users, day, **fields):
     with app.app_context():
         client = db.session.get(User, users["client"].id)
         services.save_profile(client, ProfileContent(**fields), consent_given=True, today=day)
+        db.session.commit()
 
 
 def test_an_acute_back_injury_is_never_healed_in_one_click(app, client, client_in):
@@ -238,6 +240,7 @@ def test_an_acute_back_injury_is_never_healed_in_one_click(app, client, client_i
     assert revision_count(app) == 1 and stored(app) == before
     with app.app_context():
         assert not services.mark_healed(db.session.get(User, stored_user_id(app)), "acute_back_injury")
+        db.session.commit()
     assert revision_count(app) == 1
 
 
@@ -354,6 +357,7 @@ def test_staff_cannot_keep_a_health_profile(app, users):
         therapist = db.session.get(User, users["therapist"].id)
         with pytest.raises(services.NotYours):
             services.save_profile(therapist, ProfileContent(), consent_given=True)
+        db.session.commit()
 
 
 def test_changes_since_last_visit(app, users):
@@ -366,3 +370,4 @@ def test_changes_since_last_visit(app, users):
         changes = services.changes_since(client.id, visit)
         assert any("sunburn" in change.lower() for change in changes)
         assert services.changes_since(client.id, services.profile_of(client.id).updated_at) == []
+        db.session.commit()

@@ -44,6 +44,7 @@ def save_profile(app, users, *slugs: str, **content) -> None:
         client = db.session.get(User, users["client"].id)
         profile_services.save_profile(client, ProfileContent(conditions=_conditions(*slugs), **content),
                                       consent_given=True)
+        db.session.commit()  # the request's commit: the re-check listens for it
 
 
 def client_user(app, users) -> User:
@@ -82,6 +83,7 @@ def test_a_not_now_condition_holds_every_upcoming_booking_and_healing_lifts_it(a
     assert hold_of(app, past) == (None, None)  # only what is still to come
     with app.app_context():
         assert profile_services.mark_healed(client_user(app, users), "severe_sunburn")
+        db.session.commit()
     assert hold_of(app, first) == (None, None) and hold_of(app, second) == (None, None)
 
 
@@ -104,9 +106,11 @@ def test_withdrawing_or_deleting_the_profile_does_not_lift_a_hold(app, client, l
     save_profile(app, users, "severe_sunburn")
     with app.app_context():
         profile_services.withdraw_consent(client_user(app, users))
+        db.session.commit()
     assert hold_of(app, with_daniel)[0] == recheck.NEEDS_SCREENING  # not cleared: asked again
     with app.app_context():
         profile_services.delete_profile(client_user(app, users))
+        db.session.commit()
     assert hold_of(app, with_daniel)[0] == recheck.NEEDS_SCREENING
     page = page_text(client.get(f"/appointments/{with_daniel}"))
     assert "Health check needed" in page and "None of these applies to me" in page
@@ -123,6 +127,7 @@ def test_a_booking_ticked_at_booking_time_stays_clear_when_consent_is_withdrawn(
     save_profile(app, users)  # an empty profile: nothing to refuse
     with app.app_context():
         profile_services.withdraw_consent(client_user(app, users))
+        db.session.commit()
         [booked] = db.session.query(Appointment).all()
         assert booked.health_hold is None and booked.screening_confirmed_at == NOW
 
@@ -260,6 +265,7 @@ def test_withdrawing_consent_brings_the_tick_back(app, logged_in, users, salon):
     assert logged_in.post("/book", form).status_code == 403  # the profile refuses
     with app.app_context():
         profile_services.withdraw_consent(client_user(app, users))
+        db.session.commit()
     assert logged_in.post("/book", {**form, "idempotency_key": booking_form(salon, NOW)["idempotency_key"]}
                           ).status_code == 422
     assert count_appointments(app, client_id=users["client"].id) == 0

@@ -73,6 +73,7 @@ def sealed_story(app, small_salon, users):
         feedback_services.record_checkin(client, {"neck": 4}, now=NOW)
         feedback_services.add_treatment_note(db.session.get(User, users["therapist"].id), visit, TREATMENT_TEXT,
                                              now=NOW)
+        db.session.commit()
     return {"visit": visit, "today": today}
 
 
@@ -128,11 +129,12 @@ def test_rotation_works_in_batches_and_stops_at_a_value_no_key_opens(app, app_co
         client = db.session.get(User, users["client"].id)
         for index in range(4):
             profile_services.save_profile(client, ProfileContent(notes_for_therapist=f"save {index}"))
+        db.session.commit()
     rotated = create_app({**app_config, "HEALTH_DATA_KEYS": f"{new_key_entry('next')},{app_config['HEALTH_DATA_KEYS']}"})
     with rotated.app_context():
         report = {r.table: (r.rows, r.resealed) for r in rotate_keys(batch_size=2)}
         assert report["health_profile_revisions"] == (5, 5)
-        assert profile_services.latest_content(profile_services.profile_of(client.id)).notes_for_therapist == "save 3"
+        assert profile_services.latest_content(profile_services.profile_of(users["client"].id)).notes_for_therapist == "save 3"
         # A value under a key nobody has any more: rotation names the row instead of skipping it.
         stranger = Keyring(new_key_entry("lost")).seal(b"x", "treatment-note:1")
         db.session.execute(update(TreatmentNote).values(sealed=stranger))
@@ -184,6 +186,7 @@ def test_plain_health_columns_hold_only_numbers_and_fixed_words(app, small_salon
             db.session.get(User, users["client"].id), visit,
             feedback_services.FeedbackInput(focus_areas=frozenset({"neck", "my left knee since the fall"})),
             now=NOW, consent_given=True)
+        db.session.commit()  # the service flushes; the rollbacks below must not undo it
         assert saved.focus_areas == "neck"
         for column, value in (("pressure", "ouch, my knee"), ("neck_before", 11)):
             with pytest.raises(IntegrityError):

@@ -1,4 +1,9 @@
-"""Account operations: they take plain data, own the transaction and send the emails."""
+"""Account operations: they take plain data and flush; the request (or the caller) commits once.
+
+The emails are follow-ups: each operation queues an account event with
+`events.after_commit`, and the listeners in portal.accounts.emails send the mail once the
+transaction has committed (still after the response, see `mail.send_after_response`).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal import clock
+from portal import clock, events
 from portal.accounts import passwords
 from portal.accounts.devices import device_label
+from portal.accounts.emails import Addressee
 from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
 from portal.extensions import db, login_manager
-from portal.mail import send_template
-from portal.urls import external_url
+from portal.signals import account_registered, password_reset_requested, registration_for_existing_account
 
 log = logging.getLogger("portal.accounts")
 
@@ -61,11 +66,10 @@ def load_user(user_id: str) -> User | None:
     if login_session.last_seen_at < now - LOGIN_SESSION_IDLE:
         return None
     if login_session.last_seen_at < now - LAST_SEEN_EVERY:
-        # The loader runs in before_request (access checks), before the view changes anything,
-        # so this commit carries nothing else with it.
+        # Flushed into the request's transaction: the request commits it with whatever the view
+        # does (an error answer rolls both back, and the next request tries again).
         db.session.execute(update(LoginSession).where(LoginSession.id == login_session.id)
                            .values(last_seen_at=now))
-        db.session.commit()
     user.login_token = token
     return user
 
@@ -77,7 +81,7 @@ def start_login_session(user: User, user_agent: str | None) -> None:
     db.session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token),
                                 device=device_label(user_agent), created_at=now, last_seen_at=now))
     user.last_login_at = now
-    db.session.commit()
+    db.session.flush()
     user.login_token = token
     log.info("login ok user_id=%s role=%s", user.id, user.role)
 
@@ -111,14 +115,12 @@ def end_login_session(user: User) -> None:
     """Log out on this device: its session and remember-me cookies stop working everywhere."""
     if user.login_token:
         _revoke(user, LoginSession.token_hash == _token_hash(user.login_token))
-        db.session.commit()
     log.info("logout user_id=%s", user.id)
 
 
 def end_other_login_session(user: User, session_id: int) -> bool:
     """Log out one of the person's other devices; False if it is not theirs or already ended."""
     ended = _revoke(user, LoginSession.id == session_id)
-    db.session.commit()
     if ended:
         log.info("login session ended user_id=%s session_id=%s", user.id, session_id)
     return bool(ended)
@@ -127,7 +129,6 @@ def end_other_login_session(user: User, session_id: int) -> bool:
 def end_all_login_sessions(user: User) -> None:
     """Log out everywhere, this device included."""
     ended = _revoke(user)
-    db.session.commit()
     log.info("logged out everywhere user_id=%s sessions=%s", user.id, ended)
 
 
@@ -141,23 +142,14 @@ def register(name: str, email: str, password: str) -> None:
     password_hash = passwords.hash_password(password)
     existing = find_by_email(email)
     if existing is not None:
-        send_template(email, "Your Mesmerising Beauty account", "account_exists", after_response=True,
-                      user=existing, login_url=external_url("accounts.login"),
-                      forgot_url=external_url("accounts.forgot_password"))
+        events.after_commit(registration_for_existing_account, user=Addressee.of(existing))
         log.info("registration for existing account user_id=%s", existing.id)
         return
     user = User(name=name, email=email.strip().lower(), password_hash=password_hash, role="client")
     db.session.add(user)
-    db.session.commit()
-    send_confirmation(user)
+    db.session.flush()
+    events.after_commit(account_registered, user=Addressee.of(user))
     log.info("registered user_id=%s", user.id)
-
-
-def send_confirmation(user: User) -> None:
-    token = make_token(CONFIRM_SALT, {"uid": user.id, "email": user.email})
-    send_template(user.email, "Confirm your email for Mesmerising Beauty", "confirm_email", after_response=True,
-                  user=user, confirm_url=external_url("accounts.confirm_email", token=token),
-                  hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600)
 
 
 def confirm_email(token: str) -> User | None:
@@ -170,7 +162,7 @@ def confirm_email(token: str) -> User | None:
         return None
     if user.email_confirmed_at is None:
         user.email_confirmed_at = clock.now()
-        db.session.commit()
+        db.session.flush()
         log.info("email confirmed user_id=%s", user.id)
     return user
 
@@ -183,7 +175,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-        db.session.commit()
+        db.session.flush()
     return user
 
 
@@ -193,7 +185,7 @@ def set_password(user: User, new_password: str) -> None:
     user.password_hash = passwords.hash_password(new_password)
     user.session_version += 1
     _revoke(user)
-    db.session.commit()
+    db.session.flush()
     log.info("password changed user_id=%s", user.id)
 
 
@@ -216,9 +208,7 @@ def request_password_reset(email: str) -> None:
     if user is None:
         log.info("password reset asked for unknown email_fp=%s", email_fingerprint(email))
         return
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_template(user.email, "Reset your Mesmerising Beauty password", "reset_password", after_response=True,
-                  user=user, reset_url=external_url("accounts.reset_password", token=token), minutes=minutes)
+    events.after_commit(password_reset_requested, user=Addressee.of(user), token=token)
     log.info("password reset sent user_id=%s", user.id)
 
 
@@ -257,5 +247,5 @@ def delete_account(user: User, password: str) -> None:
         raise CannotDelete("That is not your password.")
     user_id = user.id
     db.session.delete(user)
-    db.session.commit()
+    db.session.flush()
     log.info("account deleted user_id=%s", user_id)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.access import allow, home_for, public
 from portal.roles import SIGNED_IN
-from portal.accounts import bp, services, throttle
+from portal.accounts import bp, emails, services, throttle
 from portal.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -91,7 +91,7 @@ def login():
             throttle.record_failure(fingerprint)
             form.password.errors.append("That email and password do not match an account.")
         elif user.email_confirmed_at is None:
-            services.send_confirmation(user)
+            emails.send_confirmation(user)
             form.email.errors.append("Please confirm your email address first: we have just sent you a new link.")
         else:
             _log_in(user, remember=form.remember.data)

@@ -59,7 +59,7 @@ def _ensure_client(spec: dict) -> User:
         user = User(email=spec["email"], name=spec["name"], role="client",
                     password_hash=hash_password(secrets.token_urlsafe(32)), email_confirmed_at=clock.now())
         db.session.add(user)
-        db.session.commit()
+        db.session.flush()
     return user
 
 

@@ -4,7 +4,7 @@ Each booked appointment must hold the cells `guard.held_cells` gives for its own
 [start, end + buffer) with its own therapist, and nothing else may hold a cell: a cell left by
 a cancelled appointment, or outside its appointment's time, blocks that time for ever (listed as
 free by the rules, refused by the database). `repair` deletes such cells and gives booked
-appointments the cells they are missing where those are free.
+appointments the cells they are missing where those are free; it flushes, its caller commits.
 """
 
 from __future__ import annotations
@@ -79,5 +79,5 @@ def repair() -> tuple[Report, int]:
         db.session.execute(insert(AppointmentSlot), [
             {"therapist_id": therapist_id, "starts_at": cell, "appointment_id": appointment_id}
             for therapist_id, cell, appointment_id in addable])
-    db.session.commit()
+    db.session.flush()  # the CLI command commits
     return found, len(found.missing) - len(addable)

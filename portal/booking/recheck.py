@@ -29,8 +29,13 @@ NEEDS_SCREENING = "needs_screening"
 
 
 def on_profile_changed(sender, client_id: int, **extra) -> None:
-    """Listener of `health_profile_changed` (connected in portal.listeners)."""
+    """Listener of `health_profile_changed` (connected in portal.listeners).
+
+    It runs after the profile change committed, so it is its own unit of work, as a job would
+    be: it commits the holds it set or cleared. (A failure here leaves the profile saved and
+    the holds as they were; the next change or move re-checks them.)"""
     recheck_client(client_id)
+    db.session.commit()
 
 
 def _hold(appointment: Appointment, facts: HealthFacts | None) -> str | None:
@@ -66,14 +71,15 @@ def recheck_client(client_id: int) -> list[Appointment]:
     facts = _facts(client_id)  # one read (and decryption) for all of them
     for appointment in upcoming:
         _apply(appointment, _hold(appointment, facts))
-    db.session.commit()
+    db.session.flush()
     return [a for a in upcoming if a.health_hold]
 
 
 def recheck_appointment(appointment: Appointment) -> None:
-    """Re-check one appointment (after it moved or the client confirmed the screening); commits."""
+    """Re-check one appointment (after it moved or the client confirmed the screening); flushes
+    into the caller's transaction."""
     _apply(appointment, _hold(appointment, _facts(appointment.client_id)))
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass

@@ -1,8 +1,15 @@
 """Booking writes: book, reschedule, cancel, calendar feed tokens.
 
 Each takes plain data and the acting client, re-checks everything on the server (the page
-may be stale, the request hand-made), and owns its transaction. The database has the last
-word on clashes: see `portal.booking.guard` and `AppointmentSlot`.
+may be stale, the request hand-made), and flushes: whoever started the work (the request's
+`events.commit_request`, a CLI command, a test) commits once, and the emails follow that commit
+as listeners of the booking signals. The database has the last word on clashes: see
+`portal.booking.guard` and `AppointmentSlot`; a clash rolls back only its own SAVEPOINT.
+
+A refusal (a `BookingProblem`) still rolls the session back inside `book`, `reschedule` and
+`cancel`: that lets go of the client's and the appointment's row locks before the refusal page
+is drawn, and the retries in `book` then read afresh. So a refused booking also undoes what the
+caller did before it in the same transaction: call these first, or on their own.
 """
 
 from __future__ import annotations
@@ -266,10 +273,12 @@ def _check_client_diary(client_id: int, starts_at: datetime, ends_at: datetime, 
 def insert_if_free(client: User, service: Service, location: Location, therapist: Therapist,
                 request: BookingRequest, *, screening_confirmed_at: datetime | None = None,
                 announce: bool = False) -> Appointment | None:
-    """Insert the appointment and the cells it holds in one transaction; None if it clashed.
+    """Insert the appointment and the cells it holds, all or nothing; None if it clashed.
 
-    Only the database's guard runs here: callers check the booking rules first. `announce`
-    sends `appointment_booked` once it is committed (the demo loader and tests stay quiet).
+    Only the database's guard runs here: callers check the booking rules first. Flushes inside
+    a SAVEPOINT: a clash rolls back only that, and the caller's transaction goes on. `announce`
+    sends `appointment_booked` once the caller's transaction commits (the demo loader and tests
+    stay quiet).
     """
     now = clock.now()
     appointment = Appointment(
@@ -279,31 +288,37 @@ def insert_if_free(client: User, service: Service, location: Location, therapist
         status=BOOKED, idempotency_key=request.idempotency_key, created_at=now, updated_at=now,
         screening_confirmed_at=screening_confirmed_at,
     )
-    db.session.add(appointment)
-    if announce:
-        events.after_commit(appointment_booked, appointment=appointment)  # dropped if it clashes
-    if not _commit_holding_cells(appointment):
+    if not _insert_holding_cells(appointment, new=True):
         log.info("booking clash therapist=%s starts_at=%s", therapist.id, request.starts_at.isoformat())
         return None
+    if announce:
+        events.after_commit(appointment_booked, appointment=appointment)
     log.info("booked appointment=%s therapist=%s", appointment.id, therapist.id)
     return appointment
 
 
-def _commit_holding_cells(appointment: Appointment) -> bool:
-    """Write the appointment with the cells it holds, all or nothing; False if a cell was taken."""
+def _insert_holding_cells(appointment: Appointment, *, new: bool = False) -> bool:
+    """Write the appointment (`new`: insert it) with the cells it holds, in a SAVEPOINT, all or
+    nothing; False if a cell (or, for a twin form, the idempotency key) was taken.
+
+    Losing rolls back only the savepoint: what the caller flushed before stays in its
+    transaction, and a lost appointment is expunged again (SQLAlchemy drops objects added
+    inside a savepoint that rolls back). Changes to an existing appointment made before the
+    call (a move's new time, its released cells) are flushed before the savepoint begins.
+    """
     try:
-        db.session.flush()
-        _hold_cells(appointment)
-        db.session.commit()
+        with db.session.begin_nested():
+            if new:
+                db.session.add(appointment)
+            db.session.flush()
+            _hold_cells(appointment)
     except IntegrityError:
-        db.session.rollback()
         return False
     except DBAPIError as error:
         # Two moves trading times wait on each other's released cells; PostgreSQL ends one
         # of them, which lost the race like any other clash.
         if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
             raise
-        db.session.rollback()
         return False
     return True
 
@@ -410,9 +425,9 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     appointment.ends_at = starts_at + length
     appointment.sequence += 1
     appointment.updated_at = clock.now()
-    events.after_commit(appointment_moved, appointment=appointment, was=was)
-    if not _commit_holding_cells(appointment):
+    if not _insert_holding_cells(appointment):
         raise SlotTaken(slots.why_not(availability.TAKEN, therapist, appointment.location))
+    events.after_commit(appointment_moved, appointment=appointment, was=was)
     log.info("rescheduled appointment=%s", appointment.id)
     if appointment.health_hold:
         recheck.recheck_appointment(appointment)  # the gate passed where it is now: lift the hold
@@ -441,7 +456,7 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
     appointment.sequence += 1
     _release_cells(appointment)
     events.after_commit(appointment_cancelled, appointment=appointment)
-    db.session.commit()
+    db.session.flush()
     log.info("cancelled appointment=%s", appointment.id)
     return appointment
 
@@ -461,7 +476,7 @@ def confirm_screening(client: User, appointment_id: int) -> Appointment:
     appointment.screening_confirmed_at = clock.now()
     if appointment.health_hold == recheck.NEEDS_SCREENING:
         appointment.health_hold, appointment.health_hold_at = None, None
-    db.session.commit()
+    db.session.flush()
     log.info("screening confirmed appointment=%s", appointment.id)
     return appointment
 
@@ -482,14 +497,13 @@ def new_calendar_feed(client: User) -> str:
         db.session.add(CalendarFeed(client_id=client.id, token_hash=_token_hash(token), created_at=clock.now()))
     else:
         feed.token_hash, feed.created_at = _token_hash(token), clock.now()
-    db.session.commit()
+    db.session.flush()
     return token
 
 
 def stop_calendar_feed(client: User) -> None:
     """Turn the client's feed off: its address stops working."""
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.client_id == client.id))
-    db.session.commit()
 
 
 def calendar_feed(client: User) -> CalendarFeed | None:

@@ -1,7 +1,7 @@
 """Feedback and check-ins from clients; attendance and notes from therapists.
 
 Each operation takes the acting user and plain data, checks it may act on that appointment,
-and owns its transaction.
+and flushes: the request (or the CLI command, or the test) commits once.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
     feedback.focus_areas = ",".join(area for area in AREAS if area in given.focus_areas)
     feedback.note = given.note or None  # sealed
     feedback.updated_at = now
-    db.session.commit()
+    db.session.flush()
     log.info("feedback saved user_id=%s appointment_id=%s", client.id, appointment_id)
     return feedback
 
@@ -110,7 +110,7 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     checkin = PainCheckIn(client_id=client.id, recorded_at=now,
                           **{area: pain.get(area) for area in AREAS})
     db.session.add(checkin)
-    db.session.commit()
+    db.session.flush()
     log.info("pain check-in user_id=%s", client.id)
     return checkin
 
@@ -170,6 +170,6 @@ def add_treatment_note(staff: User, appointment_id: int, text: str, now: datetim
     note = TreatmentNote(appointment_id=appointment.id, author_id=staff.id, author_name=staff.name, created_at=now)
     note.text = text  # sealed, bound to the appointment
     db.session.add(note)
-    db.session.commit()
+    db.session.flush()
     log.info("treatment note added appointment_id=%s by user_id=%s", appointment_id, staff.id)
     return note

@@ -1,7 +1,9 @@
 """Health profile operations: consent, saving revisions, healing, export and deletion.
 
-Each takes the client and plain data, and owns its transaction: a save either writes the
-whole new revision (and consent record) or nothing.
+Each takes the client and plain data and flushes into the caller's transaction (the request
+commits once): a save either writes the whole new revision (and consent record) or nothing.
+`health_profile_changed` is queued with `events.after_commit`, so the re-check of the client's
+bookings follows the committed change.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import clock
+from portal import clock, events
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.guidance.rules import CONDITIONS, HealthFacts
@@ -127,9 +129,9 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     revision.content_json = to_json(dated).decode()  # sealed, bound to this profile
     db.session.add(revision)
     profile.updated_at = now
-    db.session.commit()
+    db.session.flush()
     log.info("health profile saved user_id=%s", client.id)
-    health_profile_changed.send(__name__, client_id=client.id)
+    events.after_commit(health_profile_changed, client_id=client.id)
     return profile
 
 
@@ -152,9 +154,9 @@ def withdraw_consent(client: User) -> None:
     if profile is None or not profile.has_consent:
         return
     profile.consent_withdrawn_at = clock.now()
-    db.session.commit()
+    db.session.flush()
     log.info("health consent withdrawn user_id=%s", client.id)
-    health_profile_changed.send(__name__, client_id=client.id)
+    events.after_commit(health_profile_changed, client_id=client.id)
 
 
 def delete_profile(client: User) -> bool:
@@ -174,9 +176,9 @@ def delete_profile(client: User) -> bool:
         return False
     if profile is not None:
         db.session.delete(profile)
-    db.session.commit()
+    db.session.flush()
     log.info("health profile deleted user_id=%s", client.id)
-    health_profile_changed.send(__name__, client_id=client.id)
+    events.after_commit(health_profile_changed, client_id=client.id)
     return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from portal.booking import services
+from portal.extensions import db
 from portal.timezones import SALON_TZ
 from tests.routes import LOGIN
 
@@ -32,6 +33,7 @@ def _appointment(suffix: str = ""):
 def _feed(app, users):
     with app.app_context():
         token = services.new_calendar_feed(users["client"])
+        db.session.commit()
     return f"/calendar/{token}.ics"
 
 
