@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -27,14 +28,22 @@ PHONE = {"width": 390, "height": 844}
 
 
 def emailed_link(app, live_server: str, to: str, path_fragment: str) -> str:
-    """The link in the latest email to `to`; it must point at the live server (PUBLIC_URL)."""
-    with app.app_context():
-        messages = [m for m in outbox() if m["To"] == to]
-    assert messages, f"no email to {to}"
-    body = messages[-1].get_body(("plain",)).get_content()
-    match = re.search(re.escape(live_server) + r"(" + re.escape(path_fragment) + r"\S+)", body)
-    assert match, f"no {live_server}{path_fragment}... link in:\n{body}"
-    return match.group(0)
+    """The link in the latest email to `to`; it must point at the live server (PUBLIC_URL).
+
+    Account emails go out when the response has closed, which can be a moment after the
+    browser shows the next page: wait for the message (up to 5 seconds) instead of racing it.
+    """
+    link = re.compile(re.escape(live_server) + r"(" + re.escape(path_fragment) + r"\S+)")
+    deadline = time.monotonic() + 5
+    while True:
+        with app.app_context():
+            bodies = [m.get_body(("plain",)).get_content() for m in outbox() if m["To"] == to]
+        found = [match for body in bodies if (match := link.search(body))]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert found, f"no {live_server}{path_fragment}... link in an email to {to}:\n{bodies[-1:] }"
+    return found[-1].group(0)
 
 
 def heading(page: Page, name: str):
