@@ -1,0 +1,35 @@
+"""Gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Environment: PORT (default 8000) and WEB_CONCURRENCY (an upper bound on the worker count, for a
+container whose CPU count overstates what it may use, or that is short of memory).
+"""
+
+import multiprocessing
+import os
+
+
+def _workers(environ) -> int:
+    # The usual rule for synchronous workers: two per core, plus one.
+    workers = multiprocessing.cpu_count() * 2 + 1
+    cap = environ.get("WEB_CONCURRENCY")
+    if cap:
+        if int(cap) < 1:
+            raise ValueError("WEB_CONCURRENCY must be at least 1")
+        workers = min(workers, int(cap))
+    return workers
+
+
+workers = _workers(os.environ)
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Each worker imports the app itself: no database connection or Redis socket is shared across
+# the fork, and a restart picks up new code.
+preload_app = False
+
+accesslog = "-"
+# Gunicorn's default line, plus the time taken and the request id portal/security.py sends as
+# X-Request-ID, so an access line matches the app's own log lines and error pages.
+access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+                     '%(L)ss request_id=%({x-request-id}o)s')

@@ -1,0 +1,5 @@
+"""Liveness and readiness probes for the load balancer."""
+
+from flask import Blueprint
+
+bp = Blueprint("health", __name__)
