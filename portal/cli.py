@@ -1,6 +1,9 @@
-"""Command-line tasks: `flask demo load`, `flask health ...`, `flask booking check`."""
+"""Command-line tasks: `flask demo load`, `flask health ...`, `flask booking check`,
+`flask users create-admin` and `flask db-file backup|restore`."""
 
 from __future__ import annotations
+
+import os
 
 import click
 from flask import Flask, current_app
@@ -11,6 +14,7 @@ from portal.extensions import db
 demo_cli = AppGroup("demo", help="Demo data for development.")
 health_cli = AppGroup("health", help="Health-data encryption keys.")
 booking_cli = AppGroup("booking", help="Bookings and the double-booking guard.")
+users_cli = AppGroup("users", help="Accounts made by the operator.")
 
 
 @demo_cli.command("load")
@@ -74,7 +78,32 @@ def booking_check(repair: bool) -> None:
         raise click.ClickException("The guard's cells don't match the appointments: run with --repair.")
 
 
+@users_cli.command("create-admin")
+@click.option("--email", required=True, help="The admin's login address.")
+@click.option("--name", required=True, help="The admin's name, as the portal shows it.")
+@click.option("--password-env", metavar="VAR",
+              help="Read the password from this environment variable (automation) instead of asking.")
+def create_admin(email: str, name: str, password_env: str | None) -> None:
+    """Create a confirmed admin (production has no demo data, so no default admin)."""
+    from portal.accounts.services import CannotCreate, create_admin as create
+
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise click.ClickException(f"The environment variable {password_env} is not set or empty.")
+    else:
+        # Hidden and asked twice: never an argument, so it stays out of the shell history and `ps`.
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create(name, email, password)
+    except CannotCreate as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()  # the operation flushes; the command commits once
+    click.echo(f"Admin {user.email} created (user id {user.id}). They can log in now.")
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(health_cli)
     app.cli.add_command(booking_cli)
+    app.cli.add_command(users_cli)

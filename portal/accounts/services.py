@@ -22,6 +22,7 @@ from portal.accounts.emails import Addressee
 from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
 from portal.extensions import db, login_manager
+from portal.roles import ADMIN
 from portal.signals import account_registered, password_reset_requested, registration_for_existing_account
 
 log = logging.getLogger("portal.accounts")
@@ -249,3 +250,31 @@ def delete_account(user: User, password: str) -> None:
     db.session.delete(user)
     db.session.flush()
     log.info("account deleted user_id=%s", user_id)
+
+
+class CannotCreate(ValueError):
+    """Why an account cannot be created from the command line, in words for the operator."""
+
+
+def create_admin(name: str, email: str, password: str) -> User:
+    """A confirmed admin, for the first login of a production install (which has no demo data).
+
+    The operator typed the address, so it counts as confirmed; the password must meet the same
+    policy as every other password, and an address that already has an account is refused.
+    """
+    email, name = email.strip().lower(), name.strip()
+    if not name:
+        raise CannotCreate("Give the admin a name.")
+    if "@" not in email.strip("@"):
+        raise CannotCreate(f"{email!r} is not an email address.")
+    if find_by_email(email) is not None:
+        raise CannotCreate(f"{email} already has an account.")
+    problem = passwords.password_problem(password, [email, name])
+    if problem:
+        raise CannotCreate(f"Password refused: {problem}")
+    user = User(name=name, email=email, password_hash=passwords.hash_password(password), role=ADMIN,
+                email_confirmed_at=clock.now())
+    db.session.add(user)
+    db.session.flush()
+    log.info("admin created from the command line user_id=%s", user.id)
+    return user
