@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,6 +16,7 @@ demo_cli = AppGroup("demo", help="Demo data for development.")
 health_cli = AppGroup("health", help="Health-data encryption keys.")
 booking_cli = AppGroup("booking", help="Bookings and the double-booking guard.")
 users_cli = AppGroup("users", help="Accounts made by the operator.")
+db_file_cli = AppGroup("db-file", help="Online backup and restore of the SQLite database file.")
 
 
 @demo_cli.command("load")
@@ -102,8 +104,53 @@ def create_admin(email: str, name: str, password_env: str | None) -> None:
     click.echo(f"Admin {user.email} created (user id {user.id}). They can log in now.")
 
 
+def _database_file():
+    from portal.db_file import DatabaseFileError, sqlite_path
+
+    try:
+        return sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    except DatabaseFileError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@db_file_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_file_backup(path: Path) -> None:
+    """Copy the SQLite database to PATH while the portal keeps running."""
+    from portal.db_file import DatabaseFileError, backup
+
+    database = _database_file()
+    try:
+        backup(database, path)
+    except DatabaseFileError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up {database} to {path}. It holds health data: keep it as safe as the database.")
+
+
+@db_file_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.confirmation_option("--yes", prompt="This replaces everything in the database with the backup. Continue?")
+def db_file_restore(path: Path) -> None:
+    """Replace the SQLite database's content with the backup at PATH (asks, or pass --yes)."""
+    from portal.db_file import DatabaseFileError, backup_revision, head_revision, restore
+
+    database = _database_file()
+    migrations = current_app.extensions["migrate"].directory
+    try:
+        revision = backup_revision(path, migrations)
+    except DatabaseFileError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection keeps reading the old pages
+    restore(path, database)
+    click.echo(f"Restored {path} into {database} (schema revision {revision}).")
+    if revision != head_revision(migrations):
+        click.echo("The backup is from an older schema: run `flask db upgrade` now.")
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(health_cli)
     app.cli.add_command(booking_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(db_file_cli)

@@ -3,10 +3,16 @@ health-data retention job. Each runs through click's runner, as an operator woul
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import sqlite3
 
+import pytest
+from sqlalchemy import delete, select, text
+
+from portal import create_app
 from portal.accounts.models import User
+from portal.db_file import head_revision
 from portal.extensions import db
+from tests.conftest import make_config
 
 ADMIN_PASSWORD = "quiet-harbour-lantern-97"
 
@@ -79,3 +85,96 @@ def test_create_admin_works_in_production(app):
                     input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert _user(app, "owner@example.com").role == "admin"
+
+
+# --- flask db-file backup / restore -------------------------------------------------------
+
+
+@pytest.fixture
+def file_app(tmp_path, password_hash):
+    """An app on its own SQLite file (whatever TEST_DATABASE_URL says): stamped at the head
+    revision, with one client, as `flask db upgrade` would leave a real install."""
+    app = create_app(make_config("sqlite:///" + str(tmp_path / "live.db")))
+    with app.app_context():
+        db.create_all()
+        head = head_revision(app.extensions["migrate"].directory)
+        db.session.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        db.session.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": head})
+        db.session.add(User(email="kept@example.com", name="Kept Client", role="client", password_hash=password_hash))
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _db_file(app, *args, **kwargs):
+    return app.test_cli_runner().invoke(args=["db-file", *args], **kwargs)
+
+
+def _emails(app) -> set[str]:
+    with app.app_context():
+        emails = set(db.session.scalars(select(User.email)))
+        db.session.remove()
+        return emails
+
+
+def test_backup_then_restore_brings_the_data_back(file_app, tmp_path, password_hash):
+    copy = tmp_path / "backup.db"
+    with file_app.app_context():
+        db.session.scalar(select(User))  # the portal holds a connection while the backup runs
+        result = _db_file(file_app, "backup", str(copy))
+    assert result.exit_code == 0, result.output
+    with file_app.app_context():
+        db.session.execute(delete(User).where(User.email == "kept@example.com"))
+        db.session.add(User(email="later@example.com", name="Later", role="client", password_hash=password_hash))
+        db.session.commit()
+    assert _emails(file_app) == {"later@example.com"}
+
+    result = _db_file(file_app, "restore", str(copy), "--yes")
+    assert result.exit_code == 0, result.output
+    assert _emails(file_app) == {"kept@example.com"}
+
+
+def test_restore_asks_first_and_no_leaves_the_database_alone(file_app, tmp_path):
+    copy = tmp_path / "backup.db"
+    assert _db_file(file_app, "backup", str(copy)).exit_code == 0
+    with file_app.app_context():
+        db.session.execute(delete(User))
+        db.session.commit()
+    result = _db_file(file_app, "restore", str(copy), input="n\n")
+    assert result.exit_code != 0 and "replaces everything" in result.output
+    assert _emails(file_app) == set()
+
+
+def test_backup_refuses_to_overwrite_a_file(file_app, tmp_path):
+    existing = tmp_path / "backup.db"
+    existing.write_bytes(b"precious")
+    result = _db_file(file_app, "backup", str(existing))
+    assert result.exit_code != 0 and "already exists" in result.output
+    assert existing.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize(("content", "reason"), [(b"not a database at all", "is not an SQLite database"),
+                                                 (None, "is not a portal database")])
+def test_restore_refuses_a_file_that_is_not_one_of_our_databases(file_app, tmp_path, content, reason):
+    stranger = tmp_path / "stranger.db"
+    if content is None:  # an SQLite database, but not the portal's: no alembic_version
+        connection = sqlite3.connect(stranger)
+        connection.execute("CREATE TABLE notes (body TEXT)")
+        connection.commit()
+        connection.close()
+    else:
+        stranger.write_bytes(content)
+    result = _db_file(file_app, "restore", str(stranger), "--yes")
+    assert result.exit_code != 0 and reason in result.output
+    assert _emails(file_app) == {"kept@example.com"}
+
+
+@pytest.mark.parametrize("command", ["backup", "restore"])
+def test_backup_and_restore_refuse_postgresql_and_point_at_pg_dump(tmp_path, command):
+    app = create_app(make_config("postgresql+psycopg://postgres@127.0.0.1:5432/nowhere"))
+    extra = ["--yes"] if command == "restore" else []
+    result = app.test_cli_runner().invoke(args=["db-file", command, str(tmp_path / "x.db"), *extra])
+    assert result.exit_code != 0 and "pg_dump" in result.output
+    assert not (tmp_path / "x.db").exists()
