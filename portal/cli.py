@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from portal.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
-health_cli = AppGroup("health", help="Health-data encryption keys.")
+health_cli = AppGroup("health", help="Health-data encryption keys and retention.")
 booking_cli = AppGroup("booking", help="Bookings and the double-booking guard.")
 users_cli = AppGroup("users", help="Accounts made by the operator.")
 db_file_cli = AppGroup("db-file", help="Online backup and restore of the SQLite database file.")
@@ -54,6 +54,29 @@ def rotate_keys() -> None:
     for done in report:
         click.echo(f"{done.table}.{done.column}: re-sealed {done.resealed} of {done.rows} row(s) under the current key.")
     click.echo("Every sealed field is under the current key: old keys can now be removed.")
+
+
+@health_cli.command("forget-inactive")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def forget_inactive(dry_run: bool) -> None:
+    """Remove the health data of clients with no appointment and no login for
+    HEALTH_DATA_RETENTION_DAYS (accounts and appointments stay). Prints counts only."""
+    from portal import clock
+    from portal.retention import forget_inactive as forget
+    from portal.retention import retention_cutoff
+
+    days = current_app.config["HEALTH_DATA_RETENTION_DAYS"]
+    try:
+        cutoff = retention_cutoff(clock.now(), days)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    found = forget(cutoff, dry_run=dry_run)
+    if not dry_run:
+        db.session.commit()  # the deletions flush; the command commits once
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} the health data of {found.clients} client(s) inactive for {days} days "
+               f"(nothing since {cutoff:%Y-%m-%d}): {found.profiles} health profile(s), "
+               f"{found.checkins} pain check-in(s), {found.feedback} session feedback record(s).")
 
 
 @booking_cli.command("check")

@@ -135,6 +135,9 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "BOOKING_HORIZON_DAYS": int(environ.get("BOOKING_HORIZON_DAYS", str(8 * 7))),
         "CANCELLATION_WINDOW_HOURS": int(environ.get("CANCELLATION_WINDOW_HOURS", "24")),
         "MAX_UPCOMING_APPOINTMENTS": int(environ.get("MAX_UPCOMING_APPOINTMENTS", "6")),
+        # `flask health forget-inactive` removes the health data of clients with no appointment
+        # and no login for this long: two years after the last visit (portal/retention.py).
+        "HEALTH_DATA_RETENTION_DAYS": int(environ.get("HEALTH_DATA_RETENTION_DAYS", "730")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -3,16 +3,24 @@ health-data retention job. Each runs through click's runner, as an operator woul
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 
-from portal import create_app
+from portal import clock, create_app
 from portal.accounts.models import User
+from portal.booking.models import Appointment
+from portal.config import load_settings
 from portal.db_file import head_revision
+from portal.feedback.models import PainCheckIn
+from portal.profile.models import HealthProfile, ProfileRevision
+from portal.retention import retention_cutoff
 from portal.extensions import db
 from tests.conftest import make_config
+from tests.factories import make_appointment
 
 ADMIN_PASSWORD = "quiet-harbour-lantern-97"
 
@@ -178,3 +186,95 @@ def test_backup_and_restore_refuse_postgresql_and_point_at_pg_dump(tmp_path, com
     result = app.test_cli_runner().invoke(args=["db-file", command, str(tmp_path / "x.db"), *extra])
     assert result.exit_code != 0 and "pg_dump" in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+# --- flask health forget-inactive ---------------------------------------------------------
+
+
+def _with_health_data(app, user_id: int, *, last_login_days_ago: int | None, joined_days_ago: int = 1000) -> None:
+    """A health profile and a pain check-in for the client; account made and last login long ago."""
+    from portal.feedback.services import record_checkin
+    from portal.profile.content import ProfileContent
+    from portal.profile.services import save_profile
+
+    with app.app_context():
+        client = db.session.get(User, user_id)
+        save_profile(client, ProfileContent(), consent_given=True)
+        record_checkin(client, {"neck": 6}, consent_given=True)
+        client.created_at = clock.now() - timedelta(days=joined_days_ago)
+        client.last_login_at = (None if last_login_days_ago is None
+                                else clock.now() - timedelta(days=last_login_days_ago))
+        db.session.commit()
+
+
+def _health_rows(app, user_id: int) -> tuple[int, int, int]:
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(HealthProfile).where(HealthProfile.client_id == user_id)),
+            db.session.scalar(select(func.count()).select_from(ProfileRevision).join(HealthProfile)
+                              .where(HealthProfile.client_id == user_id)),
+            db.session.scalar(select(func.count()).select_from(PainCheckIn).where(PainCheckIn.client_id == user_id)),
+        )
+
+
+def _forget(app, *args):
+    return app.test_cli_runner().invoke(args=["health", "forget-inactive", *args])
+
+
+@pytest.fixture
+def quiet_and_busy(app, make_user, small_salon):
+    """Three clients with health data: `quiet` has done nothing for three years (but had a visit
+    then), `logged_in` logged in last month, `booked` has an appointment next week."""
+    quiet = make_user("quiet@example.com", name="Quiet Client")
+    logged_in = make_user("recent@example.com", name="Recent Login")
+    booked = make_user("booked@example.com", name="Booked Client")
+    _with_health_data(app, quiet.id, last_login_days_ago=3 * 365)
+    _with_health_data(app, logged_in.id, last_login_days_ago=30)
+    _with_health_data(app, booked.id, last_login_days_ago=None)
+    old_visit = make_appointment(app, small_salon, quiet.id, clock.now().replace(microsecond=0) - timedelta(days=3 * 365))
+    make_appointment(app, small_salon, booked.id, clock.now().replace(microsecond=0) + timedelta(days=7))
+    return {"quiet": quiet.id, "logged_in": logged_in.id, "booked": booked.id, "old_visit": old_visit}
+
+
+def test_forget_inactive_removes_only_the_quiet_clients_health_data(app, quiet_and_busy, caplog):
+    caplog.set_level(logging.INFO)
+    result = _forget(app)
+    assert result.exit_code == 0, result.output
+    assert "Removed the health data of 1 client(s)" in result.output
+    assert "1 health profile(s), 1 pain check-in(s)" in result.output
+    assert _health_rows(app, quiet_and_busy["quiet"]) == (0, 0, 0)
+    assert _health_rows(app, quiet_and_busy["logged_in"]) == (1, 1, 1)
+    assert _health_rows(app, quiet_and_busy["booked"]) == (1, 1, 1)
+    with app.app_context():  # the account and the appointment are the salon's records: they stay
+        assert db.session.get(User, quiet_and_busy["quiet"]) is not None
+        assert db.session.get(Appointment, quiet_and_busy["old_visit"]) is not None
+    assert "neck" not in caplog.text and "quiet@example.com" not in caplog.text
+
+
+def test_forget_inactive_dry_run_counts_and_changes_nothing(app, quiet_and_busy):
+    result = _forget(app, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Would remove the health data of 1 client(s)" in result.output
+    for client in ("quiet", "logged_in", "booked"):
+        assert _health_rows(app, quiet_and_busy[client]) == (1, 1, 1)
+
+
+def test_forget_inactive_follows_the_retention_setting(app, quiet_and_busy):
+    app.config["HEALTH_DATA_RETENTION_DAYS"] = 20  # the last month's login is now too old too
+    result = _forget(app)
+    assert result.exit_code == 0, result.output
+    assert _health_rows(app, quiet_and_busy["logged_in"]) == (0, 0, 0)
+    assert _health_rows(app, quiet_and_busy["booked"]) == (1, 1, 1)  # the appointment is still ahead
+
+
+def test_retention_defaults_to_two_years(tmp_path):
+    assert load_settings({"PORTAL_ENV": "testing"}, str(tmp_path))["HEALTH_DATA_RETENTION_DAYS"] == 730
+    assert load_settings({"PORTAL_ENV": "testing", "HEALTH_DATA_RETENTION_DAYS": "365"}, str(tmp_path)
+                         )["HEALTH_DATA_RETENTION_DAYS"] == 365
+
+
+def test_retention_cutoff_is_that_many_days_back_and_refuses_zero():
+    now = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
+    assert retention_cutoff(now, 730) == datetime(2024, 11, 25, 12, tzinfo=timezone.utc)
+    with pytest.raises(ValueError):
+        retention_cutoff(now, 0)
