@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-test migrate demo-data clean benchmark
+.PHONY: run test security install install-test migrate demo-data clean benchmark
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: demo-data
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static security checks: fails on any medium or high severity finding (-ll); offline and quick.
+security: install-test
+	$(BIN)/python -m bandit -r portal -ll -q
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
