@@ -278,3 +278,16 @@ def test_retention_cutoff_is_that_many_days_back_and_refuses_zero():
     assert retention_cutoff(now, 730) == datetime(2024, 11, 25, 12, tzinfo=timezone.utc)
     with pytest.raises(ValueError):
         retention_cutoff(now, 0)
+
+
+def test_a_remembered_device_in_use_keeps_the_health_data(app, quiet_and_busy):
+    """Remember-me logs a client in without a fresh login: recent use of a login session counts."""
+    from portal.accounts.models import LoginSession
+
+    with app.app_context():
+        db.session.add(LoginSession(user_id=quiet_and_busy["quiet"], token_hash="0" * 64, device="Firefox on Linux",
+                                    created_at=clock.now() - timedelta(days=3 * 365), last_seen_at=clock.now()))
+        db.session.commit()
+    result = _forget(app)
+    assert result.exit_code == 0 and "of 0 client(s)" in result.output, result.output
+    assert _health_rows(app, quiet_and_busy["quiet"]) == (1, 1, 1)
