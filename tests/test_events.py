@@ -196,6 +196,8 @@ COMMITS_ALLOWED = {
     ("portal/events.py", "commit_request"),  # the request's one commit
     ("portal/cli.py", "load_demo"),  # the CLI commands, each its unit of work
     ("portal/cli.py", "booking_check"),
+    ("portal/cli.py", "create_admin"),
+    ("portal/cli.py", "forget_inactive"),
     ("portal/booking/recheck.py", "on_profile_changed"),  # a listener after commit: its own unit
     ("portal/sealing.py", "rotate_keys"),  # a CLI batch job: each batch is committed
 }
