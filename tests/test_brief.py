@@ -3,6 +3,7 @@ that its queries do not grow with the client's history."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -66,6 +67,15 @@ def test_brief_shows_what_the_therapist_needs(client, auth, story):
     assert "Focus next time on lower back" in html
     assert "Cold hands please warm up first" in html
     assert "7→4" in html  # the small pain trend
+
+
+def test_brief_labels_the_last_feedback_change_with_the_rule_in_words(client, auth, story):
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    last = html.split("<h3>Last feedback</h3>")[1].split("<h3>")[0]
+    row = re.search(r'<th scope="row">Lower back</th><td>(\d+)</td>\s*<td>(\d+)</td><td>([^<]+)</td>', last)
+    assert row.groups() == ("7", "4", "meaningful drop")  # 3 points, 43%
+    assert "at least 2 points and at least 30% of the score before" in last
 
 
 def _resave(app, client_id, *extra, **fields):

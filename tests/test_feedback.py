@@ -179,8 +179,10 @@ def test_pain_page_chart_and_table_agree_with_the_stored_scores(app, client, aut
     html = client.get("/pain?range=3m").get_data(as_text=True)
     section = re.search(r'<section class="card pain-area" aria-labelledby="area-lower_back">(.*?)</section>', html, re.S)
     body = section.group(1)
-    table = re.findall(r"<tr><td>[^<]+</td><td>(Session|Check-in)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td></tr>", body)
-    assert table == [("Session", "7", "4"), ("Session", "5", "3"), ("Session", "4", "2"), ("Check-in", "3", "–")]
+    table = re.findall(r"<tr><td>[^<]+</td><td>(Session|Check-in)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>"
+                       r"\s*<td>([^<]+)</td></tr>", body)
+    assert table == [("Session", "7", "4", "meaningful drop"), ("Session", "5", "3", "meaningful drop"),
+                     ("Session", "4", "2", "meaningful drop"), ("Check-in", "3", "–", "–")]
     assert body.count('class="dot-before"') == 3 and body.count('class="dot-after"') == 3
     assert body.count('class="dot-checkin"') == 1
     assert "Lower back: from 7 to 3 since" in body
@@ -373,3 +375,14 @@ def test_deleting_the_health_profile_deletes_pain_feedback_and_focus_areas_too(a
         brief = brief_for(db.session.get(User, users["therapist"].id), upcoming, now=NOW)
         assert brief.has_consent and brief.last_feedback is None and brief.trend == {}
         db.session.commit()
+
+
+def test_pain_page_labels_each_session_change_with_the_rule_in_words(app, client, auth, small_salon, users):
+    # 7->5 is 2 points but 28.6%: small; 10->7 is exactly 30%: meaningful; 3->5 a rise; 4->4 none.
+    _history(app, small_salon, users["client"].id, [(7, 5), (10, 7), (3, 5), (4, 4)])
+    auth.login()
+    html = client.get("/pain?range=3m").get_data(as_text=True)
+    body = re.search(r'aria-labelledby="area-lower_back">(.*?)</section>', html, re.S).group(1)
+    labels = re.findall(r"<td>Session</td>\s*<td>\d+</td>\s*<td>\d+</td>\s*<td>([^<]+)</td>", body)
+    assert labels == ["small drop", "meaningful drop", "rise", "no clear change"]
+    assert "at least 2 points and at least 30% of the score before (Farrar et al., Pain 2001)" in body

@@ -18,6 +18,7 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
+from portal.feedback.meaning import label_words
 from portal.feedback.models import TreatmentNote
 from portal.feedback.pain import points_by_area
 from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
@@ -37,6 +38,14 @@ RECENT_NOTES = 3
 
 
 @dataclass(frozen=True)
+class AreaChange:
+    area: str  # its label, "lower back"
+    before: int | None
+    after: int | None
+    change: str  # the label in words, "" when a score is missing
+
+
+@dataclass(frozen=True)
 class LastFeedback:
     session_on: date
     pressure: str | None
@@ -44,6 +53,7 @@ class LastFeedback:
     pain_after: dict[str, int]
     focus_areas: list[str]
     note: str
+    changes: list[AreaChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -129,11 +139,17 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         feedback, starts_at = given[-1]
         brief.last_feedback = LastFeedback(
             to_local(starts_at).date(), PRESSURE_LABELS[feedback.pressure].lower() if feedback.pressure else None, feedback.pain("before"),
-            feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback))
+            feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback),
+            _area_changes(feedback.pain("before"), feedback.pain("after")))
     since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
     brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
     db.session.flush()  # the access record: a read never commits, the request does
     return brief
+
+
+def _area_changes(before: dict[str, int], after: dict[str, int]) -> list[AreaChange]:
+    return [AreaChange(label, before.get(area), after.get(area), label_words(before.get(area), after.get(area)))
+            for area, label in AREA_LABELS.items() if area in before or area in after]
 
 
 def _staff_notes(client_id: int) -> list[StaffNote]:

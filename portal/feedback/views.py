@@ -11,6 +11,7 @@ from portal.accounts.forms import EmptyForm
 from portal.booking import attendance as attendance_service
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
+from portal.feedback.meaning import RULE_IN_WORDS
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, trends, window_for
 from portal.htmx import render_page, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, has_consent
@@ -88,7 +89,7 @@ def pain():
     today = clock.today()
     start, since = window_for(current_user.id, range_key, today)
     return render_page("feedback/pain.html", "trends", range_key=range_key, ranges=RANGES, start=start, end=today,
-                       trends=trends(current_user.id, start, today, since))
+                       trends=trends(current_user.id, start, today, since), change_rule=RULE_IN_WORDS)
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>/brief")
@@ -99,7 +100,8 @@ def brief(appointment_id: int):
         result = briefs.brief_for(_me(), appointment_id)
     except services.NotFound:
         abort(404)
-    return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm())
+    return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm(),
+                       change_rule=RULE_IN_WORDS)
 
 
 def _staff_action(appointment_id: int, action, done: str):
