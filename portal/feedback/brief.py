@@ -18,8 +18,8 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
-from portal.feedback.meaning import label_words
-from portal.feedback.models import TreatmentNote
+from portal.feedback.meaning import Concern, brief_flag, label_words, safety_concerns
+from portal.feedback.models import PainCheckIn, TreatmentNote
 from portal.feedback.pain import points_by_area
 from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
 from portal.booking.status import is_completed
@@ -85,6 +85,7 @@ class Brief:
     client_notes: str = ""
     trend: dict[str, list[PainPoint]] = field(default_factory=dict)
     staff_notes: list[StaffNote] = field(default_factory=list)
+    safety_flag: str = ""  # pain of 8+, a rise of 2+, new numbness: ask first (meaning.brief_flag)
 
 
 def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
@@ -141,10 +142,26 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
             to_local(starts_at).date(), PRESSURE_LABELS[feedback.pressure].lower() if feedback.pressure else None, feedback.pain("before"),
             feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback),
             _area_changes(feedback.pain("before"), feedback.pain("after")))
+    checkins_since = visits[-1].starts_at if visits else now - PAST_REACH
+    brief.safety_flag = brief_flag(_safety_concerns(client_id, given[-1][0] if given else None, checkins_since),
+                                   AREA_LABELS)
     since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
     brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
     db.session.flush()  # the access record: a read never commits, the request does
     return brief
+
+
+def _safety_concerns(client_id: int, last_feedback, checkins_since: datetime) -> list[Concern]:
+    """What the last session's feedback and the check-ins since the last visit (or, before a
+    first visit, the last month) say that calls for asking before starting; one query."""
+    concerns = []
+    if last_feedback is not None:
+        concerns += safety_concerns(before=last_feedback.pain("before"), after=last_feedback.pain("after"))
+    checkins = db.session.scalars(select(PainCheckIn).where(
+        PainCheckIn.client_id == client_id, PainCheckIn.recorded_at >= checkins_since))
+    for checkin in checkins:
+        concerns += safety_concerns(scores=checkin.pain(), new_numbness=checkin.new_numbness)
+    return concerns
 
 
 def _area_changes(before: dict[str, int], after: dict[str, int]) -> list[AreaChange]:
