@@ -64,7 +64,7 @@ CLIENT_ADVICE = ("Please contact your GP before your next massage and tell them 
 
 # What the therapist's brief says for each reason.
 BRIEF_WORDS = {
-    HIGH_PAIN: "Client reported pain of 8+",
+    HIGH_PAIN: "pain of 8+",
     RISE_AFTER_SESSION: "a rise of 2+ after the last session",
     NEW_NUMBNESS: "new numbness, tingling or weakness",
 }
@@ -107,7 +107,4 @@ def brief_flag(concerns: list[Concern], area_labels: dict[str, str]) -> str:
             continue
         named = sorted({area_labels.get(a, a) for a in areas if a})
         parts.append(BRIEF_WORDS[reason] + (f" ({', '.join(named)})" if named else ""))
-    text = " / ".join(parts)
-    if not text.startswith("Client"):
-        text = "Client reported " + text
-    return f"{text}: {BRIEF_ADVICE}"
+    return f"Client reported {' / '.join(parts)}: {BRIEF_ADVICE}"
