@@ -32,7 +32,7 @@ def export_for(client: User) -> dict:
                                     .order_by(Appointment.starts_at))
     ]
     document["pain_checkins"] = [
-        {"recorded_at": c.recorded_at.isoformat(), "pain": c.pain()}
+        {"recorded_at": c.recorded_at.isoformat(), "pain": c.pain(), "new_numbness": c.new_numbness}
         for c in db.session.scalars(select(PainCheckIn).where(PainCheckIn.client_id == client.id)
                                     .order_by(PainCheckIn.recorded_at))
     ]

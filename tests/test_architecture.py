@@ -24,7 +24,7 @@ ROOT = PORTAL.parent
 
 # Modules of pure rules: no Flask, no database, nothing that needs an app.
 PURE = ("guidance/rules.py", "booking/availability.py", "booking/guard.py", "clock.py", "timezones.py",
-        "formatting.py", "roles.py")
+        "formatting.py", "roles.py", "feedback/meaning.py")
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_sqlalchemy", "flask_wtf", "sqlalchemy", "portal.extensions",
                      "portal.db_types", "werkzeug")
 # Features, lowest first: a feature's domain modules may import only features before it.

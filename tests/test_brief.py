@@ -3,6 +3,7 @@ that its queries do not grow with the client's history."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -66,6 +67,15 @@ def test_brief_shows_what_the_therapist_needs(client, auth, story):
     assert "Focus next time on lower back" in html
     assert "Cold hands please warm up first" in html
     assert "7→4" in html  # the small pain trend
+
+
+def test_brief_labels_the_last_feedback_change_with_the_rule_in_words(client, auth, story):
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    last = html.split("<h3>Last feedback</h3>")[1].split("<h3>")[0]
+    row = re.search(r'<th scope="row">Lower back</th><td>(\d+)</td>\s*<td>(\d+)</td><td>([^<]+)</td>', last)
+    assert row.groups() == ("7", "4", "meaningful drop")  # 3 points, 43%
+    assert "at least 2 points and at least 30% of the score before" in last
 
 
 def _resave(app, client_id, *extra, **fields):
@@ -243,3 +253,34 @@ def test_brief_and_pain_page_queries_do_not_grow_with_history(app, small_salon, 
         assert db.session.scalar(select(func.count()).select_from(Appointment)) >= 100
     assert measure() == with_one_brief
     assert measure_pain_page() == with_one_page
+
+
+def test_brief_flags_what_calls_for_asking_first(app, client, auth, story):
+    auth.login("therapist@example.com")
+    url = f"/therapist/appointments/{story['today']}/brief"
+    assert "safety-flag" not in client.get(url).get_data(as_text=True)  # 7->4 and no check-ins: nothing to flag
+    with app.app_context():
+        client_user = db.session.get(User, story["client_id"])
+        # Before the last visit: not "since the last session", so not flagged.
+        feedback_services.record_checkin(client_user, {"neck": 9}, now=NOW - timedelta(days=20))
+        feedback_services.record_checkin(client_user, {"lower_back": 8}, now=NOW - timedelta(days=3),
+                                         new_numbness=True)
+        db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    flag = re.search(r'<p class="flash flash-warning safety-flag"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert flag == ("<strong>Check first.</strong> Client reported pain of 8+ (lower back) / new numbness, "
+                    "tingling or weakness: ask before starting, and do not massage the area if unsure.")
+
+
+def test_brief_flags_a_rise_of_two_after_the_last_session(app, client, auth, small_salon, users):
+    client_id = users["client"].id
+    last_visit = make_appointment(app, small_salon, client_id, NOW - timedelta(days=7))
+    with app.app_context():
+        feedback_services.save_feedback(db.session.get(User, client_id), last_visit, feedback_services.FeedbackInput(
+            pain_before={"shoulders": 3}, pain_after={"shoulders": 5}), now=NOW, consent_given=True)
+        db.session.commit()
+    today = make_appointment(app, small_salon, client_id, NOW + timedelta(hours=1))
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{today}/brief").get_data(as_text=True)
+    assert "a rise of 2+ after the last session (shoulders): ask before starting" in html
+    assert "Client reported a rise of 2+" in html

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from portal import clock
+from portal import clock, mail
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
@@ -179,8 +179,10 @@ def test_pain_page_chart_and_table_agree_with_the_stored_scores(app, client, aut
     html = client.get("/pain?range=3m").get_data(as_text=True)
     section = re.search(r'<section class="card pain-area" aria-labelledby="area-lower_back">(.*?)</section>', html, re.S)
     body = section.group(1)
-    table = re.findall(r"<tr><td>[^<]+</td><td>(Session|Check-in)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td></tr>", body)
-    assert table == [("Session", "7", "4"), ("Session", "5", "3"), ("Session", "4", "2"), ("Check-in", "3", "–")]
+    table = re.findall(r"<tr><td>[^<]+</td><td>(Session|Check-in)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>"
+                       r"\s*<td>([^<]+)</td></tr>", body)
+    assert table == [("Session", "7", "4", "meaningful drop"), ("Session", "5", "3", "meaningful drop"),
+                     ("Session", "4", "2", "meaningful drop"), ("Check-in", "3", "–", "–")]
     assert body.count('class="dot-before"') == 3 and body.count('class="dot-after"') == 3
     assert body.count('class="dot-checkin"') == 1
     assert "Lower back: from 7 to 3 since" in body
@@ -280,11 +282,11 @@ def test_export_includes_appointments_feedback_and_checkins(app, client, auth, p
 
     auth.login()
     auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="4", neck_after="1", note="warm hands"))
-    auth.post("/pain/check-in", {"checkin-neck": "2"})
+    auth.post("/pain/check-in", {"checkin-neck": "2", "checkin-numbness": "yes"})
     document = json.loads(client.get("/profile/export").get_data(as_text=True))
     [appointment] = document["appointments"]
     assert appointment["feedback"]["pain_before"] == {"neck": 4} and appointment["feedback"]["note"] == "warm hands"
-    assert [c["pain"] for c in document["pain_checkins"]] == [{"neck": 2}]
+    assert [(c["pain"], c["new_numbness"]) for c in document["pain_checkins"]] == [({"neck": 2}, True)]
     assert document["health_profile"]["consent"]["given_at"] is not None
 
 
@@ -337,7 +339,7 @@ def test_deleting_the_health_profile_deletes_pain_feedback_and_focus_areas_too(a
         services.save_feedback(db.session.get(User, client_id), sessions[-1], services.FeedbackInput(
             pressure="too_firm", pain_before={"neck": 6}, focus_areas=frozenset({"neck"}), note="MARKER-sore neck"),
             now=NOW)
-        services.record_checkin(db.session.get(User, client_id), {"neck": 5}, now=NOW)
+        services.record_checkin(db.session.get(User, client_id), {"neck": 5}, now=NOW, new_numbness=True)
         services.add_treatment_note(db.session.get(User, users["therapist"].id), sessions[-1], "Tight traps", now=NOW)
         services.save_feedback(db.session.get(User, other_id), theirs, services.FeedbackInput(pain_before={"neck": 2}),
                                now=NOW, consent_given=True)
@@ -372,4 +374,72 @@ def test_deleting_the_health_profile_deletes_pain_feedback_and_focus_areas_too(a
         assert guidance_for_client(client_id).therapist_note == []
         brief = brief_for(db.session.get(User, users["therapist"].id), upcoming, now=NOW)
         assert brief.has_consent and brief.last_feedback is None and brief.trend == {}
+        assert brief.safety_flag == ""  # the numbness answer went with the check-in
         db.session.commit()
+
+
+def test_pain_page_labels_each_session_change_with_the_rule_in_words(app, client, auth, small_salon, users):
+    # 7->5 is 2 points but 28.6%: small; 10->7 is exactly 30%: meaningful; 3->5 a rise; 4->4 none.
+    _history(app, small_salon, users["client"].id, [(7, 5), (10, 7), (3, 5), (4, 4)])
+    auth.login()
+    html = client.get("/pain?range=3m").get_data(as_text=True)
+    body = re.search(r'aria-labelledby="area-lower_back">(.*?)</section>', html, re.S).group(1)
+    labels = re.findall(r"<td>Session</td>\s*<td>\d+</td>\s*<td>\d+</td>\s*<td>([^<]+)</td>", body)
+    assert labels == ["small drop", "meaningful drop", "rise", "no clear change"]
+    assert "at least 2 points and at least 30% of the score before (Farrar et al., Pain 2001)" in body
+
+
+ADVICE_START = "Please contact your GP"
+
+
+def test_checkin_asks_about_numbness_and_a_plain_form_without_it_still_works(app, client, auth, users):
+    auth.login()
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Any new numbness, tingling or weakness?" in page and 'name="checkin-numbness" type="radio" value="yes"' in page
+    response = auth.post("/pain/check-in", {"checkin-neck": "3", "checkin-consent": "y"})  # no numbness field
+    assert response.status_code == 302
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "today&#39;s pain is recorded" in dashboard and ADVICE_START not in dashboard
+    with app.app_context():
+        assert db.session.scalar(select(PainCheckIn.new_numbness)) is False
+
+
+@pytest.mark.parametrize("fields", [
+    {"checkin-lower_back": "8"},                            # pain of 8 or more
+    {"checkin-neck": "1", "checkin-numbness": "yes"},       # new numbness, tingling or weakness
+])
+def test_checkin_that_needs_a_clinician_advises_the_client_without_and_with_htmx(app, client, auth, users, fields):
+    auth.login()
+    response = auth.post("/pain/check-in", {**fields, "checkin-consent": "y"})
+    assert response.status_code == 302
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert ADVICE_START in dashboard and "NHS 111 (or 999 in an emergency)" in dashboard
+    htmx = client.post("/pain/check-in", data={**fields, "csrf_token": auth.csrf_token()},
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in htmx and ADVICE_START in htmx and 'class="flash flash-warning safety-advice"' in htmx
+    with app.app_context():
+        assert mail.outbox() == []  # never in an email
+        if "checkin-numbness" in fields:
+            assert list(db.session.scalars(select(PainCheckIn.new_numbness))) == [True, True]
+
+
+def test_checkin_below_the_thresholds_gives_no_advice(app, client, auth, users):
+    auth.login()
+    htmx = client.post("/pain/check-in", data={"checkin-neck": "7", "checkin-numbness": "no",
+                                               "checkin-consent": "y", "csrf_token": auth.csrf_token()},
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "today's pain is recorded" in htmx and ADVICE_START not in htmx
+
+
+def test_feedback_with_a_rise_of_two_advises_the_client_without_and_with_htmx(app, client, auth, past):
+    auth.login()
+    auth.post(f"/appointments/{past}/feedback", feedback_form(neck_before="3", neck_after="5"))
+    assert ADVICE_START in client.get("/dashboard").get_data(as_text=True)
+    htmx = client.post(f"/appointments/{past}/feedback", data={
+        **feedback_form(neck_before="3", neck_after="5"), "csrf_token": auth.csrf_token()},
+        headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Thank you: your therapist will see this" in htmx and ADVICE_START in htmx
+    calm = client.post(f"/appointments/{past}/feedback", data={
+        **feedback_form(neck_before="3", neck_after="4"), "csrf_token": auth.csrf_token()},
+        headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Thank you: your therapist will see this" in calm and ADVICE_START not in calm

@@ -18,7 +18,8 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
-from portal.feedback.models import TreatmentNote
+from portal.feedback.meaning import Concern, brief_flag, label_words, safety_concerns
+from portal.feedback.models import PainCheckIn, TreatmentNote
 from portal.feedback.pain import points_by_area
 from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
 from portal.booking.status import is_completed
@@ -37,6 +38,14 @@ RECENT_NOTES = 3
 
 
 @dataclass(frozen=True)
+class AreaChange:
+    area: str  # its label, "lower back"
+    before: int | None
+    after: int | None
+    change: str  # the label in words, "" when a score is missing
+
+
+@dataclass(frozen=True)
 class LastFeedback:
     session_on: date
     pressure: str | None
@@ -44,6 +53,7 @@ class LastFeedback:
     pain_after: dict[str, int]
     focus_areas: list[str]
     note: str
+    changes: list[AreaChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class Brief:
     client_notes: str = ""
     trend: dict[str, list[PainPoint]] = field(default_factory=dict)
     staff_notes: list[StaffNote] = field(default_factory=list)
+    safety_flag: str = ""  # pain of 8+, a rise of 2+, new numbness: ask first (meaning.brief_flag)
 
 
 def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
@@ -129,11 +140,33 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         feedback, starts_at = given[-1]
         brief.last_feedback = LastFeedback(
             to_local(starts_at).date(), PRESSURE_LABELS[feedback.pressure].lower() if feedback.pressure else None, feedback.pain("before"),
-            feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback))
+            feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback),
+            _area_changes(feedback.pain("before"), feedback.pain("after")))
+    checkins_since = visits[-1].starts_at if visits else now - PAST_REACH
+    brief.safety_flag = brief_flag(_safety_concerns(client_id, given[-1][0] if given else None, checkins_since),
+                                   AREA_LABELS)
     since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
     brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
     db.session.flush()  # the access record: a read never commits, the request does
     return brief
+
+
+def _safety_concerns(client_id: int, last_feedback, checkins_since: datetime) -> list[Concern]:
+    """What the last session's feedback and the check-ins since the last visit (or, before a
+    first visit, the last month) say that calls for asking before starting; one query."""
+    concerns = []
+    if last_feedback is not None:
+        concerns += safety_concerns(before=last_feedback.pain("before"), after=last_feedback.pain("after"))
+    checkins = db.session.scalars(select(PainCheckIn).where(
+        PainCheckIn.client_id == client_id, PainCheckIn.recorded_at >= checkins_since))
+    for checkin in checkins:
+        concerns += safety_concerns(scores=checkin.pain(), new_numbness=checkin.new_numbness)
+    return concerns
+
+
+def _area_changes(before: dict[str, int], after: dict[str, int]) -> list[AreaChange]:
+    return [AreaChange(label, before.get(area), after.get(area), label_words(before.get(area), after.get(area)))
+            for area, label in AREA_LABELS.items() if area in before or area in after]
 
 
 def _staff_notes(client_id: int) -> list[StaffNote]:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from portal.feedback.meaning import label_words
+
 SESSION = "session"
 CHECKIN = "check-in"
 
@@ -25,6 +27,11 @@ class PainPoint:
     kind: str  # SESSION or CHECKIN
     before: int | None = None  # a session's pain before, or a check-in's pain
     after: int | None = None  # a session's pain after
+
+    @property
+    def change(self) -> str:
+        """A session's before-to-after change in words ("meaningful drop", ...); "" otherwise."""
+        return label_words(self.before, self.after) if self.kind == SESSION else ""
 
     @property
     def latest(self) -> int | None:

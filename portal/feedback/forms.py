@@ -7,6 +7,7 @@ from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from portal.feedback.meaning import NUMBNESS_QUESTION
 from portal.feedback.models import AREAS, PRESSURES
 from portal.feedback.services import FeedbackInput
 from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, offered, strip
@@ -59,6 +60,10 @@ class FeedbackForm(ConsentMixin, FlaskForm):
 
 
 class CheckInForm(ConsentMixin, FlaskForm):
+    # Optional: a form posted without it (an older page, a script) records "no".
+    numbness = RadioField(NUMBNESS_QUESTION, choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
+                          validate_choice=False, validators=[ChoicesOnly()])
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "checkin")  # its fields sit beside the feedback form's
         super().__init__(*args, **kwargs)
@@ -75,6 +80,9 @@ class CheckInForm(ConsentMixin, FlaskForm):
 
     def pain(self) -> dict[str, int]:
         return {area: self[area].data for area in AREAS if self[area].data is not None}
+
+    def new_numbness(self) -> bool:
+        return self.numbness.data == "yes"
 
 
 for _area in AREAS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
@@ -87,6 +88,9 @@ class PainCheckIn(db.Model):
     shoulders: Mapped[int | None] = mapped_column(SmallInteger)
     upper_back: Mapped[int | None] = mapped_column(SmallInteger)
     lower_back: Mapped[int | None] = mapped_column(SmallInteger)
+    # "Any new numbness, tingling or weakness?" answered yes: health data like the scores (the
+    # row goes with the health profile), and a reason to send the client to a clinician.
+    new_numbness: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     def pain(self) -> dict[str, int]:
         scores = {area: getattr(self, area) for area in AREAS}

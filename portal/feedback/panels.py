@@ -6,6 +6,7 @@ from portal import clock
 from portal.booking.queries import latest_completed
 from portal.feedback import services
 from portal.feedback.forms import CheckInForm, FeedbackForm
+from portal.feedback.meaning import CLIENT_ADVICE
 from portal.feedback.models import AREAS
 from portal.profile.services import CONSENT_STATEMENT, has_consent
 
@@ -23,7 +24,10 @@ def form_data(feedback) -> dict:
 
 def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
                       checkin_form: CheckInForm | None = None, feedback_saved: bool = False,
-                      checkin_saved: bool = False) -> dict:
+                      checkin_saved: bool = False, feedback_advice: bool = False,
+                      checkin_advice: bool = False) -> dict:
+    """`feedback_advice`/`checkin_advice`: what was just saved calls for the advice to see a
+    clinician, shown beside the thanks for it."""
     now = clock.now()
     needs_consent = not has_consent(client_id)
     appointment = latest_completed(client_id)
@@ -40,4 +44,6 @@ def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
         "feedback_saved": feedback_saved,
         "checkin_form": checkin_form or CheckInForm(formdata=None, needs_consent=needs_consent),
         "checkin_saved": checkin_saved,
+        "feedback_advice": CLIENT_ADVICE if feedback_advice else "",
+        "checkin_advice": CLIENT_ADVICE if checkin_advice else "",
     }

@@ -101,13 +101,14 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
 
 
 def record_checkin(client: User, pain: dict[str, int], now: datetime | None = None,
-                   consent_given: bool = False) -> PainCheckIn:
-    """Today's pain, between visits; at least one area."""
+                   consent_given: bool = False, new_numbness: bool = False) -> PainCheckIn:
+    """Today's pain, between visits; at least one area (and, optionally, new numbness,
+    tingling or weakness)."""
     if not pain:
         raise Refused("Please score at least one area.")
     now = now or clock.now()
     _consented(client, consent_given, now)
-    checkin = PainCheckIn(client_id=client.id, recorded_at=now,
+    checkin = PainCheckIn(client_id=client.id, recorded_at=now, new_numbness=new_numbness,
                           **{area: pain.get(area) for area in AREAS})
     db.session.add(checkin)
     db.session.flush()

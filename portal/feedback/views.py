@@ -11,6 +11,7 @@ from portal.accounts.forms import EmptyForm
 from portal.booking import attendance as attendance_service
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
+from portal.feedback.meaning import CLIENT_ADVICE, RULE_IN_WORDS, safety_concerns
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, trends, window_for
 from portal.htmx import render_page, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, has_consent
@@ -50,10 +51,14 @@ def give(appointment_id: int):
     if not editable:
         form.note.errors = ["Feedback can be changed for 7 days after you give it; this one is now closed."]
     elif form.validate():
-        services.save_feedback(_me(), appointment_id, form.to_input(), now, consent_given=bool(form.consent.data))
+        saved = services.save_feedback(_me(), appointment_id, form.to_input(), now,
+                                       consent_given=bool(form.consent.data))
+        concerns = safety_concerns(before=saved.pain("before"), after=saved.pain("after"))
         if wants_fragment():
-            return _panel(feedback_saved=True)
+            return _panel(feedback_saved=True, feedback_advice=bool(concerns))
         flash("Thank you: your therapist will see this before your next session.", "success")
+        if concerns:
+            flash(CLIENT_ADVICE, "warning")
         return redirect(url_for("dashboard.client"))
     if wants_fragment():
         return _panel(feedback_form=form)  # 200, so htmx swaps the messages in
@@ -67,10 +72,14 @@ def checkin():
     """Today's pain per area, between visits."""
     form = CheckInForm(needs_consent=not has_consent(current_user.id))
     if form.validate():
-        services.record_checkin(_me(), form.pain(), consent_given=bool(form.consent.data))
+        saved = services.record_checkin(_me(), form.pain(), consent_given=bool(form.consent.data),
+                                        new_numbness=form.new_numbness())
+        concerns = safety_concerns(scores=saved.pain(), new_numbness=saved.new_numbness)
         if wants_fragment():
-            return _panel(checkin_saved=True)
+            return _panel(checkin_saved=True, checkin_advice=bool(concerns))
         flash("Thanks: today's pain is recorded.", "success")
+        if concerns:
+            flash(CLIENT_ADVICE, "warning")
         return redirect(url_for("dashboard.client"))
     if wants_fragment():
         return _panel(checkin_form=form)
@@ -88,7 +97,7 @@ def pain():
     today = clock.today()
     start, since = window_for(current_user.id, range_key, today)
     return render_page("feedback/pain.html", "trends", range_key=range_key, ranges=RANGES, start=start, end=today,
-                       trends=trends(current_user.id, start, today, since))
+                       trends=trends(current_user.id, start, today, since), change_rule=RULE_IN_WORDS)
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>/brief")
@@ -99,7 +108,8 @@ def brief(appointment_id: int):
         result = briefs.brief_for(_me(), appointment_id)
     except services.NotFound:
         abort(404)
-    return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm())
+    return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm(),
+                       change_rule=RULE_IN_WORDS)
 
 
 def _staff_action(appointment_id: int, action, done: str):

@@ -1,0 +1,110 @@
+"""What a pain score change means, and when to send the client to a clinician: pure rules.
+
+No Flask and no database (tests/test_architecture.py checks this), so every boundary is tested
+value for value. Scores are the 0-10 scale the forms store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MEANINGFUL = "meaningful"
+SMALL = "small"
+NO_CLEAR_CHANGE = "no clear change"
+RISE = "rise"
+
+# How each label reads in a table cell.
+LABEL_WORDS = {MEANINGFUL: "meaningful drop", SMALL: "small drop", NO_CLEAR_CHANGE: "no clear change", RISE: "rise"}
+
+# One sentence, shown under every table that carries a label (never only in a tooltip).
+RULE_IN_WORDS = ("A drop in pain (before minus after) is meaningful when it is at least 2 points and at least "
+                 "30% of the score before (Farrar et al., Pain 2001); a smaller drop of 1 point or 15% or more "
+                 "is small; a higher score after is a rise; anything else is no clear change.")
+
+
+def change_label(before: int | None, after: int | None) -> str | None:
+    """The label for one area's before-to-after change; None when either score is missing.
+
+    drop = before - after. Meaningful: drop >= 2 and drop >= 30% of before. Small: otherwise
+    a drop (> 0) of at least 1 point or at least 15% of before. Percentages are compared in
+    whole numbers (10 * drop >= 3 * before) so 3 of 10 is exactly 30%, with no float rounding.
+    """
+    if before is None or after is None:
+        return None
+    if after > before:
+        return RISE
+    drop = before - after
+    if drop >= 2 and 10 * drop >= 3 * before:
+        return MEANINGFUL
+    if drop > 0 and (drop >= 1 or (before > 0 and 100 * drop >= 15 * before)):
+        return SMALL
+    return NO_CLEAR_CHANGE
+
+
+def label_words(before: int | None, after: int | None) -> str:
+    """The label as shown, or "" when there is nothing to compare."""
+    label = change_label(before, after)
+    return LABEL_WORDS[label] if label else ""
+
+
+# --- Safety routing -------------------------------------------------------------------------
+
+HIGH_PAIN = "high_pain"
+RISE_AFTER_SESSION = "rise_after_session"
+NEW_NUMBNESS = "new_numbness"
+
+HIGH_PAIN_SCORE = 8
+WORRYING_RISE = 2
+
+NUMBNESS_QUESTION = "Any new numbness, tingling or weakness?"
+
+# Plain advice for the client: where to go, never what it might be.
+CLIENT_ADVICE = ("Please contact your GP before your next massage and tell them about this pain or these "
+                 "symptoms. If it is severe or getting worse quickly, call NHS 111 (or 999 in an emergency).")
+
+# What the therapist's brief says for each reason.
+BRIEF_WORDS = {
+    HIGH_PAIN: "pain of 8+",
+    RISE_AFTER_SESSION: "a rise of 2+ after the last session",
+    NEW_NUMBNESS: "new numbness, tingling or weakness",
+}
+BRIEF_ADVICE = "ask before starting, and do not massage the area if unsure."
+
+
+@dataclass(frozen=True)
+class Concern:
+    reason: str  # HIGH_PAIN, RISE_AFTER_SESSION or NEW_NUMBNESS
+    area: str | None = None  # the area's key (None for numbness, which the question asks overall)
+
+
+def safety_concerns(*, before: dict[str, int] | None = None, after: dict[str, int] | None = None,
+                    scores: dict[str, int] | None = None, new_numbness: bool = False) -> list[Concern]:
+    """Reasons to send the client to a clinician, from a session (`before`/`after` per area) or a
+    check-in (`scores` per area, `new_numbness`): any score of 8 or more, a rise of 2 or more from
+    before to after a session, or new numbness, tingling or weakness. Areas in a fixed order."""
+    before, after, scores = before or {}, after or {}, scores or {}
+    concerns: list[Concern] = []
+    for area in sorted(set(before) | set(after) | set(scores)):
+        values = [v for v in (before.get(area), after.get(area), scores.get(area)) if v is not None]
+        if any(v >= HIGH_PAIN_SCORE for v in values):
+            concerns.append(Concern(HIGH_PAIN, area))
+        if area in before and area in after and after[area] - before[area] >= WORRYING_RISE:
+            concerns.append(Concern(RISE_AFTER_SESSION, area))
+    if new_numbness:
+        concerns.append(Concern(NEW_NUMBNESS))
+    return concerns
+
+
+def brief_flag(concerns: list[Concern], area_labels: dict[str, str]) -> str:
+    """The brief's one-line flag, e.g. "Client reported pain of 8+ (neck) / new numbness, tingling
+    or weakness: ask before starting, ..."; "" when there is nothing to flag."""
+    if not concerns:
+        return ""
+    parts = []
+    for reason in (HIGH_PAIN, RISE_AFTER_SESSION, NEW_NUMBNESS):
+        areas = [c.area for c in concerns if c.reason == reason]
+        if not areas:
+            continue
+        named = sorted({area_labels.get(a, a) for a in areas if a})
+        parts.append(BRIEF_WORDS[reason] + (f" ({', '.join(named)})" if named else ""))
+    return f"Client reported {' / '.join(parts)}: {BRIEF_ADVICE}"
