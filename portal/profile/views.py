@@ -105,7 +105,8 @@ def guidance():
     facts = services.facts_from(content)
     return render_page("profile/guidance.html", None, profile=profile, content=content, conditions=CONDITIONS,
                        guidance=guidance_for_client(current_user.id, facts=facts),
-                       outlook=gate.booking_outlook(facts, clock.today()), action_form=EmptyForm())
+                       outlook=gate.booking_outlook(facts, clock.today()),
+                       refusal=gate.outlook_refusal(facts, clock.today()), action_form=EmptyForm())
 
 
 @bp.route("/profile/history")
