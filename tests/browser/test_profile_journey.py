@@ -13,7 +13,7 @@ from portal import clock
 from tests.browser.steps import log_in
 
 
-def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, page, users, a11y):
+def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, page, page_problems, users, a11y):
     log_in(page, lands_on="/dashboard")
     page.goto("/profile")
     a11y(page, screenshot="profile-empty")
@@ -24,7 +24,13 @@ def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, 
     page.get_by_role("checkbox", name="Pregnancy", exact=True).check()
     expect(preview).to_contain_text("Preview: what your answers would mean")
     expect(preview).to_contain_text("Pregnancy")
+    # The due date box has only just appeared: no "missing" error yet...
+    expect(page.locator("#errors-due_date")).to_be_empty()
+    # ...but saving without it is refused, beside the box.
+    page.get_by_role("button", name="Save my profile").click()
     expect(page.locator("#errors-due_date")).to_contain_text("Please give your due date")
+    expect(page.get_by_role("checkbox", name="Pregnancy", exact=True)).to_be_checked()
+    page_problems.expect(r"422.*/profile\)?$")  # refused on purpose: no due date
     page.get_by_label("Your due date").fill((clock.today() + timedelta(weeks=18)).isoformat())
     expect(page.locator("#errors-due_date")).to_be_empty()
     page.get_by_role("checkbox", name="Severe sunburn on the back").check()
