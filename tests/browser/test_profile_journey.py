@@ -31,7 +31,10 @@ def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, 
     expect(page.locator("#errors-due_date")).to_contain_text("Please give your due date")
     expect(page.get_by_role("checkbox", name="Pregnancy", exact=True)).to_be_checked()
     page_problems.expect(r"422.*/profile\)?$")  # refused on purpose: no due date
-    page.get_by_label("Your due date").fill((clock.today() + timedelta(weeks=18)).isoformat())
+    # The refused page is new: typing before its (deferred) htmx has started would send no preview.
+    page.wait_for_load_state("load")
+    due = (clock.today() + timedelta(weeks=18)).isoformat()
+    _answer(page, lambda: page.get_by_label("Your due date").fill(due))
     expect(page.locator("#errors-due_date")).to_be_empty()
     page.get_by_role("checkbox", name="Severe sunburn on the back").check()
     expect(preview).to_contain_text("Not now")
