@@ -2,6 +2,8 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 PORT ?= 5000
+# Exported so the portal builds emailed links to the port actually served (config.load_settings).
+export PORT
 BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
 

@@ -93,7 +93,11 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         database_url = "sqlite:///" + str(Path(instance_path) / "portal.db")
 
     redis_url = environ.get("REDIS_URL") or None
-    public_url = environ.get("PUBLIC_URL", "" if production else "http://127.0.0.1:5000").rstrip("/")
+    # In development emailed links must reach the server actually running (`PORT=8000 make run`).
+    default_public_url = "" if production else "http://127.0.0.1:5000"
+    if env == "development" and environ.get("PORT", "").strip().isdigit():
+        default_public_url = f"http://127.0.0.1:{environ['PORT'].strip()}"
+    public_url = environ.get("PUBLIC_URL", default_public_url).rstrip("/")
 
     return {
         "PORTAL_ENV": env,

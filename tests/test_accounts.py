@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.mail import outbox
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, AuthActions
 
 NEW_PASSWORD = "quiet-harbour-lantern-77"
 
@@ -28,6 +28,7 @@ def register(auth, email="new@example.com", password=NEW_PASSWORD, name="Nina Be
 
 
 def test_register_confirm_then_login(app, client, auth):
+    """Confirmed in another browser (no registration nonce there): confirm, then the password."""
     response = register(auth, email="  New@Example.com ")
     assert response.status_code == 302 and response.location.endswith("/account/check-email")
     with app.app_context():
@@ -46,9 +47,12 @@ def test_register_confirm_then_login(app, client, auth):
         assert len(outbox()) == 2
 
     confirm_path = link_in(message, "/account/confirm/")
-    assert client.get(confirm_path).status_code == 200  # a button, not an action on GET
-    response = auth.post(confirm_path)
+    other_browser = app.test_client()
+    other = AuthActions(other_browser)
+    assert other_browser.get(confirm_path).status_code == 200  # a button, not an action on GET
+    response = other.post(confirm_path)
     assert response.status_code == 302 and response.location.endswith("/account/login")
+    assert other_browser.get("/dashboard").status_code != 200  # confirmed, not logged in
 
     response = auth.login("new@example.com", NEW_PASSWORD)
     assert response.status_code == 302 and response.location.endswith("/dashboard")
@@ -433,3 +437,39 @@ def test_resetting_a_password_on_a_logged_in_browser_ends_that_login_too(app, cl
     thief, _ = device(app)
     thief.set_cookie("session", copied)
     assert thief.get("/dashboard").status_code == 302
+
+
+def test_confirming_in_the_registering_browser_logs_in(app, client, auth):
+    register(auth)
+    with app.app_context():
+        [message] = outbox()
+    confirm_path = link_in(message, "/account/confirm/")
+    response = auth.post(confirm_path)
+    assert response.status_code == 302 and response.location.endswith("/dashboard")
+    assert "Nina" in client.get("/dashboard").get_data(as_text=True)
+
+    # The link does not log in again once used: logged out, it only says "please log in".
+    auth.logout()
+    response = auth.post(confirm_path)
+    assert response.status_code == 302 and response.location.endswith("/account/login")
+    assert client.get("/dashboard").status_code != 200
+
+
+def test_confirming_in_another_browser_only_confirms(app, client, auth):
+    register(auth)
+    with app.app_context():
+        [message] = outbox()
+    confirm_path = link_in(message, "/account/confirm/")
+    other_browser = app.test_client()
+    # Another browser that registered something else has a nonce of its own: still no log in.
+    register(AuthActions(other_browser), email="someone-else@example.com")
+    response = AuthActions(other_browser).post(confirm_path)
+    assert response.status_code == 302 and response.location.endswith("/account/login")
+    assert other_browser.get("/dashboard").status_code != 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "new@example.com"))
+        assert user.email_confirmed_at is not None
+    # The registering browser, too late: already confirmed elsewhere, so it logs in with the password.
+    response = auth.post(confirm_path)
+    assert response.location.endswith("/account/login")
+    assert client.get("/dashboard").status_code != 200

@@ -157,3 +157,18 @@ def test_rate_limits_use_redis_when_configured(tmp_path):
     settings = load_settings({"PORTAL_ENV": "development", "REDIS_URL": "redis://127.0.0.1:6379/0"}, str(tmp_path))
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert load_settings({"PORTAL_ENV": "development"}, str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_development_links_follow_the_served_port(tmp_path):
+    settings = load_settings({"PORTAL_ENV": "development", "PORT": "8000"}, str(tmp_path))
+    assert settings["PUBLIC_URL"] == "http://127.0.0.1:8000"
+    explicit = load_settings({"PORTAL_ENV": "development", "PORT": "8000", "PUBLIC_URL": "http://dev.example/"}, str(tmp_path))
+    assert explicit["PUBLIC_URL"] == "http://dev.example"
+    assert load_settings({"PORTAL_ENV": "development"}, str(tmp_path))["PUBLIC_URL"] == "http://127.0.0.1:5000"
+
+
+def test_make_run_exports_port_to_flask():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    assert "export PORT" in makefile.splitlines()

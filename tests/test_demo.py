@@ -111,3 +111,26 @@ def test_demo_client_has_a_believable_pain_trend_and_is_on_todays_list(app):
     with app.test_request_context():
         brief = brief_for(db.session.get(User, therapist_user.id), todays[0].id)
         assert brief.last_feedback is not None and brief.last_feedback.pain_before["lower_back"] == 3
+
+
+def test_demo_check_ins_are_never_in_the_future(app):
+    from portal import clock
+    from portal.feedback.models import PainCheckIn
+
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+        recorded = list(db.session.scalars(select(PainCheckIn.recorded_at)))
+        assert len(recorded) == 7
+        now = clock.now()
+        assert all(at <= now for at in recorded), [at for at in recorded if at > now]
+
+
+def test_second_demo_load_reports_what_exists_not_what_it_added(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    again = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0 and again.exit_code == 0, again.output
+    summary = first.output.splitlines()[0]
+    assert "7 feedback" in summary and "7 check-ins" in summary
+    assert again.output.splitlines()[0] == summary

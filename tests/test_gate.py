@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import User
-from portal.demo import load_demo_data
+from portal.demo import DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
 from portal.guidance.rules import CODE_NEEDS_CLEARANCE, CODE_NEEDS_PREGNANCY_TRAINED, CODE_NOT_NOW, CODE_OK
 from portal.profile import gate, services
@@ -150,3 +150,22 @@ def test_outlook_on_the_guidance_page(app, client, auth, users):
     auth.post("/profile/healed/severe_sunburn")
     html = client.get("/guidance").get_data(as_text=True)
     assert "You can book a massage." in html and "trained in pregnancy massage" in html
+
+
+def test_refused_wording_names_what_is_refused():
+    assert gate.refused_wording(["Full Body Massage"], 3) == "Full Body Massage"
+    assert gate.refused_wording(["A", "B"], 3) == "A or B"
+    assert gate.refused_wording(["A", "B", "C"], 3) == "any of our massages (A, B or C)"
+    assert gate.refused_wording([], 0) == "a massage that works on your back"
+
+
+def test_outlook_refusal_names_indian_head_too(app, client, auth, users):
+    with app.app_context():
+        load_demo_data()
+        save(db.session.get(User, users["client"].id), "severe_sunburn")
+        db.session.commit()
+    auth.login(password=DEMO_PASSWORD)  # the demo load resets the demo logins' password
+    html = client.get("/guidance").get_data(as_text=True)
+    assert "back, neck or full body massage" not in html
+    assert "any of our massages (" in html
+    assert "Indian Head Massage (includes upper back)" in html

@@ -182,12 +182,23 @@ def test_live_preview_shows_what_the_change_would_mean_without_saving(app, clien
     assert response.status_code == 200
     assert "<html" not in html and "Preview: what your answers would mean" in html
     assert "Pregnancy" in html and "Every 2 weeks" in html
-    # Inline validation arrives out of band, into the field's own error slot.
-    assert re.search(r'<div id="errors-due_date" class="field-errors" hx-swap-oob="true"><p class="error"[^>]*>'
-                     r'Please give your due date', html)
+    # The due date box appeared just now: its slot is cleared, not filled with "missing" (a save
+    # without it is still refused, see test_bad_input_is_refused_on_its_field_and_nothing_is_half_saved).
+    assert re.search(r'<div id="errors-due_date" class="field-errors" hx-swap-oob="true">\s*</div>', html)
+    assert "Please give your due date" not in html
     assert 'id="errors-consent"' not in html
     assert "HX-Request" in response.headers["Vary"]
     assert stored(app).lifestyle == {"desk_worker"} and revision_count(app) == 1
+
+
+def test_live_preview_checks_what_was_typed(app, client, client_in):
+    # Inline validation of a typed answer arrives out of band, into the field's own error slot.
+    response = client.post("/profile/preview", data=profile_form(
+        csrf_token=client_in.csrf_token(), conditions=["pregnancy"],
+        due_date=(TODAY - timedelta(days=2)).isoformat()), headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert re.search(r'<div id="errors-due_date" class="field-errors" hx-swap-oob="true"><p class="error"[^>]*>'
+                     r'Your due date can&#39;t be in the past', html)
 
 
 def test_preview_without_htmx_goes_back_to_the_form(client, client_in):

@@ -35,8 +35,12 @@ class Addressee:
         return cls(user.id, user.email, user.first_name)
 
 
-def send_confirmation(user: User | Addressee) -> None:
-    token = make_token(CONFIRM_SALT, {"uid": user.id, "email": user.email})
+def send_confirmation(user: User | Addressee, browser: str | None = None) -> None:
+    """`browser` marks the link as made for one browser's registration (services.browser_mark)."""
+    payload = {"uid": user.id, "email": user.email}
+    if browser:
+        payload["browser"] = browser
+    token = make_token(CONFIRM_SALT, payload)
     send_template(user.email, "Confirm your email for Mesmerising Beauty", "confirm_email", after_response=True,
                   user=user, confirm_url=external_url("accounts.confirm_email", token=token),
                   hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600)
@@ -55,8 +59,8 @@ def send_password_reset(user: Addressee, token: str) -> None:
 
 
 # Listeners (connected in portal.listeners).
-def on_registered(sender, user: Addressee, **extra) -> None:
-    send_confirmation(user)
+def on_registered(sender, user: Addressee, browser: str | None = None, **extra) -> None:
+    send_confirmation(user, browser=browser)
 
 
 def on_registration_for_existing_account(sender, user: Addressee, **extra) -> None:

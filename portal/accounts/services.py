@@ -8,6 +8,7 @@ transaction has committed (still after the response, see `mail.send_after_respon
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import secrets
 from datetime import timedelta
@@ -133,12 +134,20 @@ def end_all_login_sessions(user: User) -> None:
     log.info("logged out everywhere user_id=%s sessions=%s", user.id, ended)
 
 
-def register(name: str, email: str, password: str) -> None:
+def browser_mark(nonce: str) -> str:
+    """What a confirmation link carries of the registering browser's session nonce: a hash, so
+    the link alone (a forwarded email, a mail scanner) cannot be turned into that session."""
+    return hashlib.sha256(("confirm-browser:" + nonce).encode()).hexdigest()
+
+
+def register(name: str, email: str, password: str, browser_nonce: str | None = None) -> None:
     """Create an unconfirmed account and email a confirmation link.
 
     An address that already has an account gets an email saying so instead: the visitor sees
     the same page either way, so the form cannot be used to find out who is a client. Both
     paths hash the password and send their email after the response, so neither takes longer.
+    `browser_nonce` (kept in the registering browser's session) lets that browser be logged in
+    when it confirms (see `confirm_email`).
     """
     password_hash = passwords.hash_password(password)
     existing = find_by_email(email)
@@ -149,23 +158,33 @@ def register(name: str, email: str, password: str) -> None:
     user = User(name=name, email=email.strip().lower(), password_hash=password_hash, role="client")
     db.session.add(user)
     db.session.flush()
-    events.after_commit(account_registered, user=Addressee.of(user))
+    events.after_commit(account_registered, user=Addressee.of(user),
+                        browser=browser_mark(browser_nonce) if browser_nonce else None)
     log.info("registered user_id=%s", user.id)
 
 
-def confirm_email(token: str) -> User | None:
-    """Mark the address confirmed; None if the link is invalid or expired."""
+def confirm_email(token: str, browser_nonce: str | None = None) -> tuple[User, bool] | None:
+    """Mark the address confirmed; None if the link is invalid or expired.
+
+    Also says whether the person may be logged in without their password: only when this click
+    confirmed the address and the link was made for this browser's registration (its session
+    holds the nonce whose hash the link carries). Anywhere else the link only confirms, and the
+    person logs in with their password, so a link opened on someone else's device logs no one in.
+    """
     payload = read_token(CONFIRM_SALT, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
     if payload is None:
         return None
     user = db.session.get(User, payload.get("uid"))
     if user is None or user.email != payload.get("email"):
         return None
+    same_browser = False
     if user.email_confirmed_at is None:
         user.email_confirmed_at = clock.now()
         db.session.flush()
-        log.info("email confirmed user_id=%s", user.id)
-    return user
+        mark = payload.get("browser")
+        same_browser = bool(browser_nonce and mark and hmac.compare_digest(mark, browser_mark(browser_nonce)))
+        log.info("email confirmed user_id=%s same_browser=%s", user.id, same_browser)
+    return user, same_browser
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -151,7 +153,10 @@ def register():
         return redirect(home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
-        services.register(form.name.data, form.email.data, form.password.data)
+        # Set on both paths (new or existing address) so the session cannot tell them apart.
+        nonce = secrets.token_urlsafe(16)
+        session["registration_nonce"] = nonce
+        services.register(form.name.data, form.email.data, form.password.data, browser_nonce=nonce)
         session["check_email"] = "register"
         return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)
@@ -171,9 +176,14 @@ def confirm_email(token: str):
     """Confirm an email address from the link (a button, so mail scanners cannot click it)."""
     form = EmptyForm()
     if form.validate_on_submit():
-        user = services.confirm_email(token)
-        if user is None:
+        confirmed = services.confirm_email(token, browser_nonce=session.get("registration_nonce"))
+        if confirmed is None:
             return render_template("accounts/link_invalid.html", purpose="confirm"), 400
+        user, same_browser = confirmed
+        if same_browser and not current_user.is_authenticated:
+            _log_in(user, remember=False)  # a fresh session: the nonce goes with the old one
+            flash("Thank you, your email address is confirmed. Welcome!", "success")
+            return redirect(home_for(user))
         flash("Thank you, your email address is confirmed. Please log in.", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/confirm_email.html", form=form)

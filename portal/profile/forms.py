@@ -184,3 +184,8 @@ for _slug, _rule in CONDITIONS.items():
         "Details for your therapist", validators=[MaxChars(DETAIL_MAX)],
         filters=[strip],
     ))
+
+
+def answered(field) -> bool:
+    """Did the person type or choose anything in this field (blank text counts as nothing)?"""
+    return any(str(value).strip() for value in (field.raw_data or []))

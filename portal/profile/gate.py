@@ -9,6 +9,7 @@ from datetime import date
 from portal.guidance.rules import ASK_GP, CONDITIONS, NOT_NOW, BookingDecision, HealthFacts, booking_decision
 from portal.profile.services import content_for_use, facts_for  # noqa: F401  (booking reads facts through the gate)
 from portal.salon.models import PREGNANCY_MASSAGE, Service, Therapist
+from portal.salon.queries import active_services
 from portal import vocabulary
 
 
@@ -34,6 +35,25 @@ def booking_outlook(facts: HealthFacts, on: date) -> BookingDecision:
     Shown on the guidance page so the client sees the gate before they try to book.
     """
     return booking_decision(facts, True, True, on)
+
+
+def refused_wording(refused: list[str], offered: int) -> str:
+    """What the outlook says cannot be booked ("You can't book ___ just now."), named from the
+    catalogue: all three of ours work on the back, Indian Head included, so a fixed "back, neck
+    or full body massage" was wrong."""
+    if not refused:  # no catalogue to name: say what the gate refuses
+        return "a massage that works on your back"
+    names = refused[0] if len(refused) == 1 else ", ".join(refused[:-1]) + " or " + refused[-1]
+    if len(refused) == offered and offered > 1:
+        return f"any of our massages ({names})"
+    return names
+
+
+def outlook_refusal(facts: HealthFacts, on: date) -> str:
+    """`refused_wording` for the active services this client cannot book, whoever the therapist."""
+    offered = active_services()
+    refused = [s.name for s in offered if not booking_decision(facts, works_on_back(s), True, on).allowed]
+    return refused_wording(refused, len(offered))
 
 
 def screening_needed(client_id: int) -> bool:

@@ -15,7 +15,7 @@ from portal.data_export import export_for
 from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.htmx import render_page, wants_fragment
 from portal.profile import bp, gate, services
-from portal.profile.forms import DIAGNOSED_CONDITION, ProfileForm, form_data
+from portal.profile.forms import DIAGNOSED_CONDITION, ProfileForm, answered, form_data
 from portal.client_guidance import guidance_for_client
 from portal.security import is_safe_next
 
@@ -72,6 +72,12 @@ def preview():
     content = services.latest_content(profile)
     form = _profile_form(profile, content)
     form.validate()
+    # The preview runs on every change, so a box that appeared a moment ago (the due date after
+    # ticking Pregnancy) would be "missing" at once. Here only what was typed is checked; a
+    # missing answer is reported when the person saves (edit() validates everything).
+    for field in form:
+        if not answered(field):
+            field.errors = []
     guidance = guidance_for_client(current_user.id, facts=_preview_facts(form, content))
     return render_page("profile/_preview.html", None, form=form, guidance=guidance, conditions=CONDITIONS,
                        action_form=EmptyForm(), preview=True)
@@ -105,7 +111,8 @@ def guidance():
     facts = services.facts_from(content)
     return render_page("profile/guidance.html", None, profile=profile, content=content, conditions=CONDITIONS,
                        guidance=guidance_for_client(current_user.id, facts=facts),
-                       outlook=gate.booking_outlook(facts, clock.today()), action_form=EmptyForm())
+                       outlook=gate.booking_outlook(facts, clock.today()),
+                       refusal=gate.outlook_refusal(facts, clock.today()), action_form=EmptyForm())
 
 
 @bp.route("/profile/history")

@@ -13,7 +13,7 @@ from portal import clock
 from tests.browser.steps import log_in
 
 
-def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, page, users, a11y):
+def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, page, page_problems, users, a11y):
     log_in(page, lands_on="/dashboard")
     page.goto("/profile")
     a11y(page, screenshot="profile-empty")
@@ -24,8 +24,17 @@ def test_profile_guidance_changes_live_then_healing_opens_the_gate(live_server, 
     page.get_by_role("checkbox", name="Pregnancy", exact=True).check()
     expect(preview).to_contain_text("Preview: what your answers would mean")
     expect(preview).to_contain_text("Pregnancy")
+    # The due date box has only just appeared: no "missing" error yet...
+    expect(page.locator("#errors-due_date")).to_be_empty()
+    # ...but saving without it is refused, beside the box.
+    page.get_by_role("button", name="Save my profile").click()
     expect(page.locator("#errors-due_date")).to_contain_text("Please give your due date")
-    page.get_by_label("Your due date").fill((clock.today() + timedelta(weeks=18)).isoformat())
+    expect(page.get_by_role("checkbox", name="Pregnancy", exact=True)).to_be_checked()
+    page_problems.expect(r"422.*/profile\)?$")  # refused on purpose: no due date
+    # The refused page is new: typing before its (deferred) htmx has started would send no preview.
+    page.wait_for_load_state("load")
+    due = (clock.today() + timedelta(weeks=18)).isoformat()
+    _answer(page, lambda: page.get_by_label("Your due date").fill(due))
     expect(page.locator("#errors-due_date")).to_be_empty()
     page.get_by_role("checkbox", name="Severe sunburn on the back").check()
     expect(preview).to_contain_text("Not now")
@@ -91,3 +100,32 @@ def test_an_acute_injury_opens_the_gate_only_with_a_recorded_diagnosis(live_serv
     expect(page.locator("#precaution-acute-back-injury")).to_contain_text("Special care")
     expect(page.locator("#precaution-acute-back-injury")).to_contain_text("by Dr Shah, RVI")
     a11y(page, screenshot="guidance-diagnosed")
+
+
+def test_the_guidance_beside_the_form_is_reachable_by_keyboard_and_on_a_phone(live_server, page, users, a11y):
+    # A short window: the guidance beside the form is taller than it, so it becomes a scroll box.
+    page.set_viewport_size({"width": 1280, "height": 420})
+    log_in(page, lands_on="/dashboard")
+    page.goto("/profile")
+    a11y(page)  # axe: scrollable-region-focusable (serious) while nothing inside it can take focus
+    preview = page.locator("#guidance-preview")
+    page.get_by_role("checkbox", name="Pregnancy", exact=True).check()
+    expect(preview).to_contain_text("Pregnancy")
+    page.get_by_role("checkbox", name="Severe sunburn on the back").check()
+    expect(preview).to_contain_text("Not now")
+    aside = page.get_by_role("complementary", name="Your guidance")
+    assert aside.evaluate("el => el.scrollHeight > el.clientHeight"), "the guidance should scroll here"
+    a11y(page, screenshot="profile-preview-short-window")
+    aside.focus()
+    expect(aside).to_be_focused()
+    # Beside the form the guidance is in view already: the phone's links stay hidden.
+    expect(page.get_by_role("link", name="See what your answers mean", include_hidden=True)).to_have_count(2)
+    expect(page.get_by_role("link", name="See what your answers mean")).to_have_count(0)
+
+    # A phone: the guidance comes after the whole form, and a link near the boxes leads to it.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(preview).not_to_be_in_viewport()
+    page.get_by_role("link", name="See what your answers mean").first.click()
+    expect(preview).to_be_in_viewport()
+    expect(aside).to_be_focused()
+    a11y(page, screenshot="profile-preview-phone")
