@@ -31,10 +31,11 @@ def emailed_link(app, live_server: str, to: str, path_fragment: str) -> str:
     """The link in the latest email to `to`; it must point at the live server (PUBLIC_URL).
 
     Account emails go out when the response has closed, which can be a moment after the
-    browser shows the next page: wait for the message (up to 5 seconds) instead of racing it.
+    browser shows the next page: wait for the message (up to 15 seconds: the first request of a
+    run on PostgreSQL can be slow) instead of racing it.
     """
     link = re.compile(re.escape(live_server) + r"(" + re.escape(path_fragment) + r"\S+)")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while True:
         with app.app_context():
             bodies = [m.get_body(("plain",)).get_content() for m in outbox() if m["To"] == to]
