@@ -33,6 +33,16 @@ RACERS = 24  # clients racing for one time in the race tests (tests/racing.py)  
 _CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def _shared_limiter_defaults():
+    """The limiter is one object for every app of the run, and it keeps the first default limits
+    an app's config gives it (RATELIMIT_DEFAULT): put back what it had after each test, so a test
+    that sets them cannot rate-limit every later one."""
+    saved = list(limiter.limit_manager._default_limits)
+    yield
+    limiter.limit_manager.set_default_limits(saved)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     base = os.environ.get("TEST_DATABASE_URL")

@@ -13,7 +13,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger, SafeAtoms
 
 from portal import create_app
-from portal.extensions import db, limiter
+from portal.extensions import db
 from tests.conftest import make_config
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -26,9 +26,6 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 def probe_app(database_url, _schema):
     """A fresh app with settings of the test's choosing; its engine is disposed afterwards."""
     built = []
-    # The limiter is one object for every app of the run and keeps the first default limits it
-    # is given (RATELIMIT_DEFAULT): put back what it had, or later tests would be rate limited.
-    default_limits = list(limiter.limit_manager._default_limits)
 
     def build(**overrides):
         app = create_app(make_config(database_url, **overrides))
@@ -36,7 +33,6 @@ def probe_app(database_url, _schema):
         return app
 
     yield build
-    limiter.limit_manager.set_default_limits(default_limits)
     for app in built:
         with app.app_context():
             db.engine.dispose()
