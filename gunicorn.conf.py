@@ -6,6 +6,29 @@ container whose CPU count overstates what it may use, or that is short of memory
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
+
+# Paths whose last part is a secret (confirm and reset links, private calendar feeds): an access
+# log must not turn into a list of working links.
+_SECRET_PATH = re.compile(r"(/account/(?:confirm|reset-password)/|/calendar/)[^/?\s\"]+")
+
+
+def redact(text: str) -> str:
+    return _SECRET_PATH.sub(r"\1[redacted]", text)
+
+
+class RedactingLogger(Logger):
+    """Gunicorn's logger, with the secret part of those paths replaced in the request line, the
+    path and the referrer."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact(atoms[key])
+        return atoms
 
 
 def _workers(environ) -> int:
@@ -29,6 +52,7 @@ keepalive = 5
 preload_app = False
 
 accesslog = "-"
+logger_class = RedactingLogger
 # Gunicorn's default line, plus the time taken and the request id portal/security.py sends as
 # X-Request-ID, so an access line matches the app's own log lines and error pages.
 access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '

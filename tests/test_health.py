@@ -148,3 +148,23 @@ def test_gunicorn_access_log_shows_the_request_id(app, client):
     line = config.access_log_format % SafeAtoms(atoms)
     assert '"GET /healthz HTTP/1.1" 200' in line
     assert line.endswith("request_id=probe-1234567")
+
+
+@pytest.mark.parametrize("path", ["/account/confirm/eyJ1aWQiOjF9.abc", "/account/reset-password/eyJ1aWQiOjF9.def",
+                                  "/calendar/Zm9vYmFyYmF6.ics"])
+def test_gunicorn_access_log_never_shows_a_secret_link(path):
+    """Confirm and reset links and private calendar feeds are bearer secrets: the access log shows
+    the route, not the token, in the request line, the path and the referrer."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    config = Config()
+    config.set("access_log_format", settings["access_log_format"])
+    logger = settings["RedactingLogger"](config)
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": path, "PATH_INFO": path, "SERVER_PROTOCOL": "HTTP/1.1",
+               "REMOTE_ADDR": "10.0.0.1", "HTTP_REFERER": "https://portal.example" + path}
+    response = SimpleNamespace(status="200 OK", headers=[], sent=0)
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    line = config.access_log_format % SafeAtoms(atoms)
+    secret = path.rsplit("/", 1)[1]
+    assert secret not in line and secret not in atoms["U"]
+    assert "[redacted]" in line
+    assert settings["logger_class"] is settings["RedactingLogger"]
