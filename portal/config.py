@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import math
 import secrets
 import string
@@ -11,7 +10,7 @@ from typing import Mapping
 
 from zxcvbn import zxcvbn
 
-from portal.encryption import Keyring, KeyringError, new_key_entry
+from portal.encryption import KeyringError, key_entries, new_key_entry
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -210,14 +209,11 @@ def _weak_key_bytes(key: bytes) -> bool:
 def health_keys_problem(spec: str) -> str | None:
     """Why HEALTH_DATA_KEYS are unusable or weak, with how to make good ones; or None."""
     try:
-        Keyring(spec)
+        entries = key_entries(spec)
     except KeyringError as error:
         return f"HEALTH_DATA_KEYS must hold the health-data encryption keys ({error}; {GOOD_HEALTH_KEY_HOW})"
     seen: dict[bytes, str] = {}
-    for entry in (part.strip() for part in spec.split(",") if part.strip()):
-        key_id, _, encoded = entry.partition(":")
-        # Keyring has accepted it, so this is valid base64url of 32 bytes.
-        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    for key_id, key in entries:
         if _weak_key_bytes(key):
             return (f"HEALTH_DATA_KEYS key {key_id!r} is not random (all zero, repeated or a pattern) "
                     f"({GOOD_HEALTH_KEY_HOW})")

@@ -52,20 +52,28 @@ class Sealed:
     blob: bytes  # nonce + ciphertext + tag
 
 
+def key_entries(spec: str) -> list[tuple[str, bytes]]:
+    """The (id, key) pairs of a HEALTH_DATA_KEYS setting, current key first; KeyringError if
+    it is empty or malformed. The one parser of the setting (Keyring, config checks)."""
+    entries = [part.strip() for part in (spec or "").split(",") if part.strip()]
+    if not entries:
+        raise KeyringError("HEALTH_DATA_KEYS is empty")
+    pairs: list[tuple[str, bytes]] = []
+    for entry in entries:
+        key_id, sep, encoded = entry.partition(":")
+        if not sep or not key_id or len(key_id) > 32:
+            raise KeyringError("HEALTH_DATA_KEYS entries look like `id:base64url-key`")
+        if any(key_id == seen for seen, _ in pairs):
+            raise KeyringError(f"key id {key_id!r} appears twice in HEALTH_DATA_KEYS")
+        pairs.append((key_id, _decode_key(encoded)))
+    return pairs
+
+
 class Keyring:
     def __init__(self, spec: str):
-        entries = [part.strip() for part in (spec or "").split(",") if part.strip()]
-        if not entries:
-            raise KeyringError("HEALTH_DATA_KEYS is empty")
-        self._keys: dict[str, AESGCM] = {}
-        for entry in entries:
-            key_id, sep, encoded = entry.partition(":")
-            if not sep or not key_id or len(key_id) > 32:
-                raise KeyringError("HEALTH_DATA_KEYS entries look like `id:base64url-key`")
-            if key_id in self._keys:
-                raise KeyringError(f"key id {key_id!r} appears twice in HEALTH_DATA_KEYS")
-            self._keys[key_id] = AESGCM(_decode_key(encoded))
-        self.current_id = entries[0].partition(":")[0]
+        pairs = key_entries(spec)
+        self._keys: dict[str, AESGCM] = {key_id: AESGCM(key) for key_id, key in pairs}
+        self.current_id = pairs[0][0]
 
     def seal(self, plaintext: bytes, context: str) -> Sealed:
         nonce = os.urandom(NONCE_BYTES)

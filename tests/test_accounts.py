@@ -296,6 +296,18 @@ def test_account_page_lists_logins_and_ends_one_other_device(app, users, make_us
     assert "Safari on iPhone" not in html and "That device has been logged out." in html
     assert phone.get("/dashboard").status_code == 302
     assert laptop.get("/dashboard").status_code == 200
+    # Ended already, or ids no row can have (beyond 32 and 64 bits): not found, nothing ends.
+    for path in (phone_path, "/account/sessions/2147483648/end", "/account/sessions/99999999999999999999/end"):
+        assert laptop_auth.post(path).status_code == 404
+    assert laptop.get("/dashboard").status_code == 200
+
+    # Ending this device's own login (by its id) is logging out.
+    from portal.accounts.models import LoginSession
+    with app.app_context():
+        own_id = db.session.scalar(select(LoginSession.id).where(LoginSession.revoked_at.is_(None),
+                                                                 LoginSession.device == "Firefox on Windows"))
+    assert laptop_auth.post(f"/account/sessions/{own_id}/end").status_code == 302
+    assert laptop.get("/dashboard").status_code == 302
 
 
 def test_password_change_ends_other_logins_and_their_remember_cookies(app, users):

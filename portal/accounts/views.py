@@ -23,17 +23,10 @@ from portal.extensions import limiter
 from portal.security import is_safe_next
 
 
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _login_ip_limit() -> str:
-    return current_app.config["LOGIN_IP_RATE_LIMIT"]
-
-
-def _account_mail_limit() -> str:
-    return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
+def _limit(setting: str):
+    """A rate limit read from the app's config when a request is counted (the test suite and
+    each deployment set their own)."""
+    return lambda: current_app.config[setting]
 
 
 def _submitted_email_fp() -> str:
@@ -77,8 +70,8 @@ def _log_in(user, remember: bool) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_ip_and_email, deduct_when=_failed)
+@limiter.limit(_limit("LOGIN_IP_RATE_LIMIT"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"], key_func=_ip_and_email, deduct_when=_failed)
 @public
 def login():
     """Log in with email and password; back to where the visitor was going."""
@@ -143,8 +136,8 @@ def end_session(session_id: int):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
-@limiter.shared_limit(_account_mail_limit, "account-mail", key_func=_target_address, methods=["POST"],
+@limiter.limit(_limit("REGISTER_RATE_LIMIT"), methods=["POST"])
+@limiter.shared_limit(_limit("ACCOUNT_MAIL_RATE_LIMIT"), "account-mail", key_func=_target_address, methods=["POST"],
                       deduct_when=_accepted)
 @public
 def register():
@@ -190,8 +183,8 @@ def confirm_email(token: str):
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
-@limiter.shared_limit(_account_mail_limit, "account-mail", key_func=_target_address, methods=["POST"],
+@limiter.limit(_limit("PASSWORD_RESET_RATE_LIMIT"), methods=["POST"])
+@limiter.shared_limit(_limit("ACCOUNT_MAIL_RATE_LIMIT"), "account-mail", key_func=_target_address, methods=["POST"],
                       deduct_when=_accepted)
 @public
 def forgot_password():
