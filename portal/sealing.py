@@ -46,7 +46,11 @@ def unpack(raw: bytes) -> Sealed:
     size = raw[0] if raw else 0
     if size == 0 or len(raw) <= 1 + size:
         raise SealBroken("a sealed column does not hold a key id and a blob")
-    return Sealed(raw[1:1 + size].decode(), bytes(raw[1 + size:]))
+    try:
+        key_id = raw[1:1 + size].decode()
+    except UnicodeDecodeError as error:
+        raise SealBroken("a sealed column's key id is not readable") from error
+    return Sealed(key_id, bytes(raw[1 + size:]))
 
 
 class SealedBlob(TypeDecorator):

@@ -193,3 +193,11 @@ def test_plain_health_columns_hold_only_numbers_and_fixed_words(app, small_salon
                 db.session.execute(update(AppointmentFeedback).values({column: value}))
                 db.session.flush()
             db.session.rollback()
+
+
+def test_a_corrupt_key_id_is_a_broken_seal_not_a_crash():
+    from portal.encryption import SealBroken
+    from portal.sealing import unpack
+
+    with pytest.raises(SealBroken):
+        unpack(bytes([2]) + b"\xff\xfe" + b"blob-bytes")
