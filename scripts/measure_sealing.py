@@ -20,11 +20,9 @@ It is a script to run and compare, not a test.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -35,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from benchmark import build_app, log_in, measure  # noqa: E402
+from benchmark import demo_app_from_args, log_in, measure  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.accounts.passwords import hash_password  # noqa: E402
 from portal.booking.models import Appointment  # noqa: E402
@@ -211,12 +209,7 @@ def salon_wide(app, count: int, repeat: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--database-url", help="an EMPTY database to fill (default: SQLite in a temp folder)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        app = build_app(args.database_url or f"sqlite:///{folder}/bench.db")
+    with demo_app_from_args(__doc__) as (app, args):
         today_id = add_client_with_history(app)
         client, therapist = log_in(app, EMAIL), log_in(app, "therapist@example.com")
         hx = {"HX-Request": "true"}
