@@ -37,7 +37,7 @@ from benchmark import demo_app_from_args, log_in, measure  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.accounts.passwords import hash_password  # noqa: E402
 from portal.booking.models import Appointment  # noqa: E402
-from portal.db_types import utcnow  # noqa: E402
+from portal import clock  # noqa: E402
 from portal.demo import DEMO_PASSWORD  # noqa: E402
 from portal.encryption import keyring  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -59,7 +59,7 @@ def _scores(index: int) -> tuple[dict, dict]:
 def add_client_with_history(app) -> int:
     """A client with 100 weekly sessions (feedback on each) and 100 check-ins; today's session's id."""
     with app.app_context():
-        now = utcnow()
+        now = clock.now()
         amelia = db.session.scalar(select(Therapist).where(Therapist.display_name == "Amelia Hart"))
         location_id = db.session.scalar(select(Location.id).order_by(Location.id))
         service_id = db.session.scalar(select(Service.id).order_by(Service.id))
@@ -155,7 +155,7 @@ def salon_wide(app, count: int, repeat: int) -> tuple[float, float]:
         location_id = db.session.scalar(select(Location.id).order_by(Location.id))
         service_ids = list(db.session.scalars(select(Service.id).order_by(Service.id)))
         existing = db.session.scalar(select(func.count()).select_from(AppointmentFeedback))
-        now = utcnow()
+        now = clock.now()
         for index in range(max(0, count - existing)):
             starts_at = now - timedelta(days=800 + index)
             appointment_id = db.session.execute(insert(Appointment).values(
