@@ -25,7 +25,6 @@ from portal.feedback.services import NotFound, as_session_feedback, feedback_row
 from portal.booking.status import is_completed
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Precaution, guidance_for
-from portal.profile.content import ProfileContent
 from portal.profile.services import changes_since, facts_from, latest_content, profile_of
 from portal.timezones import to_local
 
