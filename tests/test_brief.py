@@ -15,7 +15,7 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.brief import brief_for
-from portal.guidance.rules import format_date
+from portal.formatting import format_date
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal import clock
