@@ -16,9 +16,9 @@ from portal import clock
 from portal.accounts.models import User
 from portal.booking.attendance import NotFound, Refused, staff_appointment  # noqa: F401  (one pair of refusals)
 from portal.booking.models import Appointment
+from portal.booking.status import is_completed
 from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
-from portal.booking.status import is_completed
 from portal.guidance.rules import SessionFeedback
 from portal.profile.services import ConsentRequired, has_consent, record_consent
 from portal.timezones import to_local
