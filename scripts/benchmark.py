@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -77,13 +78,20 @@ def measure(app, client, path: str, repeat: int, headers: dict | None = None) ->
             "p95_ms": times[min(len(times) - 1, int(len(times) * 0.95))], "bytes": size}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+@contextmanager
+def demo_app_from_args(description: str):
+    """Parse --repeat and --database-url, yield (app, args) with the demo salon loaded (SQLite in a
+    temp folder, removed afterwards, unless --database-url names an empty database)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url", help="an EMPTY database to fill (default: SQLite in a temp folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        app = build_app(args.database_url or f"sqlite:///{folder}/bench.db")
+        yield build_app(args.database_url or f"sqlite:///{folder}/bench.db"), args
+
+
+def main() -> None:
+    with demo_app_from_args(__doc__) as (app, args):
         with app.app_context():
             today_id = db.session.scalar(
                 select(Appointment.id).join(Appointment.client).where(Appointment.client.has(email="client@example.com"))

@@ -20,11 +20,9 @@ It is a script to run and compare, not a test.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -35,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from benchmark import build_app, log_in, measure  # noqa: E402
+from benchmark import demo_app_from_args, log_in, measure  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.accounts.passwords import hash_password  # noqa: E402
 from portal.booking.models import Appointment  # noqa: E402
-from portal.db_types import utcnow  # noqa: E402
+from portal import clock  # noqa: E402
 from portal.demo import DEMO_PASSWORD  # noqa: E402
 from portal.encryption import keyring  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -61,7 +59,7 @@ def _scores(index: int) -> tuple[dict, dict]:
 def add_client_with_history(app) -> int:
     """A client with 100 weekly sessions (feedback on each) and 100 check-ins; today's session's id."""
     with app.app_context():
-        now = utcnow()
+        now = clock.now()
         amelia = db.session.scalar(select(Therapist).where(Therapist.display_name == "Amelia Hart"))
         location_id = db.session.scalar(select(Location.id).order_by(Location.id))
         service_id = db.session.scalar(select(Service.id).order_by(Service.id))
@@ -157,7 +155,7 @@ def salon_wide(app, count: int, repeat: int) -> tuple[float, float]:
         location_id = db.session.scalar(select(Location.id).order_by(Location.id))
         service_ids = list(db.session.scalars(select(Service.id).order_by(Service.id)))
         existing = db.session.scalar(select(func.count()).select_from(AppointmentFeedback))
-        now = utcnow()
+        now = clock.now()
         for index in range(max(0, count - existing)):
             starts_at = now - timedelta(days=800 + index)
             appointment_id = db.session.execute(insert(Appointment).values(
@@ -211,12 +209,7 @@ def salon_wide(app, count: int, repeat: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--database-url", help="an EMPTY database to fill (default: SQLite in a temp folder)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        app = build_app(args.database_url or f"sqlite:///{folder}/bench.db")
+    with demo_app_from_args(__doc__) as (app, args):
         today_id = add_client_with_history(app)
         client, therapist = log_in(app, EMAIL), log_in(app, "therapist@example.com")
         hx = {"HX-Request": "true"}

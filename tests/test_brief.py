@@ -15,7 +15,7 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.brief import brief_for
-from portal.guidance.rules import format_date
+from portal.formatting import format_date
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal import clock
@@ -150,6 +150,7 @@ def test_brief_opens_in_place_with_htmx(client, auth, story):
     response = client.get(f"/therapist/appointments/{story['today']}/brief", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert "<html" not in html and html.lstrip().startswith("<article")
+    assert '<span class="badge badge-not-now">Not now</span>' in html  # the level badge, in the fragment too
     assert "HX-Request" in response.headers["Vary"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -13,8 +14,10 @@ from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
 from portal.feedback.pain import points_by_area
+from portal.profile.models import HealthProfile
 from portal.client_guidance import guidance_for_client
 from tests.factories import make_appointment
+from tests.racing import RACERS, logged_in_clients
 
 NOW = clock.now()
 
@@ -443,3 +446,33 @@ def test_feedback_with_a_rise_of_two_advises_the_client_without_and_with_htmx(ap
         **feedback_form(neck_before="3", neck_after="4"), "csrf_token": auth.csrf_token()},
         headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Thank you: your therapist will see this" in calm and ADVICE_START not in calm
+
+
+@pytest.mark.parametrize("kind", ["feedback", "check-in"])
+def test_double_submitted_first_answer_with_consent_is_stored_without_a_crash(race_app, past, kind):
+    # Every racer is the same client giving consent for the first time: one consent record, one
+    # feedback row (the later ones update it), a check-in each; never a unique-key error.
+    path, form = ((f"/appointments/{past}/feedback", feedback_form(neck_before="5")) if kind == "feedback"
+                  else ("/pain/check-in", {"checkin-neck": "3", "checkin-consent": "y"}))
+    clients = logged_in_clients(race_app, ["client@example.com"] * RACERS)
+    barrier = threading.Barrier(len(clients))
+    statuses, errors = [], []
+
+    def attempt(client, token):
+        try:
+            barrier.wait(timeout=30)
+            statuses.append(client.post(path, data={**form, "csrf_token": token}).status_code)
+        except BaseException as error:  # noqa: BLE001  (reported below, not swallowed)
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert statuses == [302] * RACERS
+    with race_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HealthProfile)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AppointmentFeedback)) == (kind == "feedback")
+        assert db.session.scalar(select(func.count()).select_from(PainCheckIn)) == (RACERS if kind == "check-in" else 0)

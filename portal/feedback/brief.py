@@ -15,6 +15,7 @@ from portal import clock
 from portal.accounts.models import User
 from portal.audit.services import record_health_access
 from portal.booking.models import Appointment
+from portal.booking.status import is_completed
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
@@ -22,10 +23,8 @@ from portal.feedback.meaning import Concern, brief_flag, label_words, safety_con
 from portal.feedback.models import PainCheckIn, TreatmentNote
 from portal.feedback.pain import points_by_area
 from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
-from portal.booking.status import is_completed
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Precaution, guidance_for
-from portal.profile.content import ProfileContent
 from portal.profile.services import changes_since, facts_from, latest_content, profile_of
 from portal.timezones import to_local
 

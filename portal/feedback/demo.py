@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.accounts.models import User
 from portal.booking.models import Appointment
+from portal.booking.status import is_completed
 from portal.extensions import db
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
 from portal.feedback.services import FeedbackInput, record_checkin, save_feedback
-from portal.booking.status import is_completed
 
 # Oldest session first: lower back falls from 7 to 3 over six months, the neck eases too.
 LOWER_BACK = [(7, 5), (7, 4), (6, 4), (6, 3), (5, 3), (4, 2), (3, 1)]

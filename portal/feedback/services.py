@@ -15,10 +15,11 @@ from sqlalchemy import delete, select
 from portal import clock
 from portal.accounts.models import User
 from portal.booking.attendance import NotFound, Refused, staff_appointment  # noqa: F401  (one pair of refusals)
+from portal.booking.locks import lock_client
 from portal.booking.models import Appointment
+from portal.booking.status import is_completed
 from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
-from portal.booking.status import is_completed
 from portal.guidance.rules import SessionFeedback
 from portal.profile.services import ConsentRequired, has_consent, record_consent
 from portal.timezones import to_local
@@ -80,6 +81,9 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
                   consent_given: bool = False) -> AppointmentFeedback:
     """Give or change feedback on one's own completed session, within a week of first giving it."""
     now = now or clock.now()
+    # A double-submitted first answer: the second waits, then finds the first's row (and its
+    # consent) and updates it, instead of inserting a second one and failing on the unique key.
+    lock_client(client.id)
     appointment_for_feedback(client, appointment_id, now)
     feedback = feedback_for(appointment_id)
     if not can_edit(feedback, now):
@@ -107,6 +111,7 @@ def record_checkin(client: User, pain: dict[str, int], now: datetime | None = No
     if not pain:
         raise Refused("Please score at least one area.")
     now = now or clock.now()
+    lock_client(client.id)  # two first check-ins at once record consent once
     _consented(client, consent_given, now)
     checkin = PainCheckIn(client_id=client.id, recorded_at=now, new_numbness=new_numbness,
                           **{area: pain.get(area) for area in AREAS})

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from portal.formatting import format_date  # noqa: F401  (pure; the rules' words use it)
+from portal.formatting import format_date
 from portal.vocabulary import BACK_AREAS, PAIN_AREAS, WHOLE_BODY, join_labels
 
 # --------------------------------------------------------------------------------------

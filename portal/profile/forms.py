@@ -14,7 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, offered, strip
-from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES, format_date
+from portal.formatting import format_date
+from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
 from portal.profile.content import (
     DETAIL_MAX,
     NOTES_MAX,

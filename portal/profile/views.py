@@ -109,10 +109,11 @@ def guidance():
     profile = services.profile_of(current_user.id)
     content = services.latest_content(profile) if profile and profile.has_consent else None
     facts = services.facts_from(content)
+    today = clock.today()  # one day for the whole page, even across midnight
     return render_page("profile/guidance.html", None, profile=profile, content=content, conditions=CONDITIONS,
-                       guidance=guidance_for_client(current_user.id, facts=facts),
-                       outlook=gate.booking_outlook(facts, clock.today()),
-                       refusal=gate.outlook_refusal(facts, clock.today()), action_form=EmptyForm())
+                       guidance=guidance_for_client(current_user.id, today, facts=facts),
+                       outlook=gate.booking_outlook(facts, today),
+                       refusal=gate.outlook_refusal(facts, today), action_form=EmptyForm())
 
 
 @bp.route("/profile/history")
