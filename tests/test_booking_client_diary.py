@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from portal.booking import availability
+from portal.booking import availability, queries
 from portal.booking.availability import Busy
+from portal.booking.models import Appointment
 from portal.config import load_settings
+from portal.extensions import db
 from tests.booking_support import (
     MONDAY,
     NOW,
@@ -128,3 +130,18 @@ def test_many_tabs_cannot_book_past_the_limit(race_app, users):
 
     assert statuses == {302: 3, 409: tabs - 3}, statuses
     assert count_appointments(race_app) == 3
+
+
+def test_an_appointment_under_way_still_blocks_its_time_but_is_not_upcoming(app, users, salon, booking_clock):
+    """The two reads differ only in which edge must be ahead: the start (upcoming) or the end."""
+    client_id = users["client"].id
+    under_way = add_appointment(app, client_id, salon.daniel, salon.city, salon.back, NOW - timedelta(minutes=30))
+    monday = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    add_appointment(app, client_id, salon.amelia, salon.city, salon.back, NOW - timedelta(days=7))  # over
+    with app.app_context():
+        assert [a.id for a in queries.upcoming(client_id)] == [monday]
+        assert [a.id for a in queries.booked_not_ended(client_id)] == [under_way, monday]
+        db.session.get(Appointment, monday).status = "cancelled"
+        db.session.commit()
+        assert queries.upcoming(client_id) == []
+        assert [a.id for a in queries.booked_not_ended(client_id)] == [under_way]

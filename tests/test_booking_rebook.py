@@ -77,6 +77,8 @@ def test_dashboard_shows_the_next_appointment_and_rebooking(app, client, logged_
     assert "Monday 15 March, 10:00" in page and f"/appointments/{upcoming}/calendar.ics" in page
     assert "Book the same again" in page
     assert f'href="/appointments/{last_time}/rebook"' in page and 'hx-target="#rebook-proposal"' in page
+    due = MONDAY + timedelta(days=28)  # one interval after the booking she already has
+    assert f"Rebook: see times near {due.day} {due:%B}" in page
 
 
 def test_dashboard_without_appointments_invites_a_first_booking(client, logged_in):

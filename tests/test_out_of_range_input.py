@@ -21,6 +21,7 @@ from tests.booking_support import (
 )
 
 BAD_IDS = ("2147483648", "9223372036854775808", "-1")  # 2**31 (past PostgreSQL integer), 2**63, negative
+UNREADABLE_ID = "²"  # "²".isdigit() is True, yet int("²") raises
 BAD_DAYS = ("0001-01-01", "9999-12-31")
 BAD_TIMES = ("0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00+00:00",
              "9999-12-31T23:45:00+00:00", "9999-12-31T23:59:00-01:00")
@@ -28,7 +29,7 @@ BAD_TIMES = ("0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00+00:00",
 ID_FIELDS = ("service", "location", "therapist", "sequence", "appointment_id")
 DAY_FIELDS = ("day", "due_date", "acute_injury_diagnosed_on", "medical_clearance_on")
 TIME_FIELDS = ("starts_at",)
-BAD_INPUTS = ([dict.fromkeys(ID_FIELDS, value) for value in BAD_IDS]
+BAD_INPUTS = ([dict.fromkeys(ID_FIELDS, value) for value in (*BAD_IDS, UNREADABLE_ID)]
               + [dict.fromkeys(DAY_FIELDS, value) for value in BAD_DAYS]
               + [dict.fromkeys(TIME_FIELDS, value) for value in BAD_TIMES])
 INT_PART = re.compile(r"<int:[^>]+>")

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from flask import current_app, url_for
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from portal import clock

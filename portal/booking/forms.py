@@ -32,14 +32,19 @@ def therapist_id(value: str | None) -> int | None:
     """"any" (or nothing) means any suitable therapist; otherwise a therapist's id."""
     if not value or value == ANY_THERAPIST:
         return None
-    number = int(value) if value.isdigit() else -1
+    number = _whole_number(value)
     return number if valid_id(number) else -1  # -1: no such therapist, refused as such
 
 
 def seen_sequence(value: str | None) -> int | None:
     """The appointment version a move or cancel form was drawn from; None if missing or unreadable."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
+    number = _whole_number((value or "").strip())
+    return number if number is not None and number <= MAX_ID else None
+
+
+def _whole_number(value: str) -> int | None:
+    """ASCII digits only: `str.isdigit` also passes "²", which `int` then refuses."""
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 class StartTime:

@@ -22,7 +22,7 @@ def dashboard_context(client_id: int) -> dict:
     """
     upcoming = queries.upcoming(client_id)
     last = queries.latest_completed(client_id)
-    due = rebook.due_date(client_id, guidance_for_client(client_id))[0] if last else None
+    due = rebook.due_date(client_id, guidance_for_client(client_id), upcoming)[0] if last else None
     next_appointment = upcoming[0] if upcoming else None
     return {
         "booking_next": next_appointment,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
@@ -38,20 +38,19 @@ def latest_completed(client_id: int) -> Appointment | None:
 
 def upcoming(client_id: int) -> list[Appointment]:
     """Booked appointments that have not started yet, soonest first."""
-    return list(db.session.scalars(
-        select(Appointment)
-        .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
-               Appointment.starts_at > clock.now())
-        .order_by(Appointment.starts_at)
-    ))
+    return _booked_until(client_id, Appointment.starts_at)
 
 
 def booked_not_ended(client_id: int) -> list[Appointment]:
     """Booked appointments still to come or under way: what a new booking must not overlap."""
+    return _booked_until(client_id, Appointment.ends_at)
+
+
+def _booked_until(client_id: int, edge) -> list[Appointment]:
+    """The client's booked appointments whose `edge` (start or end) is still ahead, soonest first."""
     return list(db.session.scalars(
         select(Appointment)
-        .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
-               Appointment.ends_at > clock.now())
+        .where(Appointment.client_id == client_id, Appointment.status == BOOKED, edge > clock.now())
         .order_by(Appointment.starts_at)
     ))
 

@@ -40,13 +40,15 @@ class RebookProposal:
         return list(zip(self.times, self.keys))
 
 
-def due_date(client_id: int, guidance: Guidance) -> tuple[date, str]:
+def due_date(client_id: int, guidance: Guidance,
+             booked: list[Appointment] | None = None) -> tuple[date, str]:
     """When the client's next massage is due, and the reason in words, from the client's
     guidance (portal.client_guidance, passed in by the page: it sits above booking).
 
     The guidance's next due date, unless they already have an upcoming booking: then the one
     after their last booking, one interval later (proposing a date around a booking they
-    already have would be no help).
+    already have would be no help). `booked`: the client's upcoming appointments, if the
+    caller has already read them (`queries.upcoming`).
     """
     today = clock.today()
     if guidance.next_due is None:
@@ -55,7 +57,8 @@ def due_date(client_id: int, guidance: Guidance) -> tuple[date, str]:
     else:
         due = guidance.next_due
         reason = guidance.interval_reason  # "Every 3 weeks because you told us ..."
-    booked = queries.upcoming(client_id)
+    if booked is None:
+        booked = queries.upcoming(client_id)
     # Any upcoming booking counts, however far before the due date: the next one is due an
     # interval after the last one booked, not after the last one had.
     if booked:

@@ -349,19 +349,18 @@ def _location(location_id: int) -> Location:
     return location
 
 
-def changeable(client: User, appointment_id: int, *, late_if_held: bool = False) -> Appointment:
-    """The client's own booked appointment, still outside the cancellation window.
-
-    `late_if_held`: an appointment on a health hold may be changed inside the window too
-    (the client can't keep it, and that is no fault of theirs)."""
+def changeable(client: User, appointment_id: int) -> Appointment:
+    """The client's own booked appointment, still outside the cancellation window."""
     appointment = queries.own_appointment(client.id, appointment_id)
     if appointment is None:
         raise AppointmentNotFound()
-    _check_changeable(appointment, late_if_held=late_if_held)
+    _check_changeable(appointment)
     return appointment
 
 
 def _check_changeable(appointment: Appointment, *, late_if_held: bool = False) -> None:
+    """`late_if_held`: an appointment on a health hold may be changed inside the window too
+    (the client can't keep it, and that is no fault of theirs)."""
     if appointment.is_cancelled:
         raise NotOffered("That appointment was cancelled. Book a new one instead.")
     if appointment.starts_at <= clock.now():
