@@ -485,3 +485,13 @@ def test_confirming_in_another_browser_only_confirms(app, client, auth):
     response = auth.post(confirm_path)
     assert response.location.endswith("/account/login")
     assert client.get("/dashboard").status_code != 200
+
+
+@pytest.mark.parametrize("user_id", ["²:token", "99999999999999999999:token", "0:token", ":token", "1:"])
+def test_a_malformed_login_id_logs_nobody_in(app, user_id):
+    """The id comes from a signed cookie, but whatever it holds must never reach the database as
+    a bad integer: odd digits and ids beyond the column's range just mean "not logged in"."""
+    from portal.accounts.services import load_user
+
+    with app.app_context():
+        assert load_user(user_id) is None

@@ -22,6 +22,7 @@ from portal.accounts.devices import device_label
 from portal.accounts.emails import Addressee
 from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
+from portal.db_types import valid_id
 from portal.extensions import db, login_manager
 from portal.roles import ADMIN
 from portal.signals import account_registered, password_reset_requested, registration_for_existing_account
@@ -53,7 +54,8 @@ def load_user(user_id: str) -> User | None:
     """Ids are "<user id>:<login session token>" (User.get_id), from the session or the
     remember-me cookie; a revoked, unknown or long-unused login session logs nobody in."""
     raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
+    # ASCII digits only ("²".isdigit() is true but int() refuses it), and an id a row can have.
+    if not (raw_id.isascii() and raw_id.isdigit()) or not valid_id(int(raw_id)) or not token:
         return None
     row = db.session.execute(
         select(User, LoginSession)
