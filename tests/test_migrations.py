@@ -118,18 +118,28 @@ def test_catalogue_migration_turns_area_text_into_vocabulary_and_prices_past_app
 
     from sqlalchemy import select, text
 
-    from portal.accounts.models import User
+    from types import SimpleNamespace
+
     from portal.booking.models import Appointment
     from portal import clock
-    from portal.salon.models import Location, Service, Therapist
+    from portal.salon.models import Service
 
     app = create_app(make_config(empty_database_url))
     with app.app_context():
         upgrade(revision="e9ab7d03b3d5")
-        client = User(email="c@example.com", name="C", role="client", password_hash="x")
-        location = Location(slug="city-centre", name="City", address="Grey Street", phone="0191 498 0123")
-        therapist = Therapist(display_name="Amelia Hart")
-        db.session.add_all([client, location, therapist])
+        # Raw SQL at an old revision: the models describe the newest schema, which may have more columns.
+        def insert(sql: str, **values) -> int:
+            db.session.execute(text(sql), values)
+            return db.session.execute(text("SELECT max(id) FROM " + sql.split()[2])).scalar_one()
+
+        client = SimpleNamespace(id=insert(
+            "INSERT INTO users (email, name, role, password_hash, created_at, session_version) "
+            "VALUES ('c@example.com', 'C', 'client', 'x', :now, 1)", now=clock.now()))
+        location = SimpleNamespace(id=insert(
+            "INSERT INTO locations (slug, name, address, phone) "
+            "VALUES ('city-centre', 'City', 'Grey Street', '0191 498 0123')"))
+        therapist = SimpleNamespace(id=insert(
+            "INSERT INTO therapists (display_name, bio, active) VALUES ('Amelia Hart', '', :yes)", yes=True))
         db.session.commit()
         legacy = {"back-neck-shoulder": ("back,neck,shoulders", 3500),
                   "full-body": ("whole body,back", 5000),

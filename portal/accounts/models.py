@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Optional, for reception to find and call a client; kept as typed (digits, spaces, +).
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=CLIENT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.accounts.models import User
-from portal.audit.models import HealthAccess
+from portal.audit.models import AdminChange, HealthAccess
 from portal.extensions import db
 
 log = logging.getLogger("portal.audit")
@@ -29,3 +29,32 @@ def accesses_for(client_id: int, limit: int = 200) -> list[HealthAccess]:
         select(HealthAccess).where(HealthAccess.client_id == client_id)
         .order_by(HealthAccess.at.desc(), HealthAccess.id.desc()).limit(limit)
     ))
+
+
+def _plain(value):
+    """A value as the activity page shows it: JSON-safe, dates and times as ISO text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def record_change(actor: User, action: str, subject_type: str, subject_id: int | None,
+                  subject_label: str, changes: dict | None = None) -> AdminChange | None:
+    """Note a back-office change in the caller's transaction (flushed with it, committed with it).
+
+    `changes` maps field -> (old, new); fields whose value did not change are dropped, and an
+    "updated" with nothing left is not recorded. Never pass health data (conditions, notes,
+    scores): the activity page is for staff who need no health access."""
+    kept = {field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()
+            if _plain(old) != _plain(new)}
+    if action == "updated" and not kept:
+        return None
+    entry = AdminChange(actor_id=actor.id, actor_name=actor.name, action=action,
+                        subject_type=subject_type, subject_id=subject_id,
+                        subject_label=subject_label[:200], changes=kept, at=clock.now(),
+                        request_id=g.get("request_id") if has_request_context() else None)
+    db.session.add(entry)
+    log.info("admin change actor_id=%s %s %s id=%s", actor.id, action, subject_type, subject_id)
+    return entry
