@@ -84,6 +84,10 @@ class PainCheckIn(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # The session this check-in answers ("how is your lower back now?", 48 hours after it),
+    # or None for a check-in between visits.
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"),
+                                                       index=True)
     neck: Mapped[int | None] = mapped_column(SmallInteger)
     shoulders: Mapped[int | None] = mapped_column(SmallInteger)
     upper_back: Mapped[int | None] = mapped_column(SmallInteger)
