@@ -1,5 +1,5 @@
 """Command-line tasks: `flask demo load`, `flask health ...`, `flask booking check`,
-`flask users create-admin` and `flask db-file backup|restore`."""
+`flask users create-admin`, `flask db-file backup|restore` and `flask reminders run`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ health_cli = AppGroup("health", help="Health-data encryption keys and retention.
 booking_cli = AppGroup("booking", help="Bookings and the double-booking guard.")
 users_cli = AppGroup("users", help="Accounts made by the operator.")
 db_file_cli = AppGroup("db-file", help="Online backup and restore of the SQLite database file.")
+reminders_cli = AppGroup("reminders", help="The messages between visits (reminders, follow-ups, nudges).")
 
 
 @demo_cli.command("load")
@@ -171,9 +172,21 @@ def db_file_restore(path: Path) -> None:
         click.echo("The backup is from an older schema: run `flask db upgrade` now.")
 
 
+@reminders_cli.command("run")
+def reminders_run() -> None:
+    """Run every reminder scan once, now (the job queue runs them periodically)."""
+    from portal import clock
+    from portal.reminder_scans import run_all
+
+    counts = run_all(clock.now())
+    db.session.commit()  # the scans queue (flush); the command commits once
+    click.echo("Queued: " + ", ".join(f"{n} {scan}" for scan, n in counts.items()))
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(health_cli)
     app.cli.add_command(booking_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(db_file_cli)
+    app.cli.add_command(reminders_cli)

@@ -198,6 +198,7 @@ COMMITS_ALLOWED = {
     ("portal/cli.py", "booking_check"),
     ("portal/cli.py", "create_admin"),
     ("portal/cli.py", "forget_inactive"),
+    ("portal/cli.py", "reminders_run"),
     ("portal/booking/recheck.py", "on_profile_changed"),  # a listener after commit: its own unit
     ("portal/sealing.py", "rotate_keys"),  # a CLI batch job: each batch is committed
 }

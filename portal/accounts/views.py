@@ -20,6 +20,7 @@ from portal.accounts.forms import (
     ResetPasswordForm,
 )
 from portal.extensions import limiter
+from portal.reminders.panels import email_panel
 from portal.security import is_safe_next
 
 
@@ -222,7 +223,8 @@ def account():
     user = current_user._get_current_object()
     return render_template("accounts/account.html", logout_form=EmptyForm(),
                            sessions=services.active_sessions(user),
-                           this_session_id=services.current_login_session_id(user))
+                           this_session_id=services.current_login_session_id(user),
+                           emails=email_panel(user))
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -1,0 +1,120 @@
+"""Email preferences, unsubscribing, and the lasting-relief answer from an email link.
+
+Each operation takes plain data (and the acting user where there is one) and flushes; the
+request commits once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.accounts.models import User
+from portal.booking.locks import lock_client
+from portal.booking.models import Appointment
+from portal.booking.status import is_completed
+from portal.extensions import db
+from portal.feedback.models import PainCheckIn
+from portal.profile.services import has_consent
+from portal.reminders.links import CATEGORIES, ReliefAnswer
+from portal.reminders.models import EmailPreferences
+
+log = logging.getLogger("portal.reminders")
+
+CLIENT_CATEGORIES = ("reminders", "follow_ups", "due_nudges")
+THERAPIST_CATEGORIES = ("morning_list",)
+
+
+def categories_for(user: User) -> tuple[str, ...]:
+    """The kinds of email this person can choose: a client's three, a therapist's morning list."""
+    if user.is_client:
+        return CLIENT_CATEGORIES
+    if user.role == "therapist":
+        return THERAPIST_CATEGORIES
+    return ()
+
+
+def preferences_for(user_id: int) -> EmailPreferences:
+    """The stored preferences, or the defaults (not added to the session) when none are stored."""
+    stored = db.session.get(EmailPreferences, user_id)
+    return stored or EmailPreferences(user_id=user_id, reminders=True, due_nudges=True, follow_ups=True,
+                                      morning_list=False)
+
+
+def wants(user_id: int, category: str) -> bool:
+    return bool(getattr(preferences_for(user_id), category))
+
+
+def _stored(user_id: int) -> EmailPreferences:
+    stored = db.session.get(EmailPreferences, user_id)
+    if stored is None:
+        stored = preferences_for(user_id)
+        db.session.add(stored)
+    return stored
+
+
+def set_preferences(user: User, chosen: dict[str, bool]) -> EmailPreferences:
+    """Save `user`'s choices for the kinds they may choose (others in `chosen` are ignored)."""
+    stored = _stored(user.id)
+    for category in categories_for(user):
+        if category in chosen:
+            setattr(stored, category, bool(chosen[category]))
+    stored.updated_at = clock.now()
+    db.session.flush()
+    log.info("email preferences saved user_id=%s", user.id)
+    return stored
+
+
+def unsubscribe(user_id: int, category: str) -> bool:
+    """Turn one kind of email off (from a signed link: no login). False if the account is gone."""
+    if category not in CATEGORIES or db.session.get(User, user_id) is None:
+        return False
+    stored = _stored(user_id)
+    setattr(stored, category, False)
+    stored.updated_at = clock.now()
+    db.session.flush()
+    log.info("unsubscribed user_id=%s category=%s", user_id, category)
+    return True
+
+
+# --- lasting relief ---------------------------------------------------------------------------
+
+
+class AlreadyAnswered(Exception):
+    pass
+
+
+class CannotAnswer(Exception):
+    """The link is genuine but can no longer be used (appointment gone, consent withdrawn)."""
+
+
+def relief_answered(appointment_id: int, area: str) -> bool:
+    """Has this session's question about `area` been answered (by any of its score links)?"""
+    column = getattr(PainCheckIn, area)
+    return db.session.scalar(select(PainCheckIn.id).where(PainCheckIn.appointment_id == appointment_id,
+                                                          column.is_not(None)).limit(1)) is not None
+
+
+def answer_relief(answer: ReliefAnswer, now: datetime | None = None) -> PainCheckIn:
+    """Store a lasting-relief answer as a check-in tied to its session: once per (session,
+    area), whichever score link is used, so a second click or a mail scanner's replay changes
+    nothing."""
+    now = now or clock.now()
+    lock_client(answer.client_id)  # two clicks at once: the second waits and finds the first
+    appointment = db.session.get(Appointment, answer.appointment_id)
+    if appointment is None or appointment.client_id != answer.client_id or not is_completed(appointment, now):
+        raise CannotAnswer("That session is no longer in your history, so there is nothing to answer.")
+    if not has_consent(answer.client_id):
+        raise CannotAnswer("You have withdrawn your consent to us keeping health information, "
+                           "so we cannot store this answer.")
+    if relief_answered(answer.appointment_id, answer.area):
+        raise AlreadyAnswered()
+    checkin = PainCheckIn(client_id=answer.client_id, appointment_id=answer.appointment_id, recorded_at=now,
+                          **{answer.area: answer.score})
+    db.session.add(checkin)
+    db.session.flush()
+    log.info("lasting-relief answer user_id=%s appointment_id=%s", answer.client_id, answer.appointment_id)
+    return checkin
