@@ -13,12 +13,13 @@ signed single-use links) only. Conditions, scores and notes stay in the portal.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
@@ -59,6 +60,18 @@ class Message:
     appointment_id: int | None = None
 
 
+def _callable_anywhere(scan: Callable[[datetime], int]) -> Callable[[datetime], int]:
+    """A job or the CLI has no request, and links are built with url_for: give the scan one
+    (the links still take their host from PUBLIC_URL, never from this request)."""
+    @functools.wraps(scan)
+    def run(now: datetime) -> int:
+        if has_request_context():
+            return scan(now)
+        with current_app.test_request_context():
+            return scan(now)
+    return run
+
+
 def _queue(message: Message, now: datetime) -> bool:
     """Queue `message` unless its person turned its kind off; quiet hours delay it."""
     if not wants(message.user.id, message.category):
@@ -87,6 +100,7 @@ def reminder_key(appointment: Appointment) -> str:
     return f"reminder:{appointment.id}:{appointment.starts_at.isoformat()}"
 
 
+@_callable_anywhere
 def scan_reminders(now: datetime) -> int:
     """Booked appointments on tomorrow's salon date."""
     queued = 0
@@ -121,6 +135,7 @@ def _ended_between(now: datetime, earliest: timedelta, latest: timedelta) -> lis
 # --- 2. "How did it feel?" ------------------------------------------------------------------------
 
 
+@_callable_anywhere
 def scan_feel(now: datetime) -> int:
     """Sessions that ended 3 to 24 hours ago and have no feedback yet."""
     queued = 0
@@ -147,6 +162,7 @@ def scored_areas(feedback: AppointmentFeedback) -> list[str]:
     return [area for area in AREAS if area in scored]
 
 
+@_callable_anywhere
 def scan_relief(now: datetime) -> int:
     """48 hours after a session the client scored: one question per scored area (its name,
     never its score), each score a signed single-use link."""
@@ -180,6 +196,7 @@ def _clients_with_completed_sessions(now: datetime) -> list[int]:
         .order_by(Appointment.client_id)))
 
 
+@_callable_anywhere
 def scan_due(now: datetime) -> int:
     """On the guidance's next due date, nothing booked: the rebook times near it, or, when the
     precautions say "not now" / "ask your GP first", a gentle note to update the profile. Each
@@ -241,6 +258,7 @@ def _has_news(appointment: Appointment) -> tuple[bool, bool]:
     return bool(feedback_since or profile_since), False
 
 
+@_callable_anywhere
 def scan_morning_lists(now: datetime) -> int:
     """Each opted-in therapist's appointments today, from 06:00 (quiet hours hold it to 08:00)."""
     if not rules.morning_list_due(now):
