@@ -110,7 +110,7 @@ def test_domain_modules_import_only_lower_features():
                 continue
             if target[1] in FEATURES and FEATURES.index(target[1]) > rank:
                 offenders.append((_module(path), name))
-            if target[1] in ("client_guidance", "data_export", "dashboard", "app", "listeners"):
+            if target[1] in ("client_guidance", "data_export", "reminder_scans", "dashboard", "app", "listeners"):
                 offenders.append((_module(path), name))
     assert offenders == []
 
