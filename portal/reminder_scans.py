@@ -117,6 +117,9 @@ def scan_reminders(now: datetime) -> int:
             "window_hours": current_app.config["CANCELLATION_WINDOW_HOURS"],
             "locations": salon_queries.locations(),
             "profile_url": external_url("profile.edit"),
+            # A health hold (a code, never its reason) means the client has something to sort out
+            # first: the email only says to open the appointment, where the reason is shown.
+            "on_hold": appointment.health_hold is not None,
         }
         queued += _queue(Message(
             "reminder", reminder_key(appointment), "reminders", appointment.client,
@@ -204,6 +207,8 @@ def scan_due(now: datetime) -> int:
     queued = 0
     today = rules.local_day(now)
     for client_id in _clients_with_completed_sessions(now):
+        if not wants(client_id, "due_nudges"):
+            continue  # before the guidance and the free times are worked out for nothing
         guidance = guidance_for_client(client_id, today)
         if not rules.nudge_due(guidance.next_due, today) or booking_queries.upcoming(client_id):
             continue

@@ -491,3 +491,48 @@ def test_flask_reminders_run_runs_every_scan_once_and_commits(app, booking_clock
     assert len(outbox(app)) == 2
     with app.app_context():
         assert run_all(z(2027, 3, 8, 9, 0)) == {"reminders": 0, "feel": 0, "relief": 0, "due": 0, "morning_lists": 0}
+
+
+def test_a_held_appointment_reminder_asks_them_to_open_it_without_saying_why(app, booking_clock, small_salon,
+                                                                              users):
+    appointment(app, small_salon, users["client"].id, z(2027, 3, 9, 10, 0), health_hold="not_now")
+    run(app, booking_clock, scan_reminders, z(2027, 3, 8, 9, 0))
+    [message] = outbox(app)
+    text, html = bodies(message)
+    assert "your appointment needs your attention" in text and "needs your attention" in html
+    assert "not_now" not in text and "not now" not in text.lower()
+    assert_no_health_data(message)
+
+
+def test_a_relief_link_clicked_twice_at_once_stores_one_answer(race_app, booking_clock, scored, users):
+    import threading
+
+    from portal.reminders.links import relief_token
+    from tests.racing import RACERS
+
+    booking_clock.now = z(2027, 3, 10, 10, 0)
+    with race_app.test_request_context():
+        path = f"/relief/{relief_token(users['client'].id, scored, 'lower_back', 4, booking_clock.now + timedelta(days=7))}"
+    racers = []
+    for _ in range(RACERS):
+        browser = race_app.test_client()
+        racers.append((browser, _csrf(browser.get(path))))
+    barrier = threading.Barrier(len(racers))
+    statuses, errors = [], []
+
+    def attempt(browser, token):
+        try:
+            barrier.wait(timeout=30)
+            statuses.append(browser.post(path, data={"csrf_token": token}).status_code)
+        except BaseException as error:  # noqa: BLE001  (reported below, not swallowed)
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt, args=racer) for racer in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert sorted(statuses) == [302] + [409] * (RACERS - 1)
+    with race_app.app_context():
+        assert [c.lower_back for c in db.session.scalars(select(PainCheckIn))] == [4]
