@@ -41,7 +41,8 @@ def assert_on_layout(message, first_name: str) -> None:
 
 def test_every_message_is_a_text_and_html_pair_on_the_shared_layout():
     names = sorted(p.stem for p in EMAILS.glob("*.txt") if not p.name.startswith("_"))
-    assert names == ["account_exists", "booked", "cancelled", "confirm_email", "rescheduled", "reset_password"]
+    assert names == ["account_exists", "booked", "cancelled", "confirm_email", "due", "due_note", "feel",
+                     "morning_list", "relief", "reminder", "rescheduled", "reset_password"]
     for name in names:
         for suffix in ("txt", "html"):
             source = (EMAILS / f"{name}.{suffix}").read_text()
