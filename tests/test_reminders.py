@@ -32,6 +32,7 @@ from portal.reminder_scans import (
 )
 from portal.reminders import services
 from tests.booking_support import page_text
+from tests.conftest import csrf_token_from
 from tests.factories import make_appointment
 
 UTC = timezone.utc
@@ -388,7 +389,7 @@ def test_a_forged_relief_link_is_refused(app, client, booking_clock, scored):
 
 
 def _csrf(response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    return csrf_token_from(response.get_data(as_text=True))
 
 
 # --- 4. you're due -----------------------------------------------------------------------------------
