@@ -176,6 +176,7 @@ def add_shift(actor: User, therapist_id: int, spec: ShiftSpec, grid_minutes: int
                          starts_at=spec.starts_at, ends_at=spec.ends_at)
     db.session.add(hours)
     db.session.flush()
+    db.session.expire(who, ["working_hours"])  # read again, in order, with the new shift
     location = db.session.get(Location, spec.location_id)
     record_change(actor, "created", "working_hours", hours.id, _shift_label(who, spec),
                   {name: (None, value) for name, value in _shift_values(spec, location.name).items()})
