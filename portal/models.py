@@ -9,6 +9,7 @@ from portal.salon.models import (  # noqa: F401
     WorkingHours,
     therapist_qualifications,
 )
+from portal.salon import settings as salon_settings  # noqa: F401
 from portal.booking import models as booking_models  # noqa: F401
 from portal.profile import models as profile_models  # noqa: F401
 from portal.audit import models as audit_models  # noqa: F401

@@ -7,7 +7,7 @@ import threading
 
 from tests.conftest import RACERS, AuthActions
 
-__all__ = ["RACERS", "logged_in_clients", "race"]
+__all__ = ["RACERS", "logged_in_clients", "race", "race_posts"]
 
 
 def logged_in_clients(app, emails: list[str]) -> list[tuple]:
@@ -32,6 +32,30 @@ def race(clients: list[tuple], forms: list[dict]) -> list:
         try:
             barrier.wait(timeout=30)
             responses[n] = client.post("/book", data={**forms[n], "csrf_token": token})
+        except BaseException as error:  # noqa: BLE001  (reported below, not swallowed)
+            errors.append(error)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return responses
+
+
+def race_posts(clients: list[tuple], posts: list[tuple[str, dict]]) -> list:
+    """POST each (url, form) from its own client at the same moment, one thread each."""
+    barrier = threading.Barrier(len(clients))
+    responses: list = [None] * len(clients)
+    errors: list[BaseException] = []
+
+    def attempt(n: int) -> None:
+        client, token = clients[n]
+        url, form = posts[n]
+        try:
+            barrier.wait(timeout=30)
+            responses[n] = client.post(url, data={**form, "csrf_token": token})
         except BaseException as error:  # noqa: BLE001  (reported below, not swallowed)
             errors.append(error)
 

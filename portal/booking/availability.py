@@ -200,6 +200,13 @@ def client_refusal(start: datetime, end: datetime, own: list[Busy], *, upcoming:
     return None
 
 
+def within_hours(start: datetime, end: datetime, shifts: Iterable[Shift], location_id: int) -> bool:
+    """Whether [start, end) lies inside the therapist's hours at that location (the rule
+    `is_bookable` applies, for appointments already booked: did the hours change under them?)."""
+    _require_aware(start, "start")
+    return _within_a_shift(start, end, shifts, location_id)
+
+
 def nearest_slots(
     target: date, slots_by_day: dict[date, list[datetime]], count: int = 6
 ) -> list[datetime]:

@@ -87,19 +87,27 @@ class Appointment(db.Model):
 
 
 class AppointmentSlot(db.Model):
-    """A 15-minute cell of a therapist's time held by one appointment (its buffer included).
+    """A 15-minute cell of a therapist's time held by one appointment (its buffer included) or
+    by one stretch of time off.
 
     The primary key (therapist_id, starts_at) is the double-booking guard: two appointments
     that overlap share a cell, so the second insert fails in the database itself, whatever
-    the number of workers or the backend. Rows go when the appointment is cancelled or moved,
-    in the same transaction.
+    the number of workers or the backend; time off claims its cells the same way, so a booking
+    and time off written at the same instant can never both succeed. Rows go when the
+    appointment is cancelled or moved (or the time off removed), in the same transaction.
     """
 
     __tablename__ = "appointment_slots"
+    __table_args__ = (
+        # Exactly one holder: an appointment or a therapist's time off.
+        CheckConstraint("(appointment_id IS NULL) <> (time_off_id IS NULL)", name="one_holder"),
+    )
 
     therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    time_off_id: Mapped[int | None] = mapped_column(ForeignKey("therapist_time_off.id", ondelete="CASCADE"),
+                                                    index=True)
 
 
 class TimeOff(db.Model):

@@ -43,13 +43,18 @@ def booked(appointment: Appointment) -> None:
     _send(appointment, f"Booked: {local_datetime(appointment.starts_at, WHEN)}", "booked")
 
 
-def rescheduled(appointment: Appointment, was: datetime) -> None:
-    _send(appointment, f"Moved to {local_datetime(appointment.starts_at, WHEN)}", "rescheduled",
-          was=local_datetime(was, WHEN))
+def rescheduled(appointment: Appointment, was: datetime, *, was_with: str | None = None,
+                by_salon: bool = False) -> None:
+    if by_salon and was == appointment.starts_at:
+        subject = f"New therapist for {local_datetime(appointment.starts_at, WHEN)}"
+    else:
+        subject = f"Moved to {local_datetime(appointment.starts_at, WHEN)}"
+    _send(appointment, subject, "rescheduled", was=local_datetime(was, WHEN), was_with=was_with,
+          same_time=was == appointment.starts_at, by_salon=by_salon)
 
 
-def cancelled(appointment: Appointment) -> None:
-    _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "cancelled")
+def cancelled(appointment: Appointment, *, by_salon: bool = False) -> None:
+    _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "cancelled", by_salon=by_salon)
 
 
 # Listeners (connected in portal.listeners): the emails follow the committed change.
@@ -57,9 +62,10 @@ def on_booked(sender, appointment: Appointment, **extra) -> None:
     booked(appointment)
 
 
-def on_moved(sender, appointment: Appointment, was: datetime, **extra) -> None:
-    rescheduled(appointment, was)
+def on_moved(sender, appointment: Appointment, was: datetime, was_with: str | None = None,
+             by_salon: bool = False, **extra) -> None:
+    rescheduled(appointment, was, was_with=was_with, by_salon=by_salon)
 
 
-def on_cancelled(sender, appointment: Appointment, **extra) -> None:
-    cancelled(appointment)
+def on_cancelled(sender, appointment: Appointment, by_salon: bool = False, **extra) -> None:
+    cancelled(appointment, by_salon=by_salon)

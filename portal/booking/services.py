@@ -358,13 +358,16 @@ def changeable(client: User, appointment_id: int) -> Appointment:
     return appointment
 
 
-def _check_changeable(appointment: Appointment, *, late_if_held: bool = False) -> None:
+def _check_changeable(appointment: Appointment, *, late_if_held: bool = False, by_salon: bool = False) -> None:
     """`late_if_held`: an appointment on a health hold may be changed inside the window too
-    (the client can't keep it, and that is no fault of theirs)."""
+    (the client can't keep it, and that is no fault of theirs). `by_salon`: the salon changes
+    it (a therapist away or inactive), which the cancellation window does not limit."""
     if appointment.is_cancelled:
         raise NotOffered("That appointment was cancelled. Book a new one instead.")
     if appointment.starts_at <= clock.now():
         raise TooLateToChange("That appointment has already started or taken place.")
+    if by_salon:
+        return
     if not slots.can_change_online(appointment.starts_at) and not (late_if_held and appointment.health_hold):
         raise TooLateToChange("It's too close to your appointment to change it online: please call the salon.")
 
@@ -376,30 +379,32 @@ def _check_unchanged(appointment: Appointment, seen_sequence: int | None) -> Non
 
 
 def reschedule(client: User, appointment_id: int, starts_at: datetime, therapist_id: int | None = None, *,
-               seen_sequence: int | None = None) -> Appointment:
+               seen_sequence: int | None = None, by_salon: bool = False) -> Appointment:
     """Move the client's appointment to another free time at the same salon, same massage.
 
     `therapist_id`: move it to another therapist too (e.g. one the health gate allows, when
     the profile changed after booking); None keeps the therapist. Everything is re-checked.
     `seen_sequence`: the appointment's `sequence` on the page the client chose from; if it has
     changed since (another window moved or cancelled it) nothing happens and the client is told.
+    `by_salon`: staff move it for the salon (e.g. to another therapist while theirs is away):
+    every rule still applies except the cancellation window, and the email says who moved it.
     """
     try:
-        return _reschedule(client, appointment_id, starts_at, therapist_id, seen_sequence)
+        return _reschedule(client, appointment_id, starts_at, therapist_id, seen_sequence, by_salon)
     except BookingProblem:
         db.session.rollback()  # let go of the locks before the page is drawn
         raise
 
 
 def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapist_id: int | None,
-                seen_sequence: int | None) -> Appointment:
+                seen_sequence: int | None, by_salon: bool = False) -> Appointment:
     appointment = _lock_for_change(client, appointment_id)
     therapist_id = appointment.therapist_id if therapist_id is None else therapist_id
     if not appointment.is_cancelled and starts_at == appointment.starts_at and therapist_id == appointment.therapist_id:
         db.session.rollback()
         return appointment  # sent twice (a double-click): it is already there, and one email went
     _check_unchanged(appointment, seen_sequence)
-    _check_changeable(appointment)
+    _check_changeable(appointment, by_salon=by_salon)
     therapist = appointment.therapist
     if therapist_id != appointment.therapist_id:
         therapist = db.session.get(Therapist, therapist_id)
@@ -416,7 +421,7 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     length = timedelta(minutes=appointment.minutes)
     _check_client_diary(client.id, starts_at, starts_at + length, moving=appointment.id)
 
-    was = appointment.starts_at
+    was, was_with = appointment.starts_at, appointment.therapist.display_name
     # Let go of the old cells first: a move by fifteen minutes overlaps itself.
     _release_cells(appointment)
     appointment.starts_at = starts_at
@@ -426,19 +431,21 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     appointment.updated_at = clock.now()
     if not _insert_holding_cells(appointment):
         raise SlotTaken(slots.why_not(availability.TAKEN, therapist, appointment.location))
-    events.after_commit(appointment_moved, appointment=appointment, was=was)
+    events.after_commit(appointment_moved, appointment=appointment, was=was, was_with=was_with, by_salon=by_salon)
     log.info("rescheduled appointment=%s", appointment.id)
     if appointment.health_hold:
         recheck.recheck_appointment(appointment)  # the gate passed where it is now: lift the hold
     return appointment
 
 
-def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = None) -> Appointment:
+def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = None,
+           by_salon: bool = False) -> Appointment:
     """Cancel the client's appointment; its time is free for others at once.
 
     A booking on a health hold may be cancelled inside the cancellation window.
     `seen_sequence` as for `reschedule`: a cancel from a page drawn before the appointment was
     moved elsewhere is refused, so the client decides again about the new time.
+    `by_salon`: the salon cancels it (at any time before it starts); the email says so.
     """
     try:
         appointment = _lock_for_change(client, appointment_id)
@@ -446,7 +453,7 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
             db.session.rollback()
             return appointment  # sent twice: nothing more to do, and no second email
         _check_unchanged(appointment, seen_sequence)
-        _check_changeable(appointment, late_if_held=True)
+        _check_changeable(appointment, late_if_held=True, by_salon=by_salon)
     except BookingProblem:
         db.session.rollback()
         raise
@@ -454,7 +461,7 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
     appointment.status, appointment.cancelled_at, appointment.updated_at = CANCELLED, now, now
     appointment.sequence += 1
     _release_cells(appointment)
-    events.after_commit(appointment_cancelled, appointment=appointment)
+    events.after_commit(appointment_cancelled, appointment=appointment, by_salon=by_salon)
     db.session.flush()
     log.info("cancelled appointment=%s", appointment.id)
     return appointment
