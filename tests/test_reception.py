@@ -361,3 +361,59 @@ def test_a_client_or_therapist_cannot_record_a_clearance_or_book_for_someone(app
     with app.app_context():
         assert latest_content(profile_of(claire)).medical_clearance_on is None
     assert count_appointments(app) == 0 and accesses(app, claire) == []
+
+
+# --- the rules underneath ------------------------------------------------------------------------
+
+
+def test_staff_lines_say_the_level_and_a_general_reason_once_each():
+    from portal.guidance.rules import HealthFacts, booking_decision, precautions_for
+    from portal.reception.precautions import needs_clearance, refusal, staff_lines
+
+    on = date(2027, 3, 8)
+    facts = HealthFacts(conditions=frozenset({"severe_osteoporosis", "clotting_disorder", "skin_infection"}))
+    lines = staff_lines(precautions_for(facts, on))
+    assert [line.text for line in lines] == [
+        "Not now: a condition that has to heal, or be diagnosed, before a massage on the back",
+        "Ask your GP first: a condition that needs a GP's OK",
+    ]
+    assert needs_clearance(precautions_for(facts, on))
+    refused = refusal(booking_decision(facts, True, True, on))
+    assert refused.line.text.startswith("Not now") and not refused.clearance_helps
+    cleared = HealthFacts(conditions=frozenset({"severe_osteoporosis"}), medical_clearance_on=on,
+                          cleared_conditions=frozenset({"severe_osteoporosis"}))
+    assert [line.text for line in staff_lines(precautions_for(cleared, on))] == [
+        "Special care: a condition a GP has cleared: the therapist is told how to take care"]
+    assert not needs_clearance(precautions_for(cleared, on))
+    gp_only = refusal(booking_decision(HealthFacts(conditions=frozenset({"clotting_disorder"})), True, True, on))
+    assert gp_only.line.text == "Ask your GP first: a condition that needs a GP's OK" and gp_only.clearance_helps
+
+
+def test_only_staff_act_for_someone_else(app, users, salon, booking_clock, make_user):
+    from portal.booking import services
+
+    other = make_user("other@example.com", "client", "Olivia Other")
+    with app.test_request_context():  # the booking email builds links
+        claire, olivia = db.session.get(User, users["client"].id), db.session.get(User, other.id)
+        request = services.BookingRequest(salon.back, salon.city, salon.amelia, at(MONDAY, "10:00"),
+                                          services.new_idempotency_key(), screening_confirmed=True)
+        with pytest.raises(PermissionError):
+            services.book(claire, request, by=olivia)
+        with pytest.raises(PermissionError):
+            services.cancel(claire, 1, by=olivia)
+        # Acting as yourself is the client's own path: no activity row.
+        assert services.book(claire, request, by=claire).created
+        db.session.commit()
+    assert changes(app) == []
+
+
+def test_reception_may_book_past_the_online_limit_of_upcoming_appointments(app, client, reception, users, salon):
+    app.config["MAX_UPCOMING_APPOINTMENTS"] = 1
+    claire = users["client"].id
+    add_appointment(app, claire, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    response = reception.post(f"/admin/clients/{claire}/book", booking_form(salon, at(MONDAY, "14:00")))
+    assert response.status_code == 302 and count_appointments(app, client_id=claire) == 2
+    # Still never two at once for the client.
+    clash = reception.post(f"/admin/clients/{claire}/book", booking_form(salon, at(MONDAY, "14:00"), "daniel"))
+    assert clash.status_code == 409
+    assert "The client already has a Back, Neck & Shoulder Massage booked then" in page_text(clash)
