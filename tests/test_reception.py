@@ -237,7 +237,11 @@ def test_an_appointment_that_has_started_cannot_be_changed_even_by_staff(app, cl
     booked = add_appointment(app, claire, salon.amelia, salon.city, salon.back, at(TODAY, "14:00"))
     booking_clock.now = at(TODAY, "14:05")
     response = reception.post(f"/admin/clients/{claire}/appointments/{booked}/cancel", {"sequence": "0"})
-    assert response.status_code == 409 and "already started" in page_text(response)
+    assert response.status_code == 302 and response.location == f"/admin/clients/{claire}"
+    assert "already started" in page_text(client.get(response.location))
+    assert client.get(f"/admin/clients/{claire}/appointments/{booked}/move").status_code == 302
+    with app.app_context():
+        assert db.session.get(Appointment, booked).status == "booked"
     assert changes(app) == [] and mails(app) == []
 
 
@@ -260,12 +264,16 @@ def test_the_gate_refuses_staff_too_and_says_why_without_details(app, client, re
     page = page_text(client.get(f"/admin/clients/{claire}/book"))
     assert "The health check refuses this booking" in page and "a condition that needs a GP's OK" in page
     assert "Record the GP clearance" in page and "osteoporosis" not in page and DETAIL not in page
-    # A crafted request is refused on the server, with the same reason.
+    # A crafted request is refused on the server, with the same reason, on the page to choose
+    # again from (a redirect: the access log entry for what staff were told is kept).
     response = reception.post(f"/admin/clients/{claire}/book", booking_form(salon, at(MONDAY, "10:00")))
-    assert response.status_code == 403
-    assert "a condition that needs a GP's OK" in page_text(response)
+    assert response.status_code == 302
+    assert response.location.startswith(f"/admin/clients/{claire}/book?service={salon.back}&location={salon.city}")
+    assert "day=2027-03-15" in response.location
+    again = page_text(client.get(response.location))
+    assert "The health check refuses this booking. Ask your GP first: a condition that needs a GP's OK" in again
     assert count_appointments(app) == 0 and changes(app) == [] and mails(app) == []
-    assert {a.what for a in accesses(app, claire)} == {"booking refusal at reception"}
+    assert [a.what for a in accesses(app, claire)] == ["booking refusal at reception"] * 3
 
 
 def test_not_now_cannot_be_lifted_at_reception(app, client, reception, users, salon):
@@ -417,3 +425,29 @@ def test_reception_may_book_past_the_online_limit_of_upcoming_appointments(app, 
     clash = reception.post(f"/admin/clients/{claire}/book", booking_form(salon, at(MONDAY, "14:00"), "daniel"))
     assert clash.status_code == 409
     assert "The client already has a Back, Neck & Shoulder Massage booked then" in page_text(clash)
+
+
+def test_moving_is_refused_by_the_gate_too_and_says_why(app, client, reception, users, salon):
+    claire = users["client"].id
+    booked = add_appointment(app, claire, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    give_profile(app, claire, "cardiovascular_disease")  # told us after booking
+    page = page_text(client.get(f"/admin/clients/{claire}/appointments/{booked}/move"))
+    assert "a condition that needs a GP's OK" in page and "Record the GP clearance" in page
+    response = reception.post(f"/admin/clients/{claire}/appointments/{booked}/move",
+                              {"starts_at": at(MONDAY, "11:00").isoformat(), "sequence": "0"})
+    assert response.status_code == 302
+    assert response.location == f"/admin/clients/{claire}/appointments/{booked}/move?day=2027-03-15"
+    with app.app_context():
+        assert db.session.get(Appointment, booked).starts_at == at(MONDAY, "10:00")
+    assert changes(app) == [] and mails(app) == []
+
+
+def test_without_a_health_profile_staff_tick_the_screening_question_for_the_client(app, client, reception, users,
+                                                                                  salon):
+    claire = users["client"].id
+    page = page_text(client.get(f"/admin/clients/{claire}/book"))
+    assert "The client says none of these applies" in page
+    form = {k: v for k, v in booking_form(salon, at(MONDAY, "10:00")).items() if k != "screening_confirmed"}
+    response = reception.post(f"/admin/clients/{claire}/book", form)
+    assert response.status_code == 422 and "Please confirm" in page_text(response)
+    assert count_appointments(app) == 0

@@ -3,6 +3,11 @@ profile.services (writes, with the acting member of staff), like the client's ow
 
 Every change is a plain POST form with its CSRF token that redirects on success; the search
 is a GET form that htmx re-runs as staff type, swapping only the results.
+
+A refusal that tells staff something about the client's health (the gate's level and reason,
+or the client page with its precautions) is also answered with a redirect to a page that
+shows it: the request commits only below 400 (`events.commit_request`), and the health access
+log entry for what staff saw must be kept.
 """
 
 from __future__ import annotations
@@ -70,12 +75,28 @@ def search():
     return render_page("reception/search.html", block="results", form=form, found=found, text=text or "")
 
 
-def _client_page(client, problem: BookingProblem | None = None, status: int = 200):
+def _back_to_client(client, problem: BookingProblem):
+    """The client's page, with why the change was refused (it shows their precautions, so it
+    is drawn by a GET that logs and commits)."""
+    flash(problem.message, "error")
+    return redirect(url_for("reception.client", client_id=client.id))
+
+
+def _refused(client, problem: GateRefused, target: str):
+    """The health gate refused a booking or move: the level and reason, for staff, on the page
+    to choose again from; the access log keeps that staff were told."""
+    refusal = precautions.refusal(problem.decision)
+    record_health_access(_staff(), client.id, "booking refusal at reception")
+    flash(f"The health check refuses this booking. {refusal.line.text}. {refusal.to_do}", "error")
+    return redirect(target)
+
+
+def _client_page(client):
     in_force = queries.precautions_in_force(client.id, clock.today())
     record_health_access(_staff(), client.id, "precautions at reception")
     upcoming = booking_queries.upcoming(client.id)
     return render_page(
-        "reception/client.html", status=status, client=client, upcoming=upcoming, problem=problem,
+        "reception/client.html", client=client, upcoming=upcoming,
         past=booking_queries.history(client.id)[:PAST_SHOWN],
         lines=precautions.staff_lines(in_force) if in_force is not None else None,
         needs_clearance=precautions.needs_clearance(in_force or []),
@@ -114,12 +135,12 @@ def _offer(client, service_id, location_id, therapist, day) -> BookingOffer:
 
 def _booking_page(client, offer: BookingOffer, problem: BookingProblem | None = None, status: int = 200):
     form = _choices(ChooseForm(formdata=None), offer)
-    refused = problem.decision if isinstance(problem, GateRefused) else offer.refusal
     here = url_for("reception.book", client_id=client.id, service=form.service.data, location=form.location.data,
                    therapist=form.therapist.data, day=offer.day.isoformat())
+    # A refusing offer only comes with a 200 (a refused POST redirects here, see _refused).
+    refusal = _refusal_logged(client, offer.refusal, "booking refusal at reception") if status < 400 else None
     return render_page("reception/book.html", block="slots", status=status, client=client, form=form, offer=offer,
-                       problem=None if isinstance(problem, GateRefused) else problem,
-                       refusal=_refusal_logged(client, refused, "booking refusal at reception"), here=here)
+                       problem=problem, refusal=refusal, here=here)
 
 
 @bp.get("/<int:client_id>/book")
@@ -149,6 +170,10 @@ def create(client_id: int):
                 idempotency_key=form.idempotency_key.data,
                 screening_confirmed=bool(form.screening_confirmed.data),
             ), by=_staff())
+        except GateRefused as problem:
+            return _refused(client, problem, url_for(
+                "reception.book", client_id=client.id, service=form.service.data, location=form.location.data,
+                therapist=form.therapist.data or None, day=to_local(starts_at).date().isoformat()))
         except BookingProblem as problem:
             failure = problem
         else:
@@ -169,11 +194,9 @@ def create(client_id: int):
 
 def _move_page(client, appointment, day=None, problem: BookingProblem | None = None, status: int = 200):
     offer = move_offer(appointment, day, for_staff=True)
-    refused = problem.decision if isinstance(problem, GateRefused) else offer.refusal
+    refusal = _refusal_logged(client, offer.refusal, "booking refusal at reception") if status < 400 else None
     return render_page("reception/move.html", block="slots", status=status, client=client, appointment=appointment,
-                       offer=offer, problem=None if isinstance(problem, GateRefused) else problem,
-                       refusal=_refusal_logged(client, refused, "booking refusal at reception"),
-                       form=DayForm(formdata=None, day=offer.day))
+                       offer=offer, problem=problem, refusal=refusal, form=DayForm(formdata=None, day=offer.day))
 
 
 @bp.get("/<int:client_id>/appointments/<int:appointment_id>/move")
@@ -187,7 +210,7 @@ def move(client_id: int, appointment_id: int):
     try:
         appointment = services.changeable(client, appointment_id, by=_staff())
     except BookingProblem as problem:
-        return _client_page(client, problem, problem.status)
+        return _back_to_client(client, problem)
     return _move_page(client, appointment, form.day.data)
 
 
@@ -204,10 +227,13 @@ def reschedule(client_id: int, appointment_id: int):
             raise BookingProblem(next(iter(form.errors.values()))[0])
         services.reschedule(client, appointment_id, starts_at, therapist_id(form.therapist.data),
                             seen_sequence=seen_sequence(request.form.get("sequence")), by=_staff())
+    except GateRefused as problem:
+        return _refused(client, problem, url_for("reception.move", client_id=client.id, appointment_id=appointment_id,
+                                                 day=to_local(starts_at).date().isoformat()))
     except BookingProblem as problem:
         appointment = _appointment(client, appointment_id)
         if isinstance(problem, (services.TooLateToChange, services.AppointmentChanged)) or appointment.is_cancelled:
-            return _client_page(client, problem, problem.status)
+            return _back_to_client(client, problem)
         return _move_page(client, appointment, to_local(starts_at).date() if starts_at else None, problem,
                           problem.status)
     flash(f"Moved. {client.name} has been emailed the new time.", "success")
@@ -224,7 +250,7 @@ def cancel(client_id: int, appointment_id: int):
         services.cancel(client, appointment_id, seen_sequence=seen_sequence(request.form.get("sequence")),
                         by=_staff())
     except BookingProblem as problem:
-        return _client_page(client, problem, problem.status)
+        return _back_to_client(client, problem)
     flash(f"Cancelled, and that time is free again. {client.name} has been emailed.", "success")
     return redirect(url_for("reception.client", client_id=client.id))
 
