@@ -295,6 +295,8 @@ def _clearance(reception, client_id: int, **fields):
     ({"cleared_on": (TODAY + timedelta(days=1)).isoformat()}, "can't be in the future"),
     ({"cleared_on": ""}, "Please give the date of the clearance"),
     ({"cleared_on": "31/02/2027"}, "Please enter a real date"),
+    ({"cleared_on": "0001-01-01"}, "Please check the year"),
+    ({"cleared_on": "9999-12-31"}, "can't be in the future"),
     ({"covers": None}, "covers these conditions"),
 ])
 def test_a_clearance_needs_who_a_date_not_in_the_future_and_what_it_covers(app, client, reception, users, salon,
