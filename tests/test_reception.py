@@ -171,6 +171,10 @@ def test_the_page_lists_coming_up_and_past_appointments(app, client, reception, 
     assert "Monday 15 March 2027, 10:00" in upcoming and f"/appointments/{coming}/move" in upcoming
     assert "Full Body Massage with Daniel Okafor" in past
     assert "No health profile we can use" in page
+    # The same again (booking's rebook): after the booking she has, one interval later.
+    assert "Book the same again (Full Body Massage with Daniel Okafor), next due 12 April 2027" in page
+    assert (f"/admin/clients/{claire}/book?service={salon.full}&amp;location={salon.city}&amp;"
+            f"therapist={salon.daniel}&amp;day=2027-04-12") in client.get(f"/admin/clients/{claire}").get_data(as_text=True)
 
 
 # --- booking, moving and cancelling for the client -----------------------------------------------
@@ -451,5 +455,5 @@ def test_without_a_health_profile_staff_tick_the_screening_question_for_the_clie
     assert "The client says none of these applies" in page
     form = {k: v for k, v in booking_form(salon, at(MONDAY, "10:00")).items() if k != "screening_confirmed"}
     response = reception.post(f"/admin/clients/{claire}/book", form)
-    assert response.status_code == 422 and "Please confirm" in page_text(response)
+    assert response.status_code == 422 and "Please ask the client whether any of the listed" in page_text(response)
     assert count_appointments(app) == 0

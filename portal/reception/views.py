@@ -12,6 +12,9 @@ log entry for what staff saw must be kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -19,8 +22,9 @@ from portal import clock
 from portal.access import allow
 from portal.audit.services import record_health_access
 from portal.booking import queries as booking_queries
-from portal.booking import services, slots
+from portal.booking import rebook, services, slots
 from portal.booking.forms import BookForm, ChooseForm, DayForm, RescheduleForm, parse_start, seen_sequence, therapist_id
+from portal.booking.models import Appointment
 from portal.booking.offer import BookingOffer, booking_offer, move_offer
 from portal.booking.services import BookingProblem, GateRefused
 from portal.client_guidance import guidance_for_client
@@ -34,6 +38,17 @@ from portal.security import is_safe_next
 from portal.timezones import to_local
 
 PAST_SHOWN = 20
+SCREENING_FOR_STAFF = ("Please ask the client whether any of the listed conditions applies to them, and tick "
+                       "for them if none does. If one does, they tell us in their health profile first.")
+
+
+@dataclass(frozen=True)
+class Again:
+    """The client's last massage, to book the same again around when they are next due."""
+
+    source: Appointment
+    due: date
+    day: date  # the day the booking page opens on: the due date, within what can be booked
 
 
 def _staff():
@@ -91,12 +106,21 @@ def _refused(client, problem: GateRefused, target: str):
     return redirect(target)
 
 
+def _again(client, upcoming: list[Appointment]) -> Again | None:
+    """Same massage, therapist and salon as last time, around the due date (booking's rebook)."""
+    last = booking_queries.latest_completed(client.id)
+    if last is None:
+        return None
+    due, _ = rebook.due_date(client.id, guidance_for_client(client.id), upcoming)
+    return Again(last, due, min(max(due, clock.today()), slots.last_bookable_day()))
+
+
 def _client_page(client):
     in_force = queries.precautions_in_force(client.id, clock.today())
     record_health_access(_staff(), client.id, "precautions at reception")
     upcoming = booking_queries.upcoming(client.id)
     return render_page(
-        "reception/client.html", client=client, upcoming=upcoming,
+        "reception/client.html", client=client, upcoming=upcoming, again=_again(client, upcoming),
         past=booking_queries.history(client.id)[:PAST_SHOWN],
         lines=precautions.staff_lines(in_force) if in_force is not None else None,
         needs_clearance=precautions.needs_clearance(in_force or []),
@@ -174,6 +198,8 @@ def create(client_id: int):
             return _refused(client, problem, url_for(
                 "reception.book", client_id=client.id, service=form.service.data, location=form.location.data,
                 therapist=form.therapist.data or None, day=to_local(starts_at).date().isoformat()))
+        except services.ScreeningRequired:
+            failure = BookingProblem(SCREENING_FOR_STAFF)
         except BookingProblem as problem:
             failure = problem
         else:
