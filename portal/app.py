@@ -95,7 +95,7 @@ def _bound_int_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
-    from portal import accounts, booking, dashboard, feedback, health, profile, reminders, rota
+    from portal import accounts, booking, dashboard, feedback, health, profile, reminders, rota, reception
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
     from portal.booking import views as _booking_views  # noqa: F401
     from portal.dashboard import views as _dashboard_views  # noqa: F401
@@ -104,8 +104,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.profile import views as _profile_views  # noqa: F401
     from portal.reminders import views as _reminders_views  # noqa: F401
     from portal.rota import views as _rota_views  # noqa: F401
+    from portal.reception import views as _reception_views  # noqa: F401
 
-    for feature in (accounts, dashboard, profile, booking, feedback, health, reminders, rota):
+    for feature in (accounts, dashboard, profile, booking, feedback, health, reminders, rota, reception):
         app.register_blueprint(feature.bp)
 
 

@@ -27,7 +27,7 @@ BAD_TIMES = ("0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00+00:00",
              "9999-12-31T23:45:00+00:00", "9999-12-31T23:59:00-01:00")
 # Every form and query field the portal reads that holds an id, a day or a time.
 ID_FIELDS = ("service", "location", "therapist", "sequence", "appointment_id")
-DAY_FIELDS = ("day", "due_date", "acute_injury_diagnosed_on", "medical_clearance_on")
+DAY_FIELDS = ("day", "due_date", "acute_injury_diagnosed_on", "medical_clearance_on", "cleared_on")
 TIME_FIELDS = ("starts_at",)
 BAD_INPUTS = ([dict.fromkeys(ID_FIELDS, value) for value in (*BAD_IDS, UNREADABLE_ID)]
               + [dict.fromkeys(DAY_FIELDS, value) for value in BAD_DAYS]

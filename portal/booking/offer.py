@@ -61,13 +61,14 @@ def _suggested_service_id(guidance: Guidance | None, active: list[Service]) -> i
 
 def booking_offer(client_id: int, service_id: int | None = None, location_id: int | None = None,
                   therapist_id: int | None = None, day: date | None = None,
-                  guidance: Guidance | None = None) -> BookingOffer:
+                  guidance: Guidance | None = None, *, for_staff: bool = False) -> BookingOffer:
     """The booking page for these choices; missing or unknown ones default to the client's
     last appointment (returning clients usually want the same again), then to the massage
     their guidance suggests, then to the first.
 
     `guidance` is the client's (portal.client_guidance, which sits above booking), passed in
-    by the page so booking imports nothing above it."""
+    by the page so booking imports nothing above it. `for_staff`: reception booking for the
+    client, which may give times inside the online notice (`slots.policy`)."""
     last = queries.latest_completed(client_id)
     active = salon_queries.active_services()
     service = _pick(active, service_id, last.service_id if last else _suggested_service_id(guidance, active))
@@ -91,12 +92,12 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
         return offer
     offer.therapist = next((t for t in suitable.therapists if t.id == therapist_id), None)
     working = _working(offer, suitable)
-    if chosen_day is None and not slots.free_times(working, location.id, service, first_day):
+    if chosen_day is None and not slots.free_times(working, location.id, service, first_day, for_staff=for_staff):
         # No day asked for and nothing left today: open on the first day with something free.
-        offer.day = slots.next_free_day(working, location.id, service, first_day) or first_day
-    offer.times = slots.free_times(working, location.id, service, offer.day)
+        offer.day = slots.next_free_day(working, location.id, service, first_day, for_staff=for_staff) or first_day
+    offer.times = slots.free_times(working, location.id, service, offer.day, for_staff=for_staff)
     if not offer.times and working:
-        offer.next_free_day = slots.next_free_day(working, location.id, service, offer.day)
+        offer.next_free_day = slots.next_free_day(working, location.id, service, offer.day, for_staff=for_staff)
     return offer
 
 
@@ -132,10 +133,10 @@ class MoveOffer:
     refusal: BookingDecision | None = None  # the gate refuses every therapist on that day
 
 
-def move_offer(appointment, day: date | None) -> MoveOffer:
+def move_offer(appointment, day: date | None, *, for_staff: bool = False) -> MoveOffer:
     """Free times for the same massage and salon, with the same therapist while the health gate
     allows them, else with therapists it does. The appointment's own time counts as free for
-    its neighbours, so it can move by a quarter hour."""
+    its neighbours, so it can move by a quarter hour. `for_staff`: as for `booking_offer`."""
     first_day, last_day = clock.today(), slots.last_bookable_day()
     if day is None or not first_day <= day <= last_day:
         day = max(first_day, min(last_day, to_local(appointment.starts_at).date()))
@@ -150,17 +151,21 @@ def move_offer(appointment, day: date | None) -> MoveOffer:
         return offer
     if therapist in suitable.therapists:
         offer.times = [t for t in slots.free_times_by_day(therapist, location_id, service, [day],
-                                                          except_appointment=appointment.id, minutes=minutes)[day]
+                                                          except_appointment=appointment.id, minutes=minutes,
+                                                          for_staff=for_staff)[day]
                        if t != appointment.starts_at]  # where it is now is no move
         if not offer.times:
             offer.next_free_day = slots.next_free_day([therapist], location_id, service, day,
-                                                      except_appointment=appointment.id, minutes=minutes)
+                                                      except_appointment=appointment.id, minutes=minutes,
+                                                      for_staff=for_staff)
         return offer
     offer.therapist_refused = True
     for other in suitable.therapists:
-        times = slots.free_times_by_day(other, location_id, service, [day], minutes=minutes)[day]
+        times = slots.free_times_by_day(other, location_id, service, [day], minutes=minutes,
+                                        for_staff=for_staff)[day]
         if times:
             offer.others.append(TherapistTimes(other, times))
     if not offer.others:
-        offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day, minutes=minutes)
+        offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day, minutes=minutes,
+                                                  for_staff=for_staff)
     return offer

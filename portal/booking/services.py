@@ -10,6 +10,12 @@ A refusal (a `BookingProblem`) still rolls the session back inside `book`, `resc
 `cancel`: that lets go of the client's and the appointment's row locks before the refusal page
 is drawn, and the retries in `book` then read afresh. So a refused booking also undoes what the
 caller did before it in the same transaction: call these first, or on their own.
+
+Staff (reception) book, move and cancel for a client through the same functions, passing
+themselves as `by=`: the health gate and every diary rule still apply, but the online notice,
+the cancellation window and the online limit on upcoming bookings do not (the client is on the
+phone or at the desk), and each change is written to the back-office activity log
+(`audit.services.record_change`: times, therapist, service, status; never health data).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from werkzeug.exceptions import NotFound
 
 from portal import clock, events
 from portal.accounts.models import User
+from portal.audit.services import record_change
 from portal.booking import availability, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
@@ -37,6 +44,7 @@ from portal.extensions import db
 from portal.formatting import local_datetime
 from portal.guidance.rules import BookingDecision
 from portal.profile import gate
+from portal.roles import STAFF
 from portal.salon.models import Location, Service, Therapist
 from portal.signals import appointment_booked, appointment_cancelled, appointment_moved
 from portal.timezones import to_local
@@ -142,13 +150,34 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
-def book(client: User, request: BookingRequest) -> Booked:
-    """Book a massage for `client`, or explain why not; a repeated form returns the first booking."""
+def _by_staff(client: User, by: User | None) -> bool:
+    """Is a member of staff acting for the client? `by` None (or the client): the client."""
+    if by is None or by.id == client.id:
+        return False
+    if by.role not in STAFF:
+        raise PermissionError("only staff act for another person")
+    return True
+
+
+def _label(appointment: Appointment) -> str:
+    """What the activity log calls an appointment: whose, which massage (no health data)."""
+    return f"{appointment.service.name} for {appointment.client.name}"
+
+
+def _record(by: User, action: str, appointment: Appointment, changes: dict) -> None:
+    record_change(by, action, "appointment", appointment.id, _label(appointment), changes)
+
+
+def book(client: User, request: BookingRequest, *, by: User | None = None) -> Booked:
+    """Book a massage for `client`, or explain why not; a repeated form returns the first booking.
+
+    `by`: the member of staff booking for the client (see the module docstring)."""
+    staff = _by_staff(client, by)
     earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
     if earlier is not None:
         return _same_form(earlier, request)
     try:
-        return _book(client, request)
+        booked = _book(client, request, staff)
     except BookingProblem as problem:
         db.session.rollback()  # let go of the client's row before the page is drawn
         if isinstance(problem, FormAlreadyUsed):
@@ -159,6 +188,13 @@ def book(client: User, request: BookingRequest) -> Booked:
         if earlier is not None:
             return _same_form(earlier, request)
         raise
+    if staff and booked.created:
+        appointment = booked.appointment
+        _record(by, "created", appointment, {
+            "starts_at": (None, appointment.starts_at), "therapist": (None, appointment.therapist.display_name),
+            "service": (None, appointment.service.name), "location": (None, appointment.location.name),
+            "status": (None, appointment.status)})
+    return booked
 
 
 def _same_form(earlier: Appointment, request: BookingRequest) -> Booked:
@@ -177,7 +213,7 @@ def _same_form(earlier: Appointment, request: BookingRequest) -> Booked:
     return Booked(earlier, created=False)
 
 
-def _book(client: User, request: BookingRequest) -> Booked:
+def _book(client: User, request: BookingRequest, staff: bool = False) -> Booked:
     service, location = _offered_service(request.service_id), _location(request.location_id)
     # Without a consented profile the gate has nothing to read: the client's tick stands in.
     screened_at = None
@@ -208,8 +244,9 @@ def _book(client: User, request: BookingRequest) -> Booked:
         earlier = queries.by_idempotency_key(client.id, request.idempotency_key)
         if earlier is not None:  # a twin of this form got there while we waited
             return _same_form(earlier, request)
-        _check_client_diary(client.id, request.starts_at, request.starts_at + timedelta(minutes=service.minutes))
-        reason = slots.recheck(therapist, location.id, service, request.starts_at)
+        _check_client_diary(client.id, request.starts_at, request.starts_at + timedelta(minutes=service.minutes),
+                            staff=staff)
+        reason = slots.recheck(therapist, location.id, service, request.starts_at, for_staff=staff)
         if reason is None:
             appointment = insert_if_free(client, service, location, therapist, request,
                                          screening_confirmed_at=screened_at, announce=True)
@@ -248,22 +285,26 @@ def _lock_for_change(client: User, appointment_id: int) -> Appointment:
 
 
 def _check_client_diary(client_id: int, starts_at: datetime, ends_at: datetime, *,
-                        moving: int | None = None) -> None:
+                        moving: int | None = None, staff: bool = False) -> None:
     """Refuse a time the client is already booked for, or one booking too many.
 
     Call with the client's row locked, so a booking made in another tab is already counted.
     `moving`: the appointment being moved, which neither clashes with itself nor adds one.
+    `staff`: reception booking for the client, which the online limit does not bind (it is
+    what a client who reached it is told to do: call the salon).
     """
     own = [a for a in queries.booked_not_ended(client_id) if a.id != moving]
     limit = current_app.config["MAX_UPCOMING_APPOINTMENTS"]
     reason = availability.client_refusal(
         starts_at, ends_at, [availability.Busy(a.starts_at, a.ends_at) for a in own],
-        upcoming=sum(1 for a in own if a.starts_at > clock.now()), limit=limit, adds_one=moving is None)
+        upcoming=sum(1 for a in own if a.starts_at > clock.now()), limit=limit,
+        adds_one=moving is None and not staff)
     if reason == availability.CLIENT_BUSY:
         clash = next(a for a in own if a.starts_at < ends_at and starts_at < a.ends_at)
+        who, them = ("The client already has", "they") if staff else ("You already have", "you")
         raise ClientDiaryFull(
-            f"You already have a {clash.service.name} booked then ({local_datetime(clash.starts_at)}), "
-            "so you can't be at both. Please choose another time.")
+            f"{who} a {clash.service.name} booked then ({local_datetime(clash.starts_at)}), "
+            f"so {them} can't be at both. Please choose another time.")
     if reason == availability.CLIENT_LIMIT:
         raise ClientDiaryFull(
             f"You already have {limit} upcoming appointments, the most we take online at once. "
@@ -349,24 +390,27 @@ def _location(location_id: int) -> Location:
     return location
 
 
-def changeable(client: User, appointment_id: int) -> Appointment:
-    """The client's own booked appointment, still outside the cancellation window."""
+def changeable(client: User, appointment_id: int, *, by: User | None = None) -> Appointment:
+    """The client's own booked appointment, still outside the cancellation window (staff, `by`:
+    any time before it starts)."""
+    staff = _by_staff(client, by)
     appointment = queries.own_appointment(client.id, appointment_id)
     if appointment is None:
         raise AppointmentNotFound()
-    _check_changeable(appointment)
+    _check_changeable(appointment, staff=staff)
     return appointment
 
 
-def _check_changeable(appointment: Appointment, *, late_if_held: bool = False, by_salon: bool = False) -> None:
+def _check_changeable(appointment: Appointment, *, late_if_held: bool = False, staff: bool = False) -> None:
     """`late_if_held`: an appointment on a health hold may be changed inside the window too
-    (the client can't keep it, and that is no fault of theirs). `by_salon`: the salon changes
-    it (a therapist away or inactive), which the cancellation window does not limit."""
+    (the client can't keep it, and that is no fault of theirs). `staff`: reception, or the salon
+    itself (a therapist away or inactive), may change it inside the window (the window is for
+    changes online)."""
     if appointment.is_cancelled:
         raise NotOffered("That appointment was cancelled. Book a new one instead.")
     if appointment.starts_at <= clock.now():
         raise TooLateToChange("That appointment has already started or taken place.")
-    if by_salon:
+    if staff:
         return
     if not slots.can_change_online(appointment.starts_at) and not (late_if_held and appointment.health_hold):
         raise TooLateToChange("It's too close to your appointment to change it online: please call the salon.")
@@ -379,32 +423,41 @@ def _check_unchanged(appointment: Appointment, seen_sequence: int | None) -> Non
 
 
 def reschedule(client: User, appointment_id: int, starts_at: datetime, therapist_id: int | None = None, *,
-               seen_sequence: int | None = None, by_salon: bool = False) -> Appointment:
+               seen_sequence: int | None = None, by: User | None = None, by_salon: bool = False) -> Appointment:
     """Move the client's appointment to another free time at the same salon, same massage.
 
     `therapist_id`: move it to another therapist too (e.g. one the health gate allows, when
     the profile changed after booking); None keeps the therapist. Everything is re-checked.
     `seen_sequence`: the appointment's `sequence` on the page the client chose from; if it has
     changed since (another window moved or cancelled it) nothing happens and the client is told.
-    `by_salon`: staff move it for the salon (e.g. to another therapist while theirs is away):
-    every rule still applies except the cancellation window, and the email says who moved it.
+    `by`: the member of staff moving it for the client (see the module docstring).
+    `by_salon`: the salon moves it for its own reasons (e.g. to another therapist while theirs
+    is away): every rule still applies except the cancellation window, and the email says so.
     """
+    staff = _by_staff(client, by)
     try:
-        return _reschedule(client, appointment_id, starts_at, therapist_id, seen_sequence, by_salon)
+        appointment, was = _reschedule(client, appointment_id, starts_at, therapist_id, seen_sequence,
+                                       staff or by_salon, by_salon)
     except BookingProblem:
         db.session.rollback()  # let go of the locks before the page is drawn
         raise
+    if staff and was is not None:
+        _record(by, "moved", appointment, {"starts_at": (was[0], appointment.starts_at),
+                                          "therapist": (was[1], appointment.therapist.display_name)})
+    return appointment
 
 
 def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapist_id: int | None,
-                seen_sequence: int | None, by_salon: bool = False) -> Appointment:
+                seen_sequence: int | None, staff: bool = False,
+                by_salon: bool = False) -> tuple[Appointment, tuple | None]:
+    """The moved appointment, and where and with whom it was (None: nothing moved)."""
     appointment = _lock_for_change(client, appointment_id)
     therapist_id = appointment.therapist_id if therapist_id is None else therapist_id
     if not appointment.is_cancelled and starts_at == appointment.starts_at and therapist_id == appointment.therapist_id:
         db.session.rollback()
-        return appointment  # sent twice (a double-click): it is already there, and one email went
+        return appointment, None  # sent twice (a double-click): it is already there, and one email went
     _check_unchanged(appointment, seen_sequence)
-    _check_changeable(appointment, by_salon=by_salon)
+    _check_changeable(appointment, staff=staff)
     therapist = appointment.therapist
     if therapist_id != appointment.therapist_id:
         therapist = db.session.get(Therapist, therapist_id)
@@ -415,11 +468,11 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
         raise GateRefused(decision)
     # A move keeps the length (and price) it was booked at, even if the catalogue changed since.
     reason = slots.recheck(therapist, appointment.location_id, appointment.service, starts_at,
-                           except_appointment=appointment.id, minutes=appointment.minutes)
+                           except_appointment=appointment.id, minutes=appointment.minutes, for_staff=staff)
     if reason is not None:
         raise _unavailable([(therapist, reason)], appointment.location, anyone=False)
     length = timedelta(minutes=appointment.minutes)
-    _check_client_diary(client.id, starts_at, starts_at + length, moving=appointment.id)
+    _check_client_diary(client.id, starts_at, starts_at + length, moving=appointment.id, staff=staff)
 
     was, was_with = appointment.starts_at, appointment.therapist.display_name
     # Let go of the old cells first: a move by fifteen minutes overlaps itself.
@@ -435,25 +488,27 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     log.info("rescheduled appointment=%s", appointment.id)
     if appointment.health_hold:
         recheck.recheck_appointment(appointment)  # the gate passed where it is now: lift the hold
-    return appointment
+    return appointment, (was, was_with)
 
 
 def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = None,
-           by_salon: bool = False) -> Appointment:
+           by: User | None = None, by_salon: bool = False) -> Appointment:
     """Cancel the client's appointment; its time is free for others at once.
 
     A booking on a health hold may be cancelled inside the cancellation window.
     `seen_sequence` as for `reschedule`: a cancel from a page drawn before the appointment was
     moved elsewhere is refused, so the client decides again about the new time.
+    `by`: the member of staff cancelling it for the client (see the module docstring).
     `by_salon`: the salon cancels it (at any time before it starts); the email says so.
     """
+    staff = _by_staff(client, by)
     try:
         appointment = _lock_for_change(client, appointment_id)
         if appointment.is_cancelled:
             db.session.rollback()
             return appointment  # sent twice: nothing more to do, and no second email
         _check_unchanged(appointment, seen_sequence)
-        _check_changeable(appointment, late_if_held=True, by_salon=by_salon)
+        _check_changeable(appointment, late_if_held=True, staff=staff or by_salon)
     except BookingProblem:
         db.session.rollback()
         raise
@@ -462,6 +517,8 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
     appointment.sequence += 1
     _release_cells(appointment)
     events.after_commit(appointment_cancelled, appointment=appointment, by_salon=by_salon)
+    if staff:
+        _record(by, "cancelled", appointment, {"status": (BOOKED, CANCELLED)})
     db.session.flush()
     log.info("cancelled appointment=%s", appointment.id)
     return appointment

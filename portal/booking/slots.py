@@ -25,13 +25,16 @@ from portal.salon.models import Location, Service, Therapist, WorkingHours
 NEXT_FREE_DAY_SEARCH_DAYS = 14
 
 
-def policy() -> BookingPolicy:
-    """The salon's booking rules, from the app's configuration."""
+def policy(for_staff: bool = False) -> BookingPolicy:
+    """The salon's booking rules, from the app's configuration.
+
+    `for_staff`: reception booking for a client (on the phone, at the desk) needs no notice:
+    any time not yet started is theirs to give. Everything else (grid, buffer, horizon) holds."""
     config = current_app.config
     return BookingPolicy(
         grid_minutes=config["BOOKING_GRID_MINUTES"],
         buffer_minutes=config["BOOKING_BUFFER_MINUTES"],
-        min_notice=timedelta(minutes=config["BOOKING_MIN_NOTICE_MINUTES"]),
+        min_notice=timedelta(0) if for_staff else timedelta(minutes=config["BOOKING_MIN_NOTICE_MINUTES"]),
         horizon=timedelta(days=config["BOOKING_HORIZON_DAYS"]),
     )
 
@@ -95,15 +98,16 @@ def suitable_therapists(client_id: int, service: Service, on: date,
 
 
 def free_times_by_day(therapist: Therapist, location_id: int, service: Service, days: list[date], *,
-                      except_appointment: int | None = None,
-                      minutes: int | None = None) -> dict[date, list[datetime]]:
+                      except_appointment: int | None = None, minutes: int | None = None,
+                      for_staff: bool = False) -> dict[date, list[datetime]]:
     """Free start times for one therapist on each of `days`, with one read of their diary.
 
-    `minutes`: the length to fit, when not the service's own (a move keeps the booked length)."""
+    `minutes`: the length to fit, when not the service's own (a move keeps the booked length).
+    `for_staff`: the times reception may give (no notice needed, see `policy`)."""
     if not days or not works_at(therapist, location_id):
         return {day: [] for day in days}
     begin, finish = queries.local_day_bounds(min(days), max(days))
-    rules = policy()
+    rules = policy(for_staff)
     # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
     busy = queries.busy(therapist.id, begin - rules.buffer, finish + rules.buffer,
                         except_appointment=except_appointment)
@@ -116,24 +120,26 @@ def free_times_by_day(therapist: Therapist, location_id: int, service: Service, 
 
 
 def free_times(therapists: list[Therapist], location_id: int, service: Service, day: date, *,
-               except_appointment: int | None = None, minutes: int | None = None) -> list[datetime]:
+               except_appointment: int | None = None, minutes: int | None = None,
+               for_staff: bool = False) -> list[datetime]:
     """Start times on `day` when at least one of `therapists` is free, earliest first."""
     times: set[datetime] = set()
     for therapist in therapists:
-        times.update(free_times_by_day(therapist, location_id, service, [day],
-                                       except_appointment=except_appointment, minutes=minutes)[day])
+        times.update(free_times_by_day(therapist, location_id, service, [day], except_appointment=except_appointment,
+                                       minutes=minutes, for_staff=for_staff)[day])
     return sorted(times)
 
 
 def next_free_day(therapists: list[Therapist], location_id: int, service: Service, after: date, *,
-                  except_appointment: int | None = None, minutes: int | None = None) -> date | None:
+                  except_appointment: int | None = None, minutes: int | None = None,
+                  for_staff: bool = False) -> date | None:
     """The first day after `after` (within the horizon and a fortnight) with a free time."""
     last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day())
     days = [after + timedelta(days=n) for n in range(1, (last - after).days + 1)]
     found: set[date] = set()
     for therapist in therapists:
         by_day = free_times_by_day(therapist, location_id, service, days, except_appointment=except_appointment,
-                                   minutes=minutes)
+                                   minutes=minutes, for_staff=for_staff)
         found.update(day for day, times in by_day.items() if times)
     return min(found, default=None)
 
@@ -159,11 +165,13 @@ def why_not(reason: str, therapist: Therapist, location: Location) -> str:
 
 
 def recheck(therapist: Therapist, location_id: int, service: Service, starts_at: datetime, *,
-            except_appointment: int | None = None, minutes: int | None = None) -> str | None:
+            except_appointment: int | None = None, minutes: int | None = None,
+            for_staff: bool = False) -> str | None:
     """The server-side re-check of one start time: None if bookable, else the reason code.
 
-    `minutes`: the length to fit, when not the service's own (a move keeps the booked length)."""
-    rules = policy()
+    `minutes`: the length to fit, when not the service's own (a move keeps the booked length).
+    `for_staff`: reception booking, which needs no notice (see `policy`)."""
+    rules = policy(for_staff)
     window = timedelta(days=1) + rules.buffer
     busy = queries.busy(therapist.id, starts_at - window, starts_at + window,
                         except_appointment=except_appointment)

@@ -50,6 +50,11 @@ class ProfileRevision(db.Model):
     profile_id: Mapped[int] = mapped_column(ForeignKey("health_profiles.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     sealed: Mapped[Sealed] = mapped_column(SealedBlob())
+    # Saved by a member of staff for the client (reception recording the GP clearance the
+    # client showed); None: the client saved it. The name is kept as written at the time, so
+    # the history still reads right if the staff account goes.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by_name: Mapped[str | None] = mapped_column(String(120))
 
     profile: Mapped[HealthProfile] = relationship(back_populates="revisions")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -18,8 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from portal import clock, events
 from portal.accounts.models import User
+from portal.audit.services import record_health_access
 from portal.extensions import db
 from portal.guidance.rules import CONDITIONS, HealthFacts
+from portal.roles import STAFF
 from portal.profile.content import ProfileContent, changes_across, changes_between, from_json, to_json
 from portal.profile.models import HealthProfile, ProfileRevision
 from portal.signals import health_profile_changed, health_profile_deleted
@@ -43,10 +45,15 @@ class NotYours(PermissionError):
     """Only clients keep a health profile, and only their own."""
 
 
+class ClearanceRefused(ValueError):
+    """Staff can't record this GP clearance (nothing needs one, or it is already recorded)."""
+
+
 @dataclass(frozen=True)
 class RevisionChange:
     saved_at: datetime
     changes: list[str]
+    recorded_by: str | None = None  # the member of staff who saved it for the client
 
 
 def profile_of(client_id: int) -> HealthProfile | None:
@@ -116,22 +123,63 @@ def record_consent(client: User, now: datetime | None = None) -> HealthProfile:
 
 
 def save_profile(client: User, content: ProfileContent, consent_given: bool = False,
-                 today: date | None = None) -> HealthProfile:
-    """Store a new revision; the first save (or one after withdrawal) needs consent ticked."""
+                 today: date | None = None, *, by: User | None = None) -> HealthProfile:
+    """Store a new revision; the first save (or one after withdrawal) needs consent ticked.
+
+    `by`: the member of staff saving it for the client (the revision names them). Staff never
+    give consent for a client: their save needs the client's current consent."""
     _require_client(client)
-    if not has_consent(client.id) and not consent_given:
+    staff = by is not None and by.id != client.id
+    if staff and by.role not in STAFF:
+        raise NotYours("only staff save a profile for someone else")
+    if not has_consent(client.id) and (staff or not consent_given):
         raise ConsentRequired("tick the consent statement to store health information")
     now = clock.now()
     profile = record_consent(client, now)
     previous = latest_content(profile)
     dated = content.dated_from(previous, today or clock.today())
-    revision = ProfileRevision(profile=profile, created_at=now)
+    revision = ProfileRevision(profile=profile, created_at=now,
+                               recorded_by_id=by.id if staff else None, recorded_by_name=by.name if staff else None)
     revision.content_json = to_json(dated).decode()  # sealed, bound to this profile
     db.session.add(revision)
     profile.updated_at = now
     db.session.flush()
-    log.info("health profile saved user_id=%s", client.id)
+    log.info("health profile saved user_id=%s by=%s", client.id, by.id if staff else "client")
     events.after_commit(health_profile_changed, client_id=client.id)
+    return profile
+
+
+def clearable_conditions(content: ProfileContent | None) -> list[str]:
+    """The labels of the conditions on this profile a GP clearance lifts, in table order: what
+    a clearance recorded now covers (`ProfileContent.dated_from`)."""
+    if content is None:
+        return []
+    clearable = content._clearable()
+    return [rule.label for slug, rule in CONDITIONS.items() if slug in clearable]
+
+
+def record_clearance(staff: User, client: User, cleared_on: date, source: str,
+                     today: date | None = None) -> HealthProfile:
+    """Staff record the GP clearance the client shows them: who gave it and when. Saved as a new
+    revision in the staff member's name, covering every condition on the profile a GP clearance
+    lifts (`dated_from`), and written to the health access log."""
+    if staff.role not in STAFF:
+        raise NotYours("only staff record a clearance for a client")
+    today = today or clock.today()
+    source = source.strip()
+    if not source:
+        raise ClearanceRefused("Please say who gave the clearance, for example: Dr Patel, Gosforth Surgery.")
+    if cleared_on > today:
+        raise ClearanceRefused("The clearance date can't be in the future.")
+    current = content_for_use(client.id)
+    if not clearable_conditions(current):
+        raise ClearanceRefused("Nothing on this client's health profile needs a GP's clearance.")
+    if (current.medical_clearance_on, current.clearance_source) == (cleared_on, source):
+        raise ClearanceRefused("That clearance is already recorded.")
+    profile = save_profile(client, replace(current, medical_clearance_on=cleared_on, clearance_source=source),
+                           today=today, by=staff)
+    record_health_access(staff, client.id, "recorded a GP clearance")
+    log.info("gp clearance recorded user_id=%s by=%s", client.id, staff.id)
     return profile
 
 
@@ -198,7 +246,8 @@ def history(client_id: int) -> list[RevisionChange]:
     entries, previous = [], None
     for revision in profile.revisions:
         content = _open(revision)
-        entries.append(RevisionChange(revision.created_at, changes_between(previous, content) or ["No changes."]))
+        entries.append(RevisionChange(revision.created_at, changes_between(previous, content) or ["No changes."],
+                                      revision.recorded_by_name))
         previous = content
     return entries[::-1]
 
@@ -229,7 +278,8 @@ def export(client: User) -> dict:
     revisions = []
     for revision in profile.revisions:
         content = _open(revision)
-        revisions.append({"saved_at": revision.created_at.isoformat(), "content": _readable(content)})
+        revisions.append({"saved_at": revision.created_at.isoformat(), "content": _readable(content),
+                          "recorded_by_salon_staff": revision.recorded_by_name})
     document["health_profile"] = {
         "consent": {
             "version": profile.consent_version,
