@@ -13,3 +13,4 @@ from portal.booking import models as booking_models  # noqa: F401
 from portal.profile import models as profile_models  # noqa: F401
 from portal.audit import models as audit_models  # noqa: F401
 from portal.feedback import models as feedback_models  # noqa: F401
+from portal.outbox import models as outbox_models  # noqa: F401

@@ -38,3 +38,8 @@ appointment_cancelled = _signals.signal("appointment-cancelled")
 account_registered = _signals.signal("account-registered")
 registration_for_existing_account = _signals.signal("registration-for-existing-account")
 password_reset_requested = _signals.signal("password-reset-requested")
+
+# Sent by portal.outbox.services when an email row is queued (or re-queued by the admin), with
+# `message_id=` and `not_before=` (aware UTC). Queued with portal.events.after_commit: the
+# delivery job is queued only once the row is committed (portal.outbox.tasks.on_email_queued).
+email_queued = _signals.signal("email-queued")
