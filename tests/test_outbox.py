@@ -447,3 +447,18 @@ def test_readyz_fails_when_the_redis_queue_is_unreachable(queue_app):
     app = queue_app(25, HUEY_REDIS_URL="redis://127.0.0.1:1/0")
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and response.get_json()["job_queue"] == "failed"
+
+
+def test_the_cli_shows_the_queue_and_the_undelivered(app, users, monkeypatch):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=1)
+    monkeypatch.setattr(tasks, "send_mail", lambda *a, **k: (_ for _ in ()).throw(OSError("no route")))
+    with app.test_request_context():
+        assert _queue()
+        db.session.commit()
+    runner = app.test_cli_runner()
+    status = runner.invoke(args=["outbox", "status"])
+    assert status.exit_code == 0
+    assert "email: queued 0, sending 0, sent 0, failed 0, dead 1" in status.output
+    assert "queue: immediate, 0 jobs waiting, 0 scheduled" in status.output
+    undelivered = runner.invoke(args=["outbox", "undelivered"])
+    assert "dead\t1 tries\tclaire@example.com\tHello\tOSError: no route" in undelivered.output

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, events
 from portal.extensions import db
 from portal.mail import render_email
-from portal.outbox.models import DEAD, FAILED, QUEUED, SENDING, SENT, OutboxMessage
+from portal.outbox.models import DEAD, FAILED, QUEUED, SENDING, SENT, STATUSES, OutboxMessage
 from portal.signals import email_queued
 
 log = logging.getLogger("portal.outbox")
@@ -190,6 +190,12 @@ def purge_delivered(older_than: timedelta) -> int:
 
 
 # --- the admin's dead letters and the client's history ---------------------------------------
+
+
+def counts() -> dict[str, int]:
+    """How many messages are in each status."""
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: 0 for status in STATUSES} | {status: count for status, count in rows}
 
 
 def undelivered(limit: int = 200) -> list[OutboxMessage]:
