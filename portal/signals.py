@@ -24,7 +24,8 @@ health_profile_deleted = _signals.signal("health-profile-deleted")
 
 # Booking, each with `appointment=` (and `was=`, the old start, for a move). Queued with
 # portal.events.after_commit, so they are sent only once the change is committed: listeners
-# (the client's email today; reminders and waitlist offers tomorrow) never announce a booking
+# (reminders and waitlist offers tomorrow; the client's email is queued in the booking's own
+# transaction, portal.outbox) never announce a booking
 # that rolled back.
 appointment_booked = _signals.signal("appointment-booked")
 appointment_moved = _signals.signal("appointment-moved")

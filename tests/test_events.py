@@ -150,7 +150,8 @@ def test_a_request_that_fails_after_its_operations_leaves_nothing_and_emails_nob
 
 def test_a_request_that_succeeds_commits_its_operations_once_then_emails_after_the_response(
         app, users, salon, booking_clock):  # noqa: F811
-    # The booking email goes at the commit; the confirmation only after the response is sent.
+    # The booking email goes at the commit (its job, immediate in tests); the confirmation is
+    # queued only after the response is sent.
     assert _operations_then(app, users, salon, 302) == ["client@example.com"]
     with app.app_context():
         assert sorted(m["To"] for m in outbox()) == ["client@example.com", "nina@example.com"]
