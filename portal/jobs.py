@@ -28,7 +28,8 @@ from portal.extensions import db
 log = logging.getLogger("portal.jobs")
 
 # Created at import so tasks can be declared with `@huey.task()`; `configure` gives it storage.
-huey = Huey("portal", storage_class=MemoryStorage, utc=True)
+# results=False: no job returns anything worth keeping, so nothing piles up in the storage.
+huey = Huey("portal", storage_class=MemoryStorage, utc=True, results=False)
 
 _app: Flask | None = None
 
