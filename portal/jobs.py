@@ -21,6 +21,7 @@ from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from huey.exceptions import TaskLockedException
+from redis import ConnectionPool
 
 from portal import clock
 from portal.extensions import db
@@ -33,6 +34,9 @@ huey = Huey("portal", storage_class=MemoryStorage, utc=True, results=False)
 
 _app: Flask | None = None
 
+REDIS_CONNECT_TIMEOUT = 3
+REDIS_TIMEOUT = 10
+
 # How far back `period_start` looks for the crontab's last matching minute (a weekly job's).
 _LOOK_BACK = timedelta(days=8)
 
@@ -43,7 +47,11 @@ def configure(app: Flask) -> None:
     config = app.config
     huey.name = config["HUEY_NAME"]
     if config["HUEY_REDIS_URL"]:
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": config["HUEY_REDIS_URL"]}
+        # Timeouts, so a Redis that stopped answering fails a probe or an enqueue instead of
+        # hanging it; longer than the consumer's blocking read (1 s).
+        pool = ConnectionPool.from_url(config["HUEY_REDIS_URL"], socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+                                       socket_timeout=REDIS_TIMEOUT)
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": config["HUEY_SQLITE_PATH"]}
     if huey.immediate != config["HUEY_IMMEDIATE"]:
