@@ -285,6 +285,7 @@ def test_sent_to_lists_what_a_client_was_sent(app, users, booking_clock):
         db.session.commit()
         history = services.sent_to(client_id)
         assert [(m.subject, m.sent_at) for m in history] == [("Second", NOW + timedelta(hours=1)), ("First", NOW)]
+        assert history[1].queued_at == NOW and history[1].kind == "test" and history[1].to == "claire@example.com"
 
 
 def test_delivered_messages_are_purged_after_the_keep_days(app, users, booking_clock):

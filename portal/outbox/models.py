@@ -54,3 +54,8 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def queued_at(self) -> datetime:
+        """When it was queued (created_at), under the name the reminders' history reads."""
+        return self.created_at
