@@ -31,8 +31,9 @@ migrate: install
 demo-data: migrate
 	$(FLASK) demo load
 
+# The web server and a job consumer (email delivery, periodic jobs) together; Ctrl-C stops both.
 run: demo-data
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PORTAL_ENV=development $(BIN)/python scripts/run_with_consumer.py --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

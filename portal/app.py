@@ -49,7 +49,9 @@ def _init_extensions(app: Flask) -> None:
     from portal.errors import init_errors
     from portal.events import commit_request
     from portal.logs import init_logging
-    from portal.mail import deliver_after_response
+    from portal import jobs
+    from portal.outbox.tasks import queue_after_response
+    from portal import reminder_jobs  # noqa: F401  (registers the periodic reminder scans)
     from portal.security import init_security
 
     init_logging(app)
@@ -61,9 +63,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     # Access is decided before CSRF is checked, so a refused role never learns more.
     app.before_request(enforce_access)
-    # Registered before the commit, so it runs after it: the emails queued by the listeners
-    # of the commit's events go out after the response.
-    app.after_request(deliver_after_response)
+    # The job queue's storage (portal/jobs.py); importing outbox.tasks and reminder_jobs registered its jobs.
+    jobs.configure(app)
+    # Registered before the commit, so it runs after it: the account emails prepared by the
+    # listeners of the commit's events are queued after the response.
+    app.after_request(queue_after_response)
     # Registered first, so it runs last: after every other after_request hook has had its say.
     app.after_request(commit_request)
     csrf.init_app(app)
@@ -95,18 +99,19 @@ def _bound_int_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
-    from portal import accounts, booking, dashboard, feedback, health, profile, reminders, rota, reception
+    from portal import accounts, booking, dashboard, feedback, health, outbox, profile, reminders, rota, reception
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
     from portal.booking import views as _booking_views  # noqa: F401
     from portal.dashboard import views as _dashboard_views  # noqa: F401
     from portal.feedback import views as _feedback_views  # noqa: F401
     from portal.health import views as _health_views  # noqa: F401
+    from portal.outbox import views as _outbox_views  # noqa: F401
     from portal.profile import views as _profile_views  # noqa: F401
     from portal.reminders import views as _reminders_views  # noqa: F401
     from portal.rota import views as _rota_views  # noqa: F401
     from portal.reception import views as _reception_views  # noqa: F401
 
-    for feature in (accounts, dashboard, profile, booking, feedback, health, reminders, rota, reception):
+    for feature in (accounts, dashboard, profile, booking, feedback, health, outbox, reminders, rota, reception):
         app.register_blueprint(feature.bp)
 
 

@@ -1,5 +1,6 @@
 """Command-line tasks: `flask demo load`, `flask health ...`, `flask booking check`,
-`flask users create-admin`, `flask db-file backup|restore` and `flask reminders run`."""
+`flask users create-admin`, `flask db-file backup|restore`, `flask reminders run` and
+`flask outbox status|undelivered`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ booking_cli = AppGroup("booking", help="Bookings and the double-booking guard.")
 users_cli = AppGroup("users", help="Accounts made by the operator.")
 db_file_cli = AppGroup("db-file", help="Online backup and restore of the SQLite database file.")
 reminders_cli = AppGroup("reminders", help="The messages between visits (reminders, follow-ups, nudges).")
+outbox_cli = AppGroup("outbox", help="Queued email and the job queue.")
 
 
 @demo_cli.command("load")
@@ -183,6 +185,28 @@ def reminders_run() -> None:
     click.echo("Queued: " + ", ".join(f"{n} {scan}" for scan, n in counts.items()))
 
 
+@outbox_cli.command("status")
+def outbox_status():
+    """Messages per status, and the jobs waiting in the queue."""
+    from portal import jobs
+    from portal.outbox import services as outbox_services
+
+    counts = outbox_services.counts()
+    click.echo("email: " + ", ".join(f"{status} {count}" for status, count in counts.items()))
+    click.echo(f"queue: {jobs.backend()}, {jobs.huey.pending_count()} jobs waiting, "
+               f"{jobs.huey.scheduled_count()} scheduled")
+
+
+@outbox_cli.command("undelivered")
+def outbox_undelivered():
+    """The failed and dead messages (the admin's /admin/outbox page), newest first."""
+    from portal.outbox import services as outbox_services
+
+    for message in outbox_services.undelivered():
+        click.echo(f"{message.id}\t{message.status}\t{message.attempts} tries\t{message.to}\t"
+                   f"{message.subject}\t{message.last_error or ''}")
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(health_cli)
@@ -190,3 +214,4 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(db_file_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(outbox_cli)

@@ -92,6 +92,11 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         database_url = "sqlite:///" + str(Path(instance_path) / "portal.db")
 
     redis_url = environ.get("REDIS_URL") or None
+    # The job queue (portal/jobs.py): Redis when HUEY_REDIS_URL is set, or in production when
+    # REDIS_URL is; otherwise a SQLite file next to the development database. Tests run each
+    # job at once, in the process that queued it (HUEY_IMMEDIATE).
+    huey_redis_url = environ.get("HUEY_REDIS_URL") or (redis_url if production else None)
+    huey_sqlite_path = environ.get("HUEY_SQLITE_PATH") or str(Path(instance_path) / "huey.db")
     # In development emailed links must reach the server actually running (`PORT=8000 make run`).
     default_public_url = "" if production else "http://127.0.0.1:5000"
     if env == "development" and environ.get("PORT", "").strip().isdigit():
@@ -128,6 +133,19 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag(environ.get("MAIL_USE_TLS"), default=True),
         "MAIL_FROM": environ.get("MAIL_FROM", "Mesmerising Beauty <hello@mesmerisingbeauty.co.uk>"),
+        # Seconds one SMTP conversation may take before the send counts as failed and is retried.
+        "MAIL_TIMEOUT": float(environ.get("MAIL_TIMEOUT", "10")),
+        "HUEY_NAME": environ.get("HUEY_NAME", "portal"),
+        "HUEY_REDIS_URL": huey_redis_url,
+        "HUEY_SQLITE_PATH": huey_sqlite_path,
+        "HUEY_IMMEDIATE": _flag(environ.get("HUEY_IMMEDIATE"), default=env == "testing"),
+        # Delivery of queued email (portal/outbox): tries before a message is dead, the first
+        # retry's delay (doubling each time, at most OUTBOX_RETRY_MAX_SECONDS), and how long
+        # delivered messages are kept (the client's history; then purged).
+        "OUTBOX_MAX_ATTEMPTS": int(environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        "OUTBOX_RETRY_SECONDS": int(environ.get("OUTBOX_RETRY_SECONDS", "60")),
+        "OUTBOX_RETRY_MAX_SECONDS": int(environ.get("OUTBOX_RETRY_MAX_SECONDS", str(6 * 60 * 60))),
+        "OUTBOX_KEEP_DAYS": int(environ.get("OUTBOX_KEEP_DAYS", "365")),
         "PASSWORD_RESET_MAX_AGE": int(environ.get("PASSWORD_RESET_MAX_AGE", str(60 * 60))),
         "EMAIL_CONFIRM_MAX_AGE": int(environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 60 * 60))),
         "PROXY_FIX_HOPS": int(environ.get("PROXY_FIX_HOPS", "0")),

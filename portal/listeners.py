@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from portal import signals
 from portal.accounts import emails as account_emails
-from portal.booking import notify, recheck
+from portal.booking import recheck
 from portal.feedback import services as feedback_services
+from portal.outbox import tasks as outbox_tasks
 
 
 def connect_listeners() -> None:
     # Strong references: the receivers are module functions, but say so rather than rely on it.
     signals.health_profile_changed.connect(recheck.on_profile_changed, weak=False)
     signals.health_profile_deleted.connect(feedback_services.on_health_profile_deleted, weak=False)
-    signals.appointment_booked.connect(notify.on_booked, weak=False)
-    signals.appointment_moved.connect(notify.on_moved, weak=False)
-    signals.appointment_cancelled.connect(notify.on_cancelled, weak=False)
+    # Booking emails are queued by the booking services in their own transaction (the outbox);
+    # this queues the delivery job of every committed email.
+    signals.email_queued.connect(outbox_tasks.on_email_queued, weak=False)
     signals.account_registered.connect(account_emails.on_registered, weak=False)
     signals.registration_for_existing_account.connect(
         account_emails.on_registration_for_existing_account, weak=False)

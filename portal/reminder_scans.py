@@ -1,5 +1,5 @@
 """The periodic scans of the messages between visits: each finds what is due at `now` and
-queues it through `portal.reminders.sending.queue_email`, whose (kind, key) uniqueness makes a
+queues it through `portal.outbox.services.queue_email`, whose (kind, key) uniqueness makes a
 second run (or a second consumer running the same scan) send nothing twice.
 
 A cross-feature read (layer 4, like portal.client_guidance): the "you're due" scan needs each
@@ -36,7 +36,8 @@ from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import CODE_NEEDS_CLEARANCE, CODE_NOT_NOW, NOT_NOW
 from portal.profile.models import HealthProfile, ProfileRevision
 from portal.profile.services import has_consent
-from portal.reminders import links, rules, sending
+from portal.outbox import services as outbox
+from portal.reminders import links, rules
 from portal.reminders.services import wants
 from portal.salon import queries as salon_queries
 from portal.salon.models import Therapist
@@ -79,7 +80,7 @@ def _queue(message: Message, now: datetime) -> bool:
     unsubscribe = links.unsubscribe_url(message.user.id, message.category)
     context = {"user": message.user, "unsubscribe_url": unsubscribe,
                "unsubscribe_what": links.CATEGORIES[message.category], **message.context}
-    return sending.queue_email(
+    return outbox.queue_email(
         kind=message.kind, key=message.key, to=message.user.email, subject=message.subject,
         template=message.template, context=context, user_id=message.user.id,
         appointment_id=message.appointment_id, not_before=rules.not_before(now), transactional=False,

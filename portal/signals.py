@@ -24,7 +24,8 @@ health_profile_deleted = _signals.signal("health-profile-deleted")
 
 # Booking, each with `appointment=` (and `was=`, the old start, for a move). Queued with
 # portal.events.after_commit, so they are sent only once the change is committed: listeners
-# (the client's email today; reminders and waitlist offers tomorrow) never announce a booking
+# (reminders and waitlist offers tomorrow; the client's email is queued in the booking's own
+# transaction, portal.outbox) never announce a booking
 # that rolled back.
 appointment_booked = _signals.signal("appointment-booked")
 appointment_moved = _signals.signal("appointment-moved")
@@ -38,3 +39,8 @@ appointment_cancelled = _signals.signal("appointment-cancelled")
 account_registered = _signals.signal("account-registered")
 registration_for_existing_account = _signals.signal("registration-for-existing-account")
 password_reset_requested = _signals.signal("password-reset-requested")
+
+# Sent by portal.outbox.services when an email row is queued (or re-queued by the admin), with
+# `message_id=` and `not_before=` (aware UTC). Queued with portal.events.after_commit: the
+# delivery job is queued only once the row is committed (portal.outbox.tasks.on_email_queued).
+email_queued = _signals.signal("email-queued")

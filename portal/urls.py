@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def external_url(endpoint: str, **values) -> str:
-    """The absolute address of `endpoint`, on the portal's public address."""
+    """The absolute address of `endpoint`, on the portal's public address (in a job too)."""
+    if not has_request_context():
+        with public_request_context():
+            return external_url(endpoint, **values)
     return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+
+
+def public_request_context():
+    """A request context for work outside a request (a job rendering an email): addresses are
+    built as for a request to PUBLIC_URL. It shares the current app context (and its session)."""
+    return current_app.test_request_context("/", base_url=current_app.config["PUBLIC_URL"] or "http://localhost")
 
 
 def public_host() -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
-from portal import clock
+from portal import clock, jobs
 from portal.encryption import new_key_entry
 from portal.extensions import db, limiter
 from tests.booking_support import NOW, Clock, Salon, seed_salon
@@ -65,6 +65,12 @@ def make_config(database_url: str, **overrides) -> dict:
         "PUBLIC_URL": "http://portal.test",
         "RATELIMIT_KEY_PREFIX": f"portal-test-{RUN_ID}",
         "LOGIN_RATE_LIMIT": "5 per minute",
+        # Mail lands in portal.mail.outbox() whatever the environment says; a test that wants
+        # SMTP names its own server.
+        "MAIL_SERVER": None,
+        # Jobs run at once, in the test's process (portal/jobs.py), whatever the environment says.
+        "HUEY_IMMEDIATE": True,
+        "HUEY_REDIS_URL": None,
         # Tests build many apps on one database: pooled connections of an app that is merely
         # garbage-collected would be closed late (psycopg warns); without a pool none linger.
         "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
@@ -126,6 +132,7 @@ def app(app_config, _built_apps):
     config, extensions = dict(app.config), set(app.extensions)
     with app.app_context():
         limiter.reset()
+    jobs.configure(app)  # the one queue points at this app (a test may have built another)
     yield app
     with app.app_context():
         db.session.remove()

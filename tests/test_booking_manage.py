@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal.booking.models import Appointment
 from portal.extensions import db
@@ -233,13 +234,18 @@ def test_emails_say_what_when_where_and_never_health(app, logged_in, users, salo
 
 
 def test_a_mail_outage_does_not_undo_a_booking(app, logged_in, salon, monkeypatch):
-    from portal.booking import notify
+    from portal.outbox import tasks
+    from portal.outbox.models import OutboxMessage
 
     def broken(*args, **kwargs):
         raise OSError("mail server down")
-    monkeypatch.setattr(notify, "send_mail", broken)
+    monkeypatch.setattr(tasks, "send_mail", broken)
     assert logged_in.post("/book", booking_form(salon, at(MONDAY, "10:00"))).status_code == 302
     assert count_appointments(app) == 1
+    with app.app_context():  # the confirmation waits for its next try; nothing is lost
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert (message.kind, message.status, message.attempts) == ("booked", "failed", 1)
+        assert message.last_error == "OSError: mail server down"
 
 
 # --- the edge of the window, and changes from other windows ---------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal import events, signals
 from portal.accounts.models import User
 from portal.audit.models import HealthAccess
-from portal.booking import services
+from portal.booking import notify, services
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.brief import brief_for
@@ -72,8 +72,9 @@ def _accesses(app) -> int:
 
 
 def test_two_operations_compose_into_the_requests_one_transaction(app, users, salon, booking_clock):  # noqa: F811
-    """A read that records access and a booking announcement share the request's transaction:
-    an error answer undoes both, a success commits both and only then sends the email."""
+    """A read that records access and a booking email share the request's transaction: an error
+    answer undoes both (the queued email included), a success commits both and only then sends
+    the email."""
     appointment_id = None
     with app.test_request_context():
         appointment_id = _insert(app, users, salon, at(MONDAY, "10:00"), "k").id
@@ -84,7 +85,8 @@ def test_two_operations_compose_into_the_requests_one_transaction(app, users, sa
             therapist = db.session.get(User, users["therapist"].id)
             brief_for(therapist, appointment_id, now=NOW)  # operation 1: flushes its access row
             appointment = db.session.get(Appointment, appointment_id)
-            events.after_commit(appointment_booked, appointment=appointment)  # operation 2's follow-up
+            # Operation 2 queues its email in the same transaction (the outbox); sent after commit.
+            assert notify.rescheduled(appointment, was=appointment.starts_at)
             brief_for(therapist, appointment_id, now=NOW)
             assert outbox() == []  # nothing is sent before the request commits
             events.commit_request(Response(status=status))
@@ -148,7 +150,8 @@ def test_a_request_that_fails_after_its_operations_leaves_nothing_and_emails_nob
 
 def test_a_request_that_succeeds_commits_its_operations_once_then_emails_after_the_response(
         app, users, salon, booking_clock):  # noqa: F811
-    # The booking email goes at the commit; the confirmation only after the response is sent.
+    # The booking email goes at the commit (its job, immediate in tests); the confirmation is
+    # queued only after the response is sent.
     assert _operations_then(app, users, salon, 302) == ["client@example.com"]
     with app.app_context():
         assert sorted(m["To"] for m in outbox()) == ["client@example.com", "nina@example.com"]
@@ -169,7 +172,8 @@ def test_a_booking_clash_inside_a_larger_transaction_rolls_back_only_its_savepoi
         assert _insert(app, users, salon, at(MONDAY, "10:15"), "second") is None  # clashes
         # The caller's earlier work is still there, in the same transaction, with its one event.
         assert _profile_revisions(users["client"].id) == 1 and db.session.get(Appointment, first.id) is not None
-        assert [signal for signal, _ in events.pending()] == [signals.health_profile_changed, appointment_booked]
+        assert [signal for signal, _ in events.pending()] == [signals.health_profile_changed, signals.email_queued,
+                                                          appointment_booked]
         first_id = first.id
         db.session.commit()
     with app.app_context():
@@ -201,6 +205,10 @@ COMMITS_ALLOWED = {
     ("portal/cli.py", "reminders_run"),
     ("portal/booking/recheck.py", "on_profile_changed"),  # a listener after commit: its own unit
     ("portal/sealing.py", "rotate_keys"),  # a CLI batch job: each batch is committed
+    ("portal/outbox/tasks.py", "deliver"),  # the outbox's jobs, each its own unit of work
+    ("portal/outbox/tasks.py", "_write_prepared"),  # account emails, queued after the response
+    ("portal/outbox/tasks.py", "purge_outbox"),
+    ("portal/reminder_jobs.py", "run_reminder_scans"),  # the periodic scans: one commit per run
 }
 
 

@@ -19,6 +19,8 @@ from portal.accounts.models import User
 from portal.booking.models import CANCELLED, Appointment
 from portal.extensions import db
 from portal.feedback.models import PainCheckIn
+from portal.outbox.models import OutboxMessage
+from portal.outbox.tasks import sweep_outbox
 from portal.feedback.services import FeedbackInput, save_feedback
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.profile.services import save_profile
@@ -54,7 +56,11 @@ def run(app, booking_clock, scan, now: datetime) -> int:
 
 
 def record(app) -> dict:
-    return app.extensions.get("reminders_sent", {})
+    """(kind, key) -> the outbox row queued for it."""
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        db.session.expunge_all()
+    return {(row.kind, row.key): row for row in rows}
 
 
 def sent_of(app, kind: str) -> list:
@@ -134,8 +140,9 @@ def test_the_reminder_goes_the_day_before_once_with_what_where_who_and_links(app
     assert sent.appointment_id == tuesday and sent.user_id == client_id and not sent.transactional
     assert sent.not_before is None
     unsubscribe = re.search(r"http://portal.test/unsubscribe/[^\s<]+", text).group(0)
-    assert sent.headers["List-Unsubscribe"] == f"<{unsubscribe}>"
-    assert sent.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # On the delivered message (the outbox row forgets headers and bodies once sent: they hold links).
+    assert message["List-Unsubscribe"] == f"<{unsubscribe}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert_no_health_data(message)
 
 
@@ -198,8 +205,8 @@ def test_one_click_unsubscribe_from_a_mail_client_then_nothing_more_of_that_kind
     client_id = users["client"].id
     appointment(app, small_salon, client_id, z(2027, 3, 9, 10, 0))
     run(app, booking_clock, scan_reminders, z(2027, 3, 8, 9, 0))
-    [sent] = sent_of(app, "reminder")
-    url = sent.headers["List-Unsubscribe"].strip("<>")
+    [message] = outbox(app)
+    url = message["List-Unsubscribe"].strip("<>")
 
     page = client.get(path_of(url))  # a mail scanner following the link: nothing changes
     assert page.status_code == 200 and "Stop appointment reminders?" in page_text(page)
@@ -455,6 +462,10 @@ def test_the_morning_list_for_an_opted_in_therapist_flags_whats_new(app, booking
     assert run(app, booking_clock, scan_morning_lists, z(2027, 3, 8, 5, 59)) == 0  # before 06:00
     assert run(app, booking_clock, scan_morning_lists, z(2027, 3, 8, 6, 30)) == 1
     assert run(app, booking_clock, scan_morning_lists, z(2027, 3, 8, 7, 30)) == 0
+    assert outbox(app) == []  # queued at 06:30, held by the quiet hours
+    booking_clock.now = z(2027, 3, 8, 8, 0)
+    with app.app_context():
+        sweep_outbox.run_once()  # the outbox's periodic sweep delivers what is due
     [message] = outbox(app)
     assert message["To"] == "therapist@example.com"
     text, _ = bodies(message)
@@ -537,3 +548,17 @@ def test_a_relief_link_clicked_twice_at_once_stores_one_answer(race_app, booking
     assert sorted(statuses) == [302] + [409] * (RACERS - 1)
     with race_app.app_context():
         assert [c.lower_back for c in db.session.scalars(select(PainCheckIn))] == [4]
+
+
+def test_the_periodic_job_runs_every_scan_once_per_period(app, booking_clock, small_salon, users):
+    """The huey periodic task (portal.reminder_jobs) runs the scans and commits; a second consumer
+    in the same 15-minute period does nothing."""
+    from portal.reminder_jobs import run_reminder_scans
+
+    tuesday = appointment(app, small_salon, users["client"].id, z(2027, 3, 9, 10, 0))
+    booking_clock.now = z(2027, 3, 8, 9, 1)
+    with app.app_context():
+        assert run_reminder_scans.run_once() is True
+        assert run_reminder_scans.run_once() is False  # same period: another consumer's run
+    assert list(record(app)) == [("reminder", f"reminder:{tuesday}:2027-03-09T10:00:00+00:00")]
+    assert len(outbox(app)) == 1

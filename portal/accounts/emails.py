@@ -1,20 +1,21 @@
 """Account emails: confirm your address, you already have an account, reset your password.
 
 Sent by listeners of the account events (connected in portal.listeners), so an email follows
-the committed registration or reset request and never one that rolled back. Each goes after the
-response (`send_after_response`), so how long a request takes cannot show whether an address
-has an account.
+the committed registration or reset request and never one that rolled back. Each is queued in
+the outbox after the response (`queue_email_after_response`), so how long a request takes cannot
+show whether an address has an account; a job sends it.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from flask import current_app
 
 from portal.accounts.models import User
 from portal.accounts.tokens import CONFIRM_SALT, make_token
-from portal.mail import send_template
+from portal.outbox.services import queue_email_after_response
 from portal.urls import external_url
 
 
@@ -35,27 +36,39 @@ class Addressee:
         return cls(user.id, user.email, user.first_name)
 
 
+def _key(kind: str, user: User | Addressee) -> str:
+    """Each request for an account email is a message of its own (two resets asked for in one
+    second carry the same token, and each is still answered)."""
+    return f"{kind}:{user.id}:{uuid.uuid4().hex}"
+
+
 def send_confirmation(user: User | Addressee, browser: str | None = None) -> None:
     """`browser` marks the link as made for one browser's registration (services.browser_mark)."""
     payload = {"uid": user.id, "email": user.email}
     if browser:
         payload["browser"] = browser
     token = make_token(CONFIRM_SALT, payload)
-    send_template(user.email, "Confirm your email for Mesmerising Beauty", "confirm_email", after_response=True,
-                  user=user, confirm_url=external_url("accounts.confirm_email", token=token),
-                  hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600)
+    queue_email_after_response(
+        kind="confirm_email", key=_key("confirm_email", user), to=user.email, user_id=user.id,
+        subject="Confirm your email for Mesmerising Beauty", template="confirm_email",
+        context=dict(user=user, confirm_url=external_url("accounts.confirm_email", token=token),
+                     hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600))
 
 
 def send_account_exists(user: Addressee) -> None:
-    send_template(user.email, "Your Mesmerising Beauty account", "account_exists", after_response=True,
-                  user=user, login_url=external_url("accounts.login"),
-                  forgot_url=external_url("accounts.forgot_password"))
+    queue_email_after_response(
+        kind="account_exists", key=_key("account_exists", user), to=user.email, user_id=user.id,
+        subject="Your Mesmerising Beauty account", template="account_exists",
+        context=dict(user=user, login_url=external_url("accounts.login"),
+                     forgot_url=external_url("accounts.forgot_password")))
 
 
 def send_password_reset(user: Addressee, token: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_template(user.email, "Reset your Mesmerising Beauty password", "reset_password", after_response=True,
-                  user=user, reset_url=external_url("accounts.reset_password", token=token), minutes=minutes)
+    queue_email_after_response(
+        kind="reset_password", key=_key("reset_password", user), to=user.email, user_id=user.id,
+        subject="Reset your Mesmerising Beauty password", template="reset_password",
+        context=dict(user=user, reset_url=external_url("accounts.reset_password", token=token), minutes=minutes))
 
 
 # Listeners (connected in portal.listeners).

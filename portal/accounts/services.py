@@ -2,7 +2,8 @@
 
 The emails are follow-ups: each operation queues an account event with
 `events.after_commit`, and the listeners in portal.accounts.emails send the mail once the
-transaction has committed (still after the response, see `mail.send_after_response`).
+transaction has committed (queued in the outbox after the response, see
+`outbox.services.queue_email_after_response`).
 """
 
 from __future__ import annotations

@@ -1,71 +1,58 @@
 """Emails about appointments: booked, moved, cancelled.
 
+Queued by the booking services inside the booking's transaction (portal.outbox), so the email
+exists exactly when the change does, and a job sends it after the commit: the request never
+waits on the mail server, and a booking that rolls back emails nobody.
+
 What an email may say: the massage, when, where, with whom, and links. Never anything from
 the health profile (no conditions, no precautions, no gate reasons): email is not private.
 """
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import datetime
 
 from flask import current_app
 
 from portal.booking.models import Appointment
-from portal.mail import render_email, send_mail
+from portal.outbox.services import queue_email
 from portal.salon import queries as salon_queries
 from portal.formatting import local_datetime
 from portal.urls import external_url
 
-log = logging.getLogger("portal.booking")
-
 WHEN = "%A {day} %B %Y at %H:%M"
 
 
-def _send(appointment: Appointment, subject: str, template: str, **extra) -> None:
-    body, html = render_email(
-        template, user=appointment.client, appointment=appointment, when=local_datetime(appointment.starts_at, WHEN),
-        manage_url=external_url("booking.appointment", appointment_id=appointment.id),
-        book_url=external_url("booking.book"),
-        window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
-        locations=salon_queries.locations(), **extra,
+def _queue(appointment: Appointment, kind: str, subject: str, **extra) -> bool:
+    """Queue email `kind` about `appointment` in the caller's transaction: sent once it commits,
+    never if it rolls back; the key (appointment, sequence) makes a repeat queue nothing."""
+    return queue_email(
+        kind=kind, key=f"{kind}:{appointment.id}:{appointment.sequence}", to=appointment.client.email,
+        subject=subject, template=kind, user_id=appointment.client_id, appointment_id=appointment.id,
+        context=dict(
+            user=appointment.client, appointment=appointment, when=local_datetime(appointment.starts_at, WHEN),
+            manage_url=external_url("booking.appointment", appointment_id=appointment.id),
+            book_url=external_url("booking.book"),
+            window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
+            locations=salon_queries.locations(), **extra,
+        ),
     )
-    try:
-        send_mail(appointment.client.email, subject, body, html)
-    except (smtplib.SMTPException, OSError):
-        # The appointment is already safe in the database; a mail outage must not undo it
-        # or show the client an error for a booking that worked.
-        log.exception("appointment email not sent appointment=%s", appointment.id)
 
 
-def booked(appointment: Appointment) -> None:
-    _send(appointment, f"Booked: {local_datetime(appointment.starts_at, WHEN)}", "booked")
+def booked(appointment: Appointment) -> bool:
+    return _queue(appointment, "booked", f"Booked: {local_datetime(appointment.starts_at, WHEN)}")
 
 
 def rescheduled(appointment: Appointment, was: datetime, *, was_with: str | None = None,
-                by_salon: bool = False) -> None:
+                by_salon: bool = False) -> bool:
     if by_salon and was == appointment.starts_at:
         subject = f"New therapist for {local_datetime(appointment.starts_at, WHEN)}"
     else:
         subject = f"Moved to {local_datetime(appointment.starts_at, WHEN)}"
-    _send(appointment, subject, "rescheduled", was=local_datetime(was, WHEN), was_with=was_with,
-          same_time=was == appointment.starts_at, by_salon=by_salon)
+    return _queue(appointment, "rescheduled", subject, was=local_datetime(was, WHEN), was_with=was_with,
+                  same_time=was == appointment.starts_at, by_salon=by_salon)
 
 
-def cancelled(appointment: Appointment, *, by_salon: bool = False) -> None:
-    _send(appointment, f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}", "cancelled", by_salon=by_salon)
-
-
-# Listeners (connected in portal.listeners): the emails follow the committed change.
-def on_booked(sender, appointment: Appointment, **extra) -> None:
-    booked(appointment)
-
-
-def on_moved(sender, appointment: Appointment, was: datetime, was_with: str | None = None,
-             by_salon: bool = False, **extra) -> None:
-    rescheduled(appointment, was, was_with=was_with, by_salon=by_salon)
-
-
-def on_cancelled(sender, appointment: Appointment, by_salon: bool = False, **extra) -> None:
-    cancelled(appointment, by_salon=by_salon)
+def cancelled(appointment: Appointment, *, by_salon: bool = False) -> bool:
+    return _queue(appointment, "cancelled", f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}",
+                  by_salon=by_salon)

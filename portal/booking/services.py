@@ -35,7 +35,7 @@ from werkzeug.exceptions import NotFound
 from portal import clock, events
 from portal.accounts.models import User
 from portal.audit.services import record_change
-from portal.booking import availability, queries, recheck, slots
+from portal.booking import availability, notify, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
 from portal.booking.locks import lock_appointment, lock_client
@@ -333,6 +333,7 @@ def insert_if_free(client: User, service: Service, location: Location, therapist
         log.info("booking clash therapist=%s starts_at=%s", therapist.id, request.starts_at.isoformat())
         return None
     if announce:
+        notify.booked(appointment)
         events.after_commit(appointment_booked, appointment=appointment)
     log.info("booked appointment=%s therapist=%s", appointment.id, therapist.id)
     return appointment
@@ -484,6 +485,7 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     appointment.updated_at = clock.now()
     if not _insert_holding_cells(appointment):
         raise SlotTaken(slots.why_not(availability.TAKEN, therapist, appointment.location))
+    notify.rescheduled(appointment, was, was_with=was_with, by_salon=by_salon)
     events.after_commit(appointment_moved, appointment=appointment, was=was, was_with=was_with, by_salon=by_salon)
     log.info("rescheduled appointment=%s", appointment.id)
     if appointment.health_hold:
@@ -516,6 +518,7 @@ def cancel(client: User, appointment_id: int, *, seen_sequence: int | None = Non
     appointment.status, appointment.cancelled_at, appointment.updated_at = CANCELLED, now, now
     appointment.sequence += 1
     _release_cells(appointment)
+    notify.cancelled(appointment, by_salon=by_salon)
     events.after_commit(appointment_cancelled, appointment=appointment, by_salon=by_salon)
     if staff:
         _record(by, "cancelled", appointment, {"status": (BOOKED, CANCELLED)})

@@ -16,6 +16,7 @@ from flask.wrappers import Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import jobs
 from portal.access import public
 from portal.extensions import db, limiter
 from portal.health import bp
@@ -71,9 +72,16 @@ def _check_redis() -> str:
 
 
 def _check_job_queue() -> str:
-    # Hook for issue 11: once a job queue exists, check here that it is reachable and return
-    # OK or FAILED; readyz already fails on any FAILED.
-    return NOT_CONFIGURED
+    # Immediate mode (tests) has no queue to reach; otherwise a Redis ping or a read of the
+    # SQLite file (portal/jobs.py).
+    if jobs.backend() == "immediate":
+        return NOT_CONFIGURED
+    try:
+        jobs.reachable()
+    except Exception as error:  # redis.RedisError, OSError, sqlite3.Error: only the name is logged
+        log.warning("readiness: job queue unreachable (%s)", type(error).__name__)
+        return FAILED
+    return OK
 
 
 @bp.get("/readyz")

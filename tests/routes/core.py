@@ -24,6 +24,10 @@ ROUTES = {
     # No such login session for anyone: only its owner can end one.
     "accounts.end_session": ("POST", "/account/sessions/999999/end",
                              {"anonymous": LOGIN, "client": 404, "therapist": 404, "admin": 404}),
+    # The admin's undelivered email (portal/outbox); no such message to resend.
+    "outbox.dead_letters": ("GET", "/admin/outbox/", {"anonymous": LOGIN, "client": 403, "therapist": 403, "admin": 200}),
+    "outbox.resend": ("POST", "/admin/outbox/999999/resend",
+                      {"anonymous": LOGIN, "client": 403, "therapist": 403, "admin": 404}),
     # The load balancer's probes: no login, the same answer for everyone.
     "health.healthz": ("GET", "/healthz", dict.fromkeys(ROLES, 200)),
     "health.readyz": ("GET", "/readyz", dict.fromkeys(ROLES, 200)),
