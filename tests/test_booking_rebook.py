@@ -103,19 +103,25 @@ def test_rebook_proposes_the_same_again_around_the_due_date(app, client, logged_
     assert len(times) == 6
     days = [to_local(t).date() for t in times]
     assert max(abs((d - due).days) for d in days) <= 2 and days.count(due) == 2  # a choice of days
-    # Every proposal is its own one-click POST with the same massage, therapist and salon.
-    forms = re.findall(r'<form method="post" action="/book".*?</form>', page, re.S)
-    assert len(forms) == 6
+    # Every proposal is its own GET to the summary (which books on Confirm), with the same
+    # massage, therapist and salon; nothing on the offer books in one click.
+    forms = re.findall(r'<form method="get" action="/book/confirm".*?</form>', page, re.S)
+    assert len(forms) == 6 and 'method="post" action="/book"' not in page
     for form in forms:
         assert f'name="service" value="{salon.full}"' in form and f'name="therapist" value="{salon.amelia}"' in form
-        assert f'name="location" value="{salon.city}"' in form and "csrf_token" in form
+        assert f'name="location" value="{salon.city}"' in form and f'name="rebook" value="{last_time}"' in form
     assert len(set(re.findall(r'name="idempotency_key" value="([^"]+)"', page))) == 6
 
 
-def test_one_click_books_a_proposed_time(app, client, logged_in, users, last_time, salon, consented):
+def test_a_proposed_time_books_after_its_summary(app, client, logged_in, users, last_time, salon, consented):
     page = page_text(client.get(f"/appointments/{last_time}/rebook"))
-    form = re.search(r'<form method="post" action="/book".*?</form>', page, re.S).group(0)
-    data = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at)"\s+value="([^"]+)"', form))
+    form = re.search(r'<form method="get" action="/book/confirm".*?</form>', page, re.S).group(0)
+    chosen = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at|rebook)"\s+value="([^"]+)"', form))
+    summary = page_text(client.get("/book/confirm", query_string=chosen))
+    assert "Check and confirm" in summary and count_appointments(app, client_id=users["client"].id) == 1
+    confirm = re.search(r'<form method="post" action="/book" id="confirm-form">.*?</form>', summary, re.S).group(0)
+    data = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at)" value="([^"]+)"', confirm))
+    assert data["idempotency_key"] == chosen["idempotency_key"] and data["starts_at"] == chosen["starts_at"]
     response = logged_in.post("/book", data)
     assert response.status_code == 302
     with app.app_context():

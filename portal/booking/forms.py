@@ -102,6 +102,23 @@ class BookForm(FlaskForm):
     screening_confirmed = BooleanField()
 
 
+class ChosenTimeForm(FlaskForm):
+    """A chosen free time, before it is booked (GET): the confirm step reads it and shows a
+    summary. It changes nothing, so no CSRF token; the booking itself is the POST (BookForm).
+
+    `rebook`: the appointment whose rebook offer the time came from, for the way back."""
+
+    class Meta:
+        csrf = False
+
+    service = IntegerField(validators=[InputRequired(SERVICE_MESSAGE), id_range(SERVICE_MESSAGE)])
+    location = IntegerField(validators=[InputRequired(LOCATION_MESSAGE), id_range(LOCATION_MESSAGE)])
+    therapist = StringField(validators=[Optional(), Length(max=12, message=UNKNOWN_THERAPIST_MESSAGE)])
+    starts_at = StringField(validators=[InputRequired(TIME_MESSAGE), Length(max=40), StartTime()])
+    idempotency_key = HiddenField(validators=[Optional(), UUID()])
+    rebook = IntegerField(validators=[Optional(), id_range("")])
+
+
 class DayForm(FlaskForm):
     """Which day to show free times for when moving an appointment (GET)."""
 

@@ -28,11 +28,8 @@ class RebookProposal:
     times: list[datetime] = field(default_factory=list)
     refusal: BookingDecision | None = None
     problem: str | None = None  # why there are no times to offer, in words
-    # One key per offered time: each is its own form, and a double-click on one books once.
+    # One key per offered time: each is its own form, carried to the summary, whose Confirm books once.
     keys: list[str] = field(default_factory=list)
-    # Without a consented profile: the conditions to tick none of. The times then share one
-    # form with the tick (a checkbox belongs to one form), so one key.
-    screening: list[str] = field(default_factory=list)
 
     @property
     def offers(self) -> list[tuple[datetime, str]]:
@@ -81,8 +78,6 @@ def proposal(client_id: int, source: Appointment, guidance: Guidance) -> RebookP
               slots.free_times_by_day(therapist, source.location_id, service, around).items()}
     found.times = availability.nearest_slots(max(due, clock.today()), by_day, OFFERED_TIMES)
     found.keys = [services.new_idempotency_key() for _ in found.times]
-    if gate.screening_needed(client_id):
-        found.screening = gate.screening_conditions()
     if not found.times:
         found.problem = (f"{therapist.display_name} has nothing free at {source.location.name} "
                          "within a week of then. Please choose another day or therapist.")
