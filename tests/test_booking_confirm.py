@@ -52,7 +52,7 @@ def test_choosing_a_time_shows_a_summary_and_books_nothing_until_confirm(app, cl
                                                                         consented):
     html = booking_page(client, salon)
     # The times are a GET form to the summary (htmx swaps it in place of the times), not a booking.
-    assert 'hx-get="/book/confirm" hx-target="#slots"' in html and 'method="post" action="/book"' not in html
+    assert 'hx-get="/book/confirm" hx-target="#slots" hx-swap="innerHTML show:#slots:top"' in html and 'method="post" action="/book"' not in html
     start = at(MONDAY, "10:15")
     choice = chosen(html, start)
     response = client.get("/book/confirm?" + urlencode(choice))

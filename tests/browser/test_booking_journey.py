@@ -261,3 +261,20 @@ def test_book_and_cancel_through_their_pages_without_javascript_on_a_phone(
     _fits(page)
     page.goto(appointment_url)
     expect(page.get_by_role("heading", level=1, name="Cancelled appointment")).to_be_visible()
+
+
+def test_the_owners_figures_on_a_phone(app, live_server, page, a11y, users, make_user, booking_clock):
+    salon = seed_salon(app, users)
+    for days_ago in (1, 8, 15):
+        add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back,
+                        at(NOW.date() - timedelta(days=days_ago), "10:00"))
+    page.set_viewport_size(PHONE)
+    log_in(page, "admin@example.com", "/admin")
+    figures = page.locator("#figures")
+    expect(figures.get_by_role("heading", name="The salon's numbers")).to_be_visible()
+    expect(figures.locator("#figure-no-shows")).to_contain_text("0% (0 of 3)")
+    expect(figures.get_by_role("img", name="Bookings per week")).to_be_visible()
+    figures.get_by_text("Bookings week by week").click()
+    expect(figures.get_by_role("table").first).to_be_visible()
+    a11y(page, "admin-figures-phone")
+    _fits(page)
