@@ -178,4 +178,4 @@ def test_the_admin_page_shows_the_figures_first_with_their_definitions(app, clie
         page = client.get("/admin").get_data(as_text=True)
     assert after.count == before.count
     assert re.search(r"<dt>No-show rate</dt>\s*<dd><strong>11% <span class=\"muted small\">\(3 of 27\)", page)
-    assert "Week of 1 February: 7" in page
+    assert "Week beginning 1 February: 7" in page
