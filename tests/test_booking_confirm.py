@@ -257,3 +257,33 @@ def test_no_question_for_what_cannot_be_cancelled_or_is_not_yours(app, client, l
     response = client.get(f"/appointments/{booked}/cancel")
     assert response.status_code == 409 and "please call the salon" in page_text(response)
     assert "Are you sure" not in page_text(response) and status_of(app, booked) == "booked"
+
+
+def test_a_booking_on_a_health_hold_can_be_cancelled_inside_the_window_after_the_question(
+        app, client, logged_in, booked, booking_clock):
+    with app.app_context():
+        db.session.get(Appointment, booked).health_hold = "not_now"
+        db.session.commit()
+    booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=5)
+    dashboard = page_text(client.get("/dashboard"))
+    assert f'href="/appointments/{booked}/cancel?sequence=0"' in dashboard  # the hold box asks first too
+    page = page_text(client.get(f"/appointments/{booked}/cancel?sequence=0"))
+    assert "Are you sure" in page and "cancelling it is free, even this close to it" in page
+    assert status_of(app, booked) == "booked"
+    assert logged_in.post(f"/appointments/{booked}/cancel", {"sequence": "0"}).status_code == 302
+    assert status_of(app, booked) == "cancelled"
+
+
+def test_a_rebooked_time_without_the_tick_comes_back_to_its_summary_with_the_way_back(app, client, logged_in,
+                                                                                      users, salon):
+    last = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.full,
+                           at(NOW.date() - timedelta(days=20), "11:00"))
+    offer = page_text(client.get(f"/appointments/{last}/rebook"))
+    form = re.search(r'<form method="get" action="/book/confirm".*?</form>', offer, re.S).group(0)
+    choice = dict(re.findall(r'name="([^"]+)"\s+value="([^"]*)"', form))
+    sent = confirm_form(page_text(client.get("/book/confirm?" + urlencode(choice))))
+    assert sent["rebook"] == str(last)
+    response = logged_in.post("/book", sent)  # no screening tick
+    again = page_text(response)
+    assert response.status_code == 422 and f'href="/appointments/{last}/rebook"' in again
+    assert count_appointments(app, client_id=users["client"].id) == 1

@@ -42,6 +42,12 @@ def seen_sequence(value: str | None) -> int | None:
     return number if number is not None and number <= MAX_ID else None
 
 
+def optional_id(value: str | None) -> int | None:
+    """A row id sent back in a form (e.g. the appointment a rebooked time came from), or None."""
+    number = _whole_number((value or "").strip())
+    return number if valid_id(number) else None
+
+
 def _whole_number(value: str) -> int | None:
     """ASCII digits only: `str.isdigit` also passes "²", which `int` then refuses."""
     return int(value) if value.isascii() and value.isdigit() else None

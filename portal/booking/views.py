@@ -13,7 +13,7 @@ from portal.access import allow, public
 from portal import clock
 from portal.booking import bp, calendar, queries, rebook, recheck, services, slots
 from portal.booking.forms import (BookForm, ChooseForm, ChosenTimeForm, DayForm, RescheduleForm, ScreeningForm,
-                                  parse_start, seen_sequence, therapist_id)
+                                  optional_id, parse_start, seen_sequence, therapist_id)
 from portal.booking.offer import BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer
 from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
@@ -149,7 +149,7 @@ def create():
                                       therapist_id(form.therapist.data), starts_at, form.idempotency_key.data)
             if summary is not None and summary.therapist is not None:
                 summary.chosen_therapist = _chosen_therapist(request.form.get("chosen_therapist"), summary)
-                source = _rebook_source(seen_sequence(request.form.get("rebook")))
+                source = _rebook_source(optional_id(request.form.get("rebook")))
                 return _confirm_page(summary, source, problem, problem.status)
             failure = problem
         except BookingProblem as problem:
