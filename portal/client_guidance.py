@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal import clock
-from portal.booking.queries import completed_dates
+from portal.booking.queries import completed_dates, upcoming_days
 from portal.feedback.services import history_for_guidance
 from portal.guidance.rules import Guidance, HealthFacts, guidance_for
 from portal.profile.services import facts_for
@@ -19,13 +19,18 @@ from portal.salon.queries import catalogue
 
 
 def guidance_for_client(client_id: int, today: date | None = None,
-                        facts: HealthFacts | None = None) -> Guidance:
-    """Guidance as the client sees it; `facts` previews an unsaved profile instead of the stored one."""
+                        facts: HealthFacts | None = None, booked: list[date] | None = None) -> Guidance:
+    """Guidance as the client sees it; `facts` previews an unsaved profile instead of the stored one.
+
+    Its `next_due` is the one next due date every page shows (the guidance, the dashboard, the
+    rebook offer): it counts the client's upcoming bookings (`booked`, their local days, when the
+    caller has read them already)."""
     return guidance_for(
         facts if facts is not None else facts_for(client_id),
         completed_dates(client_id),
         history_for_guidance(client_id),
         today or clock.today(),
         catalogue(),
+        booked=booked if booked is not None else upcoming_days(client_id),
     )
 

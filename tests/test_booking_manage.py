@@ -67,7 +67,8 @@ def test_appointments_lists_upcoming_and_past(app, client, logged_in, users, sal
 def test_an_appointment_page_offers_calendar_move_and_cancel(client, logged_in, booked):
     page = page_text(client.get(f"/appointments/{booked}"))
     assert f"/appointments/{booked}/calendar.ics" in page
-    assert f"/appointments/{booked}/move" in page and f'action="/appointments/{booked}/cancel"' in page
+    # Cancelling asks "are you sure?" first (tests/test_booking_confirm.py).
+    assert f"/appointments/{booked}/move" in page and f'href="/appointments/{booked}/cancel?sequence=0"' in page
 
 
 @pytest.mark.parametrize("suffix", ["", "/calendar.ics", "/move", "/rebook"])
@@ -267,7 +268,8 @@ def test_a_second_before_24_hours_it_cannot(app, client, logged_in, booked, book
 
 
 def test_pages_carry_the_version_they_show(client, logged_in, booked):
-    assert 'name="sequence" value="0"' in page_text(client.get(f"/appointments/{booked}"))
+    assert f"/appointments/{booked}/cancel?sequence=0" in page_text(client.get(f"/appointments/{booked}"))
+    assert 'name="sequence" value="0"' in page_text(client.get(f"/appointments/{booked}/cancel?sequence=0"))
     assert 'name="sequence" value="0"' in page_text(client.get(f"/appointments/{booked}/move?day={MONDAY}"))
 
 

@@ -103,19 +103,25 @@ def test_rebook_proposes_the_same_again_around_the_due_date(app, client, logged_
     assert len(times) == 6
     days = [to_local(t).date() for t in times]
     assert max(abs((d - due).days) for d in days) <= 2 and days.count(due) == 2  # a choice of days
-    # Every proposal is its own one-click POST with the same massage, therapist and salon.
-    forms = re.findall(r'<form method="post" action="/book".*?</form>', page, re.S)
-    assert len(forms) == 6
+    # Every proposal is its own GET to the summary (which books on Confirm), with the same
+    # massage, therapist and salon; nothing on the offer books in one click.
+    forms = re.findall(r'<form method="get" action="/book/confirm".*?</form>', page, re.S)
+    assert len(forms) == 6 and 'method="post" action="/book"' not in page
     for form in forms:
         assert f'name="service" value="{salon.full}"' in form and f'name="therapist" value="{salon.amelia}"' in form
-        assert f'name="location" value="{salon.city}"' in form and "csrf_token" in form
+        assert f'name="location" value="{salon.city}"' in form and f'name="rebook" value="{last_time}"' in form
     assert len(set(re.findall(r'name="idempotency_key" value="([^"]+)"', page))) == 6
 
 
-def test_one_click_books_a_proposed_time(app, client, logged_in, users, last_time, salon, consented):
+def test_a_proposed_time_books_after_its_summary(app, client, logged_in, users, last_time, salon, consented):
     page = page_text(client.get(f"/appointments/{last_time}/rebook"))
-    form = re.search(r'<form method="post" action="/book".*?</form>', page, re.S).group(0)
-    data = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at)"\s+value="([^"]+)"', form))
+    form = re.search(r'<form method="get" action="/book/confirm".*?</form>', page, re.S).group(0)
+    chosen = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at|rebook)"\s+value="([^"]+)"', form))
+    summary = page_text(client.get("/book/confirm", query_string=chosen))
+    assert "Check and confirm" in summary and count_appointments(app, client_id=users["client"].id) == 1
+    confirm = re.search(r'<form method="post" action="/book" id="confirm-form">.*?</form>', summary, re.S).group(0)
+    data = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at)" value="([^"]+)"', confirm))
+    assert data["idempotency_key"] == chosen["idempotency_key"] and data["starts_at"] == chosen["starts_at"]
     response = logged_in.post("/book", data)
     assert response.status_code == 302
     with app.app_context():
@@ -192,3 +198,51 @@ def test_a_past_appointment_offers_book_this_again(client, logged_in, last_time)
 def test_rebook_from_the_appointments_list(app, client, logged_in, last_time):
     assert f"/appointments/{last_time}/rebook" in page_text(client.get("/appointments"))
     assert count_appointments(app) == 1
+
+
+# --- one next due date everywhere (issue 12, item 10) ---------------------------------------------
+
+
+def _dashboard_dates(page: str) -> tuple[str, str]:
+    guidance = re.search(r"Next due <strong>([^<]+)</strong>([^<]*)", page)
+    rebook = re.search(r"Rebook: see times near ([^<]+)</a>", page)
+    assert guidance and rebook, page
+    return guidance.group(1) + guidance.group(2), rebook.group(1)
+
+
+def test_the_dashboard_the_guidance_and_the_offer_show_one_due_date(app, client, logged_in, users, salon,
+                                                                     last_time, consented):
+    # Last massage 20 days ago (every 4 weeks: due in 8 days) and nothing booked: one date, no "after".
+    due = TODAY - timedelta(days=20) + timedelta(days=28)
+    guidance_says, rebook_says = _dashboard_dates(page_text(client.get("/dashboard")))
+    assert guidance_says.startswith(f"{due.day} {due:%B %Y}") and "after your booking" not in guidance_says
+    assert rebook_says == f"{due.day} {due:%B}"
+    offer = page_text(client.get(f"/appointments/{last_time}/rebook"))
+    assert f"next due around <strong>{due.day} {due:%B %Y}</strong>" in offer and "already booked" not in offer
+
+
+def test_a_booking_moves_the_one_due_date_and_every_page_says_why(app, client, logged_in, users, salon,
+                                                                  last_time, consented):
+    # Booked for Monday, before she is due: the next one is due an interval after that booking,
+    # on the guidance panel, the rebook link, the guidance page and the offer alike.
+    add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    due = MONDAY + timedelta(days=28)
+    guidance_says, rebook_says = _dashboard_dates(page_text(client.get("/dashboard")))
+    assert guidance_says == f"{due.day} {due:%B %Y}, after your booking on {MONDAY.day} {MONDAY:%B %Y} (every 4 weeks)."
+    assert rebook_says == f"{due.day} {due:%B}"
+    guidance_page = page_text(client.get("/guidance"))
+    assert f"<strong>{due.day} {due:%B %Y}</strong>, after your booking on {MONDAY.day} {MONDAY:%B %Y}" in guidance_page
+    offer = page_text(client.get(f"/appointments/{last_time}/rebook"))
+    assert f"next due around <strong>{due.day} {due:%B %Y}</strong>" in offer
+    assert f"already booked for {MONDAY.day} {MONDAY:%B %Y}" in offer
+    assert all(abs((to_local(t).date() - due).days) <= 7 for t in proposed(offer))
+
+
+def test_a_cancelled_booking_no_longer_moves_the_due_date(app, client, logged_in, users, salon, last_time, consented):
+    booked = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    with app.app_context():
+        db.session.get(Appointment, booked).status = "cancelled"
+        db.session.commit()
+    due = TODAY - timedelta(days=20) + timedelta(days=28)
+    guidance_says, rebook_says = _dashboard_dates(page_text(client.get("/dashboard")))
+    assert guidance_says == f"{due.day} {due:%B %Y}." and rebook_says == f"{due.day} {due:%B}"

@@ -1042,3 +1042,34 @@ def test_health_facts_accepts_any_iterable_as_a_set():
 def test_session_feedback_rejects_bad_values(kwargs):
     with pytest.raises(ValueError):
         SessionFeedback(session_on=TODAY, **kwargs)
+
+
+# --- one next due date: an upcoming booking moves it (issue 12, item 10) ---
+
+
+def test_next_due_date_follows_the_last_upcoming_booking():
+    from portal.guidance.rules import next_due_date
+    today = date(2026, 11, 25)
+    last = date(2026, 11, 11)
+    assert next_due_date([last], [], 28, today) == (date(2026, 12, 9), False, None)
+    # Booked for 30 November: due 28 days after that, whatever the last session said.
+    assert next_due_date([last], [date(2026, 11, 30)], 28, today) == (date(2026, 12, 28), False, date(2026, 11, 30))
+    # The last of several bookings; a booking before today (bad data) is ignored.
+    assert next_due_date([last], [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 5)], 14, today) == (
+        date(2027, 1, 19), False, date(2027, 1, 5))
+    # Overdue only without a booking; a booking without any completed session still gives a date.
+    assert next_due_date([date(2026, 10, 1)], [], 28, today) == (date(2026, 10, 29), True, None)
+    assert next_due_date([], [date(2026, 12, 2)], 21, today) == (date(2026, 12, 23), False, date(2026, 12, 2))
+    assert next_due_date([], [], 28, today) == (None, False, None)
+
+
+def test_guidance_says_why_the_due_date_follows_a_booking():
+    today = date(2026, 11, 25)
+    plain = guidance_for(HealthFacts(), [date(2026, 11, 11)], [], today)
+    assert (plain.next_due, plain.due_after_booking) == (date(2026, 12, 9), None)
+    assert plain.due_reason == "every 4 weeks after your last session"
+    booked = guidance_for(HealthFacts(), [date(2026, 11, 11)], [], today, booked=[date(2026, 11, 30)])
+    assert (booked.next_due, booked.overdue, booked.due_after_booking) == (date(2026, 12, 28), False, date(2026, 11, 30))
+    assert booked.due_reason == "after your booking on 30 November 2026 (every 4 weeks)"
+    assert booked.advice[0] == Advice("Your next session is due around 28 December 2026.",
+                                      "because you are already booked for 30 November 2026 and we suggest every 4 weeks")

@@ -155,7 +155,8 @@ def test_the_dashboard_and_the_appointment_say_what_to_do_with_one_click_ways_ou
         box = re.search(rf'<div class="flash flash-warning" id="hold-{with_daniel}">.*?</div>', page, re.S).group(0)
         assert "Health check needed" in box and "Book with a therapist trained in pregnancy massage" in box
         assert f'name="therapist" value="{salon.amelia}"' in box and "Move it to Amelia Hart" in box
-        assert f'action="/appointments/{with_daniel}/cancel"' in box and 'href="/profile"' in box
+        # Cancelling asks "are you sure?" first, with the version the box showed.
+        assert f'href="/appointments/{with_daniel}/cancel?sequence=0"' in box and 'href="/profile"' in box
 
 
 def test_one_click_moves_a_held_booking_to_a_suitable_therapist_at_the_same_time(
@@ -234,9 +235,11 @@ def test_staff_schedules_and_the_brief_mark_a_held_booking(app, client, users, s
 def test_without_a_profile_booking_needs_the_screening_tick(app, client, logged_in, users, salon):
     page = page_text(client.get(f"/book?service={salon.back}&location={salon.city}&therapist={salon.amelia}"
                                 f"&day={MONDAY.isoformat()}"))
+    assert "None of these applies to me" not in page  # asked on the summary, where the booking is made
+    form = {k: v for k, v in booking_form(salon, at(MONDAY, "10:00")).items() if k != "screening_confirmed"}
+    page = page_text(client.get("/book/confirm", query_string=form))
     assert "None of these applies to me" in page and all(label in page for label in SCREENING_LIST)
     assert "<li>Pregnancy</li>" not in page  # special care: not part of the question
-    form = {k: v for k, v in booking_form(salon, at(MONDAY, "10:00")).items() if k != "screening_confirmed"}
     response = logged_in.post("/book", form)
     assert response.status_code == 422
     page = page_text(response)
@@ -274,9 +277,14 @@ def test_withdrawing_consent_brings_the_tick_back(app, logged_in, users, salon):
 def test_rebooking_without_a_profile_asks_for_the_tick(app, client, logged_in, users, salon):
     last = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, NOW - timedelta(days=20))
     page = page_text(client.get(f"/appointments/{last}/rebook"))
-    [form] = re.findall(r'<form method="post" action="/book".*?</form>', page, re.S)
+    assert 'name="screening_confirmed"' not in page  # asked on the summary of the chosen time
+    choice = re.search(r'<form method="get" action="/book/confirm".*?</form>', page, re.S).group(0)
+    chosen = dict(re.findall(r'name="(service|location|therapist|idempotency_key|starts_at|rebook)"\s+value="([^"]+)"',
+                             choice))
+    summary = page_text(client.get("/book/confirm", query_string=chosen))
+    [form] = re.findall(r'<form method="post" action="/book" id="confirm-form">.*?</form>', summary, re.S)
     assert 'name="screening_confirmed"' in form and "required" in form
-    fields = dict(re.findall(r'name="(service|location|therapist|idempotency_key)"\s+value="([^"]+)"', form))
+    fields = dict(re.findall(r'name="(service|location|therapist|idempotency_key)" value="([^"]+)"', form))
     first = re.search(r'name="starts_at" value="([^"]+)"', form).group(1)
     assert logged_in.post("/book", {**fields, "starts_at": first}).status_code == 422
     assert logged_in.post("/book", {**fields, "starts_at": first, "screening_confirmed": "y"}).status_code == 302
@@ -309,5 +317,5 @@ def test_a_hold_every_therapist_shares_offers_no_move(app, client, logged_in, us
     for url in ("/dashboard", f"/appointments/{with_daniel}"):
         page = page_text(client.get(url))
         box = re.search(rf'<div class="flash flash-warning" id="hold-{with_daniel}">.*?</div>', page, re.S).group(0)
-        assert SUNBURN_TO_DO in box and f'action="/appointments/{with_daniel}/cancel"' in box
+        assert SUNBURN_TO_DO in box and f'href="/appointments/{with_daniel}/cancel?sequence=0"' in box
         assert "Move it" not in box and f'/appointments/{with_daniel}/move' not in box

@@ -42,6 +42,12 @@ def seen_sequence(value: str | None) -> int | None:
     return number if number is not None and number <= MAX_ID else None
 
 
+def optional_id(value: str | None) -> int | None:
+    """A row id sent back in a form (e.g. the appointment a rebooked time came from), or None."""
+    number = _whole_number((value or "").strip())
+    return number if valid_id(number) else None
+
+
 def _whole_number(value: str) -> int | None:
     """ASCII digits only: `str.isdigit` also passes "²", which `int` then refuses."""
     return int(value) if value.isascii() and value.isdigit() else None
@@ -100,6 +106,23 @@ class BookForm(FlaskForm):
     idempotency_key = HiddenField(validators=[InputRequired(), UUID()])
     # Shown (and required by the booking service) only without a consented health profile.
     screening_confirmed = BooleanField()
+
+
+class ChosenTimeForm(FlaskForm):
+    """A chosen free time, before it is booked (GET): the confirm step reads it and shows a
+    summary. It changes nothing, so no CSRF token; the booking itself is the POST (BookForm).
+
+    `rebook`: the appointment whose rebook offer the time came from, for the way back."""
+
+    class Meta:
+        csrf = False
+
+    service = IntegerField(validators=[InputRequired(SERVICE_MESSAGE), id_range(SERVICE_MESSAGE)])
+    location = IntegerField(validators=[InputRequired(LOCATION_MESSAGE), id_range(LOCATION_MESSAGE)])
+    therapist = StringField(validators=[Optional(), Length(max=12, message=UNKNOWN_THERAPIST_MESSAGE)])
+    starts_at = StringField(validators=[InputRequired(TIME_MESSAGE), Length(max=40), StartTime()])
+    idempotency_key = HiddenField(validators=[Optional(), UUID()])
+    rebook = IntegerField(validators=[Optional(), id_range("")])
 
 
 class DayForm(FlaskForm):

@@ -8,10 +8,10 @@ be offered falls back to a sensible default instead of an error, because the wri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from portal import clock
-from portal.booking import queries, services, slots
+from portal.booking import availability, queries, services, slots
 from portal.booking.slots import Suitable
 from portal.guidance.rules import BookingDecision, Guidance
 from portal.profile import gate
@@ -169,3 +169,69 @@ def move_offer(appointment, day: date | None, *, for_staff: bool = False) -> Mov
         offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day, minutes=minutes,
                                                   for_staff=for_staff)
     return offer
+
+
+@dataclass
+class BookingSummary:
+    """What the client is about to book, shown before they confirm (nothing is booked yet).
+
+    `therapist` is the one the booking will be with: when the client chose "any suitable
+    therapist", the first suitable one free then (the booking service's own order), so the
+    summary names who it will be and the confirm form books with them.
+    """
+
+    service: Service
+    location: Location
+    therapist: Therapist | None
+    starts_at: datetime
+    idempotency_key: str
+    chosen_therapist: str  # the client's own choice ("any" or an id), for the way back
+    problem: str | None = None  # why that time can't be booked after all, in words
+    refusal: BookingDecision | None = None
+    screening: list[str] = field(default_factory=list)
+    pregnancy_trained_only: bool = False
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.service.minutes)
+
+    @property
+    def day(self) -> date:
+        return to_local(self.starts_at).date()
+
+
+def booking_summary(client_id: int, service_id: int | None, location_id: int | None, therapist_id: int | None,
+                    starts_at: datetime, idempotency_key: str) -> BookingSummary | None:
+    """The summary for one chosen time, re-checked now; None when the massage or salon is not
+    one we offer (the page then shows the booking choices again)."""
+    service = next((s for s in salon_queries.active_services() if s.id == service_id), None)
+    location = next((loc for loc in salon_queries.locations() if loc.id == location_id), None)
+    if service is None or location is None:
+        return None
+    summary = BookingSummary(
+        service=service, location=location, therapist=None, starts_at=starts_at,
+        idempotency_key=idempotency_key, chosen_therapist=str(therapist_id) if therapist_id else "any",
+        screening=gate.screening_conditions() if gate.screening_needed(client_id) else [],
+    )
+    candidates = [t for t in slots.active_therapists() if slots.works_at(t, location.id)
+                  and (therapist_id is None or t.id == therapist_id)]
+    suitable = slots.suitable_therapists(client_id, service, summary.day, candidates)
+    summary.pregnancy_trained_only = suitable.pregnancy_trained_only
+    if suitable.refusal is not None:
+        summary.refusal = suitable.refusal
+        return summary
+    reasons = []
+    for therapist in suitable.therapists:
+        reason = slots.recheck(therapist, location.id, service, starts_at)
+        if reason is None:
+            summary.therapist = therapist
+            return summary
+        reasons.append((therapist, reason))
+    if reasons:
+        therapist, reason = reasons[0]
+        summary.problem = slots.why_not(reason, therapist, location)
+        if reason == availability.TAKEN:
+            summary.problem = "Sorry, that time is no longer free. Here are the times that are free now."
+    else:
+        summary.problem = "No therapist at that salon can offer you this massage then. Please choose again."
+    return summary

@@ -36,6 +36,17 @@ def latest_completed(client_id: int) -> Appointment | None:
     )
 
 
+def upcoming_days(client_id: int) -> list[date]:
+    """Local days of the client's booked appointments that have not started yet, soonest first
+    (what moves their next due date: `rules.next_due_date`)."""
+    starts = db.session.scalars(
+        select(Appointment.starts_at)
+        .where(Appointment.client_id == client_id, Appointment.status == BOOKED, Appointment.starts_at > clock.now())
+        .order_by(Appointment.starts_at)
+    )
+    return [to_local(starts_at).date() for starts_at in starts]
+
+
 def upcoming(client_id: int) -> list[Appointment]:
     """Booked appointments that have not started yet, soonest first."""
     return _booked_until(client_id, Appointment.starts_at)

@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from portal import clock
-from portal.booking import availability, queries, services, slots
+from portal.booking import availability, services, slots
 from portal.booking.models import Appointment
 from portal.guidance.rules import BASELINE_INTERVAL_DAYS, BookingDecision, Guidance, every, format_date
 from portal.profile import gate
-from portal.timezones import to_local
 
 # Without guidance to go on (no completed massage yet), the salon's baseline (every 4 weeks).
 DEFAULT_INTERVAL_DAYS = BASELINE_INTERVAL_DAYS
@@ -29,49 +28,34 @@ class RebookProposal:
     times: list[datetime] = field(default_factory=list)
     refusal: BookingDecision | None = None
     problem: str | None = None  # why there are no times to offer, in words
-    # One key per offered time: each is its own form, and a double-click on one books once.
+    # One key per offered time: each is its own form, carried to the summary, whose Confirm books once.
     keys: list[str] = field(default_factory=list)
-    # Without a consented profile: the conditions to tick none of. The times then share one
-    # form with the tick (a checkbox belongs to one form), so one key.
-    screening: list[str] = field(default_factory=list)
 
     @property
     def offers(self) -> list[tuple[datetime, str]]:
         return list(zip(self.times, self.keys))
 
 
-def due_date(client_id: int, guidance: Guidance,
-             booked: list[Appointment] | None = None) -> tuple[date, str]:
-    """When the client's next massage is due, and the reason in words, from the client's
-    guidance (portal.client_guidance, passed in by the page: it sits above booking).
+def due_date(guidance: Guidance) -> tuple[date, str]:
+    """When the client's next massage is due, and why in words: the guidance's own next due date
+    (portal.client_guidance, passed in by the page: it sits above booking), which already counts
+    their upcoming bookings, so the dashboard, the guidance and this offer show one date.
 
-    The guidance's next due date, unless they already have an upcoming booking: then the one
-    after their last booking, one interval later (proposing a date around a booking they
-    already have would be no help). `booked`: the client's upcoming appointments, if the
-    caller has already read them (`queries.upcoming`).
+    Without one (no completed session and nothing booked) the salon's baseline from today.
     """
-    today = clock.today()
     if guidance.next_due is None:
-        due = today + timedelta(days=DEFAULT_INTERVAL_DAYS)
-        reason = f"Regular massage works best: {every(DEFAULT_INTERVAL_DAYS)} suits most people."
-    else:
-        due = guidance.next_due
-        reason = guidance.interval_reason  # "Every 3 weeks because you told us ..."
-    if booked is None:
-        booked = queries.upcoming(client_id)
-    # Any upcoming booking counts, however far before the due date: the next one is due an
-    # interval after the last one booked, not after the last one had.
-    if booked:
-        interval = guidance.interval_days if guidance.next_due else DEFAULT_INTERVAL_DAYS
-        last_booked = to_local(booked[-1].starts_at).date()
-        due = last_booked + timedelta(days=interval)
-        reason = f"You are already booked for {format_date(last_booked)}, so this is the one after that ({every(interval)})."
-    return due, reason
+        days = DEFAULT_INTERVAL_DAYS
+        return (clock.today() + timedelta(days=days),
+                f"Regular massage works best: {every(days)} suits most people.")
+    if guidance.due_after_booking is not None:
+        return guidance.next_due, (f"You are already booked for {format_date(guidance.due_after_booking)}, "
+                                   f"so this is the one after that ({every(guidance.interval_days)}).")
+    return guidance.next_due, guidance.interval_reason  # "Every 3 weeks because you told us ..."
 
 
 def proposal(client_id: int, source: Appointment, guidance: Guidance) -> RebookProposal:
     """Free times with the same therapist, salon and massage as `source`, nearest the due date."""
-    due, reason = due_date(client_id, guidance)
+    due, reason = due_date(guidance)
     found = RebookProposal(source=source, due=due, due_reason=reason)
     therapist, service = source.therapist, source.service
     if not service.active:
@@ -94,8 +78,6 @@ def proposal(client_id: int, source: Appointment, guidance: Guidance) -> RebookP
               slots.free_times_by_day(therapist, source.location_id, service, around).items()}
     found.times = availability.nearest_slots(max(due, clock.today()), by_day, OFFERED_TIMES)
     found.keys = [services.new_idempotency_key() for _ in found.times]
-    if gate.screening_needed(client_id):
-        found.screening = gate.screening_conditions()
     if not found.times:
         found.problem = (f"{therapist.display_name} has nothing free at {source.location.name} "
                          "within a week of then. Please choose another day or therapist.")

@@ -402,6 +402,16 @@ def changeable(client: User, appointment_id: int, *, by: User | None = None) -> 
     return appointment
 
 
+def cancellable(client: User, appointment_id: int) -> Appointment:
+    """The client's own booked appointment they may still cancel online (reads only): what the
+    "are you sure?" step shows before `cancel`, which checks it all again."""
+    appointment = queries.own_appointment(client.id, appointment_id)
+    if appointment is None:
+        raise AppointmentNotFound()
+    _check_changeable(appointment, late_if_held=True)
+    return appointment
+
+
 def _check_changeable(appointment: Appointment, *, late_if_held: bool = False, staff: bool = False) -> None:
     """`late_if_held`: an appointment on a health hold may be changed inside the window too
     (the client can't keep it, and that is no fault of theirs). `staff`: reception, or the salon

@@ -12,12 +12,12 @@ from flask_login import current_user
 from portal.access import allow, public
 from portal import clock
 from portal.booking import bp, calendar, queries, rebook, recheck, services, slots
-from portal.booking.forms import (BookForm, ChooseForm, DayForm, RescheduleForm, ScreeningForm, parse_start,
-                                  seen_sequence, therapist_id)
-from portal.booking.offer import BookingOffer, booking_offer, move_offer
+from portal.booking.forms import (BookForm, ChooseForm, ChosenTimeForm, DayForm, RescheduleForm, ScreeningForm,
+                                  optional_id, parse_start, seen_sequence, therapist_id)
+from portal.booking.offer import BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer
 from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
-from portal.htmx import render_page
+from portal.htmx import is_htmx, render_page
 from portal.profile import gate
 from portal.salon import queries as salon_queries
 from portal.timezones import to_local
@@ -69,10 +69,71 @@ def book():
     return _booking_page(offer)
 
 
+def _rebook_source(appointment_id: int | None):
+    """The client's own appointment a chosen time was rebooked from, if any (else None)."""
+    return queries.own_appointment(current_user.id, appointment_id) if appointment_id else None
+
+
+def _confirm_page(summary: BookingSummary, source=None, problem: BookingProblem | None = None, status: int = 200):
+    """The summary of a chosen time with Confirm and Back: a page, or in place with htmx."""
+    if source is not None:
+        back_url, back_target = url_for("booking.rebook_offer", appointment_id=source.id), "#rebook-proposal"
+    else:
+        back_url = url_for("booking.book", service=summary.service.id, location=summary.location.id,
+                           therapist=summary.chosen_therapist, day=summary.day.isoformat())
+        back_target = "#slots"
+    guidance = guidance_for_client(current_user.id)
+    return render_page(
+        "booking/confirm.html", block="confirm", status=status, summary=summary, problem=problem,
+        back_url=back_url, back_target=back_target, rebook_from=source.id if source is not None else None,
+        # In place of the free times the summary names the region they named.
+        heading_id="slots-heading" if back_target == "#slots" and is_htmx() else "confirm-heading",
+        precautions=guidance.precautions, window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
+    )
+
+
+def _not_confirmable(form, problem: BookingProblem, source, starts_at):
+    """The chosen time can't be booked after all: the times again (the rebook offer when it came
+    from there), with the reason. 200, so htmx swaps it in place."""
+    if source is not None:
+        guidance = guidance_for_client(current_user.id)
+        return render_page("booking/rebook.html", block="proposal", problem=problem,
+                           proposal=rebook.proposal(current_user.id, source, guidance))
+    offer = booking_offer(current_user.id, form.service.data, form.location.data,
+                          therapist_id(form.therapist.data), to_local(starts_at).date() if starts_at else None,
+                          guidance_for_client(current_user.id))
+    return _booking_page(offer, problem)
+
+
+@bp.get("/book/confirm")
+@allow("client")
+def confirm():
+    """A chosen free time, summed up (massage, therapist, salon, time, price, length, the
+    cancellation policy, any precaution) with Confirm and Back; nothing is booked until Confirm."""
+    form = ChosenTimeForm(formdata=request.args)
+    valid = form.validate()
+    starts_at = parse_start(form.starts_at.data)
+    source = _rebook_source(form.rebook.data)
+    if not valid:
+        return _not_confirmable(form, BookingProblem(next(iter(form.errors.values()))[0]), source, starts_at)
+    summary = booking_summary(current_user.id, form.service.data, form.location.data,
+                              therapist_id(form.therapist.data), starts_at,
+                              form.idempotency_key.data or services.new_idempotency_key())
+    if summary is None:
+        return _not_confirmable(form, BookingProblem("We don't offer that massage there. Please choose again."),
+                                source, starts_at)
+    if summary.refusal is not None:
+        return _not_confirmable(form, services.GateRefused(summary.refusal), source, starts_at)
+    if summary.problem:
+        return _not_confirmable(form, BookingProblem(summary.problem), source, starts_at)
+    return _confirm_page(summary, source)
+
+
 @bp.post("/book")
 @allow("client")
 def create():
-    """Book the chosen time; a clash or a refusal shows the page again with fresh free times."""
+    """Book the confirmed time; a clash or a refusal shows the page again with fresh free times,
+    a missing screening tick the summary again."""
     form = BookForm()
     starts_at = parse_start(form.starts_at.data)
     if form.validate():
@@ -83,6 +144,14 @@ def create():
                 idempotency_key=form.idempotency_key.data,
                 screening_confirmed=bool(form.screening_confirmed.data),
             ))
+        except services.ScreeningRequired as problem:
+            summary = booking_summary(current_user.id, form.service.data, form.location.data,
+                                      therapist_id(form.therapist.data), starts_at, form.idempotency_key.data)
+            if summary is not None and summary.therapist is not None:
+                summary.chosen_therapist = _chosen_therapist(request.form.get("chosen_therapist"), summary)
+                source = _rebook_source(optional_id(request.form.get("rebook")))
+                return _confirm_page(summary, source, problem, problem.status)
+            failure = problem
         except BookingProblem as problem:
             failure = problem
         else:
@@ -95,6 +164,14 @@ def create():
                           therapist_id(form.therapist.data), to_local(starts_at).date() if starts_at else None,
                           guidance_for_client(current_user.id))
     return _booking_page(offer, failure, failure.status)
+
+
+def _chosen_therapist(value: str | None, summary: BookingSummary) -> str:
+    """The client's own therapist choice, carried through the summary for the way back."""
+    chosen = therapist_id(value)
+    if chosen is None:
+        return "any"
+    return str(chosen) if chosen > 0 else str(summary.therapist.id)
 
 
 @bp.get("/appointments")
@@ -128,6 +205,23 @@ def _appointment_page(appointment, problem: BookingProblem | None = None, status
 def appointment(appointment_id: int):
     """One appointment: details, add to calendar, move or cancel it (or whom to call), book again."""
     return _appointment_page(_own(appointment_id))
+
+
+@bp.get("/appointments/<int:appointment_id>/cancel")
+@allow("client")
+def cancel_confirm(appointment_id: int):
+    """"Are you sure?": the appointment to cancel, with Yes (the POST that cancels) and No. A page
+    without JavaScript; with htmx it replaces the cancel button in place. Nothing changes here."""
+    own = _own(appointment_id)
+    try:
+        appointment = services.cancellable(_client(), appointment_id)
+    except BookingProblem as problem:
+        return _appointment_page(own, problem, 200 if is_htmx() else problem.status)
+    # The version the page that asked showed, so a change made meanwhile elsewhere is not overwritten.
+    seen = seen_sequence(request.args.get("sequence"))
+    return render_page("booking/cancel.html", block="confirm", appointment=appointment,
+                       sequence=appointment.sequence if seen is None else seen,
+                       free_inside_window=not slots.can_change_online(appointment.starts_at))
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template, request
 from flask_login import current_user
 
 from portal.access import allow, home_for, public
 from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
-from portal.dashboard import bp
+from portal.dashboard import bp, figures
 from portal.db_types import day_in_range
 from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
@@ -58,8 +58,10 @@ def therapist():
 @bp.route("/admin")
 @allow("admin")
 def admin():
-    """The salon owner's overview: every therapist's day and week, services, therapists, locations."""
+    """The salon owner's overview: the salon's figures, every therapist's day and week, services,
+    therapists, locations."""
     return render_template(
-        "dashboard/admin.html", services=queries.active_services(), locations=queries.locations(),
+        "dashboard/admin.html", figures=figures.owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
+        services=queries.active_services(), locations=queries.locations(),
         therapists=queries.therapists(), schedule=booking_panels.schedule_context(_schedule_day()),
     )

@@ -570,6 +570,19 @@ class Guidance:
     # With a GP clearance recorded: labels of the conditions it covers / that still need one.
     clearance_covers: list[str] = field(default_factory=list)
     clearance_missing: list[str] = field(default_factory=list)
+    # The day of the client's last upcoming booking when `next_due` follows it instead of their
+    # last session (one interval after what is already booked); None otherwise.
+    due_after_booking: date | None = None
+
+    @property
+    def due_reason(self) -> str:
+        """Why `next_due` is that day, in words (empty without one): the one explanation that
+        the dashboard, the guidance page and the rebook offer all show."""
+        if self.next_due is None:
+            return ""
+        if self.due_after_booking is not None:
+            return f"after your booking on {format_date(self.due_after_booking)} ({every(self.interval_days)})"
+        return f"{every(self.interval_days)} after your last session"
 
 
 # Booking decision codes, strictest first.
@@ -936,7 +949,27 @@ _LIFESTYLE_ADVICE = {
 }
 
 
-def _timing_advice(last: date | None, next_due: date | None, overdue: bool, days: int) -> Advice:
+def next_due_date(completed: Iterable[date], booked: Iterable[date], days: int,
+                  today: date) -> tuple[date | None, bool, date | None]:
+    """The one next due date: (next_due, overdue, after_booking).
+
+    One interval after the client's last completed session; but when they already have a
+    booking to come, one interval after the last of those (`after_booking` is its day), since
+    a date before a massage they have already booked would be no help."""
+    # A "completed" appointment after today is bad data; it must not push next_due out.
+    last = max((day for day in completed if day <= today), default=None)
+    after_booking = max((day for day in booked if day >= today), default=None)
+    if after_booking is not None:
+        return after_booking + timedelta(days=days), False, after_booking
+    next_due = last + timedelta(days=days) if last else None
+    return next_due, next_due is not None and today > next_due, None
+
+
+def _timing_advice(last: date | None, next_due: date | None, overdue: bool, days: int,
+                   after_booking: date | None = None) -> Advice:
+    if after_booking is not None and next_due is not None:
+        return Advice(f"Your next session is due around {format_date(next_due)}.",
+                      f"because you are already booked for {format_date(after_booking)} and we suggest {every(days)}")
     if last is None or next_due is None:
         return Advice(
             f"Book whenever suits you; after that we suggest {every(days)}.",
@@ -973,21 +1006,22 @@ def guidance_for(
     feedback: Iterable[SessionFeedback],
     today: date,
     catalogue: Sequence[CatalogueService] = (),
+    booked: Iterable[date] = (),
 ) -> Guidance:
     """Everything the dashboard shows about how often to come and what to watch.
 
     `catalogue`: the services on offer, from which the one that fits is suggested (without it,
-    e.g. for the therapist's brief, `suggested_service` is None)."""
+    e.g. for the therapist's brief, `suggested_service` is None). `booked`: the days of the
+    client's upcoming bookings, which move the next due date (see `next_due_date`)."""
     precautions = precautions_for(facts, today)
     lifestyle = facts.active_lifestyle()
     history = sorted(feedback, key=lambda f: f.session_on)
     rising = _rising_pain(history)
 
     days, interval_reason = _choose_interval(lifestyle, precautions, rising)
-    # A "completed" appointment after today is bad data; it must not push next_due out.
+    completed = list(completed)
     last = max((day for day in completed if day <= today), default=None)
-    next_due = last + timedelta(days=days) if last else None
-    overdue = next_due is not None and today > next_due
+    next_due, overdue, after_booking = next_due_date(completed, booked, days, today)
     service, service_reason = suggest_service(catalogue, lifestyle, facts.problem_areas)
     covers, missing = clearance_coverage(facts, today)
 
@@ -996,7 +1030,7 @@ def guidance_for(
     _add_rising_pain(out, rising)
     _add_pressure(out, history)
 
-    advice = [_timing_advice(last, next_due, overdue, days), *out.advice]
+    advice = [_timing_advice(last, next_due, overdue, days, after_booking), *out.advice]
     advice += [_precaution_advice(p) for p in precautions]
     advice += [_LIFESTYLE_ADVICE[key] for key in _in_order(lifestyle, _LIFESTYLE_ADVICE)]
 
@@ -1016,6 +1050,7 @@ def guidance_for(
         advice=advice,
         clearance_covers=covers,
         clearance_missing=missing,
+        due_after_booking=after_booking,
     )
 
 

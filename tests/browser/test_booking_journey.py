@@ -1,6 +1,7 @@
-"""Booking journeys in a real browser: rebook a past appointment from the dashboard in three
-clicks (the last one downloads its .ics), and book from the booking page, where htmx swaps
-the free times in place. Every page visited is checked with axe."""
+"""Booking journeys in a real browser: rebook a past appointment from the dashboard (a time, its
+summary in place, Confirm; then its .ics), and book from the booking page, where htmx swaps the
+free times and then the summary in place; with and without JavaScript on a phone. Every page
+visited is checked with axe."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from tests.booking_support import NOW, add_appointment, at, seed_salon
 PHONE = {"width": 390, "height": 844}
 
 
-def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_server, page, a11y, users,
+def test_rebook_a_past_appointment_through_its_summary_and_download_it(app, live_server, page, a11y, users,
                                                                    booking_clock, tmp_path):
     salon = seed_salon(app, users)
     last_visit = at(NOW.date() - timedelta(days=20), "11:00")
@@ -39,16 +40,25 @@ def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_ser
 
     # Click 1: the proposal replaces the button in place (htmx), no page load.
     page.get_by_role("link", name=re.compile("^Rebook: see times near")).click()
-    times = page.locator("#rebook-proposal").get_by_role("button", name=re.compile(r"^Book .*Full Body Massage"))
-    expect(times).to_have_count(6)
+    expect(page.locator("#rebook-proposal").get_by_role("button", name=re.compile(r"Full Body Massage"))).to_have_count(6)
     expect(page).to_have_url(f"{live_server}/dashboard")
     a11y(page, "dashboard-rebook-proposal")
 
-    # Click 2: one proposed time books it (she has no health profile, so she ticks the
-    # screening question first: the browser itself won't send the form without it).
-    page.locator("#rebook-proposal").get_by_label("None of these applies to me").check()
+    # Click 2: a proposed time swaps in its summary, in place; nothing is booked yet.
+    times = page.locator("#rebook-proposal").get_by_role("button", name=re.compile(r"Full Body Massage"))
     chosen = times.first.get_attribute("aria-label")
     times.first.click()
+    summary = page.locator("#rebook-proposal #booking-summary")
+    expect(summary).to_contain_text("Full Body Massage")
+    expect(summary).to_contain_text("Amelia Hart")
+    expect(page.locator("#rebook-proposal #cancellation-policy")).to_contain_text("24 hours")
+    expect(page).to_have_url(f"{live_server}/dashboard")
+    a11y(page, "dashboard-rebook-summary")
+
+    # Click 3: Confirm books it (she has no health profile, so she ticks the screening question
+    # first: the browser itself won't send the form without it).
+    page.locator("#rebook-proposal").get_by_label("None of these applies to me").check()
+    page.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
     expect(page.get_by_role("heading", level=1, name="Your appointment")).to_be_visible()
     details = page.locator("dl.details")
@@ -57,7 +67,7 @@ def test_rebook_a_past_appointment_in_three_clicks_and_download_it(app, live_ser
     expect(details).to_contain_text("Newcastle City Centre")
     a11y(page, "appointment-booked")
 
-    # Click 3: the .ics for any calendar app.
+    # Click 4: the .ics for any calendar app.
     with page.expect_download() as info:
         page.get_by_role("link", name="Add to calendar (.ics)").click()
     download = info.value
@@ -86,10 +96,18 @@ def test_book_from_the_booking_page_with_times_swapped_in_place(app, live_server
     slots = page.locator("#slots")
     expect(slots.get_by_role("heading")).to_have_text(f"Free times on {day:%A} {day.day} {day:%B}")
     expect(page).to_have_url(re.compile(r"/book\?.*therapist=" + str(salon.sofia)))  # bookmarkable
-    first = slots.get_by_role("button", name=re.compile(r"^09:00, book .* with Sofia Reyes at Gosforth"))
+    first = slots.get_by_role("button", name=re.compile(r"^09:00, .* with Sofia Reyes at Gosforth"))
     a11y(page, "book-times")
-    slots.get_by_label("None of these applies to me").check()  # no health profile: the screening tick
+    # Choosing a time swaps the summary in place of the times; Back brings them back as they were.
     first.click()
+    expect(slots.locator("#booking-summary")).to_contain_text("Sofia Reyes")
+    expect(page).to_have_url(re.compile(r"/book\?.*therapist=" + str(salon.sofia)))  # still the booking page
+    slots.get_by_role("link", name="Back to the free times").click()
+    expect(first).to_be_visible()
+    first.click()
+    slots.get_by_label("None of these applies to me").check()  # no health profile: the screening tick
+    a11y(page, "book-summary")
+    slots.get_by_role("button", name="Confirm booking").click()
 
     expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
     expect(page.locator("dl.details")).to_contain_text("Sofia Reyes")
@@ -159,3 +177,104 @@ def test_a_booking_held_after_a_profile_change_moves_to_a_suitable_therapist_in_
     expect(page.locator("dl.details")).to_contain_text("Amelia Hart")
     expect(page.get_by_text("Health check needed")).to_have_count(0)
     a11y(page, "appointment-moved-after-hold")
+
+
+def _fits(page) -> None:
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"{page.url} scrolls sideways on a phone: {scroll_width} > {inner_width}"
+
+
+def test_book_through_the_summary_on_a_phone_with_javascript_and_cancel_in_place(
+        app, live_server, page, a11y, users, booking_clock, consented):
+    salon = seed_salon(app, users)
+    page.set_viewport_size(PHONE)
+    log_in(page)
+    day = NOW.date() + timedelta(days=2)
+    page.goto(f"/book?service={salon.back}&location={salon.city}&therapist={salon.amelia}&day={day.isoformat()}")
+    slots = page.locator("#slots")
+    slots.get_by_role("button", name=re.compile(r"^10:00, ")).click()
+    summary = slots.locator("#booking-summary")
+    expect(summary).to_contain_text("Back, Neck & Shoulder Massage")
+    expect(summary).to_contain_text("10:00 to 10:45")
+    expect(summary).to_contain_text("£35")
+    expect(summary).to_contain_text("45 minutes")
+    expect(page).to_have_url(re.compile(r"/book\?"))  # in place: still the booking page
+    a11y(page, "book-summary-phone")
+    _fits(page)
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("status")).to_contain_text("Your massage is booked")
+
+    # Cancelling asks first, in place of the button; "No, keep it" puts the button back.
+    page.get_by_role("link", name="Cancel this appointment").click()
+    question = page.locator("#cancel-step")
+    expect(question).to_contain_text("Are you sure you want to cancel")
+    expect(page.get_by_role("heading", level=1, name="Your appointment")).to_be_visible()
+    a11y(page, "cancel-question-phone")
+    _fits(page)
+    question.get_by_role("link", name="No, keep it").click()
+    expect(page.get_by_role("link", name="Cancel this appointment")).to_be_visible()
+    page.get_by_role("link", name="Cancel this appointment").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
+    expect(page.get_by_role("status")).to_contain_text("Your appointment is cancelled")
+
+
+def test_book_and_cancel_through_their_pages_without_javascript_on_a_phone(
+        app, browser, live_server, page, a11y, users, booking_clock, consented):
+    salon = seed_salon(app, users)
+    context = browser.new_context(base_url=live_server, viewport=PHONE, locale="en-GB",
+                                  timezone_id="Europe/London", java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        log_in(plain)
+        day = NOW.date() + timedelta(days=2)
+        plain.goto(f"/book?service={salon.back}&location={salon.city}&therapist={salon.amelia}&day={day.isoformat()}")
+        plain.get_by_role("button", name=re.compile(r"^11:00, ")).click()
+        # A page of its own: the summary, then Confirm (a plain POST) or Back (a plain link).
+        expect(plain.get_by_role("heading", level=1, name="Check and confirm your booking")).to_be_visible()
+        expect(plain.locator("#booking-summary")).to_contain_text("11:00 to 11:45")
+        summary_url = plain.url
+        plain.get_by_role("link", name="Back to the free times").click()
+        expect(plain.get_by_role("heading", level=1, name="Book a massage")).to_be_visible()
+        expect(plain).to_have_url(re.compile(rf"day={day.isoformat()}"))
+        expect(plain.get_by_label("Therapist", exact=True)).to_have_value(str(salon.amelia))
+        plain.get_by_role("button", name=re.compile(r"^11:00, ")).click()
+        plain.get_by_role("button", name="Confirm booking").click()
+        expect(plain.get_by_role("status")).to_contain_text("Your massage is booked")
+        appointment_url = plain.url
+
+        plain.get_by_role("link", name="Cancel this appointment").click()
+        expect(plain.get_by_role("heading", level=1, name="Cancel your appointment?")).to_be_visible()
+        cancel_url = plain.url
+        plain.get_by_role("link", name="No, keep it").click()
+        expect(plain.get_by_role("heading", level=1, name="Your appointment")).to_be_visible()
+        plain.goto(cancel_url)
+        plain.get_by_role("button", name="Yes, cancel it").click()
+        expect(plain.get_by_role("status")).to_contain_text("Your appointment is cancelled")
+    finally:
+        context.close()
+    # The same two pages, checked with axe (which needs JavaScript) at the same phone size.
+    page.set_viewport_size(PHONE)
+    log_in(page)
+    page.goto(summary_url)
+    expect(page.get_by_role("heading", level=1, name="Check and confirm your booking")).to_be_visible()
+    a11y(page, "book-summary-page-phone")
+    _fits(page)
+    page.goto(appointment_url)
+    expect(page.get_by_role("heading", level=1, name="Cancelled appointment")).to_be_visible()
+
+
+def test_the_owners_figures_on_a_phone(app, live_server, page, a11y, users, make_user, booking_clock):
+    salon = seed_salon(app, users)
+    for days_ago in (1, 8, 15):
+        add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back,
+                        at(NOW.date() - timedelta(days=days_ago), "10:00"))
+    page.set_viewport_size(PHONE)
+    log_in(page, "admin@example.com", "/admin")
+    figures = page.locator("#figures")
+    expect(figures.get_by_role("heading", name="The salon's numbers")).to_be_visible()
+    expect(figures.locator("#figure-no-shows")).to_contain_text("0% (0 of 3)")
+    expect(figures.get_by_role("img", name="Bookings per week")).to_be_visible()
+    figures.get_by_text("Bookings week by week").click()
+    expect(figures.get_by_role("table").first).to_be_visible()
+    a11y(page, "admin-figures-phone")
+    _fits(page)

@@ -45,12 +45,15 @@ ROUTES = {
     "booking.book": ("GET", "/book", CLIENT_ONLY),
     # An empty form: refused with the reason, nothing booked.
     "booking.create": ("POST", "/book", _status(422)),
+    # Nothing chosen: the booking page again with the reason (200, so htmx swaps it in place).
+    "booking.confirm": ("GET", "/book/confirm", CLIENT_ONLY),
     "booking.appointments": ("GET", "/appointments", CLIENT_ONLY),
     "booking.appointment": ("GET", _appointment(), CLIENT_ONLY),
     "booking.appointment_ics": ("GET", _appointment("/calendar.ics"), CLIENT_ONLY),
     "booking.rebook_offer": ("GET", _appointment("/rebook"), CLIENT_ONLY),
     "booking.move": ("GET", _appointment("/move"), CLIENT_ONLY),
     "booking.reschedule": ("POST", _appointment("/move"), _status(422)),
+    "booking.cancel_confirm": ("GET", _appointment("/cancel"), CLIENT_ONLY),
     "booking.cancel": ("POST", _appointment("/cancel"), _status(302)),
     # No tick: refused with the reason, nothing recorded.
     "booking.confirm_screening": ("POST", _appointment("/screening"), _status(422)),
