@@ -12,7 +12,6 @@ from portal.booking.queries import ScheduleDay
 from portal.client_guidance import guidance_for_client
 from portal.profile import gate
 from portal.salon import queries as salon_queries
-from portal.timezones import to_local
 
 
 def dashboard_context(client_id: int) -> dict:
@@ -24,7 +23,7 @@ def dashboard_context(client_id: int) -> dict:
     upcoming = queries.upcoming(client_id)
     last = queries.latest_completed(client_id)
     # The same date as the guidance panel's "Next due", from the same guidance.
-    booked = [to_local(a.starts_at).date() for a in upcoming]
+    booked = queries.local_days(a.starts_at for a in upcoming)
     due = rebook.due_date(guidance_for_client(client_id, booked=booked))[0] if last else None
     next_appointment = upcoming[0] if upcoming else None
     return {

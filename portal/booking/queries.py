@@ -23,7 +23,7 @@ def completed_dates(client_id: int) -> list[date]:
         .where(Appointment.client_id == client_id, completed())
         .order_by(Appointment.starts_at)
     )
-    return [to_local(starts_at).date() for starts_at in starts]
+    return local_days(starts)
 
 
 def latest_completed(client_id: int) -> Appointment | None:
@@ -36,6 +36,11 @@ def latest_completed(client_id: int) -> Appointment | None:
     )
 
 
+def local_days(starts) -> list[date]:
+    """The salon-local days of these start times (aware datetimes), in the order given."""
+    return [to_local(starts_at).date() for starts_at in starts]
+
+
 def upcoming_days(client_id: int) -> list[date]:
     """Local days of the client's booked appointments that have not started yet, soonest first
     (what moves their next due date: `rules.next_due_date`)."""
@@ -44,7 +49,7 @@ def upcoming_days(client_id: int) -> list[date]:
         .where(Appointment.client_id == client_id, Appointment.status == BOOKED, Appointment.starts_at > clock.now())
         .order_by(Appointment.starts_at)
     )
-    return [to_local(starts_at).date() for starts_at in starts]
+    return local_days(starts)
 
 
 def upcoming(client_id: int) -> list[Appointment]:

@@ -111,7 +111,8 @@ def _again(client, upcoming: list[Appointment]) -> Again | None:
     last = booking_queries.latest_completed(client.id)
     if last is None:
         return None
-    due, _ = rebook.due_date(client.id, guidance_for_client(client.id), upcoming)
+    booked = booking_queries.local_days(a.starts_at for a in upcoming)
+    due, _ = rebook.due_date(guidance_for_client(client.id, booked=booked))
     return Again(last, due, min(max(due, clock.today()), slots.last_bookable_day()))
 
 
