@@ -34,6 +34,16 @@ class Location(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str] = mapped_column(String(40))
+    # This salon's own page on each booking platform (https), set by the admin; None: not listed.
+    treatwell_url: Mapped[str | None] = mapped_column(String(500))
+    fresha_url: Mapped[str | None] = mapped_column(String(500))
+    booksy_url: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def listings(self) -> list[tuple[str, str]]:
+        """(platform, url) for each platform this salon is listed on, in a fixed order."""
+        found = (("Treatwell", self.treatwell_url), ("Fresha", self.fresha_url), ("Booksy", self.booksy_url))
+        return [(name, url) for name, url in found if url]
 
     def __repr__(self) -> str:
         return f"<Location {self.slug}>"
