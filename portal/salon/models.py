@@ -18,6 +18,12 @@ def format_price(pence: int) -> str:
     pounds, rest = divmod(pence, 100)
     return f"£{pounds}" if rest == 0 else f"£{pounds}.{rest:02d}"
 
+
+def price_decimal(pence: int) -> str:
+    """35.00: the price as a plain decimal in pounds, for machines (schema.org offers)."""
+    pounds, rest = divmod(pence, 100)
+    return f"{pounds}.{rest:02d}"
+
 therapist_qualifications = Table(
     "therapist_qualifications",
     db.metadata,
