@@ -107,6 +107,10 @@ def _register_blueprints(app: Flask) -> None:
     for feature in (accounts, dashboard, profile, booking, feedback, health, public):
         app.register_blueprint(feature.bp)
 
+    from portal.public import page_cache
+    page_cache.init_app(app)
+    page_cache.connect()
+
 
 def _register_template_helpers(app: Flask) -> None:
     from portal.formatting import date_format, format_date, local_datetime

@@ -56,6 +56,7 @@ def add_security_headers(response: Response) -> Response:
 
 # How long a shared cache (or the browser) may keep a public page, in seconds.
 PUBLIC_MAX_AGE = 300
+_PUBLIC_CACHE = f"public, max-age={PUBLIC_MAX_AGE}"
 
 
 def public_page(view: Callable) -> Callable:
@@ -75,18 +76,19 @@ def _cache_and_robots(response: Response) -> None:
     """Public pages as the visitor sees them are cacheable; anything for a logged-in user (which
     may show health data), anything that changed the session (a flash shown, a login form's
     CSRF token) and every error stays out of caches and search engines."""
-    public = (_is_public_page() and not current_user.is_authenticated and response.status_code == 200
-              and not session.modified)
-    if public:
-        response.cache_control.public = True
-        response.cache_control.max_age = PUBLIC_MAX_AGE
-        response.vary.add("Cookie")
+    headers = response.headers
+    signed_in = current_user.is_authenticated
+    if not signed_in and response.status_code == 200 and _is_public_page() and not session.modified:
+        headers["Cache-Control"] = _PUBLIC_CACHE
+        vary = headers.get("Vary")
+        if not vary:
+            headers["Vary"] = "Cookie"
+        elif "cookie" not in vary.lower():
+            headers["Vary"] = vary + ", Cookie"
         return
-    if current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
-    elif "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    if signed_in or "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    headers["X-Robots-Tag"] = "noindex, nofollow"
 
 
 def is_safe_next(target: str | None) -> bool:

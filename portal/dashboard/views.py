@@ -14,6 +14,7 @@ from portal.security import public_page
 from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
 from portal.public import panels as public_panels
+from portal.public.page_cache import cached
 from portal.salon import queries
 
 
@@ -24,7 +25,7 @@ def home():
     """The salon's front door for visitors; logged-in people go straight to their dashboard."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    return render_template("public/home.html", **public_panels.home_context())
+    return cached("home", lambda: render_template("public/home.html", **public_panels.home_context()))
 
 
 @bp.route("/dashboard")

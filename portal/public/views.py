@@ -13,9 +13,11 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 
 from portal.access import allow, public
+from portal import clock
 from portal.extensions import limiter
-from portal.htmx import render_page
+from portal.htmx import render_page, wants_fragment
 from portal.public import bp, content, panels
+from portal.public.page_cache import cached, computed
 from portal.public import free_times as visitor_times
 from portal.public.forms import FreeTimesForm, LocationForm
 from portal.public.locations import LocationDetails, update_location
@@ -32,7 +34,7 @@ SITEMAP = ("dashboard.home", "public.salons", "public.therapists", "public.massa
 @public_page
 def salons():
     """Both salons: address, opening hours from the therapists' hours, phone, a map link."""
-    return render_template("public/salons.html", **panels.salons_context())
+    return cached("salons", lambda: render_template("public/salons.html", **panels.salons_context()))
 
 
 @bp.get("/our-therapists")
@@ -40,8 +42,9 @@ def salons():
 @public_page
 def therapists():
     """Who works here: salons, the massages they give, qualifications and a short bio."""
-    return render_template("public/therapists.html", therapists=queries.active_therapists(),
-                           services=queries.active_services(), **panels.page_meta("public.therapists"))
+    return cached("therapists", lambda: render_template(
+        "public/therapists.html", therapists=queries.active_therapists(), services=queries.active_services(),
+        **panels.page_meta("public.therapists")))
 
 
 @bp.get("/is-massage-right-for-me")
@@ -49,9 +52,9 @@ def therapists():
 @public_page
 def massage_right():
     """The salon's precautions in plain words, with the levels the portal applies after sign-up."""
-    return render_template("public/massage_right.html",
-                           levels=content.precaution_levels(queries.active_services()),
-                           disclaimer=content.DISCLAIMER, **panels.page_meta("public.massage_right"))
+    return cached("massage_right", lambda: render_template(
+        "public/massage_right.html", levels=content.precaution_levels(queries.active_services()),
+        disclaimer=content.DISCLAIMER, **panels.page_meta("public.massage_right")))
 
 
 def _free_times_limit() -> str:
@@ -59,12 +62,23 @@ def _free_times_limit() -> str:
 
 
 @bp.get("/free-times")
-@limiter.limit(_free_times_limit)
+# Counted per IP address whenever the times are worked out; a copy from the page cache (the
+# same question within the minute, nothing booked since) costs nothing and is not counted.
+# Once over the limit every request is refused, copies included.
+@limiter.limit(_free_times_limit, deduct_when=computed)
 @public
 @public_page
 def free_times():
     """Free times without an account (read only); choosing one asks the visitor to log in or
     create an account and brings them back to it. htmx swaps only the list."""
+    # Keyed on the address as asked (a bounded cache: odd addresses only push out old pages);
+    # free times change with the clock (notice) and with bookings (any write empties the cache).
+    asked = tuple(request.args.get(name, "")[:40] for name in ("service", "location", "day"))
+    key = ("free_times", *asked, wants_fragment(), clock.now().replace(second=0, microsecond=0))
+    return cached(key, _free_times_page)
+
+
+def _free_times_page():
     form = FreeTimesForm(formdata=request.args)
     form.validate()  # unreadable choices fall back to the first massage, salon, today
     offer = visitor_times.visitor_offer(form.service.data, form.location.data, form.day.data)
@@ -84,8 +98,9 @@ def free_times():
 @public_page
 def sitemap():
     """The public pages only: nothing behind a login, nothing about health."""
-    body = render_template("public/sitemap.xml", pages=[external_url(endpoint) for endpoint in SITEMAP])
-    return Response(body, mimetype="application/xml")
+    return cached("sitemap", lambda: Response(
+        render_template("public/sitemap.xml", pages=[external_url(endpoint) for endpoint in SITEMAP]),
+        mimetype="application/xml"))
 
 
 @bp.get("/robots.txt")
@@ -93,9 +108,10 @@ def sitemap():
 @public_page
 def robots():
     """Every address except the public pages is kept out of search engines."""
-    body = render_template("public/robots.txt", disallowed=panels.private_prefixes(current_app, SITEMAP),
-                           sitemap=external_url("public.sitemap"))
-    return Response(body, mimetype="text/plain")
+    return cached("robots", lambda: Response(
+        render_template("public/robots.txt", disallowed=panels.private_prefixes(current_app, SITEMAP),
+                        sitemap=external_url("public.sitemap")),
+        mimetype="text/plain"))
 
 
 @bp.route("/admin/locations/<int:location_id>", methods=["GET", "POST"])
