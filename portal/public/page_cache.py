@@ -18,7 +18,7 @@ import weakref
 from collections import OrderedDict
 from typing import Callable, Hashable
 
-from flask import Flask, current_app, g, make_response, session
+from flask import Flask, current_app, make_response, session
 from flask.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import event
@@ -88,12 +88,6 @@ def _cacheable_visitor() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
-def computed(response: Response) -> bool:
-    """Whether this response was worked out afresh (not served from the cache): what a rate
-    limit on an expensive page counts."""
-    return not g.get("served_from_page_cache", False)
-
-
 def cached(key: Hashable, render: Callable[[], Response | str]) -> Response:
     """The page for `key` from the cache, or rendered by `render` and kept when it is a plain
     200 that left the session alone."""
@@ -102,7 +96,6 @@ def cached(key: Hashable, render: Callable[[], Response | str]) -> Response:
     if usable:
         hit = cache.get(key)
         if hit is not None:
-            g.served_from_page_cache = True
             body, mimetype, headers = hit
             return current_app.response_class(body, mimetype=mimetype, headers=headers)
     response = make_response(render())

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from limits import parse_many
 
 from portal.access import allow, public
 from portal import clock
 from portal.extensions import limiter
 from portal.htmx import render_page, wants_fragment
 from portal.public import bp, content, panels
-from portal.public.page_cache import cached, computed
+from portal.public.page_cache import cached
 from portal.public import free_times as visitor_times
 from portal.public.forms import FreeTimesForm, LocationForm
 from portal.public.locations import LocationDetails, update_location
@@ -57,15 +58,7 @@ def massage_right():
         disclaimer=content.DISCLAIMER, **panels.page_meta("public.massage_right")))
 
 
-def _free_times_limit() -> str:
-    return current_app.config["PUBLIC_FREE_TIMES_RATE_LIMIT"]
-
-
 @bp.get("/free-times")
-# Counted per IP address whenever the times are worked out; a copy from the page cache (the
-# same question within the minute, nothing booked since) costs nothing and is not counted.
-# Once over the limit every request is refused, copies included.
-@limiter.limit(_free_times_limit, deduct_when=computed)
 @public
 @public_page
 def free_times():
@@ -79,6 +72,24 @@ def free_times():
 
 
 def _free_times_page():
+    # Rate limited per IP address where the times are worked out: a copy from the page cache
+    # (the same question within the minute, nothing booked since) costs nothing, needs no
+    # round trip to the limiter's storage and is not counted. Over the limit: 429.
+    if not _within_free_times_limit():
+        abort(429)
+    return _render_free_times()
+
+
+def _within_free_times_limit() -> bool:
+    """Count one working-out of free times for this IP address against every limit in
+    PUBLIC_FREE_TIMES_RATE_LIMIT, in the rate limiter's own storage (Redis when configured, so
+    every worker shares the count)."""
+    config = current_app.config
+    who = (config["RATELIMIT_KEY_PREFIX"], "public-free-times", request.remote_addr or "unknown")
+    return all(limiter.limiter.hit(item, *who) for item in parse_many(config["PUBLIC_FREE_TIMES_RATE_LIMIT"]))
+
+
+def _render_free_times():
     form = FreeTimesForm(formdata=request.args)
     form.validate()  # unreadable choices fall back to the first massage, salon, today
     offer = visitor_times.visitor_offer(form.service.data, form.location.data, form.day.data)

@@ -29,7 +29,7 @@ NEW_PASSWORD = "quiet-harbour-lantern-77"
 def _confirmation_link(app, live_server: str, to: str) -> str:
     """The confirmation link of the latest email to `to` (sent just after the response)."""
     link = re.compile(re.escape(live_server) + r"/account/confirm/\S+")
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while True:
         with app.app_context():
             found = [m for msg in outbox() if msg["To"] == to
@@ -37,7 +37,9 @@ def _confirmation_link(app, live_server: str, to: str) -> str:
         if found or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert found, f"no confirmation link emailed to {to}"
+    with app.app_context():
+        sent = [(msg["To"], msg["Subject"]) for msg in outbox()]
+    assert found, f"no confirmation link emailed to {to}; sent: {sent}"
     return found[-1].group(0)
 
 
