@@ -19,6 +19,7 @@ except ImportError:  # CI (REQUIRE_BROWSER_TESTS=1) gets the import error, not a
 
 from portal.mail import outbox
 from tests.booking_support import seed_salon
+from tests.browser.steps import log_in
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -93,3 +94,25 @@ def test_every_public_page_is_accessible(app, live_server, page, a11y, users, bo
         width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width <= inner, f"{path} scrolls sideways at {viewport['width']} px: {width} > {inner}"
     assert page.context.cookies() == []
+
+
+def test_admin_sets_a_salons_listing_and_visitors_see_it(app, live_server, page, page_problems, a11y, users,
+                                                        booking_clock):
+    seed_salon(app, users)
+    log_in(page, "admin@example.com", "/admin")
+    page.get_by_role("link", name="Edit Gosforth").click()
+    expect(page.get_by_role("heading", level=1, name="Gosforth")).to_be_visible()
+    page.get_by_label("Fresha page").fill("http://www.fresha.com/a/gosforth")
+    page.get_by_role("button", name="Save").click()
+    fresha = page.get_by_label("Fresha page")
+    expect(fresha).to_have_attribute("aria-invalid", "true")
+    expect(fresha).to_have_accessible_description(re.compile("starting https://"))
+    a11y(page, "admin-location-invalid")
+    page_problems.expect(r"422")  # the refused form, on purpose (the page and its console line)
+    fresha.fill("https://www.fresha.com/a/gosforth")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Gosforth: details saved.")
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
+    page.goto("/salons")
+    expect(page.get_by_role("link", name="Fresha (Gosforth)")).to_have_attribute(
+        "href", "https://www.fresha.com/a/gosforth")
