@@ -99,7 +99,7 @@ def _bound_int_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
-    from portal import accounts, booking, dashboard, feedback, health, outbox, profile, reminders, rota, reception
+    from portal import accounts, booking, dashboard, feedback, health, outbox, profile, reminders, rota, reception, public
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
     from portal.booking import views as _booking_views  # noqa: F401
     from portal.dashboard import views as _dashboard_views  # noqa: F401
@@ -110,9 +110,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.reminders import views as _reminders_views  # noqa: F401
     from portal.rota import views as _rota_views  # noqa: F401
     from portal.reception import views as _reception_views  # noqa: F401
+    from portal.public import views as _public_views  # noqa: F401
 
-    for feature in (accounts, dashboard, profile, booking, feedback, health, outbox, reminders, rota, reception):
+    for feature in (accounts, dashboard, profile, booking, feedback, health, outbox, reminders, rota, reception, public):
         app.register_blueprint(feature.bp)
+
+    from portal.public import page_cache
+    page_cache.init_app(app)
+    page_cache.connect()
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -123,6 +123,8 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "REGISTER_RATE_LIMIT": environ.get("REGISTER_RATE_LIMIT", "20 per hour"),
         "PASSWORD_RESET_RATE_LIMIT": environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per hour"),
         "ACCOUNT_MAIL_RATE_LIMIT": environ.get("ACCOUNT_MAIL_RATE_LIMIT", "3 per hour; 10 per day"),
+        # Visitors' free-times page (each htmx change is a request) per IP address.
+        "PUBLIC_FREE_TIMES_RATE_LIMIT": environ.get("PUBLIC_FREE_TIMES_RATE_LIMIT", "30 per minute; 300 per hour"),
         "PUBLIC_URL": public_url,
         # argon2 cost (portal/accounts/passwords.py COSTS): the real one except in the test suite.
         "PASSWORD_HASH_COST": "testing" if env == "testing" else "standard",

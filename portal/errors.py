@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, render_template
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -26,6 +27,8 @@ def _render(status: int, detail: str | None = None):
     return render_template(
         "errors/error.html", status=status, title=title, advice=detail or advice,
         request_id=g.get("request_id"),
+        # A visitor's error page has no form: it draws no CSRF token, so it sets no cookie.
+        public_page=not current_user.is_authenticated,
     ), status
 
 

@@ -6,7 +6,9 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from typing import Callable
+
+from flask import Flask, current_app, g, request, session
 from flask.wrappers import Response
 from flask_login import current_user
 
@@ -45,12 +47,48 @@ def add_security_headers(response: Response) -> Response:
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     if config["PORTAL_ENV"] == "production":
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if current_user.is_authenticated and request.endpoint != "static":
-        # Pages behind a login may show health data: never keep them in any cache.
-        headers["Cache-Control"] = "no-store"
+    if request.endpoint != "static":
+        _cache_and_robots(response)
     if "request_id" in g:
         headers["X-Request-ID"] = g.request_id
     return response
+
+
+# How long a shared cache (or the browser) may keep a public page, in seconds.
+PUBLIC_MAX_AGE = 300
+_PUBLIC_CACHE = f"public, max-age={PUBLIC_MAX_AGE}"
+
+
+def public_page(view: Callable) -> Callable:
+    """Mark a view as a public page: for a logged-out visitor it is the same for everyone, so
+    caches may keep it for a few minutes (`Cache-Control: public`, `Vary: Cookie`) and search
+    engines may index it. Every other page is `no-store` and `noindex`."""
+    view.public_page = True
+    return view
+
+
+def _is_public_page() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "public_page", False))
+
+
+def _cache_and_robots(response: Response) -> None:
+    """Public pages as the visitor sees them are cacheable; anything for a logged-in user (which
+    may show health data), anything that changed the session (a flash shown, a login form's
+    CSRF token) and every error stays out of caches and search engines."""
+    headers = response.headers
+    signed_in = current_user.is_authenticated
+    if not signed_in and response.status_code == 200 and _is_public_page() and not session.modified:
+        headers["Cache-Control"] = _PUBLIC_CACHE
+        vary = headers.get("Vary")
+        if not vary:
+            headers["Vary"] = "Cookie"
+        elif "cookie" not in vary.lower():
+            headers["Vary"] = vary + ", Cookie"
+        return
+    if signed_in or "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    headers["X-Robots-Tag"] = "noindex, nofollow"
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -98,7 +98,16 @@ def main() -> None:
                 .order_by(Appointment.starts_at.desc()).limit(1))
         client, therapist, admin = (log_in(app, f"{role}@example.com") for role in ("client", "therapist", "admin"))
         hx = {"HX-Request": "true"}
+        visitor = app.test_client()
         pages = [
+            # A trivial route, then the public pages (after the first request, from the page cache).
+            ("visitor", visitor, "/healthz", None),
+            ("visitor", visitor, "/", None),
+            ("visitor", visitor, "/salons", None),
+            ("visitor", visitor, "/our-therapists", None),
+            ("visitor", visitor, "/is-massage-right-for-me", None),
+            ("visitor", visitor, "/free-times", None),
+            ("visitor", visitor, "/free-times (htmx swap)", hx),
             ("client", client, "/dashboard", None),
             ("client", client, "/guidance", None),
             ("client", client, "/profile", None),

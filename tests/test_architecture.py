@@ -25,12 +25,12 @@ ROOT = PORTAL.parent
 # Modules of pure rules: no Flask, no database, nothing that needs an app.
 PURE = ("guidance/rules.py", "booking/availability.py", "booking/guard.py", "clock.py", "timezones.py",
         "formatting.py", "roles.py", "feedback/meaning.py", "reminders/rules.py",
-        "rota/rules.py")
+        "rota/rules.py", "salon/opening.py")
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_sqlalchemy", "flask_wtf", "sqlalchemy", "portal.extensions",
                      "portal.db_types", "werkzeug")
 # Features, lowest first: a feature's domain modules may import only features before it.
 FEATURES = ("outbox", "salon", "accounts", "audit", "profile", "booking", "feedback", "reminders", "rota",
-            "reception")
+            "reception", "public")
 # Modules that build pages: they may read any feature (and portal.client_guidance).
 SCREENS = ("views.py", "panels.py")
 # Wiring, allowed to import lazily (the package root keeps Flask out of `import portal.x`).

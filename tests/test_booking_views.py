@@ -12,6 +12,7 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.guidance.rules import HealthFacts
 from portal.mail import outbox
+from portal.salon.models import Location
 from portal.timezones import to_local
 from tests.booking_support import (
     AUTUMN_SUNDAY,
@@ -126,10 +127,21 @@ def test_a_returning_client_starts_from_their_last_massage(app, client, logged_i
     assert re.search(rf'<option selected value="{salon.gosforth}">Gosforth', html)
 
 
-def test_other_booking_sites_are_linked(client, logged_in):
+def test_other_booking_sites_are_each_salons_own_listing(app, client, logged_in, salon):
+    """The links are the salon's own pages the admin set, never a platform's home page, and
+    there is no "book elsewhere" box while none is set."""
     html = client.get("/book").get_data(as_text=True)
-    for site in ("https://www.treatwell.co.uk/", "https://www.fresha.com/", "https://booksy.com/"):
-        assert f'href="{site}"' in html
+    assert 'id="elsewhere"' not in html and "treatwell" not in html.lower()
+    with app.app_context():
+        gosforth = db.session.get(Location, salon.gosforth)
+        gosforth.fresha_url = "https://www.fresha.com/a/mesmerising-beauty-gosforth-abc123"
+        db.session.commit()
+    for page in ("/book", "/appointments"):
+        html = client.get(page).get_data(as_text=True)
+        assert 'href="https://www.fresha.com/a/mesmerising-beauty-gosforth-abc123"' in html
+        for home in ("https://www.treatwell.co.uk/", "https://www.fresha.com/", "https://booksy.com/"):
+            assert f'href="{home}"' not in html
+        assert "Treatwell" not in html and "Booksy" not in html
 
 
 # --- booking ----------------------------------------------------------------------------

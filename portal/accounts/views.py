@@ -24,6 +24,10 @@ from portal.reminders.panels import email_panel
 from portal.security import is_safe_next
 
 
+# Where a visitor who registered was going, kept in their session until they confirm.
+AFTER_CONFIRM_KEY = "after_confirm"
+
+
 def _limit(setting: str):
     """A rate limit read from the app's config when a request is counted (the test suite and
     each deployment set their own)."""
@@ -63,6 +67,12 @@ def _end_browser_session() -> None:
     logout_user()
 
 
+def _next_target() -> str | None:
+    """?next= when it is a path on this site: the login and register pages pass it on."""
+    target = request.args.get("next")
+    return target if is_safe_next(target) else None
+
+
 def _log_in(user, remember: bool) -> None:
     """A fresh session and a new login session record for this device."""
     session.clear()  # nothing carried over from before
@@ -93,7 +103,7 @@ def login():
             _log_in(user, remember=form.remember.data)
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else home_for(user))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, next=_next_target())
 
 
 @bp.route("/logout", methods=["POST"])
@@ -150,10 +160,15 @@ def register():
         # Set on both paths (new or existing address) so the session cannot tell them apart.
         nonce = secrets.token_urlsafe(16)
         session["registration_nonce"] = nonce
+        target = request.args.get("next")
+        if is_safe_next(target):
+            # Where the visitor was going (a free time they chose): confirming in this browser
+            # logs them in and takes them there.
+            session[AFTER_CONFIRM_KEY] = target
         services.register(form.name.data, form.email.data, form.password.data, browser_nonce=nonce)
         session["check_email"] = "register"
         return redirect(url_for("accounts.check_email"))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form, next=_next_target())
 
 
 @bp.route("/check-email")
@@ -175,9 +190,10 @@ def confirm_email(token: str):
             return render_template("accounts/link_invalid.html", purpose="confirm"), 400
         user, same_browser = confirmed
         if same_browser and not current_user.is_authenticated:
+            target = session.get(AFTER_CONFIRM_KEY)
             _log_in(user, remember=False)  # a fresh session: the nonce goes with the old one
             flash("Thank you, your email address is confirmed. Welcome!", "success")
-            return redirect(home_for(user))
+            return redirect(target if is_safe_next(target) else home_for(user))
         flash("Thank you, your email address is confirmed. Please log in.", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/confirm_email.html", form=form)

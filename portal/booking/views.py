@@ -17,7 +17,7 @@ from portal.booking.forms import (BookForm, ChooseForm, ChosenTimeForm, DayForm,
 from portal.booking.offer import BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer
 from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
-from portal.htmx import is_htmx, render_page
+from portal.htmx import is_htmx, render_page, wants_fragment
 from portal.profile import gate
 from portal.salon import queries as salon_queries
 from portal.timezones import to_local
@@ -52,10 +52,13 @@ def _choices(form: ChooseForm, offer: BookingOffer) -> ChooseForm:
     return form
 
 
-def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, status: int = 200):
+def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, status: int = 200,
+                  chosen=None):
     form = _choices(ChooseForm(formdata=None), offer)
+    # The full page only: the salons' booking-site links sit outside the swapped free times.
+    locations = [] if wants_fragment() else salon_queries.locations()
     return render_page("booking/book.html", block="slots", status=status, form=form, offer=offer,
-                       problem=problem)
+                       problem=problem, chosen=chosen, locations=locations)
 
 
 @bp.get("/book")
@@ -66,7 +69,8 @@ def book():
     form.validate()  # unreadable choices come back as None and fall back to defaults
     offer = booking_offer(current_user.id, form.service.data, form.location.data,
                           therapist_id(form.therapist.data), form.day.data, guidance_for_client(current_user.id))
-    return _booking_page(offer)
+    # ?at=: the time a visitor chose on the public free-times page before logging in.
+    return _booking_page(offer, chosen=parse_start(request.args.get("at")))
 
 
 def _rebook_source(appointment_id: int | None):

@@ -10,20 +10,22 @@ from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
 from portal.dashboard import bp, figures
 from portal.db_types import day_in_range
+from portal.security import public_page
 from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
+from portal.public import panels as public_panels
+from portal.public.page_cache import cached
 from portal.salon import queries
 
 
 @bp.route("/")
 @public
+@public_page
 def home():
-    """The salon's front door; logged-in people go straight to their dashboard."""
+    """The salon's front door for visitors; logged-in people go straight to their dashboard."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    return render_template(
-        "dashboard/home.html", services=queries.active_services(), locations=queries.locations(),
-    )
+    return cached("home", lambda: render_template("public/home.html", **public_panels.home_context()))
 
 
 @bp.route("/dashboard")

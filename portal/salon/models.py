@@ -18,6 +18,12 @@ def format_price(pence: int) -> str:
     pounds, rest = divmod(pence, 100)
     return f"£{pounds}" if rest == 0 else f"£{pounds}.{rest:02d}"
 
+
+def price_decimal(pence: int) -> str:
+    """35.00: the price as a plain decimal in pounds, for machines (schema.org offers)."""
+    pounds, rest = divmod(pence, 100)
+    return f"{pounds}.{rest:02d}"
+
 therapist_qualifications = Table(
     "therapist_qualifications",
     db.metadata,
@@ -34,6 +40,16 @@ class Location(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str] = mapped_column(String(40))
+    # This salon's own page on each booking platform (https), set by the admin; None: not listed.
+    treatwell_url: Mapped[str | None] = mapped_column(String(500))
+    fresha_url: Mapped[str | None] = mapped_column(String(500))
+    booksy_url: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def listings(self) -> list[tuple[str, str]]:
+        """(platform, url) for each platform this salon is listed on, in a fixed order."""
+        found = (("Treatwell", self.treatwell_url), ("Fresha", self.fresha_url), ("Booksy", self.booksy_url))
+        return [(name, url) for name, url in found if url]
 
     def __repr__(self) -> str:
         return f"<Location {self.slug}>"

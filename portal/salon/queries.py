@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.guidance.rules import CatalogueService
 from portal.salon.models import Location, Service, Therapist, WorkingHours
+from portal.salon.opening import Shift
 
 
 def active_services() -> list[Service]:
@@ -21,6 +22,30 @@ def catalogue() -> list[CatalogueService]:
 
 def locations() -> list[Location]:
     return list(db.session.scalars(select(Location).order_by(Location.name)))
+
+
+def location(location_id: int) -> Location | None:
+    return db.session.get(Location, location_id)
+
+
+def active_therapists() -> list[Therapist]:
+    """The therapists clients can book, with qualifications and hours (three statements)."""
+    return list(db.session.scalars(
+        select(Therapist).where(Therapist.active)
+        .options(selectinload(Therapist.qualifications),
+                 selectinload(Therapist.working_hours).joinedload(WorkingHours.location))
+        .order_by(Therapist.display_name)
+    ).unique())
+
+
+def shifts() -> list[Shift]:
+    """Every weekly shift of an active therapist, as plain data (one statement): what the
+    salons' opening hours are worked out from."""
+    rows = db.session.execute(
+        select(WorkingHours.location_id, WorkingHours.weekday, WorkingHours.starts_at, WorkingHours.ends_at)
+        .join(Therapist, Therapist.id == WorkingHours.therapist_id).where(Therapist.active)
+    )
+    return [Shift(*row) for row in rows]
 
 
 def therapists() -> list[Therapist]:
