@@ -216,7 +216,7 @@ def test_visitor_picks_a_time_logs_in_and_lands_on_it(client, auth, users, salon
     assert response.status_code == 302 and response.location == target
     page = client.get(target)
     assert page.status_code == 200 and _chosen_on_booking_page(page.get_data(as_text=True), chosen)
-    assert "press it below to book it" in page_text(page)
+    assert "choose it below to see the summary and confirm" in page_text(page)
 
 
 def test_visitor_picks_a_time_registers_confirms_and_lands_on_it(app, client, salon, booking_clock):
