@@ -12,6 +12,7 @@ from portal.dashboard import bp
 from portal.db_types import day_in_range
 from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
+from portal.reminders import panels as reminder_panels
 from portal.salon import queries
 
 
@@ -32,7 +33,9 @@ def client():
     """A client's dashboard: guidance, next appointment, rebooking, feedback."""
     context = {**profile_panels.dashboard_context(current_user.id),
                **booking_panels.dashboard_context(current_user.id),
-               **feedback_panels.dashboard_context(current_user.id)}
+               **feedback_panels.dashboard_context(current_user.id),
+               **feedback_panels.glance_context(current_user.id),
+               **reminder_panels.relief_context(current_user.id)}
     return render_template("dashboard/client.html", **context)
 
 

@@ -25,6 +25,9 @@ def _panel(status: int = 200, **forms):
     """The dashboard's feedback panel as a fragment (htmx swaps it in place); only htmx asks
     for it, without htmx the views redirect or render the feedback page."""
     context = panels.dashboard_context(current_user.id, **forms)
+    if forms.get("feedback_saved") or forms.get("checkin_saved"):
+        # The glance's charts and labels change with what was saved: swapped out of band.
+        context |= panels.glance_context(current_user.id) | {"glance_oob": True}
     return render_page("feedback/_panel.html", status=status, **context)
 
 
