@@ -167,6 +167,9 @@ def answer_on_dashboard(client: User, appointment_id: int, area: str, score: int
     appointment = db.session.get(Appointment, appointment_id)
     if appointment is None or appointment.client_id != client.id or area not in AREAS:
         raise CannotAnswer("That session is no longer in your history, so there is nothing to answer.")
+    feedback = db.session.scalar(select(AppointmentFeedback).where(AppointmentFeedback.appointment_id == appointment_id))
+    if feedback is None or not (area in feedback.pain("before") or area in feedback.pain("after")):
+        raise CannotAnswer("You did not score that area for that session, so there is nothing to compare.")
     if not relief_asked_on_dashboard(appointment.ends_at, now):
         raise CannotAnswer("That question has closed: we ask how you are from a day and a half to four days "
                            "after a session.")
