@@ -352,3 +352,22 @@ def test_stress_and_sleep_are_charted_beside_pain_and_exported(app, client, auth
     feedback = [a["feedback"] for a in document["appointments"] if a["feedback"]][0]
     assert (feedback["stress"], feedback["sleep_quality"]) == (8, 3)
     assert [(c["stress"], c["sleep_quality"]) for c in document["pain_checkins"]] == [(5, 6)]
+
+
+def test_session_history_shows_each_sessions_change_and_lasting_relief(app, client, auth, small_salon, users,
+                                                                       two_days_ago):
+    older = _session(app, small_salon, users["client"].id, NOW - timedelta(days=20), before={"neck": 6},
+                     after={"neck": 6})
+    with app.app_context():
+        reminder_services.answer_relief(ReliefAnswer(users["client"].id, two_days_ago, "lower_back", 6))
+        db.session.commit()
+    auth.login()
+    html = client.get("/appointments").get_data(as_text=True)
+    lines = re.findall(r'<ul class="session-outcome">(.*?)</ul>', html, re.S)
+    assert [re.findall(r"<li>([^<]+)</li>", block) for block in lines] == [
+        ["Neck: 5 before, 4 after: small drop.",
+         "Lower back: 7 before, 3 after, 6 two days later: some of the relief lasted."],
+        ["Neck: 6 before, 6 after: no clear change."],
+    ]
+    assert "at least half of that drop remains" in html and "Farrar" in html
+    assert older  # listed second: the history is newest first

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.chart import CHECKIN, SESSION, PainPoint, last_session, pain_chart_svg, pain_summary
+from portal.feedback.meaning import label_words, relief_sentence
 from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn
 from portal.feedback.services import feedback_rows
 from portal.guidance.rules import AREAS as AREA_LABELS
@@ -148,3 +149,34 @@ def all_trends(client_id: int, start: date, end: date, since: datetime | None
             wellbeing.append(WellbeingTrend(key, label, scale, points, pain_chart_svg(
                 label.lower(), points, start, end, chart_id=f"chart-{key}", title=f"{label} ({scale})")))
     return area_trends(_pain_points(rows, checkins), start, end), wellbeing
+
+
+def session_outcomes(client_id: int) -> dict[int, list[str]]:
+    """For the session history: per appointment id, one line per scored area, e.g. "Lower back:
+    7 before, 3 after, 4 two days later: most of the relief lasted." (or, before the two-day
+    answer, "Lower back: 7 before, 3 after: meaningful drop."); two queries."""
+    rows, checkins = _read(client_id, None)
+    later: dict[int, dict[str, int]] = {}
+    for checkin in checkins:
+        if checkin.appointment_id is not None:
+            for area, score in checkin.pain().items():
+                later.setdefault(checkin.appointment_id, {}).setdefault(area, score)
+    outcomes: dict[int, list[str]] = {}
+    for feedback, _ in rows:
+        before, after = feedback.pain("before"), feedback.pain("after")
+        lines = []
+        for area in AREAS:
+            if area not in before and area not in after:
+                continue
+            label = AREA_LABELS[area]
+            two_days = later.get(feedback.appointment_id, {}).get(area)
+            line = relief_sentence(label, before.get(area), after.get(area), two_days)
+            if not line:
+                scores = ", ".join(f"{value} {when}" for when, value in (("before", before.get(area)),
+                                                                          ("after", after.get(area))) if value is not None)
+                change = label_words(before.get(area), after.get(area))
+                line = f"{label[:1].upper() + label[1:]}: {scores}{': ' + change if change else ''}."
+            lines.append(line)
+        if lines:
+            outcomes[feedback.appointment_id] = lines
+    return outcomes
