@@ -18,6 +18,9 @@ def export_for(client: User) -> dict:
     document = profile_export(client)
     feedback = {f.appointment_id: f for f in db.session.scalars(
         select(AppointmentFeedback).where(AppointmentFeedback.client_id == client.id))}
+    appointments = list(db.session.scalars(select(Appointment).where(Appointment.client_id == client.id)
+                                           .order_by(Appointment.starts_at)))
+    starts = {a.id: a.starts_at.isoformat() for a in appointments}
     document["appointments"] = [
         {
             "starts_at": a.starts_at.isoformat(), "ends_at": a.ends_at.isoformat(), "service": a.service.name,
@@ -28,11 +31,13 @@ def export_for(client: User) -> dict:
             "health_hold": a.health_hold,
             "health_hold_at": a.health_hold_at.isoformat() if a.health_hold_at else None,
         }
-        for a in db.session.scalars(select(Appointment).where(Appointment.client_id == client.id)
-                                    .order_by(Appointment.starts_at))
+        for a in appointments
     ]
     document["pain_checkins"] = [
-        {"recorded_at": c.recorded_at.isoformat(), "pain": c.pain(), "new_numbness": c.new_numbness}
+        {"recorded_at": c.recorded_at.isoformat(), "pain": c.pain(), "new_numbness": c.new_numbness,
+         "stress": c.stress, "sleep_quality": c.sleep_quality,
+         # The session this answers ("two days on"), by its start, when it is tied to one.
+         "for_session_at": starts.get(c.appointment_id)}
         for c in db.session.scalars(select(PainCheckIn).where(PainCheckIn.client_id == client.id)
                                     .order_by(PainCheckIn.recorded_at))
     ]
@@ -47,4 +52,5 @@ def _feedback(row: AppointmentFeedback | None) -> dict | None:
     if row is None:
         return None
     return {"pressure": row.pressure, "pain_before": row.pain("before"), "pain_after": row.pain("after"),
-            "focus_areas": row.focus, "note": open_note(row), "given_at": row.created_at.isoformat()}
+            "focus_areas": row.focus, "note": open_note(row), "given_at": row.created_at.isoformat(),
+            "stress": row.stress, "sleep_quality": row.sleep_quality}

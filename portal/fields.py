@@ -60,6 +60,10 @@ class PainField(IntegerField):
 
     widget = NumberInput(min=0, max=10, step=1)
 
+    def __init__(self, label=None, validators=None, message: str = PAIN_MESSAGE, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message  # what a score outside 0-10 is told (stress and sleep say their own)
+
     def process_formdata(self, valuelist):
         raw = (valuelist[0] if valuelist else "").strip()
         if raw == "":
@@ -69,8 +73,8 @@ class PainField(IntegerField):
             self.data = int(raw)
         except ValueError:
             self.data = None
-            raise ValueError(PAIN_MESSAGE) from None
+            raise ValueError(self.message) from None
 
     def pre_validate(self, form):
         if self.data is not None and not 0 <= self.data <= 10:
-            raise ValidationError(PAIN_MESSAGE)
+            raise ValidationError(self.message)

@@ -82,3 +82,46 @@ def test_client_advice_points_to_a_clinician_and_never_names_a_condition():
     assert "GP" in CLIENT_ADVICE and "NHS 111" in CLIENT_ADVICE and "999" in CLIENT_ADVICE
     for diagnosis in ("sciatica", "nerve", "disc", "you have", "may be"):
         assert diagnosis not in CLIENT_ADVICE.lower()
+
+
+# --- lasting relief -------------------------------------------------------------------------
+
+from portal.feedback.meaning import (  # noqa: E402
+    MOST_LASTED, NONE_LASTED, RELIEF_RULE_IN_WORDS, SOME_LASTED, lasted_words, relief_lasted, relief_sentence,
+)
+
+
+@pytest.mark.parametrize("before, after, later, expected", [
+    (7, 3, 4, MOST_LASTED),     # the example: 3 of 4 points remain
+    (7, 3, 5, MOST_LASTED),     # exactly half remains (2 of 4): most
+    (7, 3, 3, MOST_LASTED),     # all of it
+    (7, 3, 1, MOST_LASTED),     # better than straight after
+    (8, 3, 6, SOME_LASTED),     # 2 of 5: under half
+    (7, 3, 6, SOME_LASTED),     # 1 of 4
+    (7, 4, 5, MOST_LASTED),     # 2 of 3 points remain: over half
+    (9, 3, 7, SOME_LASTED),     # 2 of 6: a third
+    (7, 3, 7, NONE_LASTED),     # back where it was
+    (7, 3, 9, NONE_LASTED),     # worse than before
+    (1, 0, 1, NONE_LASTED),
+    (1, 0, 0, MOST_LASTED),
+])
+def test_how_much_relief_lasted(before, after, later, expected):
+    assert relief_lasted(before, after, later) == expected
+
+
+@pytest.mark.parametrize("before, after, later", [
+    (None, 3, 4), (7, None, 4), (7, 3, None), (None, None, None),  # a missing score
+    (3, 6, 4),  # a rise: no relief to last
+    (5, 5, 2),  # no change: no relief to last
+])
+def test_no_relief_to_measure(before, after, later):
+    assert relief_lasted(before, after, later) is None
+    assert lasted_words(before, after, later) == ""
+
+
+def test_relief_in_a_sentence_and_the_rule_in_words():
+    assert relief_sentence("lower back", 7, 3, 4) == "Lower back: 7 before, 3 after, 4 two days later: most of the relief lasted."
+    assert relief_sentence("neck", 6, 2, 6) == "Neck: 6 before, 2 after, 6 two days later: none of the relief lasted."
+    assert relief_sentence("neck", 3, 6, 4).endswith("a rise after the session, so no relief to measure.")
+    assert relief_sentence("neck", 7, 3, None) == ""
+    assert "at least half" in RELIEF_RULE_IN_WORDS and "no relief to measure" in RELIEF_RULE_IN_WORDS

@@ -112,7 +112,7 @@ def test_old_revisions_still_open_with_their_coverage_rebuilt_from_dates():
     assert old.acute_injury_diagnosed_by == ""
     assert _levels(old) == {"severe_osteoporosis": SPECIAL_CARE, "clotting_disorder": ASK_GP}
     assert from_json(_schema_1()) == ProfileContent()
-    assert json.loads(to_json(old))["schema"] == 2 and from_json(to_json(old)) == old
+    assert json.loads(to_json(old))["schema"] == 3 and from_json(to_json(old)) == old
     with pytest.raises(ValueError):
         from_json(_schema_1(schema=99))
 

@@ -3,7 +3,7 @@ idempotency, preferences and one-click unsubscribe, quiet hours, the due-nudge's
 the lasting-relief links (single use, expiry, GET never writes), and no health data in any email.
 
 Scans run as a job would: a plain call with `now`, then a commit. What was queued is read from
-the sending module's record (kind, key, headers, not_before) and the captured outbox (bodies).
+the outbox rows (kind, key, not_before) and the captured outbox (bodies).
 """
 
 from __future__ import annotations

@@ -17,8 +17,11 @@ from portal.booking.forms import (BookForm, ChooseForm, ChosenTimeForm, DayForm,
 from portal.booking.offer import BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer
 from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
+from portal.feedback.meaning import RELIEF_RULE_IN_WORDS, RULE_IN_WORDS
+from portal.feedback.pain import session_outcomes
 from portal.htmx import is_htmx, render_page, wants_fragment
 from portal.profile import gate
+from portal.profile.services import has_consent
 from portal.salon import queries as salon_queries
 from portal.timezones import to_local
 from portal.urls import external_url
@@ -187,6 +190,8 @@ def appointments():
     feed_url = external_url("booking.calendar_feed", token=token) if token else None
     return render_page(
         "booking/appointments.html", upcoming=upcoming, history=queries.history(current_user.id),
+        outcomes=session_outcomes(current_user.id) if has_consent(current_user.id) else {},
+        change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS,
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},
         feed=services.calendar_feed(_client()), feed_url=feed_url,
         locations=salon_queries.locations(),

@@ -15,6 +15,7 @@ from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
 from portal.public import panels as public_panels
 from portal.public.page_cache import cached
+from portal.reminders import panels as reminder_panels
 from portal.salon import queries
 
 
@@ -34,7 +35,9 @@ def client():
     """A client's dashboard: guidance, next appointment, rebooking, feedback."""
     context = {**profile_panels.dashboard_context(current_user.id),
                **booking_panels.dashboard_context(current_user.id),
-               **feedback_panels.dashboard_context(current_user.id)}
+               **feedback_panels.dashboard_context(current_user.id),
+               **feedback_panels.glance_context(current_user.id),
+               **reminder_panels.relief_context(current_user.id)}
     return render_template("dashboard/client.html", **context)
 
 

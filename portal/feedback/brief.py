@@ -19,7 +19,7 @@ from portal.booking.status import is_completed
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
-from portal.feedback.meaning import Concern, brief_flag, label_words, safety_concerns
+from portal.feedback.meaning import Concern, brief_flag, label_words, lasted_words, safety_concerns
 from portal.feedback.models import PainCheckIn, TreatmentNote
 from portal.feedback.pain import points_by_area
 from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
@@ -42,6 +42,8 @@ class AreaChange:
     before: int | None
     after: int | None
     change: str  # the label in words, "" when a score is missing
+    later: int | None = None  # the 48-hour check-in's score for this area
+    lasted: str = ""  # "most of the relief lasted", ... ("" without a two-days-later score)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class LastFeedback:
     focus_areas: list[str]
     note: str
     changes: list[AreaChange] = field(default_factory=list)
+    stress: int | None = None
+    sleep_quality: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Brief:
     last_feedback: LastFeedback | None = None
     problem_areas: list[str] = field(default_factory=list)
     client_notes: str = ""
+    goals: list[str] = field(default_factory=list)  # what the client hopes to achieve, as read
     trend: dict[str, list[PainPoint]] = field(default_factory=dict)
     staff_notes: list[StaffNote] = field(default_factory=list)
     safety_flag: str = ""  # pain of 8+, a rise of 2+, new numbness: ask first (meaning.brief_flag)
@@ -135,17 +140,23 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         brief.stated_pressure = content.pressure_preference
         brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]
         brief.client_notes = content.notes_for_therapist
+        brief.goals = content.goal_list()
+    since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
+    brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
     if given:
         feedback, starts_at = given[-1]
+        session_on = to_local(starts_at).date()
+        # The two-days-later scores come with the trend's points (the last session is in it).
+        later = {area: p.later for area, points in brief.trend.items() for p in points
+                 if p.kind == "session" and p.on == session_on and p.later is not None}
         brief.last_feedback = LastFeedback(
-            to_local(starts_at).date(), PRESSURE_LABELS[feedback.pressure].lower() if feedback.pressure else None, feedback.pain("before"),
+            session_on, PRESSURE_LABELS[feedback.pressure].lower() if feedback.pressure else None, feedback.pain("before"),
             feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback),
-            _area_changes(feedback.pain("before"), feedback.pain("after")))
+            _area_changes(feedback.pain("before"), feedback.pain("after"), later),
+            stress=feedback.stress, sleep_quality=feedback.sleep_quality)
     checkins_since = visits[-1].starts_at if visits else now - PAST_REACH
     brief.safety_flag = brief_flag(_safety_concerns(client_id, given[-1][0] if given else None, checkins_since),
                                    AREA_LABELS)
-    since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
-    brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
     db.session.flush()  # the access record: a read never commits, the request does
     return brief
 
@@ -163,8 +174,11 @@ def _safety_concerns(client_id: int, last_feedback, checkins_since: datetime) ->
     return concerns
 
 
-def _area_changes(before: dict[str, int], after: dict[str, int]) -> list[AreaChange]:
-    return [AreaChange(label, before.get(area), after.get(area), label_words(before.get(area), after.get(area)))
+def _area_changes(before: dict[str, int], after: dict[str, int], later: dict[str, int] | None = None
+                  ) -> list[AreaChange]:
+    later = later or {}
+    return [AreaChange(label, before.get(area), after.get(area), label_words(before.get(area), after.get(area)),
+                       later.get(area), lasted_words(before.get(area), after.get(area), later.get(area)))
             for area, label in AREA_LABELS.items() if area in before or area in after]
 
 

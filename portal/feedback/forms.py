@@ -8,7 +8,7 @@ from wtforms.validators import ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from portal.feedback.meaning import NUMBNESS_QUESTION
-from portal.feedback.models import AREAS, PRESSURES
+from portal.feedback.models import AREAS, PRESSURES, WELLBEING
 from portal.feedback.services import FeedbackInput
 from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, offered, strip
 from portal.guidance.rules import AREAS as AREA_LABELS
@@ -18,6 +18,15 @@ NOTE_MAX = 1000
 PRESSURE_LABELS = {pressure: pressure.replace("_", " ").capitalize() for pressure in PRESSURES}
 PRESSURE_CHOICES = [SelectChoice(pressure, label) for pressure, label in PRESSURE_LABELS.items()]
 AREA_CHOICES = [SelectChoice(area, AREA_LABELS[area].capitalize()) for area in AREAS]
+
+
+STRESS_MESSAGE = "Stress is a whole number from 0 (none) to 10 (the most), or leave it blank."
+SLEEP_MESSAGE = "Sleep quality is a whole number from 0 (very poor) to 10 (very good), or leave it blank."
+
+
+def _wellbeing_fields():
+    return (PainField("Stress, 0 (none) to 10 (the most)", message=STRESS_MESSAGE),
+            PainField("Sleep quality, 0 (very poor) to 10 (very good)", message=SLEEP_MESSAGE))
 
 
 CONSENT_MESSAGE = "Please tick to agree, or we can't keep your pain scores and notes."
@@ -42,6 +51,7 @@ class FeedbackForm(ConsentMixin, FlaskForm):
                           validators=[ChoicesOnly()])
     focus_areas = CheckboxesField("Where should we focus next time?", choices=AREA_CHOICES)
     note = TextAreaField("A note for your therapist (optional)", validators=[MaxChars(NOTE_MAX)], filters=[strip])
+    stress, sleep_quality = _wellbeing_fields()
 
     def pain_fields(self):
         """(area, label, before field, after field) rows for the template."""
@@ -56,6 +66,8 @@ class FeedbackForm(ConsentMixin, FlaskForm):
             pain_after={a: self[f"{a}_after"].data for a in AREAS if self[f"{a}_after"].data is not None},
             focus_areas=offered(self.focus_areas),
             note=self.note.data or "",
+            stress=self.stress.data,
+            sleep_quality=self.sleep_quality.data,
         )
 
 
@@ -63,6 +75,7 @@ class CheckInForm(ConsentMixin, FlaskForm):
     # Optional: a form posted without it (an older page, a script) records "no".
     numbness = RadioField(NUMBNESS_QUESTION, choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
                           validate_choice=False, validators=[ChoicesOnly()])
+    stress, sleep_quality = _wellbeing_fields()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "checkin")  # its fields sit beside the feedback form's
@@ -73,13 +86,17 @@ class CheckInForm(ConsentMixin, FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not any(self[area].errors for area in AREAS) and all(self[area].data is None for area in AREAS):
-            self[AREAS[0]].errors = ["Please score at least one area (0 means no pain)."]
+        scored = [*AREAS, *WELLBEING]
+        if not any(self[name].errors for name in scored) and all(self[name].data is None for name in scored):
+            self[AREAS[0]].errors = ["Please score at least one area (0 means no pain), or your stress or sleep."]
             return False
         return valid
 
     def pain(self) -> dict[str, int]:
         return {area: self[area].data for area in AREAS if self[area].data is not None}
+
+    def wellbeing(self) -> dict[str, int]:
+        return {name: self[name].data for name in WELLBEING if self[name].data is not None}
 
     def new_numbness(self) -> bool:
         return self.numbness.data == "yes"

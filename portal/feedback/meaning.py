@@ -108,3 +108,58 @@ def brief_flag(concerns: list[Concern], area_labels: dict[str, str]) -> str:
         named = sorted({area_labels.get(a, a) for a in areas if a})
         parts.append(BRIEF_WORDS[reason] + (f" ({', '.join(named)})" if named else ""))
     return f"Client reported {' / '.join(parts)}: {BRIEF_ADVICE}"
+
+
+# --- Lasting relief ---------------------------------------------------------------------------
+
+MOST_LASTED = "most"
+SOME_LASTED = "some"
+NONE_LASTED = "none"
+
+LASTED_WORDS = {MOST_LASTED: "most of the relief lasted", SOME_LASTED: "some of the relief lasted",
+                NONE_LASTED: "none of the relief lasted"}
+
+RELIEF_RULE_IN_WORDS = ("Two days after a session we compare your score then with the drop the session brought "
+                        "(before minus after): most of the relief lasted when at least half of that drop remains, "
+                        "some when less than half but more than nothing remains, none when the score is back at or "
+                        "above where it was before. A session that brought no drop has no relief to measure.")
+
+
+def relief_lasted(before: int | None, after: int | None, later: int | None) -> str | None:
+    """How much of a session's relief remained two days later: MOST, SOME or NONE; None when a
+    score is missing or the session brought no drop (no change, or a rise), so nothing to last.
+
+    relief = before - after; remained = before - later. Most: remained is at least half the
+    relief (2 * remained >= relief, compared in whole numbers; feeling even better than straight
+    after counts as most). Some: remained > 0 but under half. None: later >= before.
+    """
+    if before is None or after is None or later is None:
+        return None
+    relief = before - after
+    if relief <= 0:
+        return None
+    remained = before - later
+    if remained <= 0:
+        return NONE_LASTED
+    if 2 * remained >= relief:
+        return MOST_LASTED
+    return SOME_LASTED
+
+
+def lasted_words(before: int | None, after: int | None, later: int | None) -> str:
+    """The outcome as shown ("most of the relief lasted"), or "" when there is nothing to say."""
+    outcome = relief_lasted(before, after, later)
+    return LASTED_WORDS[outcome] if outcome else ""
+
+
+def relief_sentence(area_label: str, before: int | None, after: int | None, later: int | None) -> str:
+    """'Lower back: 7 before, 3 after, 4 two days later: most of the relief lasted.'; "" when
+    the two-day score or the session's scores are missing."""
+    if before is None or after is None or later is None:
+        return ""
+    name = area_label[:1].upper() + area_label[1:]
+    words = lasted_words(before, after, later)
+    if not words:
+        words = "a rise after the session, so no relief to measure" if after > before else \
+            "no drop after the session, so no relief to measure"
+    return f"{name}: {before} before, {after} after, {later} two days later: {words}."

@@ -26,6 +26,9 @@ def _pain_checks(columns: list[str]) -> tuple:
 
 
 _SESSION_COLUMNS = [f"{area}_{when}" for area in AREAS for when in ("before", "after")]
+# Optional 0-10 answers beside pain, in check-ins and session feedback: how stressed the client
+# feels (0 none, 10 the most) and how well they slept (0 very badly, 10 very well).
+WELLBEING = ("stress", "sleep_quality")
 
 
 class AppointmentFeedback(db.Model):
@@ -36,6 +39,7 @@ class AppointmentFeedback(db.Model):
         CheckConstraint("pressure IS NULL OR pressure IN (" + ", ".join(f"'{p}'" for p in PRESSURES) + ")",
                         name="pressure_known"),
         *_pain_checks(_SESSION_COLUMNS),
+        *_pain_checks(list(WELLBEING)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +54,8 @@ class AppointmentFeedback(db.Model):
     upper_back_after: Mapped[int | None] = mapped_column(SmallInteger)
     lower_back_before: Mapped[int | None] = mapped_column(SmallInteger)
     lower_back_after: Mapped[int | None] = mapped_column(SmallInteger)
+    stress: Mapped[int | None] = mapped_column(SmallInteger)
+    sleep_quality: Mapped[int | None] = mapped_column(SmallInteger)
     focus_areas: Mapped[str] = mapped_column(String(80), default="")  # comma-separated AREAS
     # The free-text note for the therapist is sealed like the health profile.
     note_sealed: Mapped[Sealed | None] = mapped_column(SealedBlob())
@@ -60,6 +66,10 @@ class AppointmentFeedback(db.Model):
         """{area: score} for "before" or "after", leaving out areas the client left blank."""
         scores = {area: getattr(self, f"{area}_{when}") for area in AREAS}
         return {area: score for area, score in scores.items() if score is not None}
+
+    def wellbeing(self) -> dict[str, int]:
+        """{"stress": n, "sleep_quality": n}, leaving out what was not answered."""
+        return {name: getattr(self, name) for name in WELLBEING if getattr(self, name) is not None}
 
     @property
     def focus(self) -> list[str]:
@@ -78,6 +88,7 @@ class PainCheckIn(db.Model):
     __tablename__ = "pain_checkins"
     __table_args__ = (
         *_pain_checks(list(AREAS)),
+        *_pain_checks(list(WELLBEING)),
         Index("ix_pain_checkins_client_at", "client_id", "recorded_at"),
     )
 
@@ -95,6 +106,12 @@ class PainCheckIn(db.Model):
     # "Any new numbness, tingling or weakness?" answered yes: health data like the scores (the
     # row goes with the health profile), and a reason to send the client to a clinician.
     new_numbness: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    stress: Mapped[int | None] = mapped_column(SmallInteger)
+    sleep_quality: Mapped[int | None] = mapped_column(SmallInteger)
+
+    def wellbeing(self) -> dict[str, int]:
+        """{"stress": n, "sleep_quality": n}, leaving out what was not answered."""
+        return {name: getattr(self, name) for name in WELLBEING if getattr(self, name) is not None}
 
     def pain(self) -> dict[str, int]:
         scores = {area: getattr(self, area) for area in AREAS}

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from portal import clock
 from portal.booking.queries import latest_completed
 from portal.feedback import services
 from portal.feedback.forms import CheckInForm, FeedbackForm
-from portal.feedback.meaning import CLIENT_ADVICE
+from portal.feedback.meaning import CLIENT_ADVICE, RULE_IN_WORDS
 from portal.feedback.models import AREAS
-from portal.profile.services import CONSENT_STATEMENT, has_consent
+from portal.feedback.pain import trends
+from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
+from portal.timezones import SALON_TZ
+
+# The dashboard's glance covers the last six months, like the pain page opens on.
+GLANCE_DAYS = 182
+
+
+def glance_context(client_id: int) -> dict:
+    """Each problem area's trend as a small chart with its latest session's label, and the
+    client's goals beside them; the same few queries whatever the history."""
+    today = clock.today()
+    start = today - timedelta(days=GLANCE_DAYS)
+    since = datetime.combine(start, time(0), tzinfo=SALON_TZ)
+    return {"glance": trends(client_id, start, today, since, chart_class="pain-chart-small"),
+            "glance_start": start, "goals": goals_of(client_id), "change_rule": RULE_IN_WORDS}
 
 
 def form_data(feedback) -> dict:

@@ -19,7 +19,7 @@ from portal.booking.locks import lock_client
 from portal.booking.models import Appointment
 from portal.booking.status import is_completed
 from portal.extensions import db
-from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn, TreatmentNote
+from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn, TreatmentNote
 from portal.guidance.rules import SessionFeedback
 from portal.profile.services import ConsentRequired, has_consent, record_consent
 from portal.timezones import to_local
@@ -36,6 +36,8 @@ class FeedbackInput:
     pain_after: dict[str, int] = field(default_factory=dict)
     focus_areas: frozenset[str] = frozenset()
     note: str = ""
+    stress: int | None = None  # optional 0-10
+    sleep_quality: int | None = None  # optional 0-10
 
 
 def _own_appointment(client: User, appointment_id: int) -> Appointment:
@@ -96,6 +98,7 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
     for area in AREAS:
         setattr(feedback, f"{area}_before", given.pain_before.get(area))
         setattr(feedback, f"{area}_after", given.pain_after.get(area))
+    feedback.stress, feedback.sleep_quality = given.stress, given.sleep_quality
     feedback.focus_areas = ",".join(area for area in AREAS if area in given.focus_areas)
     feedback.note = given.note or None  # sealed
     feedback.updated_at = now
@@ -105,16 +108,21 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
 
 
 def record_checkin(client: User, pain: dict[str, int], now: datetime | None = None,
-                   consent_given: bool = False, new_numbness: bool = False) -> PainCheckIn:
-    """Today's pain, between visits; at least one area (and, optionally, new numbness,
-    tingling or weakness)."""
-    if not pain:
+                   consent_given: bool = False, new_numbness: bool = False,
+                   wellbeing: dict[str, int] | None = None) -> PainCheckIn:
+    """Today's pain, between visits; at least one area or a stress or sleep score (and,
+    optionally, new numbness, tingling or weakness). `wellbeing`: {"stress": 0-10,
+    "sleep_quality": 0-10}, either optional."""
+    wellbeing = {k: v for k, v in (wellbeing or {}).items() if k in WELLBEING and v is not None}
+    if not pain and not wellbeing:
         raise Refused("Please score at least one area.")
+    if any(not 0 <= v <= 10 for v in (*pain.values(), *wellbeing.values())):
+        raise Refused("Scores are whole numbers from 0 to 10.")
     now = now or clock.now()
     lock_client(client.id)  # two first check-ins at once record consent once
     _consented(client, consent_given, now)
     checkin = PainCheckIn(client_id=client.id, recorded_at=now, new_numbness=new_numbness,
-                          **{area: pain.get(area) for area in AREAS})
+                          **{area: pain.get(area) for area in AREAS}, **wellbeing)
     db.session.add(checkin)
     db.session.flush()
     log.info("pain check-in user_id=%s", client.id)

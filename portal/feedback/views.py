@@ -11,10 +11,10 @@ from portal.accounts.forms import EmptyForm
 from portal.booking import attendance as attendance_service
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
-from portal.feedback.meaning import CLIENT_ADVICE, RULE_IN_WORDS, safety_concerns
-from portal.feedback.pain import DEFAULT_RANGE, RANGES, trends, window_for
+from portal.feedback.meaning import CLIENT_ADVICE, RELIEF_RULE_IN_WORDS, RULE_IN_WORDS, safety_concerns
+from portal.feedback.pain import DEFAULT_RANGE, RANGES, all_trends, window_for
 from portal.htmx import render_page, wants_fragment
-from portal.profile.services import CONSENT_STATEMENT, has_consent
+from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
 
 
 def _me():
@@ -25,6 +25,9 @@ def _panel(status: int = 200, **forms):
     """The dashboard's feedback panel as a fragment (htmx swaps it in place); only htmx asks
     for it, without htmx the views redirect or render the feedback page."""
     context = panels.dashboard_context(current_user.id, **forms)
+    if forms.get("feedback_saved") or forms.get("checkin_saved"):
+        # The glance's charts and labels change with what was saved: swapped out of band.
+        context |= panels.glance_context(current_user.id) | {"glance_oob": True}
     return render_page("feedback/_panel.html", status=status, **context)
 
 
@@ -73,7 +76,7 @@ def checkin():
     form = CheckInForm(needs_consent=not has_consent(current_user.id))
     if form.validate():
         saved = services.record_checkin(_me(), form.pain(), consent_given=bool(form.consent.data),
-                                        new_numbness=form.new_numbness())
+                                        new_numbness=form.new_numbness(), wellbeing=form.wellbeing())
         concerns = safety_concerns(scores=saved.pain(), new_numbness=saved.new_numbness)
         if wants_fragment():
             return _panel(checkin_saved=True, checkin_advice=bool(concerns))
@@ -96,8 +99,10 @@ def pain():
         abort(400)
     today = clock.today()
     start, since = window_for(current_user.id, range_key, today)
+    pain_trends, wellbeing = all_trends(current_user.id, start, today, since)
     return render_page("feedback/pain.html", "trends", range_key=range_key, ranges=RANGES, start=start, end=today,
-                       trends=trends(current_user.id, start, today, since), change_rule=RULE_IN_WORDS)
+                       trends=pain_trends, wellbeing=wellbeing, change_rule=RULE_IN_WORDS,
+                       relief_rule=RELIEF_RULE_IN_WORDS, goals=goals_of(current_user.id))
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>/brief")
@@ -109,7 +114,7 @@ def brief(appointment_id: int):
     except services.NotFound:
         abort(404)
     return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm(),
-                       change_rule=RULE_IN_WORDS)
+                       change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS)
 
 
 def _staff_action(appointment_id: int, action, done: str):

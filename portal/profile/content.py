@@ -16,11 +16,23 @@ from portal.guidance.rules import (
     gp_clearable,
 )
 
-# 2 added the diagnosis's author and the clearance's coverage; 1 is still read (sealed
-# revisions are never rewritten), its coverage rebuilt from the dates it kept.
-SCHEMA_VERSION = 2
-READABLE_SCHEMAS = (1, 2)
+# 3 added the client's goals; 2 added the diagnosis's author and the clearance's coverage; 1
+# and 2 are still read (sealed revisions are never rewritten), 1's coverage rebuilt from the
+# dates it kept, and both without goals.
+SCHEMA_VERSION = 3
+READABLE_SCHEMAS = (1, 2, 3)
 DETAIL_MAX = 300
+GOALS_OWN_WORDS_MAX = 300
+
+# "What you hope to achieve" (the seed): the choices offered, in the order shown, and how each
+# reads in a sentence ("You hope for less pain at work and to sleep better").
+GOALS = {
+    "less_pain_at_work": "less pain at work",
+    "move_more_freely": "move more freely",
+    "sleep_better": "sleep better",
+    "relax": "relax",
+    "recover_from_sport": "recover from sport",
+}
 NOTES_MAX = 2000
 SHORT_TEXT_MAX = 200
 
@@ -50,6 +62,13 @@ class ProfileContent:
     problem_areas: frozenset[str] = frozenset()
     pressure_preference: str | None = None
     notes_for_therapist: str = ""
+    goals: frozenset[str] = frozenset()  # GOALS keys
+    goals_own_words: str = ""  # "what you hope to achieve", in their words
+
+    def goal_list(self) -> list[str]:
+        """The goals as read: the chosen ones in GOALS order, then the client's own words."""
+        chosen = [label for slug, label in GOALS.items() if slug in self.goals]
+        return chosen + ([self.goals_own_words] if self.goals_own_words else [])
 
     def to_facts(self) -> HealthFacts:
         return HealthFacts(
@@ -125,6 +144,8 @@ def to_json(content: ProfileContent) -> bytes:
         "problem_areas": sorted(content.problem_areas),
         "pressure_preference": content.pressure_preference,
         "notes_for_therapist": content.notes_for_therapist,
+        "goals": sorted(content.goals),
+        "goals_own_words": content.goals_own_words,
     }
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
 
@@ -150,6 +171,8 @@ def from_json(raw: bytes) -> ProfileContent:
         problem_areas=frozenset(document["problem_areas"]),
         pressure_preference=document["pressure_preference"],
         notes_for_therapist=document["notes_for_therapist"],
+        goals=frozenset(g for g in document.get("goals", ()) if g in GOALS),
+        goals_own_words=document.get("goals_own_words", ""),
     )
     return _with_legacy_coverage(content) if document["schema"] == 1 else content
 
@@ -190,6 +213,8 @@ def changes_between(old: ProfileContent | None, new: ProfileContent) -> list[str
         return changes
     if old.activity != new.activity:
         changes.append(f"Sport or activity: {new.activity}." if new.activity else "Sport or activity removed.")
+    if old.goal_list() != new.goal_list():
+        changes.append("Goals: " + "; ".join(new.goal_list()) + "." if new.goal_list() else "Goals removed.")
     if old.notes_for_therapist != new.notes_for_therapist:
         changes.append("Notes for the therapist changed." if new.notes_for_therapist
                        else "Notes for the therapist removed.")

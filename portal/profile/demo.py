@@ -14,6 +14,8 @@ DEMO_PROFILE = ProfileContent(
     problem_areas=frozenset({"lower_back", "neck"}),
     pressure_preference="medium",
     notes_for_therapist="Lower back is worst after long days at the laptop. Please go easy on the left shoulder.",
+    goals=frozenset({"less_pain_at_work", "sleep_better"}),
+    goals_own_words="Sit through a full workday without my back aching",
 )
 
 

@@ -18,6 +18,8 @@ from portal.formatting import format_date
 from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
 from portal.profile.content import (
     DETAIL_MAX,
+    GOALS,
+    GOALS_OWN_WORDS_MAX,
     NOTES_MAX,
     SHORT_TEXT_MAX,
     ConditionEntry,
@@ -36,6 +38,7 @@ LIFESTYLE_CHOICES = [
 
 AREA_CHOICES = [SelectChoice(slug, label.capitalize()) for slug, label in AREAS.items()]
 PRESSURE_CHOICES = [SelectChoice("", "No preference")] + [SelectChoice(p, p.capitalize()) for p in PRESSURE_PREFERENCES]
+GOAL_CHOICES = [SelectChoice(slug, label[:1].upper() + label[1:]) for slug, label in GOALS.items()]
 CONDITION_CHOICES = [SelectChoice(slug, rule.label) for slug, rule in CONDITIONS.items()]
 
 # Conditions with an extra date asked beside them.
@@ -73,6 +76,9 @@ class ProfileForm(FlaskForm):
     notes_for_therapist = TextAreaField("Anything else your therapist should know",
                                         validators=[MaxChars(NOTES_MAX)],
                                         filters=[strip])
+    goals = CheckboxesField("What you hope to achieve", choices=GOAL_CHOICES)
+    goals_own_words = StringField("Or in your own words", validators=[MaxChars(GOALS_OWN_WORDS_MAX)],
+                                  filters=[strip])
     consent = BooleanField("I agree to this")
 
     def __init__(self, *args, today: date, needs_consent: bool, injury_recorded_on: date | None = None,
@@ -155,6 +161,8 @@ class ProfileForm(FlaskForm):
             pressure_preference=(self.pressure_preference.data
                                  if self.pressure_preference.data in PRESSURE_PREFERENCES else None),
             notes_for_therapist=self.notes_for_therapist.data or "",
+            goals=offered(self.goals),
+            goals_own_words=self.goals_own_words.data or "",
         )
 
 
@@ -174,6 +182,8 @@ def form_data(content: ProfileContent | None) -> dict:
         "problem_areas": sorted(content.problem_areas),
         "pressure_preference": content.pressure_preference or "",
         "notes_for_therapist": content.notes_for_therapist,
+        "goals": sorted(content.goals),
+        "goals_own_words": content.goals_own_words,
     }
     for slug, entry in content.conditions.items():
         data[f"detail_{slug}"] = entry.detail

@@ -83,6 +83,13 @@ def content_for_use(client_id: int) -> ProfileContent | None:
     return latest_content(profile)
 
 
+def goals_of(client_id: int) -> list[str]:
+    """What the client hopes to achieve, as read (chosen goals, then their words); none without
+    current consent."""
+    content = content_for_use(client_id)
+    return content.goal_list() if content is not None else []
+
+
 def facts_from(content: ProfileContent | None) -> HealthFacts:
     """What the rules read from a profile; no profile (or no consent) is no known facts."""
     return content.to_facts() if content is not None else HealthFacts()

@@ -71,3 +71,14 @@ def nudge_due(next_due: date | None, today: date) -> bool:
 def morning_list_due(now: datetime) -> bool:
     """The therapist's morning list goes from 06:00 salon time (quiet hours hold it to 08:00)."""
     return now.astimezone(SALON_TZ).time() >= time(6, 0)
+
+
+# The dashboard asks the same lasting-relief question from 36 to 96 hours after the session ends:
+# around the email's 48 hours, and for a while after it for a client who reads no email.
+DASHBOARD_RELIEF_FROM = timedelta(hours=36)
+DASHBOARD_RELIEF_UNTIL = timedelta(hours=96)
+
+
+def relief_asked_on_dashboard(ends_at: datetime, now: datetime) -> bool:
+    """The dashboard's lasting-relief question: from 36 hours after the session ends, until 96."""
+    return ends_at + DASHBOARD_RELIEF_FROM <= now < ends_at + DASHBOARD_RELIEF_UNTIL

@@ -7,6 +7,7 @@ request commits once.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,12 +16,13 @@ from portal import clock
 from portal.accounts.models import User
 from portal.booking.locks import lock_client
 from portal.booking.models import Appointment
-from portal.booking.status import is_completed
+from portal.booking.status import completed, is_completed
 from portal.extensions import db
-from portal.feedback.models import PainCheckIn
+from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn
 from portal.profile.services import has_consent
 from portal.reminders.links import CATEGORIES, ReliefAnswer
 from portal.reminders.models import EmailPreferences
+from portal.reminders.rules import DASHBOARD_RELIEF_FROM, DASHBOARD_RELIEF_UNTIL, relief_asked_on_dashboard
 
 log = logging.getLogger("portal.reminders")
 
@@ -118,3 +120,57 @@ def answer_relief(answer: ReliefAnswer, now: datetime | None = None) -> PainChec
     db.session.flush()
     log.info("lasting-relief answer user_id=%s appointment_id=%s", answer.client_id, answer.appointment_id)
     return checkin
+
+
+@dataclass(frozen=True)
+class ReliefQuestion:
+    """One scored area of a recent session still waiting for its two-days-later score."""
+
+    appointment: Appointment
+    area: str
+    before: int | None
+    after: int | None
+
+
+def relief_questions(client_id: int, now: datetime | None = None) -> list[ReliefQuestion]:
+    """What the dashboard asks: each area the client scored for a session that ended 36 to 96
+    hours ago and has no two-days-later score yet (none without consent); two queries."""
+    now = now or clock.now()
+    if not has_consent(client_id):
+        return []
+    rows = db.session.execute(
+        select(Appointment, AppointmentFeedback)
+        .join(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
+        .where(Appointment.client_id == client_id, completed(now),
+               Appointment.ends_at <= now - DASHBOARD_RELIEF_FROM, Appointment.ends_at > now - DASHBOARD_RELIEF_UNTIL)
+        .order_by(Appointment.ends_at)).all()
+    if not rows:
+        return []
+    answered: dict[int, set[str]] = {}
+    for checkin in db.session.scalars(select(PainCheckIn).where(
+            PainCheckIn.appointment_id.in_([appointment.id for appointment, _ in rows]))):
+        answered.setdefault(checkin.appointment_id, set()).update(checkin.pain())
+    questions = []
+    for appointment, feedback in rows:
+        before, after = feedback.pain("before"), feedback.pain("after")
+        for area in AREAS:
+            if (area in before or area in after) and area not in answered.get(appointment.id, set()):
+                questions.append(ReliefQuestion(appointment, area, before.get(area), after.get(area)))
+    return questions
+
+
+def answer_on_dashboard(client: User, appointment_id: int, area: str, score: int,
+                        now: datetime | None = None) -> PainCheckIn:
+    """The dashboard's answer to the lasting-relief question: the same store as the email's
+    link (once per session and area), while the dashboard asks it (36-96 hours after)."""
+    now = now or clock.now()
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.client_id != client.id or area not in AREAS:
+        raise CannotAnswer("That session is no longer in your history, so there is nothing to answer.")
+    feedback = db.session.scalar(select(AppointmentFeedback).where(AppointmentFeedback.appointment_id == appointment_id))
+    if feedback is None or not (area in feedback.pain("before") or area in feedback.pain("after")):
+        raise CannotAnswer("You did not score that area for that session, so there is nothing to compare.")
+    if not relief_asked_on_dashboard(appointment.ends_at, now):
+        raise CannotAnswer("That question has closed: we ask how you are from a day and a half to four days "
+                           "after a session.")
+    return answer_relief(ReliefAnswer(client.id, appointment_id, area, score), now)

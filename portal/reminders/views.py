@@ -15,8 +15,12 @@ from portal import clock
 from portal.access import allow, public
 from portal.extensions import csrf
 from portal.guidance.rules import AREAS as AREA_LABELS
-from portal.reminders import bp, links, services
-from portal.reminders.forms import ConfirmForm, PreferencesForm
+from portal.feedback import services as feedback_services
+from portal.feedback.meaning import relief_sentence
+from portal.feedback.models import AREAS
+from portal.htmx import render_page, wants_fragment
+from portal.reminders import bp, links, panels, services
+from portal.reminders.forms import ConfirmForm, PreferencesForm, ReliefForm
 from portal.roles import SIGNED_IN
 
 
@@ -79,3 +83,47 @@ def relief(token: str):
         return render_template("reminders/relief_closed.html", expired=False, label=label)
     return render_template("reminders/relief.html", label=label, answer=answer, form=form)
 
+
+
+@bp.post("/relief/sessions/<int:appointment_id>/<area>")
+@allow("client")
+def relief_on_dashboard(appointment_id: int, area: str):
+    """The dashboard's lasting-relief answer for one area of one session: stored by the same
+    service as the email's link, so either answers it once."""
+    if area not in AREAS:
+        abort(404)
+    form = ReliefForm(prefix=panels.relief_prefix(appointment_id, area))
+    if not form.validate():
+        if wants_fragment():
+            return render_page("reminders/_relief_panel.html",
+                               **panels.relief_context(current_user.id, invalid=form))
+        flash(" ".join(form.score.errors), "error")
+        return redirect(url_for("dashboard.client") + "#relief-panel")
+    try:
+        checkin = services.answer_on_dashboard(current_user._get_current_object(), appointment_id, area,
+                                               form.score.data)
+    except services.AlreadyAnswered:
+        problem = f"Your {AREA_LABELS[area].lower()} for that session was already answered (perhaps from the email)."
+    except services.CannotAnswer as refusal:
+        problem = str(refusal)
+    else:
+        problem = ""
+    if problem:
+        if wants_fragment():
+            return render_page("reminders/_relief_panel.html", **panels.relief_context(current_user.id,
+                                                                                     problem=problem))
+        flash(problem, "error")
+        return redirect(url_for("dashboard.client") + "#relief-panel")
+    feedback = _feedback_scores(appointment_id, area)
+    saved = relief_sentence(AREA_LABELS[area], *feedback, checkin.pain()[area]) or "Thanks: recorded."
+    if wants_fragment():
+        return render_page("reminders/_relief_panel.html", **panels.relief_context(current_user.id, saved=saved))
+    flash(saved, "success")
+    return redirect(url_for("dashboard.client") + "#relief-panel")
+
+
+def _feedback_scores(appointment_id: int, area: str) -> tuple[int | None, int | None]:
+    feedback = feedback_services.feedback_for(appointment_id)
+    if feedback is None:
+        return None, None
+    return getattr(feedback, f"{area}_before"), getattr(feedback, f"{area}_after")

@@ -53,8 +53,11 @@ def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, pag
     expect(page.locator("#feedback-panel")).to_contain_text("today's pain is recorded")
     page.goto("/pain")
     expect(lower_back.locator("svg rect.dot-checkin")).to_have_count(1)
-    expect(lower_back.locator(".summary")).to_have_text("Lower back: from 6 to 3 since "
-                                                        f"{to_local(yesterday).day} {to_local(yesterday):%B %Y}.")
+    since = f"{to_local(yesterday).day} {to_local(yesterday):%B %Y}"
+    today = clock.today()
+    expect(lower_back.locator(".summary")).to_have_text(
+        f"Lower back: at your last session ({since}) from 6 to 2: meaningful drop. "
+        f"Since then, 3 on {today.day} {today:%B %Y}. From 6 to 3 since {since}.")
     page.get_by_role("link", name="A year").click()
     expect(page).to_have_url(live_server + "/pain?range=1y")
     expect(lower_back.locator("svg rect.dot-checkin")).to_have_count(1)

@@ -29,8 +29,18 @@ def _relief(app, users):
     return f"/relief/{token}"
 
 
+def _relief_on_dashboard(app, users):
+    from tests.factories import make_appointment, make_salon
+
+    salon = make_salon(app, users["therapist"].id)
+    appointment_id = make_appointment(app, salon, users["client"].id, clock.now() - timedelta(days=2))
+    return f"/relief/sessions/{appointment_id}/lower_back"  # no score posted: the dashboard says so
+
+
 ROUTES = {
     "reminders.preferences": ("POST", "/account/emails", SIGNED_IN_POST),
     "reminders.unsubscribe": ("GET", _unsubscribe, ANYONE),
     "reminders.relief": ("GET", _relief, ANYONE),
+    "reminders.relief_on_dashboard": ("POST", _relief_on_dashboard,
+                                      {"anonymous": LOGIN, "client": 302, "therapist": 403, "admin": 403}),
 }
