@@ -95,15 +95,16 @@ def _bound_int_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
-    from portal import accounts, booking, dashboard, feedback, health, profile
+    from portal import accounts, booking, dashboard, feedback, health, profile, staff
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
     from portal.booking import views as _booking_views  # noqa: F401
     from portal.dashboard import views as _dashboard_views  # noqa: F401
     from portal.feedback import views as _feedback_views  # noqa: F401
     from portal.health import views as _health_views  # noqa: F401
     from portal.profile import views as _profile_views  # noqa: F401
+    from portal.staff import views as _staff_views  # noqa: F401
 
-    for feature in (accounts, dashboard, profile, booking, feedback, health):
+    for feature in (accounts, dashboard, profile, booking, feedback, health, staff):
         app.register_blueprint(feature.bp)
 
 

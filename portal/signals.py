@@ -38,3 +38,8 @@ appointment_cancelled = _signals.signal("appointment-cancelled")
 account_registered = _signals.signal("account-registered")
 registration_for_existing_account = _signals.signal("registration-for-existing-account")
 password_reset_requested = _signals.signal("password-reset-requested")
+
+# An account made by the salon (an invited therapist or admin, a client reception added with an
+# email address), with `user=` (an Addressee), `token=` (the signed invitation) and `role=`.
+# Queued with portal.events.after_commit: the invitation email follows the committed account.
+account_invited = _signals.signal("account-invited")

@@ -89,3 +89,12 @@ class DeleteAccountForm(FlaskForm):
     confirm = BooleanField("Yes, delete my account and everything in it", validators=[
         DataRequired("Please tick to confirm.")])
     submit = SubmitField("Delete my account")
+
+
+class InvitationForm(FlaskForm):
+    password = PasswordField("Choose a password", validators=[
+        DataRequired("Please choose a password."), NewPassword()])
+    confirm = PasswordField("Type it again", validators=[
+        DataRequired("Please type the password again."), EqualTo("password", "The two passwords do not match."),
+    ])
+    submit = SubmitField("Set my password")
