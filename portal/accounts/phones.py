@@ -36,7 +36,8 @@ def normalise_uk_phone(text: str) -> str:
         national = national[1:]
     if not national.isascii() or not national.isdigit():
         raise PhoneProblem("A phone number has only digits (spaces, dashes and brackets are fine).")
-    shortest = 9 if national.startswith("1") else 10  # a few area codes have 10-digit numbers
+    # Only some five-digit area codes (01xxx, not 011x or 01x1) have 10-digit numbers.
+    shortest = 9 if national.startswith("1") and "1" not in national[1:3] else 10
     if not shortest <= len(national) <= 10:
         size = "short" if len(national) < shortest else "long"
         raise PhoneProblem(f"That number is too {size}: a UK number has 11 digits starting with 0 "

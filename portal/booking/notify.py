@@ -24,6 +24,9 @@ WHEN = "%A {day} %B %Y at %H:%M"
 
 
 def _send(appointment: Appointment, subject: str, template: str, **extra) -> None:
+    if appointment.client.email is None:  # a client reception added by phone: reception tells them
+        log.info("appointment email skipped (client has no email) appointment=%s", appointment.id)
+        return
     body, html = render_email(
         template, user=appointment.client, appointment=appointment, when=local_datetime(appointment.starts_at, WHEN),
         manage_url=external_url("booking.appointment", appointment_id=appointment.id),
