@@ -338,7 +338,7 @@ def test_a_client_added_with_email_is_invited_to_their_health_form(app, client, 
         assert (ann.role, ann.phone) == ("client", "+441914980123")
         assert changes("client")[0].changes["email"] == [None, "ann@example.com"]
     [message] = sent(app)
-    assert message["To"] == "ann@example.com" and "health form" in message.get_body(("plain",)).get_content()
+    assert message["To"] == "ann@example.com" and "before your visit" in message.get_body(("plain",)).get_content()
     visitor = app.test_client()
     response = accept(visitor, link_in(message, "/account/welcome/"))
     assert response.status_code == 302 and response.location == "/profile"
