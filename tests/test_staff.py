@@ -418,3 +418,36 @@ def test_the_form_checks_itself_as_reception_types(app, client, admin, users):
     assert re.search(r'id="errors-phone"[^>]*>\s*</div>', fixed.get_data(as_text=True))
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 3 and changes() == []
+
+
+def test_two_admins_inviting_one_address_at_once_make_one_account(race_app, users):
+    from tests.racing import logged_in_clients, race
+
+    racers = logged_in_clients(race_app, ["admin@example.com", "admin@example.com"])
+    form = {"name": "Grace Liddell", "email": "grace@example.com", "role": "therapist"}
+    responses = race(racers, [form, form], url="/admin/staff/invite")
+    for response in responses:
+        response.close()  # as the server does: the invitation goes out after the response
+    assert sorted(r.status_code for r in responses) == [302, 422]
+    refused = next(r for r in responses if r.status_code == 422)
+    assert "already has an account" in page_text(refused)
+    with race_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "grace@example.com")) == 1
+        assert db.session.scalar(select(func.count()).select_from(Therapist)) == 1
+        assert [m["To"] for m in outbox()] == ["grace@example.com"]
+
+
+def test_an_address_taken_between_the_check_and_the_insert_is_refused_cleanly(app, users, monkeypatch):
+    """The unique constraint has the last word: only the savepoint rolls back, so the request's
+    other work survives and the admin sees the usual message."""
+    from portal.accounts import invitations
+
+    monkeypatch.setattr(invitations, "find_by_email", lambda email: None)  # the check saw nothing
+    with app.test_request_context():
+        admin_user = db.session.get(User, users["admin"].id)
+        admin_user.name = "Morag F."  # earlier work in the same transaction
+        with pytest.raises(invitations.AlreadyHasAccount):
+            invitations.create_account("Claire Again", "client", email="client@example.com")
+        db.session.commit()
+        assert db.session.get(User, users["admin"].id).name == "Morag F."
+        assert db.session.scalar(select(func.count()).select_from(User)) == 3

@@ -49,6 +49,7 @@ def create_account(name: str, role: str, email: str | None = None, phone: str | 
             db.session.add(user)
             db.session.flush()
     except IntegrityError:
+        log.info("account not created: the address was taken meanwhile")
         raise AlreadyHasAccount(email) from None
     if email is not None:
         invite(user)
