@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField, SubmitField, TelField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal.accounts.forms import email_field
 from portal.accounts.phones import PhoneProblem, normalise_uk_phone
-from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, strip
+from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, one_line, strip
 from portal.roles import ADMIN, THERAPIST
 
 BIO_MAX = 2000
@@ -16,24 +17,10 @@ ROLE_CHOICES = [SelectChoice(THERAPIST, "Therapist: sees their diary and their c
                 SelectChoice(ADMIN, "Admin: runs the salon's portal, every page of the back office")]
 
 
-def _one_line(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-def _email(value):
-    return value.strip().lower() if isinstance(value, str) else value
-
-
 def _name_field(label: str) -> StringField:
     return StringField(label, validators=[
         DataRequired("Please enter their name."), Length(max=120, message="Please keep the name under 120 characters."),
-    ], filters=[_one_line])
-
-
-def _email_validators(required: bool) -> list:
-    first = DataRequired("Please enter their email address.") if required else Optional()
-    return [first, Length(max=254, message="That email address is too long."),
-            Email("Please enter an email address like name@example.com.", check_deliverability=False)]
+    ], filters=[one_line])
 
 
 class UkPhone:
@@ -48,7 +35,7 @@ class UkPhone:
 
 class InviteForm(FlaskForm):
     name = _name_field("Their full name")
-    email = EmailField("Their email address", validators=_email_validators(required=True), filters=[_email])
+    email = email_field("Their email address", required="Please enter their email address.")
     role = RadioField("Their role", choices=ROLE_CHOICES, default=THERAPIST, validate_choice=False,
                       validators=[ChoicesOnly()])
     submit = SubmitField("Send the invitation")
@@ -58,7 +45,7 @@ class TherapistForm(FlaskForm):
     display_name = StringField("Name shown to clients", validators=[
         DataRequired("Please enter the name clients see."),
         Length(max=120, message="Please keep the name under 120 characters."),
-    ], filters=[_one_line])
+    ], filters=[one_line])
     bio = TextAreaField("About them (shown to clients, plain text)", validators=[MaxChars(BIO_MAX)], filters=[strip])
     qualifications = CheckboxesField("Qualifications")
     services = CheckboxesField("Services they give")
@@ -68,5 +55,5 @@ class TherapistForm(FlaskForm):
 class PhoneClientForm(FlaskForm):
     name = _name_field("Client's full name")
     phone = TelField("Phone number", validators=[UkPhone()], filters=[strip])
-    email = EmailField("Email address (optional)", validators=_email_validators(required=False), filters=[_email])
+    email = email_field("Email address (optional)", required=None)
     submit = SubmitField("Add the client")
