@@ -96,7 +96,7 @@ def test_feature_packages_import_no_views(feature):
 
 
 def test_domain_modules_import_only_lower_features():
-    """No cycles between features: salon < accounts < audit < profile < booking < feedback, and
+    """No cycles between features: salon < accounts < audit < staff < profile < booking < feedback, and
     portal.client_guidance (reading profile, booking and feedback) above them all."""
     offenders = []
     for path in _sources():
