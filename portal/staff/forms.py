@@ -46,7 +46,7 @@ class TherapistForm(FlaskForm):
         DataRequired("Please enter the name clients see."),
         Length(max=120, message="Please keep the name under 120 characters."),
     ], filters=[one_line])
-    bio = TextAreaField("About them (shown to clients, plain text)", validators=[MaxChars(BIO_MAX)], filters=[strip])
+    bio = TextAreaField("About them", validators=[MaxChars(BIO_MAX)], filters=[strip])
     qualifications = CheckboxesField("Qualifications")
     services = CheckboxesField("Services they give")
     submit = SubmitField("Save")

@@ -62,7 +62,7 @@ def test_admin_invites_a_therapist_who_sets_their_password(app, users, live_serv
     expect(page.get_by_text("Invitation sent to grace@example.com.")).to_be_visible()
     a11y(page, "staff-therapist")
     fits_a_phone(page)
-    page.get_by_label("About them (shown to clients, plain text)").fill("Desk-worker tension.")
+    page.get_by_label("About them").fill("Desk-worker tension.")
     page.get_by_label("Pregnancy massage").check()
     page.get_by_label("Full Body Massage").check()
     page.get_by_role("button", name="Save").click()
