@@ -9,7 +9,9 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
+from portal.accounts import invitations
 from portal.accounts.models import User
+from portal.accounts.tokens import INVITE_SALT, set_password_token
 from portal.accounts.phones import PhoneProblem, display_uk_phone, normalise_uk_phone
 from portal.audit.models import AdminChange
 from portal.booking import notify
@@ -19,6 +21,7 @@ from portal.mail import outbox
 from portal.salon.models import PREGNANCY_MASSAGE, Qualification, Service, Therapist
 from tests.booking_support import MONDAY, add_appointment, at, booking_form, page_text
 from tests.conftest import PASSWORD, AuthActions
+from tests.racing import logged_in_clients, race
 
 NEW_PASSWORD = "copper-kettle-meadow-42"
 
@@ -421,8 +424,6 @@ def test_the_form_checks_itself_as_reception_types(app, client, admin, users):
 
 
 def test_two_admins_inviting_one_address_at_once_make_one_account(race_app, users):
-    from tests.racing import logged_in_clients, race
-
     racers = logged_in_clients(race_app, ["admin@example.com", "admin@example.com"])
     form = {"name": "Grace Liddell", "email": "grace@example.com", "role": "therapist"}
     responses = race(racers, [form, form], url="/admin/staff/invite")
@@ -440,8 +441,6 @@ def test_two_admins_inviting_one_address_at_once_make_one_account(race_app, user
 def test_an_address_taken_between_the_check_and_the_insert_is_refused_cleanly(app, users, monkeypatch):
     """The unique constraint has the last word: only the savepoint rolls back, so the request's
     other work survives and the admin sees the usual message."""
-    from portal.accounts import invitations
-
     monkeypatch.setattr(invitations, "find_by_email", lambda email: None)  # the check saw nothing
     with app.test_request_context():
         admin_user = db.session.get(User, users["admin"].id)
@@ -451,3 +450,23 @@ def test_an_address_taken_between_the_check_and_the_insert_is_refused_cleanly(ap
         db.session.commit()
         assert db.session.get(User, users["admin"].id).name == "Morag F."
         assert db.session.scalar(select(func.count()).select_from(User)) == 3
+
+
+def test_one_invitation_submitted_twice_at_once_sets_one_password(race_app, users):
+    with race_app.test_request_context():
+        user = invitations.create_account("Grace Liddell", "therapist", email="grace@example.com")
+        db.session.commit()
+        path = f"/account/welcome/{set_password_token(INVITE_SALT, user.id, user.session_version)}"
+    racers = []
+    for _ in range(2):
+        visitor = race_app.test_client()
+        page = visitor.get(path).get_data(as_text=True)
+        racers.append((visitor, re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)))
+    forms = [{"password": word, "confirm": word} for word in (NEW_PASSWORD, "another-pass-phrase-9")]
+    responses = race(racers, forms, url=path)
+    assert sorted(r.status_code for r in responses) == [302, 400]
+    winner = forms[[r.status_code for r in responses].index(302)]["password"]
+    with race_app.app_context():
+        grace = user_by_email("grace@example.com")
+        assert grace.session_version == 2  # set once
+    assert AuthActions(race_app.test_client()).login("grace@example.com", winner).status_code == 302

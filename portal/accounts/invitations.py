@@ -79,8 +79,8 @@ def user_for_invitation(token: str) -> User | None:
 
 def accept(token: str, new_password: str) -> User | None:
     """Set the password from the invitation; the link proves the address, so it confirms it."""
-    user = user_for_invitation(token)
-    if user is None:
+    user = user_for_set_password_token(INVITE_SALT, token, current_app.config["INVITATION_MAX_AGE"], lock=True)
+    if user is None or user.email is None:
         return None
     set_password_from_link(user, new_password)
     log.info("invitation accepted user_id=%s", user.id)

@@ -234,13 +234,19 @@ def request_password_reset(email: str) -> None:
     log.info("password reset sent user_id=%s", user.id)
 
 
-def user_for_set_password_token(salt: str, token: str, max_age: int) -> User | None:
+def user_for_set_password_token(salt: str, token: str, max_age: int, *, lock: bool = False) -> User | None:
     """The account a reset or invitation link is for, while the link still works: signed, not
-    too old, and no password set since it was made (each works once)."""
+    too old, and no password set since it was made (each works once). `lock` (when about to set
+    the password) holds the row and reads it afresh, so of two submits of one link on
+    PostgreSQL the second waits and then finds the link used."""
     named = read_set_password_token(salt, token, max_age)
     if named is None or not valid_id(named[0]):
         return None
-    user = db.session.get(User, named[0])
+    if lock and db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op UPDATE takes its write lock (as booking.locks does),
+        # so the read below is current and nobody else writes until this transaction ends.
+        db.session.execute(update(User).where(User.id == named[0]).values(id=User.id))
+    user = db.session.get(User, named[0], with_for_update=lock or None, populate_existing=lock)
     if user is None or user.session_version != named[1]:
         return None
     return user
@@ -252,7 +258,7 @@ def user_for_reset_token(token: str) -> User | None:
 
 def reset_password(token: str, new_password: str) -> User | None:
     """Set the password from a reset link; the link proves the address, so it confirms it too."""
-    user = user_for_reset_token(token)
+    user = user_for_set_password_token(RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"], lock=True)
     if user is None:
         return None
     set_password_from_link(user, new_password)

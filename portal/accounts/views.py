@@ -209,7 +209,8 @@ def reset_password(token: str):
     if form.validate_on_submit():
         if current_user.is_authenticated:  # whoever was logged in on this browser is logged out
             services.end_login_session(current_user._get_current_object())
-        services.reset_password(token, form.password.data)
+        if services.reset_password(token, form.password.data) is None:  # used a moment ago
+            return render_template("accounts/link_invalid.html", purpose="reset"), 400
         _end_browser_session()
         flash("Your new password is set. Please log in with it.", "success")
         return redirect(url_for("accounts.login"))
@@ -230,6 +231,8 @@ def accept_invitation(token: str):
         if current_user.is_authenticated:  # whoever was logged in on this browser is logged out
             services.end_login_session(current_user._get_current_object())
         user = invitations.accept(token, form.password.data)
+        if user is None:  # the same link was used a moment ago (a double submit)
+            return render_template("accounts/link_invalid.html", purpose="invitation"), 400
         _log_in(user, remember=False)
         if user.is_client:
             flash("Your password is set. Please fill in your health form before your visit.", "success")
