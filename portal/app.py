@@ -99,7 +99,7 @@ def _bound_int_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
-    from portal import accounts, booking, dashboard, feedback, health, outbox, profile, reminders, rota, reception, public
+    from portal import accounts, booking, dashboard, feedback, health, outbox, profile, reminders, rota, reception, public, staff
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
     from portal.booking import views as _booking_views  # noqa: F401
     from portal.dashboard import views as _dashboard_views  # noqa: F401
@@ -111,8 +111,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.rota import views as _rota_views  # noqa: F401
     from portal.reception import views as _reception_views  # noqa: F401
     from portal.public import views as _public_views  # noqa: F401
+    from portal.staff import views as _staff_views  # noqa: F401
 
-    for feature in (accounts, dashboard, profile, booking, feedback, health, outbox, reminders, rota, reception, public):
+    for feature in (accounts, dashboard, profile, booking, feedback, health, outbox, reminders, rota, reception, public, staff):
         app.register_blueprint(feature.bp)
 
     from portal.public import page_cache

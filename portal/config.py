@@ -150,6 +150,8 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "OUTBOX_KEEP_DAYS": int(environ.get("OUTBOX_KEEP_DAYS", "365")),
         "PASSWORD_RESET_MAX_AGE": int(environ.get("PASSWORD_RESET_MAX_AGE", str(60 * 60))),
         "EMAIL_CONFIRM_MAX_AGE": int(environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 60 * 60))),
+        # An invitation (staff, or a client reception added) to set a password: a week, once.
+        "INVITATION_MAX_AGE": int(environ.get("INVITATION_MAX_AGE", str(7 * 24 * 60 * 60))),
         "PROXY_FIX_HOPS": int(environ.get("PROXY_FIX_HOPS", "0")),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "BOOKING_GRID_MINUTES": int(environ.get("BOOKING_GRID_MINUTES", "15")),

@@ -127,8 +127,7 @@ def load_demo_data() -> dict[str, int]:
 
     Flushes only, like the services it calls: the caller (`flask demo load`, a test) commits once."""
     locations = {spec["slug"]: _upsert(Location, "slug", spec) for spec in LOCATIONS}
-    for spec in SERVICES:
-        _upsert(Service, "slug", spec)
+    services = [_upsert(Service, "slug", spec) for spec in SERVICES]
     qualifications = {spec["slug"]: _upsert(Qualification, "slug", spec) for spec in QUALIFICATIONS}
     users = {spec["email"]: _ensure_user(spec) for spec in USERS}
     db.session.flush()
@@ -141,6 +140,7 @@ def load_demo_data() -> dict[str, int]:
         therapist.bio = spec["bio"]
         therapist.user = users.get(spec["email"]) if spec["email"] else None
         therapist.qualifications = [qualifications[slug] for slug in spec["qualifications"]]
+        therapist.services = list(services)  # the demo therapists give every service
         _set_hours(therapist, spec["hours"], locations)
     db.session.flush()
     counts = {"locations": len(LOCATIONS), "services": len(SERVICES), "therapists": len(THERAPISTS),

@@ -13,6 +13,11 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def one_line(value):
+    """Filter: runs of spaces and line breaks become one space (names)."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
 class MaxChars:
     """Length check that tells the client how far over they are."""
 

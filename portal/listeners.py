@@ -25,3 +25,4 @@ def connect_listeners() -> None:
     signals.registration_for_existing_account.connect(
         account_emails.on_registration_for_existing_account, weak=False)
     signals.password_reset_requested.connect(account_emails.on_password_reset_requested, weak=False)
+    signals.account_invited.connect(account_emails.on_invited, weak=False)

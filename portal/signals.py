@@ -44,3 +44,8 @@ password_reset_requested = _signals.signal("password-reset-requested")
 # `message_id=` and `not_before=` (aware UTC). Queued with portal.events.after_commit: the
 # delivery job is queued only once the row is committed (portal.outbox.tasks.on_email_queued).
 email_queued = _signals.signal("email-queued")
+
+# An account made by the salon (an invited therapist or admin, a client reception added with an
+# email address), with `user=` (an Addressee), `token=` (the signed invitation) and `role=`.
+# Queued with portal.events.after_commit: the invitation email follows the committed account.
+account_invited = _signals.signal("account-invited")

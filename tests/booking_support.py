@@ -68,6 +68,8 @@ def seed_salon(app, users: dict) -> Salon:
         daniel = Therapist(display_name="Daniel Okafor", working_hours=hours((MON, TUE, WED, THU, FRI, SAT), city))
         sofia = Therapist(display_name="Sofia Reyes", qualifications=[trained],
                           working_hours=hours((MON, TUE, WED, THU, FRI), gosforth))
+        for therapist in (amelia, daniel, sofia):  # everyone gives every service, as the demo salon
+            therapist.services = [*services_.values(), retired]
         db.session.add_all([*locations.values(), *services_.values(), retired, amelia, daniel, sofia])
         db.session.commit()
         return Salon(city=city.id, gosforth=gosforth.id, back=services_["back-neck-shoulder"].id,

@@ -29,6 +29,7 @@ def make_salon(app, therapist_user_id: int) -> Salon:
         mine = Therapist(display_name="Amelia Hart", user_id=therapist_user_id, qualifications=[trained])
         other = Therapist(display_name="Daniel Okafor")
         for therapist in (mine, other):
+            therapist.services = [service]
             therapist.working_hours = [WorkingHours(weekday=d, location=location, starts_at=time(9),
                                                     ends_at=time(17)) for d in range(7)]
         db.session.add_all([location, service, mine, other])

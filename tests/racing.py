@@ -21,8 +21,8 @@ def logged_in_clients(app, emails: list[str]) -> list[tuple]:
     return clients
 
 
-def race(clients: list[tuple], forms: list[dict]) -> list:
-    """POST every form at the same moment, one thread each; returns the responses."""
+def race(clients: list[tuple], forms: list[dict], url: str = "/book") -> list:
+    """POST every form to `url` at the same moment, one thread each; returns the responses."""
     barrier = threading.Barrier(len(clients))
     responses: list = [None] * len(clients)
     errors: list[BaseException] = []
@@ -31,7 +31,7 @@ def race(clients: list[tuple], forms: list[dict]) -> list:
         client, token = clients[n]
         try:
             barrier.wait(timeout=30)
-            responses[n] = client.post("/book", data={**forms[n], "csrf_token": token})
+            responses[n] = client.post(url, data={**forms[n], "csrf_token": token})
         except BaseException as error:  # noqa: BLE001  (reported below, not swallowed)
             errors.append(error)
 

@@ -42,7 +42,7 @@ def assert_on_layout(message, first_name: str) -> None:
 def test_every_message_is_a_text_and_html_pair_on_the_shared_layout():
     names = sorted(p.stem for p in EMAILS.glob("*.txt") if not p.name.startswith("_"))
     assert names == ["account_exists", "booked", "cancelled", "confirm_email", "due", "due_note", "feel",
-                     "morning_list", "relief", "reminder", "rescheduled", "reset_password"]
+                     "invitation", "morning_list", "relief", "reminder", "rescheduled", "reset_password"]
     for name in names:
         for suffix in ("txt", "html"):
             source = (EMAILS / f"{name}.{suffix}").read_text()
@@ -67,6 +67,20 @@ def test_account_emails_render_both_parts_on_the_layout(app, auth, users):
     assert 'href="http://portal.test/account/login"' in parts(exists)[1]
     assert "http://portal.test/account/reset-password/" in parts(reset)[1]
     assert "It works once, for 60 minutes" in parts(reset)[0]
+
+
+def test_invitations_render_both_parts_on_the_layout(app, auth, users):
+    auth.login("admin@example.com")
+    auth.post("/admin/staff/invite", {"name": "Grace Liddell", "email": "grace@example.com", "role": "therapist"})
+    auth.post("/admin/clients/new", {"name": "Ann Reid", "phone": "07700 900123", "email": "ann@example.com"})
+    with app.app_context():
+        staff, client = list(outbox())
+    assert_on_layout(staff, "Grace")
+    assert_on_layout(client, "Ann")
+    for message in (staff, client):
+        text, html = parts(message)
+        assert "http://portal.test/account/welcome/" in html and "It works once, for 7 days" in text
+    assert "as a therapist" in parts(staff)[0] and "before your visit" in parts(client)[0]
 
 
 def test_appointment_emails_render_both_parts_on_the_layout(app, users):

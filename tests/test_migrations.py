@@ -187,3 +187,53 @@ def test_catalogue_migration_turns_area_text_into_vocabulary_and_prices_past_app
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "e9ab7d03b3d5"
             assert "price_pence" not in {c["name"] for c in inspect(connection).get_columns("appointments")}
         db.engine.dispose()
+
+
+def test_existing_therapists_give_every_service_and_email_becomes_optional(empty_database_url):
+    """0c8beb83a230: therapist_services starts with every (therapist, service) pair, so nothing
+    bookable stops being bookable; users.email may be NULL (many times) but stays unique."""
+    from sqlalchemy import text
+
+    app = create_app(make_config(empty_database_url))
+    with app.app_context():
+        upgrade(revision="f3bcd80a5a05")
+        db.session.execute(text("INSERT INTO therapists (display_name, bio, active) VALUES ('Amelia', '', :y), "
+                                "('Daniel', '', :y)"), {"y": True})
+        for slug in ("back", "full"):
+            db.session.execute(text(
+                "INSERT INTO services (slug, name, description, price_pence, minutes, body_areas, active) "
+                "VALUES (:slug, :slug, '', 3500, 45, 'neck', :y)"), {"slug": slug, "y": True})
+        db.session.execute(text(
+            "INSERT INTO users (email, name, role, password_hash, created_at, session_version) "
+            "VALUES ('c@example.com', 'C', 'client', 'x', CURRENT_TIMESTAMP, 1)"))
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+        pairs = db.session.execute(text(
+            "SELECT therapists.display_name, services.slug FROM therapist_services "
+            "JOIN therapists ON therapists.id = therapist_id JOIN services ON services.id = service_id "
+            "ORDER BY 1, 2")).all()
+        assert [tuple(p) for p in pairs] == [("Amelia", "back"), ("Amelia", "full"), ("Daniel", "back"),
+                                             ("Daniel", "full")]
+        add = ("INSERT INTO users (email, name, role, password_hash, created_at, session_version) "
+               "VALUES (:email, 'P', 'client', 'x', CURRENT_TIMESTAMP, 1)")
+        db.session.execute(text(add), {"email": None})
+        db.session.execute(text(add), {"email": None})  # two clients without email: fine
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.execute(text(add), {"email": "c@example.com"})
+        db.session.rollback()
+
+        # Back down only once no account lacks an address (nobody is deleted to make it fit).
+        db.session.remove()
+        with pytest.raises(SystemExit):
+            downgrade(revision="f3bcd80a5a05")
+        db.session.remove()
+        db.session.execute(text("DELETE FROM users WHERE email IS NULL"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="f3bcd80a5a05")
+        with db.engine.connect() as connection:
+            assert "therapist_services" not in inspect(connection).get_table_names()
+        db.engine.dispose()

@@ -1,4 +1,5 @@
-"""Account emails: confirm your address, you already have an account, reset your password.
+"""Account emails: confirm your address, you already have an account, reset your password,
+you are invited to choose a password.
 
 Sent by listeners of the account events (connected in portal.listeners), so an email follows
 the committed registration or reset request and never one that rolled back. Each is queued in
@@ -33,6 +34,8 @@ class Addressee:
 
     @classmethod
     def of(cls, user: User) -> Addressee:
+        if user.email is None:  # a client reception added by phone: nothing to send to
+            raise ValueError("this account has no email address")
         return cls(user.id, user.email, user.first_name)
 
 
@@ -71,6 +74,22 @@ def send_password_reset(user: Addressee, token: str) -> None:
         context=dict(user=user, reset_url=external_url("accounts.reset_password", token=token), minutes=minutes))
 
 
+INVITATION_SUBJECTS = {
+    "client": "Your Mesmerising Beauty account: choose a password",
+    "therapist": "You are invited to the Mesmerising Beauty portal",
+    "admin": "You are invited to run the Mesmerising Beauty portal",
+}
+
+
+def send_invitation(user: Addressee, token: str, role: str) -> None:
+    days = current_app.config["INVITATION_MAX_AGE"] // 86400
+    queue_email_after_response(
+        kind="invitation", key=_key("invitation", user), to=user.email, user_id=user.id,
+        subject=INVITATION_SUBJECTS.get(role, INVITATION_SUBJECTS["client"]), template="invitation",
+        context=dict(user=user, role=role, days=days,
+                     accept_url=external_url("accounts.accept_invitation", token=token)))
+
+
 # Listeners (connected in portal.listeners).
 def on_registered(sender, user: Addressee, browser: str | None = None, **extra) -> None:
     send_confirmation(user, browser=browser)
@@ -82,3 +101,7 @@ def on_registration_for_existing_account(sender, user: Addressee, **extra) -> No
 
 def on_password_reset_requested(sender, user: Addressee, token: str, **extra) -> None:
     send_password_reset(user, token)
+
+
+def on_invited(sender, user: Addressee, token: str, role: str, **extra) -> None:
+    send_invitation(user, token, role)

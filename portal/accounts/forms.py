@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
+from portal.fields import one_line
 
 
 class NewPassword:
@@ -22,10 +23,11 @@ class NewPassword:
             raise ValidationError(problem)
 
 
-def _email_field(label: str = "Email") -> EmailField:
+def email_field(label: str = "Email", *, required: str | None = "Please enter your email address.") -> EmailField:
+    """An email address, stripped and lower-cased; `required=None` makes it optional."""
     return EmailField(label, validators=[
-        DataRequired("Please enter your email address."),
-        Length(max=254),
+        DataRequired(required) if required else Optional(),
+        Length(max=254, message="That email address is too long."),
         Email("Please enter an email address like name@example.com.", check_deliverability=False),
     ], filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
 
@@ -48,8 +50,8 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     name = StringField("Your name", validators=[
         DataRequired("Please tell us your name."), Length(max=120, message="Please keep your name under 120 characters."),
-    ], filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v])
-    email = _email_field()
+    ], filters=[one_line])
+    email = email_field()
     password = PasswordField("Choose a password", validators=[
         DataRequired("Please choose a password."), NewPassword("name", "email"),
     ])
@@ -71,7 +73,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     submit = SubmitField("Send me a reset link")
 
 
@@ -89,3 +91,12 @@ class DeleteAccountForm(FlaskForm):
     confirm = BooleanField("Yes, delete my account and everything in it", validators=[
         DataRequired("Please tick to confirm.")])
     submit = SubmitField("Delete my account")
+
+
+class InvitationForm(FlaskForm):
+    password = PasswordField("Choose a password", validators=[
+        DataRequired("Please choose a password."), NewPassword()])
+    confirm = PasswordField("Type it again", validators=[
+        DataRequired("Please type the password again."), EqualTo("password", "The two passwords do not match."),
+    ])
+    submit = SubmitField("Set my password")

@@ -22,9 +22,12 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None for a client reception added by phone: they cannot log in or be emailed. Unique
+    # among the addresses that are set (both databases allow many NULLs in a unique column).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    # Optional, for reception to find and call a client; kept as typed (digits, spaces, +).
+    # Optional, for reception to find and call a client; normalised by accounts.phones
+    # ("+447700900123"; older rows may hold what was typed).
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=CLIENT)

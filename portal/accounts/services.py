@@ -22,7 +22,7 @@ from portal.accounts import passwords
 from portal.accounts.devices import device_label
 from portal.accounts.emails import Addressee
 from portal.accounts.models import LoginSession, User
-from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, make_token, read_token
+from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, read_set_password_token, read_token, set_password_token
 from portal.db_types import valid_id
 from portal.extensions import db, login_manager
 from portal.roles import ADMIN
@@ -227,7 +227,7 @@ def request_password_reset(email: str) -> None:
     goes after the response.
     """
     user = find_by_email(email)
-    token = make_token(RESET_SALT, {"uid": user.id if user else 0, "v": user.session_version if user else 0})
+    token = set_password_token(RESET_SALT, user.id if user else 0, user.session_version if user else 0)
     if user is None:
         log.info("password reset asked for unknown email_fp=%s", email_fingerprint(email))
         return
@@ -235,25 +235,42 @@ def request_password_reset(email: str) -> None:
     log.info("password reset sent user_id=%s", user.id)
 
 
-def user_for_reset_token(token: str) -> User | None:
-    payload = read_token(RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    if payload is None:
+def user_for_set_password_token(salt: str, token: str, max_age: int, *, lock: bool = False) -> User | None:
+    """The account a reset or invitation link is for, while the link still works: signed, not
+    too old, and no password set since it was made (each works once). `lock` (when about to set
+    the password) holds the row and reads it afresh, so of two submits of one link on
+    PostgreSQL the second waits and then finds the link used."""
+    named = read_set_password_token(salt, token, max_age)
+    if named is None or not valid_id(named[0]):
         return None
-    user = db.session.get(User, payload.get("uid"))
-    if user is None or user.session_version != payload.get("v"):
+    if lock and db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op UPDATE takes its write lock (as booking.locks does),
+        # so the read below is current and nobody else writes until this transaction ends.
+        db.session.execute(update(User).where(User.id == named[0]).values(id=User.id))
+    user = db.session.get(User, named[0], with_for_update=lock or None, populate_existing=lock)
+    if user is None or user.session_version != named[1]:
         return None
     return user
+
+
+def user_for_reset_token(token: str) -> User | None:
+    return user_for_set_password_token(RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
 def reset_password(token: str, new_password: str) -> User | None:
     """Set the password from a reset link; the link proves the address, so it confirms it too."""
-    user = user_for_reset_token(token)
+    user = user_for_set_password_token(RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"], lock=True)
     if user is None:
         return None
+    set_password_from_link(user, new_password)
+    return user
+
+
+def set_password_from_link(user: User, new_password: str) -> None:
+    """An emailed link (reset, invitation) proves the address: confirm it, set the password."""
     if user.email_confirmed_at is None:
         user.email_confirmed_at = clock.now()
     set_password(user, new_password)
-    return user
 
 
 class CannotDelete(PermissionError):

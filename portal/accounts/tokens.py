@@ -1,7 +1,7 @@
-"""Signed, expiring links for email confirmation and password reset.
+"""Signed, expiring links for email confirmation, password reset and invitations.
 
-A reset link names the account's session_version; setting a password bumps it, so each link
-works once and every older link dies with it.
+A set-password link (reset or invitation) names the account's session_version; setting a
+password bumps it, so each link works once and every older link dies with it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 RESET_SALT = "password-reset"
 CONFIRM_SALT = "email-confirm"
+INVITE_SALT = "invitation"
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -28,3 +29,16 @@ def read_token(salt: str, token: str, max_age: int) -> dict | None:
     except (SignatureExpired, BadSignature):
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def set_password_token(salt: str, user_id: int, session_version: int) -> str:
+    """A link to set the password of this account, good until its next password change."""
+    return make_token(salt, {"uid": user_id, "v": session_version})
+
+
+def read_set_password_token(salt: str, token: str, max_age: int) -> tuple[int, int] | None:
+    """(user id, session_version) the link names, or None when forged, altered or too old."""
+    payload = read_token(salt, token, max_age)
+    if payload is None or not isinstance(payload.get("uid"), int) or not isinstance(payload.get("v"), int):
+        return None
+    return payload["uid"], payload["v"]

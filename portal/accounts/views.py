@@ -9,12 +9,13 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.access import allow, home_for, public
 from portal.roles import SIGNED_IN
-from portal.accounts import bp, emails, services, throttle
+from portal.accounts import bp, emails, invitations, services, throttle
 from portal.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     EmptyForm,
     ForgotPasswordForm,
+    InvitationForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
@@ -225,11 +226,37 @@ def reset_password(token: str):
     if form.validate_on_submit():
         if current_user.is_authenticated:  # whoever was logged in on this browser is logged out
             services.end_login_session(current_user._get_current_object())
-        services.reset_password(token, form.password.data)
+        if services.reset_password(token, form.password.data) is None:  # used a moment ago
+            return render_template("accounts/link_invalid.html", purpose="reset"), 400
         _end_browser_session()
         flash("Your new password is set. Please log in with it.", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def accept_invitation(token: str):
+    """Choose a password from the salon's invitation (works once, for INVITATION_MAX_AGE);
+    then straight in: a client to their health form, staff to their home page."""
+    invited = invitations.user_for_invitation(token)
+    if invited is None:
+        return render_template("accounts/link_invalid.html", purpose="invitation"), 400
+    form = InvitationForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:  # whoever was logged in on this browser is logged out
+            services.end_login_session(current_user._get_current_object())
+        user = invitations.accept(token, form.password.data)
+        if user is None:  # the same link was used a moment ago (a double submit)
+            return render_template("accounts/link_invalid.html", purpose="invitation"), 400
+        _log_in(user, remember=False)
+        if user.is_client:
+            flash("Your password is set. Please fill in your health form before your visit.", "success")
+            return redirect(url_for("profile.edit"))
+        flash(f"Welcome, {user.first_name}: your password is set.", "success")
+        return redirect(home_for(user))
+    return render_template("accounts/accept_invitation.html", form=form, invited=invited), 422 if form.errors else 200
 
 
 @bp.route("/")

@@ -59,7 +59,7 @@ def active_therapists() -> list[Therapist]:
     return list(db.session.scalars(
         select(Therapist)
         .where(Therapist.active)
-        .options(selectinload(Therapist.qualifications),
+        .options(selectinload(Therapist.qualifications), selectinload(Therapist.services),
                  selectinload(Therapist.working_hours).joinedload(WorkingHours.location))
         .order_by(Therapist.display_name)
     ).unique())
@@ -82,10 +82,12 @@ class Suitable:
 
 def suitable_therapists(client_id: int, service: Service, on: date,
                         candidates: list[Therapist] | None = None) -> Suitable:
-    """Filter therapists through the booking gate: refused ones are never offered."""
+    """Filter therapists through the booking gate: refused ones are never offered, nor is anyone
+    for a service they do not give (every booking page and write comes through here)."""
     allowed, refused = [], []
     facts = gate.facts_for(client_id)  # one read (and decryption) of the profile for every therapist
-    for therapist in active_therapists() if candidates is None else candidates:
+    giving = [t for t in (active_therapists() if candidates is None else candidates) if t.gives(service)]
+    for therapist in giving:
         decision = gate.decide(facts, service, therapist, on)
         (allowed if decision.allowed else refused).append((therapist, decision))
     pregnancy_only = any(d.code == CODE_NEEDS_PREGNANCY_TRAINED for _, d in refused)

@@ -31,6 +31,14 @@ therapist_qualifications = Table(
     Column("qualification_id", ForeignKey("qualifications.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Which services each therapist gives: booking offers a therapist only for these.
+therapist_services = Table(
+    "therapist_services",
+    db.metadata,
+    Column("therapist_id", ForeignKey("therapists.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Location(db.Model):
     __tablename__ = "locations"
@@ -114,6 +122,7 @@ class Therapist(db.Model):
     qualifications: Mapped[list[Qualification]] = relationship(
         secondary=therapist_qualifications, order_by="Qualification.name"
     )
+    services: Mapped[list[Service]] = relationship(secondary=therapist_services, order_by="Service.price_pence")
     working_hours: Mapped[list["WorkingHours"]] = relationship(
         back_populates="therapist", cascade="all, delete-orphan",
         order_by="(WorkingHours.weekday, WorkingHours.starts_at)",
@@ -121,6 +130,10 @@ class Therapist(db.Model):
 
     def has_qualification(self, slug: str) -> bool:
         return any(q.slug == slug for q in self.qualifications)
+
+    def gives(self, service: Service) -> bool:
+        """Whether they give this service (booking offers them for nothing else)."""
+        return any(s.id == service.id for s in self.services)
 
     @property
     def locations(self) -> list[Location]:

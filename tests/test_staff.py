@@ -1,0 +1,472 @@
+"""Back office, people: staff invitations, therapists' details and services, clients by phone."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import func, select
+
+from portal.accounts import invitations
+from portal.accounts.models import User
+from portal.accounts.tokens import INVITE_SALT, set_password_token
+from portal.accounts.phones import PhoneProblem, display_uk_phone, normalise_uk_phone
+from portal.audit.models import AdminChange
+from portal.booking import notify
+from portal.booking.models import Appointment
+from portal.extensions import db
+from portal.mail import outbox
+from portal.salon.models import PREGNANCY_MASSAGE, Qualification, Service, Therapist
+from tests.booking_support import MONDAY, add_appointment, at, booking_form, page_text
+from tests.conftest import PASSWORD, AuthActions
+from tests.racing import logged_in_clients, race
+
+NEW_PASSWORD = "copper-kettle-meadow-42"
+
+
+def link_in(message, path_fragment: str) -> str:
+    body = message.get_body(("plain",)).get_content()
+    match = re.search(r"http://portal\.test(\S*" + re.escape(path_fragment) + r"\S*)", body)
+    assert match, f"no {path_fragment} link in: {body}"
+    return match.group(1)
+
+
+@pytest.fixture
+def admin(auth, users):
+    assert auth.login("admin@example.com").status_code == 302
+    return auth
+
+
+def invite(admin, name="Grace Liddell", email="grace@example.com", role="therapist"):
+    return admin.post("/admin/staff/invite", {"name": name, "email": email, "role": role})
+
+
+def sent(app) -> list:
+    with app.app_context():
+        return list(outbox())
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def changes(subject_type: str | None = None) -> list[AdminChange]:
+    query = select(AdminChange).order_by(AdminChange.id)
+    if subject_type:
+        query = query.where(AdminChange.subject_type == subject_type)
+    return list(db.session.scalars(query))
+
+
+def accept(client, path: str, password: str = NEW_PASSWORD):
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post(path, data={"csrf_token": token, "password": password, "confirm": password})
+
+
+# --- inviting staff ----------------------------------------------------------------------
+
+
+def test_inviting_a_therapist_makes_their_account_and_emails_a_link(app, client, admin, users):
+    response = invite(admin, email="  Grace@Example.com ")
+    assert response.status_code == 302 and "/admin/staff/therapists/" in response.location
+    with app.app_context():
+        grace = user_by_email("grace@example.com")
+        assert grace.role == "therapist" and grace.email_confirmed_at is None
+        assert grace.password_hash.startswith("$argon2id$")  # a hash of a secret nobody was told
+        therapist = db.session.scalar(select(Therapist).where(Therapist.user_id == grace.id))
+        assert therapist.display_name == "Grace Liddell" and therapist.services == []
+        [message] = sent(app)
+        recorded = [(c.action, c.subject_type, c.subject_id, c.changes) for c in changes()]
+        assert recorded == [
+            ("invited", "user", grace.id, {"name": [None, "Grace Liddell"], "email": [None, "grace@example.com"],
+                                           "role": [None, "therapist"]}),
+            ("created", "therapist", therapist.id, {"display_name": [None, "Grace Liddell"],
+                                                    "login": [None, "grace@example.com"]}),
+        ]
+        assert all(c.actor_id == users["admin"].id for c in changes())
+    assert message["To"] == "grace@example.com"
+    assert "invited" in message["Subject"]
+    path = link_in(message, "/account/welcome/")
+    html = message.get_body(("html",)).get_content()
+    assert "http://portal.test" + path in html and "7 days" in html
+    # The token is in the email only, never in the activity log.
+    token = path.rsplit("/", 1)[1]
+    with app.app_context():
+        assert all(token not in str(c.changes) for c in changes())
+    # No password works before the invitation is accepted.
+    assert AuthActions(app.test_client()).login("grace@example.com", PASSWORD).status_code == 200
+
+
+def test_accepting_the_invitation_sets_the_password_logs_in_and_lands_home(app, client, admin):
+    invite(admin)
+    path = link_in(sent(app)[0], "/account/welcome/")
+    visitor = app.test_client()
+    page = visitor.get(path)
+    assert page.status_code == 200 and "Welcome, Grace" in page.get_data(as_text=True)
+    response = accept(visitor, path)
+    assert response.status_code == 302 and response.location == "/therapist"
+    assert visitor.get("/therapist").status_code == 200  # logged in
+    with app.app_context():
+        grace = user_by_email("grace@example.com")
+        assert grace.email_confirmed_at is not None
+    fresh = AuthActions(app.test_client())
+    assert fresh.login("grace@example.com", NEW_PASSWORD).status_code == 302
+
+
+def test_an_invitation_works_once(app, client, admin):
+    invite(admin)
+    path = link_in(sent(app)[0], "/account/welcome/")
+    visitor = app.test_client()
+    assert accept(visitor, path).status_code == 302
+    again = app.test_client().get(path)
+    assert again.status_code == 400
+    text = page_text(again)
+    assert "That link no longer works" in text and "ask the salon to send you a new invitation" in text
+    # A replayed form post is refused too, and the password stays the one chosen.
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      visitor.get("/account/password").get_data(as_text=True)).group(1)
+    replay = visitor.post(path, data={"csrf_token": token, "password": "another-pass-phrase-9",
+                                      "confirm": "another-pass-phrase-9"})
+    assert replay.status_code == 400
+    assert AuthActions(app.test_client()).login("grace@example.com", NEW_PASSWORD).status_code == 302
+
+
+def test_an_invitation_expires(app, client, admin, monkeypatch):
+    invite(admin)
+    path = link_in(sent(app)[0], "/account/welcome/")
+    week = app.config["INVITATION_MAX_AGE"]
+    real = time.time()
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(real) + week - 60)
+    assert app.test_client().get(path).status_code == 200  # a minute before it runs out
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(real) + week + 60)
+    late = app.test_client().get(path)
+    assert late.status_code == 400 and "That link no longer works" in page_text(late)
+
+
+def test_a_reset_link_is_not_an_invitation_and_an_invitation_is_not_a_reset(app, client, admin):
+    invite(admin)
+    path = link_in(sent(app)[0], "/account/welcome/")
+    token = path.rsplit("/", 1)[1]
+    assert app.test_client().get(f"/account/reset-password/{token}").status_code == 400
+
+
+def test_inviting_an_address_that_has_an_account_creates_nothing(app, client, admin, users):
+    response = invite(admin, name="Claire Again", email="CLIENT@example.com ")
+    assert response.status_code == 422
+    assert "That email address already has an account; nothing was created." in page_text(response)
+    assert 'value="Claire Again"' in response.get_data(as_text=True)  # what was typed stays
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 3
+        assert db.session.scalar(select(func.count()).select_from(Therapist)) == 0
+        assert changes() == []
+    assert sent(app) == []
+
+
+def test_inviting_an_admin_makes_no_therapist_and_lands_them_on_the_admin_page(app, client, admin):
+    response = invite(admin, name="Iona Baird", email="iona@example.com", role="admin")
+    assert response.status_code == 302 and response.location == "/admin/staff"
+    with app.app_context():
+        assert user_by_email("iona@example.com").role == "admin"
+        assert db.session.scalar(select(func.count()).select_from(Therapist)) == 0
+    assert "run" in sent(app)[0]["Subject"]
+    visitor = app.test_client()
+    assert accept(visitor, link_in(sent(app)[0], "/account/welcome/")).location == "/admin"
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"name": "", "email": "x@example.com", "role": "therapist"}, "Please enter their name."),
+    ({"name": "X Y", "email": "not-an-address", "role": "therapist"}, "Please enter an email address like"),
+    ({"name": "X Y", "email": "x@example.com", "role": "client"}, "Please choose from the options shown."),
+])
+def test_the_invitation_form_says_what_is_wrong(app, client, admin, fields, message):
+    response = admin.post("/admin/staff/invite", fields)
+    assert response.status_code == 422 and message in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 3
+    assert sent(app) == []
+
+
+def test_a_pending_invitation_can_be_sent_again_until_it_is_accepted(app, client, admin):
+    invite(admin)
+    with app.app_context():
+        grace_id = user_by_email("grace@example.com").id
+    assert "has not chosen a password yet" in page_text(client.get("/admin/staff"))
+    response = admin.post(f"/admin/staff/{grace_id}/resend")
+    assert response.status_code == 302
+    assert [m["To"] for m in sent(app)] == ["grace@example.com", "grace@example.com"]
+    with app.app_context():
+        assert changes()[-1].action == "invitation resent"
+    accept(app.test_client(), link_in(sent(app)[1], "/account/welcome/"))
+    # Accepted: the first link died with it, and there is nothing left to resend.
+    assert app.test_client().get(link_in(sent(app)[0], "/account/welcome/")).status_code == 400
+    assert admin.post(f"/admin/staff/{grace_id}/resend").status_code == 404
+
+
+def test_clients_and_therapists_cannot_invite(app, client, auth, users):
+    auth.login("therapist@example.com")
+    assert auth.post("/admin/staff/invite", {"name": "Sneaky", "email": "s@example.com",
+                                             "role": "admin"}).status_code == 403
+    with app.app_context():
+        assert user_by_email("s@example.com") is None
+
+
+def therapist_choices(response) -> str:
+    return re.search(r'<select[^>]*name="therapist".*?</select>', response.get_data(as_text=True), re.S).group(0)
+
+
+# --- therapists' details and the services they give ------------------------------------------
+
+
+def therapist_form(display_name="Daniel Okafor", bio="Sports massage.", qualifications=(), services=()):
+    return {"display_name": display_name, "bio": bio,
+            "qualifications": [str(q) for q in qualifications], "services": [str(s) for s in services]}
+
+
+def test_editing_a_therapist_records_old_and_new(app, client, admin, salon):
+    with app.app_context():
+        trained = db.session.scalar(select(Qualification).where(Qualification.slug == PREGNANCY_MASSAGE))
+        trained_id = trained.id
+    response = admin.post(f"/admin/staff/therapists/{salon.daniel}",
+                          therapist_form("Dan Okafor", "Runners and  cyclists.\nSee you soon.",
+                                         [trained_id], [salon.back]))
+    assert response.status_code == 302 and response.location == "/admin/staff"
+    with app.app_context():
+        daniel = db.session.get(Therapist, salon.daniel)
+        assert daniel.display_name == "Dan Okafor" and daniel.bio == "Runners and  cyclists.\nSee you soon."
+        assert daniel.has_qualification(PREGNANCY_MASSAGE)
+        assert [s.id for s in daniel.services] == [salon.back]
+        [entry] = changes("therapist")
+        assert entry.action == "updated" and entry.subject_id == salon.daniel
+        assert entry.changes == {
+            "display_name": ["Daniel Okafor", "Dan Okafor"],
+            "bio": ["", "Runners and  cyclists.\nSee you soon."],
+            "qualifications": ["", "Pregnancy massage"],
+            "services": ["Back, Neck & Shoulder Massage, Full Body Massage, Hot Stone Massage, "
+                         "Indian Head Massage (includes upper back)", "Back, Neck & Shoulder Massage"],
+        }
+
+
+def test_taking_a_qualification_away_is_recorded(app, client, admin, salon):
+    services = [salon.back, salon.full]
+    admin.post(f"/admin/staff/therapists/{salon.amelia}", therapist_form("Amelia Hart", "", [], services))
+    with app.app_context():
+        assert not db.session.get(Therapist, salon.amelia).has_qualification(PREGNANCY_MASSAGE)
+        [entry] = changes("therapist")
+        assert entry.changes["qualifications"] == ["Pregnancy massage", ""]
+
+
+def test_a_bad_therapist_form_keeps_what_was_typed(app, client, admin, salon):
+    response = admin.post(f"/admin/staff/therapists/{salon.daniel}",
+                          therapist_form("", "Kept bio", [], [salon.back, 999999]))
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "Please enter the name clients see." in text and "Please choose from the options shown." in text
+    assert "Kept bio" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Therapist, salon.daniel).display_name == "Daniel Okafor"
+        assert changes() == []
+
+
+def test_an_unknown_therapist_is_not_found(client, admin):
+    assert client.get("/admin/staff/therapists/999999").status_code == 404
+
+
+def test_the_booking_page_offers_a_therapist_only_for_services_they_give(app, client, auth, users, salon,
+                                                                          booking_clock):
+    with app.app_context():
+        daniel = db.session.get(Therapist, salon.daniel)
+        daniel.services = [db.session.get(Service, salon.back)]
+        db.session.commit()
+    auth.login("client@example.com")
+    back = client.get(f"/book?service={salon.back}&location={salon.city}&day={MONDAY.isoformat()}")
+    full = client.get(f"/book?service={salon.full}&location={salon.city}&day={MONDAY.isoformat()}")
+    assert "Daniel Okafor" in therapist_choices(back) and "Amelia Hart" in therapist_choices(back)
+    assert "Daniel Okafor" not in therapist_choices(full) and "Amelia Hart" in therapist_choices(full)
+    # A crafted booking with him for a service he does not give is refused.
+    response = auth.post("/book", booking_form(salon, at(MONDAY, "13:00"), "daniel", service=salon.full))
+    assert response.status_code != 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Appointment)) == 0
+    # "Any suitable therapist" books someone who gives it.
+    assert auth.post("/book", booking_form(salon, at(MONDAY, "13:00"), "any", service=salon.full)).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Appointment.therapist_id)) == salon.amelia
+
+
+# --- clients who phone -------------------------------------------------------------------
+
+
+def test_a_client_added_without_email_cannot_log_in_and_is_never_emailed(app, client, users, salon, booking_clock,
+                                                                         admin):
+    response = admin.post("/admin/clients/new", {"name": "Mary  Dodds", "phone": "07700 900 123", "email": ""})
+    assert response.status_code == 302
+    assert "cannot log in" in page_text(client.get(response.location))
+    with app.app_context():
+        mary = db.session.scalar(select(User).where(User.name == "Mary Dodds"))
+        assert (mary.role, mary.email, mary.phone) == ("client", None, "+447700900123")
+        assert display_uk_phone(mary.phone) == "07700 900123"
+        [entry] = changes("client")
+        assert (entry.action, entry.subject_id) == ("created", mary.id)
+        assert entry.changes == {"name": [None, "Mary Dodds"], "phone": [None, "+447700900123"]}
+        mary_id = mary.id
+    assert sent(app) == []
+    # Nothing to log in with: an empty address is refused, and a reset request finds no one.
+    anyone = AuthActions(app.test_client())
+    assert anyone.login("", PASSWORD).status_code == 200
+    anyone.client.post("/account/forgot-password", data={"email": "", "csrf_token": anyone.csrf_token()})
+    assert sent(app) == []
+    # Reception books her in: no email goes anywhere.
+    appointment_id = add_appointment(app, mary_id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    with app.app_context():
+        notify.booked(db.session.get(Appointment, appointment_id))
+    assert sent(app) == []
+
+
+def test_two_clients_without_email_can_both_be_added(app, client, admin):
+    for name, phone in (("Mary Dodds", "07700 900123"), ("Joe Dodds", "0191 498 0123")):
+        assert admin.post("/admin/clients/new", {"name": name, "phone": phone}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email.is_(None))) == 2
+
+
+def test_a_client_added_with_email_is_invited_to_their_health_form(app, client, admin):
+    response = admin.post("/admin/clients/new", {"name": "Ann Reid", "phone": "+44 (0)191 498 0123",
+                                                 "email": "Ann@Example.com"})
+    assert response.status_code == 302
+    with app.app_context():
+        ann = user_by_email("ann@example.com")
+        assert (ann.role, ann.phone) == ("client", "+441914980123")
+        assert changes("client")[0].changes["email"] == [None, "ann@example.com"]
+    [message] = sent(app)
+    assert message["To"] == "ann@example.com" and "before your visit" in message.get_body(("plain",)).get_content()
+    visitor = app.test_client()
+    response = accept(visitor, link_in(message, "/account/welcome/"))
+    assert response.status_code == 302 and response.location == "/profile"
+    assert visitor.get("/profile").status_code == 200
+
+
+def test_a_client_added_with_an_address_that_has_an_account_creates_nothing(app, client, admin, users):
+    response = admin.post("/admin/clients/new", {"name": "Claire", "phone": "07700900123",
+                                                 "email": "client@example.com"})
+    assert response.status_code == 422 and "already has an account" in page_text(response)
+    assert 'value="+447700900123"' in response.get_data(as_text=True)  # the number, as it is kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 3
+    assert sent(app) == []
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("07700 900123", "+447700900123"),
+    ("07700900123", "+447700900123"),
+    ("+44 7700 900123", "+447700900123"),
+    ("+447700900123", "+447700900123"),
+    ("0044 7700 900123", "+447700900123"),
+    ("+44 (0)7700 900123", "+447700900123"),
+    ("(0191) 498-0123", "+441914980123"),
+    ("020 7946 0000", "+442079460000"),
+    ("01387 12345", "+44138712345"),  # one of the few 10-digit area numbers
+    (" 0191.498.0123 ", "+441914980123"),
+])
+def test_uk_numbers_are_stored_one_way(typed, stored):
+    assert normalise_uk_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("", "Please enter a phone number."),
+    ("   ", "Please enter a phone number."),
+    ("7700 900123", r"starting 0 or \+44"),
+    ("+1 212 555 0100", "Please enter a UK number"),
+    ("0033 1 23 45 67 89", "Please enter a UK number"),
+    ("07700 90012", "too short"),
+    ("07700 9001234", "too long"),
+    ("+44 7700 90012", "too short"),
+    ("0191 498 012", "too short"),
+    ("07700 9OO123", "only digits"),
+    ("07700 ９00123", "only digits"),  # full-width digits are not ASCII
+    ("09098 790000", "not a number a person can be called on"),
+    ("04000 123456", "not a number a person can be called on"),
+])
+def test_numbers_that_are_not_uk_phones_say_why(typed, message):
+    with pytest.raises(PhoneProblem, match=message):
+        normalise_uk_phone(typed)
+
+
+def test_a_bad_phone_number_is_explained_and_nothing_is_lost(app, client, admin):
+    response = admin.post("/admin/clients/new", {"name": "Mary Dodds", "phone": "07700 90012",
+                                                 "email": "mary@example.com"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "That number is too short" in page_text(response)
+    assert 'value="Mary Dodds"' in html and 'value="07700 90012"' in html and 'value="mary@example.com"' in html
+    with app.app_context():
+        assert user_by_email("mary@example.com") is None and changes() == []
+
+
+def test_the_form_checks_itself_as_reception_types(app, client, admin, users):
+    page = client.get("/admin/clients/new").get_data(as_text=True)
+    form = re.search(r"<form[^>]*hx-post[^>]*>", page).group(0)
+    assert "/admin/clients/new/check" in form and 'method="post"' in form
+    response = admin.post("/admin/clients/new/check", {"name": "", "phone": "+1 555 0100",
+                                                       "email": "client@example.com"},
+                          headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert 'id="errors-phone" class="field-errors" hx-swap-oob="true"' in html
+    assert "Please enter a UK number" in html and "already has an account" in html
+    assert 'id="errors-name"' not in html  # not typed yet: no message about it
+    fixed = admin.post("/admin/clients/new/check", {"phone": "07700 900123"}, headers={"HX-Request": "true"})
+    assert re.search(r'id="errors-phone"[^>]*>\s*</div>', fixed.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 3 and changes() == []
+
+
+def test_two_admins_inviting_one_address_at_once_make_one_account(race_app, users):
+    racers = logged_in_clients(race_app, ["admin@example.com", "admin@example.com"])
+    form = {"name": "Grace Liddell", "email": "grace@example.com", "role": "therapist"}
+    responses = race(racers, [form, form], url="/admin/staff/invite")
+    for response in responses:
+        response.close()  # as the server does: the invitation goes out after the response
+    assert sorted(r.status_code for r in responses) == [302, 422]
+    refused = next(r for r in responses if r.status_code == 422)
+    assert "already has an account" in page_text(refused)
+    with race_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "grace@example.com")) == 1
+        assert db.session.scalar(select(func.count()).select_from(Therapist)) == 1
+        assert [m["To"] for m in outbox()] == ["grace@example.com"]
+
+
+def test_an_address_taken_between_the_check_and_the_insert_is_refused_cleanly(app, users, monkeypatch):
+    """The unique constraint has the last word: only the savepoint rolls back, so the request's
+    other work survives and the admin sees the usual message."""
+    monkeypatch.setattr(invitations, "find_by_email", lambda email: None)  # the check saw nothing
+    with app.test_request_context():
+        admin_user = db.session.get(User, users["admin"].id)
+        admin_user.name = "Morag F."  # earlier work in the same transaction
+        with pytest.raises(invitations.AlreadyHasAccount):
+            invitations.create_account("Claire Again", "client", email="client@example.com")
+        db.session.commit()
+        assert db.session.get(User, users["admin"].id).name == "Morag F."
+        assert db.session.scalar(select(func.count()).select_from(User)) == 3
+
+
+def test_one_invitation_submitted_twice_at_once_sets_one_password(race_app, users):
+    with race_app.test_request_context():
+        user = invitations.create_account("Grace Liddell", "therapist", email="grace@example.com")
+        db.session.commit()
+        path = f"/account/welcome/{set_password_token(INVITE_SALT, user.id, user.session_version)}"
+    racers = []
+    for _ in range(2):
+        visitor = race_app.test_client()
+        page = visitor.get(path).get_data(as_text=True)
+        racers.append((visitor, re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)))
+    forms = [{"password": word, "confirm": word} for word in (NEW_PASSWORD, "another-pass-phrase-9")]
+    responses = race(racers, forms, url=path)
+    assert sorted(r.status_code for r in responses) == [302, 400]
+    winner = forms[[r.status_code for r in responses].index(302)]["password"]
+    with race_app.app_context():
+        grace = user_by_email("grace@example.com")
+        assert grace.session_version == 2  # set once
+    assert AuthActions(race_app.test_client()).login("grace@example.com", winner).status_code == 302
