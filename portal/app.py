@@ -95,21 +95,24 @@ def _bound_int_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
-    from portal import accounts, booking, dashboard, feedback, health, profile
+    from portal import accounts, audit, booking, catalogue, dashboard, feedback, health, profile
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
+    from portal.audit import views as _audit_views  # noqa: F401
+    from portal.catalogue import views as _catalogue_views  # noqa: F401
     from portal.booking import views as _booking_views  # noqa: F401
     from portal.dashboard import views as _dashboard_views  # noqa: F401
     from portal.feedback import views as _feedback_views  # noqa: F401
     from portal.health import views as _health_views  # noqa: F401
     from portal.profile import views as _profile_views  # noqa: F401
 
-    for feature in (accounts, dashboard, profile, booking, feedback, health):
+    for feature in (accounts, dashboard, profile, booking, feedback, health, catalogue, audit):
         app.register_blueprint(feature.bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from portal.formatting import date_format, format_date, local_datetime
     from portal.guidance.rules import every
+    from portal.vocabulary import join_labels
 
     @app.context_processor
     def htmx_asset():
@@ -124,3 +127,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = format_date
     app.jinja_env.filters["date_format"] = date_format
     app.jinja_env.filters["every"] = every
+    app.jinja_env.filters["area_labels"] = join_labels

@@ -128,7 +128,8 @@ def load_demo_data() -> dict[str, int]:
     Flushes only, like the services it calls: the caller (`flask demo load`, a test) commits once."""
     locations = {spec["slug"]: _upsert(Location, "slug", spec) for spec in LOCATIONS}
     for spec in SERVICES:
-        _upsert(Service, "slug", spec)
+        # The same services at both salons.
+        _upsert(Service, "slug", spec).locations = sorted(locations.values(), key=lambda loc: loc.name)
     qualifications = {spec["slug"]: _upsert(Qualification, "slug", spec) for spec in QUALIFICATIONS}
     users = {spec["email"]: _ensure_user(spec) for spec in USERS}
     db.session.flush()

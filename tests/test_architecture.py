@@ -24,11 +24,11 @@ ROOT = PORTAL.parent
 
 # Modules of pure rules: no Flask, no database, nothing that needs an app.
 PURE = ("guidance/rules.py", "booking/availability.py", "booking/guard.py", "clock.py", "timezones.py",
-        "formatting.py", "roles.py", "feedback/meaning.py")
+        "formatting.py", "roles.py", "feedback/meaning.py", "salon/pricing.py")
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_sqlalchemy", "flask_wtf", "sqlalchemy", "portal.extensions",
                      "portal.db_types", "werkzeug")
 # Features, lowest first: a feature's domain modules may import only features before it.
-FEATURES = ("salon", "accounts", "audit", "profile", "booking", "feedback")
+FEATURES = ("salon", "accounts", "audit", "catalogue", "profile", "booking", "feedback")
 # Modules that build pages: they may read any feature (and portal.client_guidance).
 SCREENS = ("views.py", "panels.py")
 # Wiring, allowed to import lazily (the package root keeps Flask out of `import portal.x`).
