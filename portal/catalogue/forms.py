@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -10,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 from portal.catalogue.services import ServiceInput
 from portal.fields import CheckboxesField, MaxChars, strip
 from portal.salon.models import Location, Service
-from portal.salon.pricing import PriceProblem, parse_price, price_text
+from portal.salon.pricing import PriceProblem, minutes_problem, parse_price, price_text
 from portal.vocabulary import BODY_AREAS
 
 MINUTES_MESSAGE = "Please enter the length as a whole number of minutes, like 45."
@@ -39,8 +40,12 @@ class ServiceForm(FlaskForm):
 
     def validate_minutes(self, field):
         text = field.data or ""
-        if not (text.isascii() and text.isdigit()):
+        if not (text.isascii() and text.isdigit() and len(text) < 6):
             raise ValidationError(MINUTES_MESSAGE)
+        # The service checks it again; here it shows beside the other fields' messages.
+        problem = minutes_problem(int(text), current_app.config["BOOKING_GRID_MINUTES"])
+        if problem:
+            raise ValidationError(problem)
 
     def validate_price(self, field):
         try:

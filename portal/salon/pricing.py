@@ -15,6 +15,8 @@ MAX_PRICE_PENCE = 100_000  # £1,000
 MAX_MINUTES = 8 * 60
 
 _MONEY = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+# "1,000" is a thousand pounds; "35,5" is someone's "35.50" and must not become £355.
+_THOUSANDS = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
 
 
 class PriceProblem(ValueError):
@@ -23,11 +25,15 @@ class PriceProblem(ValueError):
 
 def parse_price(text: str | None) -> int:
     """"35" -> 3500, "35.5" -> 3550, "£35.50" -> 3550. PriceProblem for anything else."""
-    typed = (text or "").strip().removeprefix("£").strip().replace(",", "")
+    typed = (text or "").strip().removeprefix("£").strip()
     if not typed:
         raise PriceProblem("Please enter a price in pounds, like 35 or 35.50.")
     if typed.startswith("-"):
         raise PriceProblem("A price can't be negative.")
+    if "," in typed:
+        if not _THOUSANDS.fullmatch(typed):
+            raise PriceProblem("Please use a point for pence, like 35.50 (a comma only between thousands).")
+        typed = typed.replace(",", "")
     if not typed.isascii() or not _MONEY.fullmatch(typed):
         raise PriceProblem("Please enter the price as pounds and pence, like 35 or 35.50 (digits only).")
     try:
