@@ -38,6 +38,15 @@ class ServiceForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.locations.choices = [SelectChoice(str(loc.id), loc.name) for loc in salons]
 
+    def fresh_ids(self, key: str) -> "ServiceForm":
+        """Give every control an id new to this render (names unchanged). htmx carries
+        attributes over between elements that keep their id across a swap, and Chromium then
+        reports an inline style our CSP blocks (as booking's swapped forms found)."""
+        for field in self:
+            field.id = f"{field.id}-{key}"
+            field.label.field_id = field.id
+        return self
+
     def validate_minutes(self, field):
         text = field.data or ""
         if not (text.isascii() and text.isdigit() and len(text) < 6):

@@ -6,6 +6,8 @@ work without JavaScript; htmx swaps one table row instead (its edit form, then t
 
 from __future__ import annotations
 
+import secrets
+
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -72,7 +74,7 @@ def create():
 def _edit_response(service, form: ServiceForm, status: int = 200, current=None):
     """The edit form: a table row for htmx, else its own page. htmx swaps only 2xx answers,
     so a row with errors comes back as 200 (nothing was saved: the service rolled back)."""
-    context = dict(service=service, form=form, current=current)
+    context = dict(service=service, form=form.fresh_ids(secrets.token_hex(3)), current=current)
     if wants_fragment():
         return _respond(render_template("catalogue/_edit_row.html", **context))
     return _respond(render_template("catalogue/edit.html", **context), status)
