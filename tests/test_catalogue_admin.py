@@ -318,3 +318,45 @@ def test_rebooking_is_refused_where_the_service_is_no_longer_offered(app, users,
     assert found.problem == ("Newcastle City Centre no longer offers the Back, Neck & Shoulder Massage. "
                              "Please choose another massage or salon.")
     assert found.times == []
+
+
+# --- two admins at once, and what is not theirs ----------------------------------------------
+
+
+def test_admins_saving_one_form_at_the_same_moment_save_once(race_app, users):
+    import threading
+    from collections import Counter
+
+    from tests.booking_support import seed_salon
+    from tests.racing import logged_in_clients
+
+    salon = seed_salon(race_app, users)
+    racers = 4
+    clients = logged_in_clients(race_app, ["admin@example.com"] * racers)
+    forms = [_edit_form(race_app, salon, salon.back, price=f"{40 + n}") for n in range(racers)]
+    barrier, responses = threading.Barrier(racers), [None] * racers
+
+    def save(n: int) -> None:
+        client, token = clients[n]
+        barrier.wait(timeout=30)
+        responses[n] = client.post(f"/admin/services/{salon.back}/edit", data={**forms[n], "csrf_token": token})
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert Counter(r.status_code for r in responses) == {302: 1, 409: racers - 1}
+    saved = _service(race_app, salon.back)
+    assert saved.version == 2 and len(_changes(race_app, salon.back)) == 1
+    assert f"£{saved.price_pence // 100}" == _changes(race_app, salon.back)[0].changes["price"][1]
+
+
+def test_unknown_services_are_404_and_forms_need_their_csrf_token(app, users, salon):
+    admin = _admin(app)
+    for path in ("/admin/services/999999/edit", "/admin/services/999999/row", "/admin/services/999999/retire"):
+        assert admin.client.get(path).status_code == 404, path
+    assert admin.post("/admin/services/999999/retire", {"confirm": "y", "version": "1"}).status_code == 404
+    no_token = admin.client.post(f"/admin/services/{salon.back}/retire", data={"confirm": "y", "version": "1"})
+    assert no_token.status_code == 400 and _service(app, salon.back).active
