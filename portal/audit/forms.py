@@ -7,15 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from portal.db_types import day_in_range
+from portal.fields import DayInRange
 
 ANYONE = ""
-
-
-class DayInRange:
-    def __call__(self, form, field):
-        if field.data is not None and not day_in_range(field.data):
-            raise ValidationError("Please enter a real date.")
 
 
 class ActivityForm(FlaskForm):

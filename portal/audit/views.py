@@ -25,13 +25,14 @@ def activity_log():
     form.who.choices = [SelectChoice(ANYONE, "Anyone")] + [SelectChoice(str(actor_id), name)
                                                            for actor_id, name in activity.actors()]
     form.kind.choices = [SelectChoice("", "Anything")] + [SelectChoice(kind, label) for kind, label in activity.kinds()]
-    valid = form.validate()
+    form.validate()  # a filter that can't be read is not applied; its message says why
     chosen = activity.ActivityFilter(
         actor_id=form.chosen_actor(), kind=form.chosen_kind(),
-        since=form.since.data if valid or not form.since.errors else None,
-        until=form.until.data if valid else None,
+        since=None if form.since.errors else form.since.data,
+        until=None if form.until.errors else form.until.data,
     )
     page = activity.activity(chosen, _page_number())
-    arguments = {key: value for key, value in request.args.items() if key != "page" and value}
+    # The pager keeps the filters (and only them).
+    arguments = {key: request.args[key] for key in ("who", "kind", "since", "until") if request.args.get(key)}
     return render_page("audit/activity.html", block="results", form=form, page=page, arguments=arguments,
                        kind_label=activity.kind_label)
