@@ -99,8 +99,11 @@ def _bound_int_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
-    from portal import accounts, booking, dashboard, feedback, health, outbox, profile, reminders, rota, reception, public, staff
+    from portal import (accounts, audit, booking, catalogue, dashboard, feedback, health, outbox, profile, public,
+                        reception, reminders, rota, staff)
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
+    from portal.audit import views as _audit_views  # noqa: F401
+    from portal.catalogue import views as _catalogue_views  # noqa: F401
     from portal.booking import views as _booking_views  # noqa: F401
     from portal.dashboard import views as _dashboard_views  # noqa: F401
     from portal.feedback import views as _feedback_views  # noqa: F401
@@ -113,7 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.public import views as _public_views  # noqa: F401
     from portal.staff import views as _staff_views  # noqa: F401
 
-    for feature in (accounts, dashboard, profile, booking, feedback, health, outbox, reminders, rota, reception, public, staff):
+    for feature in (accounts, dashboard, profile, booking, feedback, health, catalogue, audit, outbox, reminders,
+                    rota, reception, public, staff):
         app.register_blueprint(feature.bp)
 
     from portal.public import page_cache
@@ -124,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from portal.formatting import date_format, format_date, local_datetime
     from portal.guidance.rules import every
+    from portal.vocabulary import join_labels
 
     @app.context_processor
     def htmx_asset():
@@ -138,3 +143,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = format_date
     app.jinja_env.filters["date_format"] = date_format
     app.jinja_env.filters["every"] = every
+    app.jinja_env.filters["area_labels"] = join_labels

@@ -127,7 +127,12 @@ def load_demo_data() -> dict[str, int]:
 
     Flushes only, like the services it calls: the caller (`flask demo load`, a test) commits once."""
     locations = {spec["slug"]: _upsert(Location, "slug", spec) for spec in LOCATIONS}
-    services = [_upsert(Service, "slug", spec) for spec in SERVICES]
+    services = []
+    for spec in SERVICES:
+        # The same services at both salons.
+        service = _upsert(Service, "slug", spec)
+        service.locations = sorted(locations.values(), key=lambda loc: loc.name)
+        services.append(service)
     qualifications = {spec["slug"]: _upsert(Qualification, "slug", spec) for spec in QUALIFICATIONS}
     users = {spec["email"]: _ensure_user(spec) for spec in USERS}
     db.session.flush()

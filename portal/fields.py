@@ -6,7 +6,19 @@ from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from portal.db_types import FIRST_DAY, LAST_DAY, day_in_range
+
 CHOICE_MESSAGE = "Please choose from the options shown."
+
+
+class DayInRange:
+    """Validator: a day the portal can work with (a year like 9999 is a typo or a probe)."""
+
+    message = f"Please choose a day between {FIRST_DAY.year} and {LAST_DAY.year}."
+
+    def __call__(self, form, field):
+        if field.data is not None and not day_in_range(field.data):
+            raise ValidationError(self.message)
 
 
 def strip(value):

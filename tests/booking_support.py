@@ -57,6 +57,8 @@ def seed_salon(app, users: dict) -> Salon:
                           body_areas="upper_back,lower_back", active=False)
         trained = Qualification(slug=PREGNANCY_MASSAGE, name="Pregnancy massage")
         city, gosforth = locations["city-centre"], locations["gosforth"]
+        for service in (*services_.values(), retired):
+            service.locations = [city, gosforth]  # the same at both salons (docs: DOMAIN.md)
 
         def hours(days, where, start="09:00", end="17:00"):
             return [WorkingHours(weekday=d, location=where, starts_at=time.fromisoformat(start),

@@ -24,7 +24,7 @@ def make_salon(app, therapist_user_id: int) -> Salon:
         location = Location(slug="city-centre", name="Newcastle City Centre", address="Grey Street",
                             phone="0191 498 0123")
         service = Service(slug="back-neck-shoulder", name="Back, Neck & Shoulder Massage", price_pence=3500,
-                          minutes=45, body_areas="neck,shoulders,upper_back,lower_back")
+                          minutes=45, body_areas="neck,shoulders,upper_back,lower_back", locations=[location])
         trained = Qualification(slug=PREGNANCY_MASSAGE, name="Pregnancy massage")
         mine = Therapist(display_name="Amelia Hart", user_id=therapist_user_id, qualifications=[trained])
         other = Therapist(display_name="Daniel Okafor")

@@ -25,11 +25,11 @@ ROOT = PORTAL.parent
 # Modules of pure rules: no Flask, no database, nothing that needs an app.
 PURE = ("guidance/rules.py", "booking/availability.py", "booking/guard.py", "clock.py", "timezones.py",
         "formatting.py", "roles.py", "feedback/meaning.py", "reminders/rules.py",
-        "rota/rules.py", "salon/opening.py")
+        "rota/rules.py", "salon/opening.py", "salon/pricing.py")
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_sqlalchemy", "flask_wtf", "sqlalchemy", "portal.extensions",
                      "portal.db_types", "werkzeug")
 # Features, lowest first: a feature's domain modules may import only features before it.
-FEATURES = ("outbox", "salon", "accounts", "audit", "staff", "profile", "booking", "feedback", "reminders", "rota",
+FEATURES = ("outbox", "salon", "accounts", "audit", "catalogue", "staff", "profile", "booking", "feedback", "reminders", "rota",
             "reception", "public")
 # Modules that build pages: they may read any feature (and portal.client_guidance).
 SCREENS = ("views.py", "panels.py")

@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import UUID, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.db_types import FIRST_DAY, LAST_DAY, MAX_ID, day_in_range, valid_id
+from portal.db_types import MAX_ID, day_in_range, valid_id
+from portal.fields import DayInRange
 
 ANY_THERAPIST = "any"
 
@@ -59,16 +60,6 @@ class StartTime:
     def __call__(self, form, field):
         if parse_start(field.data) is None:
             raise ValidationError(TIME_MESSAGE)
-
-
-class DayInRange:
-    """Validator: a day the portal can work with (a year like 9999 is a typo or a probe)."""
-
-    message = f"Please choose a day between {FIRST_DAY.year} and {LAST_DAY.year}."
-
-    def __call__(self, form, field):
-        if field.data is not None and not day_in_range(field.data):
-            raise ValidationError(self.message)
 
 
 SERVICE_MESSAGE = "Please choose a massage."

@@ -39,6 +39,8 @@ class BookingOffer:
     next_free_day: date | None = None
     # The day asked for can't be booked (past or beyond the horizon), so another is shown.
     day_adjusted: bool = False
+    # The salon asked for doesn't offer the chosen massage, so one that does is shown.
+    location_adjusted: bool = False
     idempotency_key: str = ""
     # Without a consented profile: the conditions the client must tick none of, to book.
     screening: list[str] = field(default_factory=list)
@@ -72,13 +74,16 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     last = queries.latest_completed(client_id)
     active = salon_queries.active_services()
     service = _pick(active, service_id, last.service_id if last else _suggested_service_id(guidance, active))
-    location = _pick(salon_queries.locations(), location_id, last.location_id if last else None)
+    # Only the salons that offer the chosen massage (salon.queries.locations_offering).
+    offering = salon_queries.locations_offering(service.id) if service is not None else []
+    location = _pick(offering, location_id, last.location_id if last else None)
     first_day, last_day = clock.today(), slots.last_bookable_day()
     chosen_day = day if day is not None and first_day <= day <= last_day else None
     offer = BookingOffer(
-        services=active, locations=salon_queries.locations(), therapists=[], service=service,
+        services=active, locations=offering, therapists=[], service=service,
         location=location, therapist=None, day=chosen_day or first_day, first_day=first_day,
         last_day=last_day, day_adjusted=day is not None and chosen_day is None,
+        location_adjusted=location is not None and location_id is not None and location.id != location_id,
         idempotency_key=services.new_idempotency_key(),
         screening=gate.screening_conditions() if gate.screening_needed(client_id) else [],
     )

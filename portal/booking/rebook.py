@@ -10,6 +10,7 @@ from portal.booking import availability, services, slots
 from portal.booking.models import Appointment
 from portal.guidance.rules import BASELINE_INTERVAL_DAYS, BookingDecision, Guidance, every, format_date
 from portal.profile import gate
+from portal.salon import queries as salon_queries
 
 # Without guidance to go on (no completed massage yet), the salon's baseline (every 4 weeks).
 DEFAULT_INTERVAL_DAYS = BASELINE_INTERVAL_DAYS
@@ -60,6 +61,10 @@ def proposal(client_id: int, source: Appointment, guidance: Guidance) -> RebookP
     therapist, service = source.therapist, source.service
     if not service.active:
         found.problem = f"We no longer offer the {service.name}. Please choose another massage."
+        return found
+    if not salon_queries.offered_at(service.id, source.location_id):
+        found.problem = (f"{source.location.name} no longer offers the {service.name}. "
+                         "Please choose another massage or salon.")
         return found
     if not therapist.active or not slots.works_at(therapist, source.location_id):
         found.problem = f"{therapist.display_name} no longer works at {source.location.name}. Please choose again."

@@ -45,6 +45,7 @@ from portal.formatting import local_datetime
 from portal.guidance.rules import BookingDecision
 from portal.profile import gate
 from portal.roles import STAFF
+from portal.salon import queries as salon_queries
 from portal.salon.models import Location, Service, Therapist
 from portal.signals import appointment_booked, appointment_cancelled, appointment_moved
 from portal.timezones import to_local
@@ -215,6 +216,8 @@ def _same_form(earlier: Appointment, request: BookingRequest) -> Booked:
 
 def _book(client: User, request: BookingRequest, staff: bool = False) -> Booked:
     service, location = _offered_service(request.service_id), _location(request.location_id)
+    if not salon_queries.offered_at(service.id, location.id):
+        raise NotOffered(f"{location.name} doesn't offer the {service.name}. Please choose another salon.")
     # Without a consented profile the gate has nothing to read: the client's tick stands in.
     screened_at = None
     if gate.screening_needed(client.id):

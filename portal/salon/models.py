@@ -39,6 +39,15 @@ therapist_services = Table(
     Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Which locations offer which service: the booking page and availability offer a service only
+# at these. A service with no row here is offered nowhere (the admin ticks at least one).
+service_locations = Table(
+    "service_locations",
+    db.metadata,
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Location(db.Model):
     __tablename__ = "locations"
@@ -68,6 +77,7 @@ class Service(db.Model):
     __table_args__ = (
         CheckConstraint("price_pence >= 0", name="price_not_negative"),
         CheckConstraint("minutes > 0", name="minutes_positive"),
+        UniqueConstraint("name", name="uq_services_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +90,11 @@ class Service(db.Model):
     # "neck,shoulders,upper_back,lower_back", checked and put in vocabulary order on every write.
     body_areas: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Bumped by every edit in the back office, so a form drawn from an older version is noticed
+    # (catalogue.services compares it in the UPDATE itself).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    locations: Mapped[list[Location]] = relationship(secondary=service_locations, order_by="Location.name")
 
     @validates("body_areas")
     def _check_body_areas(self, _key: str, value: str) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.guidance.rules import CatalogueService
-from portal.salon.models import Location, Service, Therapist, WorkingHours
+from portal.salon.models import Location, Service, Therapist, WorkingHours, service_locations
 from portal.salon.opening import Shift
 
 
@@ -46,6 +46,30 @@ def shifts() -> list[Shift]:
         .join(Therapist, Therapist.id == WorkingHours.therapist_id).where(Therapist.active)
     )
     return [Shift(*row) for row in rows]
+
+
+def all_services() -> list[Service]:
+    """Every service, retired ones too, with where each is offered: the admin's catalogue."""
+    return list(db.session.scalars(
+        select(Service).options(selectinload(Service.locations))
+        .order_by(Service.active.desc(), Service.name)
+    ))
+
+
+def locations_offering(service_id: int) -> list[Location]:
+    """The locations that offer this service (whether or not it is active)."""
+    return list(db.session.scalars(
+        select(Location).join(service_locations, service_locations.c.location_id == Location.id)
+        .where(service_locations.c.service_id == service_id).order_by(Location.name)
+    ))
+
+
+def offered_at(service_id: int, location_id: int) -> bool:
+    """Does this location offer this service? (Active or not: ask `Service.active` for that.)"""
+    return db.session.scalar(
+        select(service_locations.c.service_id)
+        .where(service_locations.c.service_id == service_id, service_locations.c.location_id == location_id)
+    ) is not None
 
 
 def therapists() -> list[Therapist]:

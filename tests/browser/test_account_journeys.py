@@ -59,7 +59,8 @@ def log_in(page: Page, email: str, password: str) -> None:
 
 def seed_salon(app) -> None:
     with app.app_context():
-        db.session.add_all([Location(**spec) for spec in LOCATIONS] + [Service(**spec) for spec in SERVICES])
+        locations = [Location(**spec) for spec in LOCATIONS]
+        db.session.add_all(locations + [Service(**spec, locations=locations) for spec in SERVICES])
         db.session.commit()
 
 

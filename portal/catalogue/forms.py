@@ -1,0 +1,104 @@
+"""The admin's service form: typed text in, `ServiceInput` out, with messages for each field."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+
+from portal.catalogue.services import ServiceInput
+from portal.fields import CheckboxesField, MaxChars, strip
+from portal.salon.models import Location, Service
+from portal.salon.pricing import PriceProblem, minutes_problem, parse_price, price_text
+from portal.vocabulary import BODY_AREAS
+
+MINUTES_MESSAGE = "Please enter the length as a whole number of minutes, like 45."
+
+
+class ServiceForm(FlaskForm):
+    name = StringField("Name", filters=[strip],
+                       validators=[InputRequired("Please give the service a name."), Length(max=120)])
+    slug = StringField("Web address name", filters=[strip], validators=[
+        Optional(), Length(max=60),
+        Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, digits and single hyphens, "
+                                                     "like hot-stone-massage."),
+    ])
+    description = TextAreaField("Description", filters=[strip], validators=[MaxChars(2000)])
+    minutes = StringField("Length in minutes", filters=[strip])
+    price = StringField("Price in pounds", filters=[strip])
+    areas = CheckboxesField("Body areas it works on",
+                            choices=[SelectChoice(key, label) for key, label in BODY_AREAS.items()])
+    locations = CheckboxesField("Offered at")
+    active = BooleanField("Offered for booking", default=True)
+    version = HiddenField()
+
+    def __init__(self, *args, salons: list[Location], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locations.choices = [SelectChoice(str(loc.id), loc.name) for loc in salons]
+
+    def fresh_ids(self, key: str) -> "ServiceForm":
+        """Give every control an id new to this render (names unchanged). htmx carries
+        attributes over between elements that keep their id across a swap, and Chromium then
+        reports an inline style our CSP blocks (as booking's swapped forms found)."""
+        for field in self:
+            field.id = f"{field.id}-{key}"
+            field.label.field_id = field.id
+        return self
+
+    def validate_minutes(self, field):
+        text = field.data or ""
+        if not (text.isascii() and text.isdigit() and len(text) < 6):
+            raise ValidationError(MINUTES_MESSAGE)
+        # The service checks it again; here it shows beside the other fields' messages.
+        problem = minutes_problem(int(text), current_app.config["BOOKING_GRID_MINUTES"])
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_price(self, field):
+        try:
+            self.price_pence = parse_price(field.data)
+        except PriceProblem as problem:
+            raise ValidationError(str(problem)) from None
+
+    def validate_areas(self, field):
+        if not field.data:
+            raise ValidationError("Please tick at least one body area.")
+
+    def validate_locations(self, field):
+        if not field.data:
+            raise ValidationError("Please tick at least one salon that offers it.")
+
+    def seen_version(self) -> int | None:
+        text = (self.version.data or "").strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+    def to_input(self) -> ServiceInput:
+        return ServiceInput(
+            name=self.name.data, slug=self.slug.data or "", description=self.description.data or "",
+            minutes=int(self.minutes.data), price_pence=self.price_pence, areas=tuple(self.areas.data),
+            location_ids=tuple(int(v) for v in self.locations.data), active=bool(self.active.data),
+        )
+
+    @classmethod
+    def for_service(cls, service: Service, salons: list[Location], prefix: str = "") -> "ServiceForm":
+        """The form showing a service as saved (for an edit that starts now)."""
+        form = cls(formdata=None, salons=salons, prefix=prefix, name=service.name, slug=service.slug,
+                   description=service.description, minutes=str(service.minutes),
+                   price=price_text(service.price_pence), areas=list(service.areas),
+                   active=service.active, version=str(service.version))
+        form.locations.data = [str(loc.id) for loc in service.locations]
+        return form
+
+
+class RetireForm(FlaskForm):
+    """Without JavaScript, retiring asks for a tick (htmx asks with a confirm dialog instead)."""
+
+    confirm = BooleanField("Yes, stop offering this service",
+                           validators=[InputRequired("Please tick the box to confirm.")])
+    version = HiddenField()
+
+    def seen_version(self) -> int | None:
+        text = (self.version.data or "").strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
