@@ -377,7 +377,7 @@ def test_a_new_service_is_given_by_every_active_therapist_so_it_can_be_booked(ap
         away.active = False
         location_ids = [loc.id for loc in db.session.scalars(select(Location))]
         service = create_service(admin, ServiceInput(
-            name="Hot Stone Massage", description="", minutes=60, price_pence=5500,
+            name="Lymphatic Drainage Massage", description="", minutes=60, price_pence=5500,
             areas=("upper_back", "lower_back"), location_ids=tuple(location_ids), active=True))
         db.session.commit()
         givers = {t.id for t in db.session.scalars(select(Therapist)) if t.gives(service)}
