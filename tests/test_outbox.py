@@ -463,3 +463,27 @@ def test_the_cli_shows_the_queue_and_the_undelivered(app, users, monkeypatch):
     assert "queue: immediate, 0 jobs waiting, 0 scheduled" in status.output
     undelivered = runner.invoke(args=["outbox", "undelivered"])
     assert "dead\t1 tries\tclaire@example.com\tHello\tOSError: no route" in undelivered.output
+
+
+def test_account_emails_are_written_even_when_the_server_never_closes_the_response(app, users, monkeypatch):
+    """Werkzeug's development server skips close() when the client reset the connection: the
+    after-response write then happens from a fallback timer, once."""
+    from portal.accounts.emails import send_password_reset, Addressee
+
+    monkeypatch.setattr(tasks, "AFTER_RESPONSE_FALLBACK_SECONDS", 0.05)
+    with app.test_request_context():
+        send_password_reset(Addressee(users["client"].id, "client@example.com", "Claire"), "token")
+        response = app.make_response("ok")
+        tasks.queue_after_response(response)  # the hook; the response is never closed
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if outbox():
+                break
+        time.sleep(0.02)
+    with app.app_context():
+        assert [m["Subject"] for m in outbox()] == ["Reset your Mesmerising Beauty password"]
+        response.close()  # a late close finds the work done: nothing twice
+        time.sleep(0.1)
+        assert len(outbox()) == 1
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1

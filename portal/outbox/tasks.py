@@ -10,6 +10,7 @@ leaves the message dead, on the admin's outbox page.
 from __future__ import annotations
 
 import logging
+import threading
 import smtplib
 from datetime import datetime, timedelta
 
@@ -72,9 +73,33 @@ def queue_after_response(response):
     `services.queue_email_after_response` and commit them (which queues their delivery)."""
     prepared = services.take_after_response()
     if prepared:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _write_prepared(app, prepared))
+        write = _WriteOnce(current_app._get_current_object(), prepared)
+        response.call_on_close(write)
+        # A fallback, in case the server never closes the response: Werkzeug's development
+        # server (make run, the browser tests) skips close() when the client has already reset
+        # the connection (seen after a redirect). Whichever comes first writes; the other does nothing.
+        timer = threading.Timer(AFTER_RESPONSE_FALLBACK_SECONDS, write)
+        timer.daemon = True
+        timer.start()
     return response
+
+
+AFTER_RESPONSE_FALLBACK_SECONDS = 2.0
+
+
+class _WriteOnce:
+    """Write one request's prepared emails exactly once, from whichever caller comes first."""
+
+    def __init__(self, app, prepared: list[services.PreparedEmail]):
+        self.app, self.prepared = app, prepared
+        self._lock, self._done = threading.Lock(), False
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+        _write_prepared(self.app, self.prepared)
 
 
 def _write_prepared(app, prepared: list[services.PreparedEmail]) -> None:
