@@ -91,12 +91,15 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
         return offer
     offer.therapist = next((t for t in suitable.therapists if t.id == therapist_id), None)
     working = _working(offer, suitable)
-    if chosen_day is None and not slots.free_times(working, location.id, service, first_day):
+    # One read of the diaries for the day shown and the fortnight after it, which is as far as
+    # the search for the next free day looks.
+    diaries = slots.Diaries(working, location.id, service, offer.day, slots.search_end(offer.day))
+    if chosen_day is None and not diaries.times(first_day):
         # No day asked for and nothing left today: open on the first day with something free.
-        offer.day = slots.next_free_day(working, location.id, service, first_day) or first_day
-    offer.times = slots.free_times(working, location.id, service, offer.day)
+        offer.day = diaries.next_free_day(first_day) or first_day
+    offer.times = diaries.times(offer.day)
     if not offer.times and working:
-        offer.next_free_day = slots.next_free_day(working, location.id, service, offer.day)
+        offer.next_free_day = diaries.next_free_day(offer.day)
     return offer
 
 
@@ -148,7 +151,7 @@ def move_offer(appointment, day: date | None) -> MoveOffer:
     if suitable.refusal is not None:
         offer.refusal = suitable.refusal
         return offer
-    if therapist in suitable.therapists:
+    if any(t.id == therapist.id for t in suitable.therapists):
         offer.times = [t for t in slots.free_times_by_day(therapist, location_id, service, [day],
                                                           except_appointment=appointment.id, minutes=minutes)[day]
                        if t != appointment.starts_at]  # where it is now is no move
@@ -157,10 +160,11 @@ def move_offer(appointment, day: date | None) -> MoveOffer:
                                                       except_appointment=appointment.id, minutes=minutes)
         return offer
     offer.therapist_refused = True
+    diaries = slots.Diaries(suitable.therapists, location_id, service, day, slots.search_end(day), minutes=minutes)
     for other in suitable.therapists:
-        times = slots.free_times_by_day(other, location_id, service, [day], minutes=minutes)[day]
+        times = diaries.times_of(other, day)
         if times:
             offer.others.append(TherapistTimes(other, times))
     if not offer.others:
-        offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day, minutes=minutes)
+        offer.next_free_day = diaries.next_free_day(day)
     return offer

@@ -94,48 +94,88 @@ def suitable_therapists(client_id: int, service: Service, on: date,
     return Suitable([], refusal=refusal, pregnancy_trained_only=pregnancy_only)
 
 
+class Diaries:
+    """Free start times of some therapists at one location over a range of days, from one read
+    of their diaries (one statement, however many therapists and days); each day's times are
+    worked out only when asked for, so looking ahead for the next free day costs no query."""
+
+    def __init__(self, therapists: list[Therapist], location_id: int, service: Service, first: date, last: date, *,
+                 except_appointment: int | None = None, minutes: int | None = None):
+        self.therapists = [t for t in therapists if works_at(t, location_id)]
+        self.first, self.last = first, last
+        self._location_id, self._minutes = location_id, minutes or service.minutes
+        self._rules, self._now = policy(), clock.now()
+        self._shifts = {t.id: queries.shifts_of(t) for t in self.therapists}
+        self._by_therapist_day: dict[tuple[int, date], list[datetime]] = {}
+        self._busy: dict[int, list] = {t.id: [] for t in self.therapists}
+        if self.therapists and first <= last:
+            begin, finish = queries.local_day_bounds(first, last)
+            # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
+            self._busy = queries.busy_by_therapist([t.id for t in self.therapists], begin - self._rules.buffer,
+                                                   finish + self._rules.buffer, except_appointment=except_appointment)
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+    def times_of(self, therapist: Therapist, day: date) -> list[datetime]:
+        """One therapist's free start times on `day` (none if they don't work here)."""
+        if therapist.id not in self._busy or not self.covers(day):
+            return []
+        key = (therapist.id, day)
+        if key not in self._by_therapist_day:
+            self._by_therapist_day[key] = availability.free_slots(
+                day=day, shifts=self._shifts[therapist.id], location_id=self._location_id,
+                busy=self._busy[therapist.id], service_minutes=self._minutes, policy=self._rules, now=self._now)
+        return self._by_therapist_day[key]
+
+    def times(self, day: date) -> list[datetime]:
+        """Start times on `day` when at least one of the therapists is free, earliest first."""
+        found: set[datetime] = set()
+        for therapist in self.therapists:
+            found.update(self.times_of(therapist, day))
+        return sorted(found)
+
+    def next_free_day(self, after: date) -> date | None:
+        """The first day after `after` (within the horizon and a fortnight) with a free time."""
+        last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day(), self.last)
+        day = after + timedelta(days=1)
+        while day <= last:
+            if self.times(day):
+                return day
+            day += timedelta(days=1)
+        return None
+
+
+def search_end(after: date) -> date:
+    """The last day `next_free_day(after)` may look at: read diaries up to here."""
+    return min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day())
+
+
 def free_times_by_day(therapist: Therapist, location_id: int, service: Service, days: list[date], *,
                       except_appointment: int | None = None,
                       minutes: int | None = None) -> dict[date, list[datetime]]:
     """Free start times for one therapist on each of `days`, with one read of their diary.
 
     `minutes`: the length to fit, when not the service's own (a move keeps the booked length)."""
-    if not days or not works_at(therapist, location_id):
-        return {day: [] for day in days}
-    begin, finish = queries.local_day_bounds(min(days), max(days))
-    rules = policy()
-    # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
-    busy = queries.busy(therapist.id, begin - rules.buffer, finish + rules.buffer,
-                        except_appointment=except_appointment)
-    shifts, now = queries.shifts_of(therapist), clock.now()
-    return {
-        day: availability.free_slots(day=day, shifts=shifts, location_id=location_id, busy=busy,
-                                     service_minutes=minutes or service.minutes, policy=rules, now=now)
-        for day in days
-    }
+    if not days:
+        return {}
+    diaries = Diaries([therapist], location_id, service, min(days), max(days),
+                      except_appointment=except_appointment, minutes=minutes)
+    return {day: diaries.times_of(therapist, day) for day in days}
 
 
 def free_times(therapists: list[Therapist], location_id: int, service: Service, day: date, *,
                except_appointment: int | None = None, minutes: int | None = None) -> list[datetime]:
     """Start times on `day` when at least one of `therapists` is free, earliest first."""
-    times: set[datetime] = set()
-    for therapist in therapists:
-        times.update(free_times_by_day(therapist, location_id, service, [day],
-                                       except_appointment=except_appointment, minutes=minutes)[day])
-    return sorted(times)
+    return Diaries(therapists, location_id, service, day, day, except_appointment=except_appointment,
+                   minutes=minutes).times(day)
 
 
 def next_free_day(therapists: list[Therapist], location_id: int, service: Service, after: date, *,
                   except_appointment: int | None = None, minutes: int | None = None) -> date | None:
     """The first day after `after` (within the horizon and a fortnight) with a free time."""
-    last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day())
-    days = [after + timedelta(days=n) for n in range(1, (last - after).days + 1)]
-    found: set[date] = set()
-    for therapist in therapists:
-        by_day = free_times_by_day(therapist, location_id, service, days, except_appointment=except_appointment,
-                                   minutes=minutes)
-        found.update(day for day, times in by_day.items() if times)
-    return min(found, default=None)
+    return Diaries(therapists, location_id, service, after + timedelta(days=1), search_end(after),
+                   except_appointment=except_appointment, minutes=minutes).next_free_day(after)
 
 
 def why_not(reason: str, therapist: Therapist, location: Location) -> str:
