@@ -15,17 +15,29 @@ from portal.booking.queries import completed_dates
 from portal.feedback.services import history_for_guidance
 from portal.guidance.rules import Guidance, HealthFacts, guidance_for
 from portal.profile.services import facts_for
+from portal.read_memo import remembered
 from portal.salon.queries import catalogue
 
 
 def guidance_for_client(client_id: int, today: date | None = None,
                         facts: HealthFacts | None = None) -> Guidance:
     """Guidance as the client sees it; `facts` previews an unsaved profile instead of the stored one."""
+    if facts is None and today is None:
+        return _stored_guidance(client_id)  # the dashboard's panels ask for it more than once
+    return _guidance(client_id, today or clock.today(), facts)
+
+
+@remembered
+def _stored_guidance(client_id: int) -> Guidance:
+    return _guidance(client_id, clock.today(), None)
+
+
+def _guidance(client_id: int, today: date, facts: HealthFacts | None) -> Guidance:
     return guidance_for(
         facts if facts is not None else facts_for(client_id),
         completed_dates(client_id),
         history_for_guidance(client_id),
-        today or clock.today(),
+        today,
         catalogue(),
     )
 

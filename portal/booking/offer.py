@@ -15,7 +15,7 @@ from portal.booking import queries, services, slots
 from portal.booking.slots import Suitable
 from portal.guidance.rules import BookingDecision, Guidance
 from portal.profile import gate
-from portal.salon import queries as salon_queries
+from portal.salon import catalogue_cache
 from portal.salon.models import Location, Service, Therapist
 from portal.timezones import to_local
 
@@ -69,13 +69,13 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     `guidance` is the client's (portal.client_guidance, which sits above booking), passed in
     by the page so booking imports nothing above it."""
     last = queries.latest_completed(client_id)
-    active = salon_queries.active_services()
+    active, locations = catalogue_cache.active_services(), catalogue_cache.locations()
     service = _pick(active, service_id, last.service_id if last else _suggested_service_id(guidance, active))
-    location = _pick(salon_queries.locations(), location_id, last.location_id if last else None)
+    location = _pick(locations, location_id, last.location_id if last else None)
     first_day, last_day = clock.today(), slots.last_bookable_day()
     chosen_day = day if day is not None and first_day <= day <= last_day else None
     offer = BookingOffer(
-        services=active, locations=salon_queries.locations(), therapists=[], service=service,
+        services=active, locations=locations, therapists=[], service=service,
         location=location, therapist=None, day=chosen_day or first_day, first_day=first_day,
         last_day=last_day, day_adjusted=day is not None and chosen_day is None,
         idempotency_key=services.new_idempotency_key(),

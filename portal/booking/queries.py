@@ -12,10 +12,12 @@ from portal.booking.availability import Busy, Shift
 from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.booking.status import completed
 from portal.extensions import db
+from portal.read_memo import remembered
 from portal.salon.models import Location, Therapist
 from portal.timezones import SALON_TZ, to_local
 
 
+@remembered
 def completed_dates(client_id: int) -> list[date]:
     """Local dates of the client's completed appointments, oldest first."""
     starts = db.session.scalars(
@@ -26,6 +28,7 @@ def completed_dates(client_id: int) -> list[date]:
     return [to_local(starts_at).date() for starts_at in starts]
 
 
+@remembered
 def latest_completed(client_id: int) -> Appointment | None:
     """The client's most recent completed appointment: what "rebook" repeats."""
     return db.session.scalar(
@@ -36,6 +39,7 @@ def latest_completed(client_id: int) -> Appointment | None:
     )
 
 
+@remembered
 def upcoming(client_id: int) -> list[Appointment]:
     """Booked appointments that have not started yet, soonest first."""
     return _booked_until(client_id, Appointment.starts_at)

@@ -19,6 +19,7 @@ from portal.booking.availability import BookingPolicy
 from portal.extensions import db
 from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED, BookingDecision
 from portal.profile import gate
+from portal.salon import catalogue_cache
 from portal.salon.models import Location, Service, Therapist, WorkingHours
 
 # How far past a day with nothing free the booking page looks for the next free day.
@@ -79,10 +80,13 @@ class Suitable:
 
 def suitable_therapists(client_id: int, service: Service, on: date,
                         candidates: list[Therapist] | None = None) -> Suitable:
-    """Filter therapists through the booking gate: refused ones are never offered."""
+    """Filter therapists through the booking gate: refused ones are never offered.
+
+    Without `candidates`: every active therapist, from the process's copy of the catalogue (for
+    reading; a write passes the rows it loaded itself)."""
     allowed, refused = [], []
     facts = gate.facts_for(client_id)  # one read (and decryption) of the profile for every therapist
-    for therapist in active_therapists() if candidates is None else candidates:
+    for therapist in catalogue_cache.active_therapists() if candidates is None else candidates:
         decision = gate.decide(facts, service, therapist, on)
         (allowed if decision.allowed else refused).append((therapist, decision))
     pregnancy_only = any(d.code == CODE_NEEDS_PREGNANCY_TRAINED for _, d in refused)

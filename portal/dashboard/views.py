@@ -12,7 +12,7 @@ from portal.dashboard import bp
 from portal.db_types import day_in_range
 from portal.feedback import panels as feedback_panels
 from portal.profile import panels as profile_panels
-from portal.salon import queries
+from portal.salon import catalogue_cache, queries
 
 
 @bp.route("/")
@@ -22,7 +22,7 @@ def home():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return render_template(
-        "dashboard/home.html", services=queries.active_services(), locations=queries.locations(),
+        "dashboard/home.html", services=catalogue_cache.active_services(), locations=catalogue_cache.locations(),
     )
 
 
