@@ -94,7 +94,7 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     # One read of the diaries for the day shown and the fortnight after it, which is as far as
     # the search for the next free day looks.
     diaries = slots.Diaries(working, location.id, service, offer.day, slots.search_end(offer.day))
-    if chosen_day is None and not diaries.times(first_day):
+    if chosen_day is None and not diaries.has_times(first_day):
         # No day asked for and nothing left today: open on the first day with something free.
         offer.day = diaries.next_free_day(first_day) or first_day
     offer.times = diaries.times(offer.day)

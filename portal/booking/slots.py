@@ -125,6 +125,9 @@ class Diaries:
         """One therapist's free start times on `day` (none if they don't work here)."""
         if therapist.id not in self._busy or not self.covers(day):
             return []
+        if not any(s.weekday == day.weekday() and s.location_id == self._location_id
+                   for s in self._shifts[therapist.id]):
+            return []  # not working here that day: every instant would be "outside hours"
         key = (therapist.id, day)
         if key not in self._by_therapist_day:
             self._by_therapist_day[key] = availability.free_slots(
@@ -139,12 +142,16 @@ class Diaries:
             found.update(self.times_of(therapist, day))
         return sorted(found)
 
+    def has_times(self, day: date) -> bool:
+        """Is anyone free on `day`? Stops at the first therapist who is."""
+        return any(self.times_of(therapist, day) for therapist in self.therapists)
+
     def next_free_day(self, after: date) -> date | None:
         """The first day after `after` (within the horizon and a fortnight) with a free time."""
         last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day(), self.last)
         day = after + timedelta(days=1)
         while day <= last:
-            if self.times(day):
+            if self.has_times(day):
                 return day
             day += timedelta(days=1)
         return None
