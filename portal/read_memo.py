@@ -4,8 +4,9 @@ the client's profile, visits and feedback once instead of once per panel.
 `@remembered` keys a read by its arguments and the minute on the clock (`clock.now()`, which
 tests set). What
 it remembers lives in the session's `info` and is forgotten whenever the session writes
-anything (a flush, an UPDATE/DELETE statement) and when its transaction ends (commit, rollback,
-close): a page drawn after a write reads afresh, and nothing outlives the request.
+anything (a flush, an UPDATE/DELETE statement) or takes a row lock (SELECT ... FOR UPDATE), and
+when its transaction ends (commit, rollback, close): a page drawn after a write, or an operation
+that waited for a lock, reads afresh, and nothing outlives the request.
 Only for reads whose result depends on the database and their arguments alone.
 """
 
@@ -67,8 +68,11 @@ def _forget_after_flush(session, flush_context) -> None:
 
 
 @event.listens_for(EventSession, "do_orm_execute")
-def _forget_after_statement_writes(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+def _forget_after_statement_writes_and_locks(state) -> None:
+    # A write statement, or a locking read (SELECT ... FOR UPDATE, as booking/locks.py takes):
+    # whoever waited for a lock must see what the holder committed meanwhile, not an earlier read.
+    locking = state.is_select and getattr(state.statement, "_for_update_arg", None) is not None
+    if state.is_insert or state.is_update or state.is_delete or locking:
         forget(state.session)
 
 

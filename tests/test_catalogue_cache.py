@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
+from portal.accounts.models import User
 from portal.booking import queries
 from portal.extensions import db
 from portal.read_memo import remembered
@@ -109,3 +110,22 @@ def test_reads_are_remembered_until_the_session_writes(app, small_salon, users, 
         db.session.commit()
         read(users["client"].id)
         assert len(calls) == 4
+
+
+def test_a_row_lock_forgets_what_was_remembered(app, users):
+    # A service that waited for a lock must see what the holder committed meanwhile (on
+    # PostgreSQL the double-submitted consent race in test_feedback.py depends on it).
+    calls = []
+
+    @remembered
+    def read(client_id):
+        calls.append(client_id)
+        return client_id
+
+    with app.app_context():
+        read(users["client"].id)
+        read(users["client"].id)
+        db.session.execute(select(User.id).where(User.id == users["client"].id).with_for_update())
+        read(users["client"].id)
+        assert len(calls) == 2
+        db.session.rollback()
