@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask demo load`, `flask health ...`, `flask booking check`,
+"""Command-line tasks: `flask demo load`, `flask demo scale`, `flask health ...`, `flask booking check`,
 `flask users create-admin`, `flask db-file backup|restore`, `flask reminders run` and
 `flask outbox status|undelivered`."""
 
@@ -34,6 +34,26 @@ def load_demo() -> None:
     click.echo("Demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     for user in USERS:
         click.echo(f"  {user['role']:<9} {user['email']}  password: {DEMO_PASSWORD}")
+
+
+@demo_cli.command("scale")
+@click.option("--clients", default=20_000, show_default=True, help="How many clients.")
+@click.option("--years", default=2.0, show_default=True, help="Years of past appointments.")
+@click.option("--seed", default=14, show_default=True, help="Random seed (the same seed gives the same salon).")
+def scale_demo(clients: int, years: float, seed: int) -> None:
+    """Fill the database with a large salon (on top of the demo salon) for measuring. Refused in production."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("Demo data is never loaded into production.")
+    from portal.demo_scale import AlreadyScaled, scale_salon
+
+    try:
+        done = scale_salon(clients=clients, years=years, seed=seed)
+    except (AlreadyScaled, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()  # the loader flushes; the command commits once
+    click.echo("Scaled salon ready: " + ", ".join(f"{n} {what}" for what, n in done.counts().items()))
+    click.echo("Seconds: " + ", ".join(f"{what} {seconds}" for what, seconds in done.timings.items()))
+    click.echo(f"Scaled clients log in as client1@scale.example.com ... with the demo password.")
 
 
 @health_cli.command("new-key")

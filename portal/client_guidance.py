@@ -15,6 +15,7 @@ from portal.booking.queries import completed_dates, upcoming_days
 from portal.feedback.services import history_for_guidance
 from portal.guidance.rules import Guidance, HealthFacts, guidance_for
 from portal.profile.services import facts_for
+from portal.read_memo import remembered
 from portal.salon.queries import catalogue
 
 
@@ -25,12 +26,24 @@ def guidance_for_client(client_id: int, today: date | None = None,
     Its `next_due` is the one next due date every page shows (the guidance, the dashboard, the
     rebook offer): it counts the client's upcoming bookings (`booked`, their local days, when the
     caller has read them already)."""
+    days = tuple(booked) if booked is not None else None
+    if facts is None and today is None:
+        return _stored_guidance(client_id, days)  # the dashboard's panels ask for it more than once
+    return _guidance(client_id, today or clock.today(), facts, days)
+
+
+@remembered
+def _stored_guidance(client_id: int, booked: tuple[date, ...] | None) -> Guidance:
+    return _guidance(client_id, clock.today(), None, booked)
+
+
+def _guidance(client_id: int, today: date, facts: HealthFacts | None, booked: tuple[date, ...] | None) -> Guidance:
     return guidance_for(
         facts if facts is not None else facts_for(client_id),
         completed_dates(client_id),
         history_for_guidance(client_id),
-        today or clock.today(),
+        today,
         catalogue(),
-        booked=booked if booked is not None else upcoming_days(client_id),
+        booked=list(booked) if booked is not None else upcoming_days(client_id),
     )
 

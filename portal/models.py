@@ -2,6 +2,7 @@
 
 from portal.accounts.models import User  # noqa: F401
 from portal.salon.models import (  # noqa: F401
+    CatalogueVersion,
     Location,
     Qualification,
     Service,

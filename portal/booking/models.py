@@ -34,6 +34,8 @@ class Appointment(db.Model):
         UniqueConstraint("client_id", "idempotency_key", name="uq_appointments_client_idempotency_key"),
         Index("ix_appointments_therapist_starts", "therapist_id", "starts_at"),
         Index("ix_appointments_client_starts", "client_id", "starts_at"),
+        # Everyone's day or week (the admin's schedule, the reminder scans): a range of starts.
+        Index("ix_appointments_starts_at", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,7 +15,7 @@ from portal.booking import availability, queries, services, slots
 from portal.booking.slots import Suitable
 from portal.guidance.rules import BookingDecision, Guidance
 from portal.profile import gate
-from portal.salon import queries as salon_queries
+from portal.salon import catalogue_cache
 from portal.salon.models import Location, Service, Therapist
 from portal.timezones import to_local
 
@@ -72,10 +72,11 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     by the page so booking imports nothing above it. `for_staff`: reception booking for the
     client, which may give times inside the online notice (`slots.policy`)."""
     last = queries.latest_completed(client_id)
-    active = salon_queries.active_services()
+    active, locations = catalogue_cache.active_services(), catalogue_cache.locations()
     service = _pick(active, service_id, last.service_id if last else _suggested_service_id(guidance, active))
-    # Only the salons that offer the chosen massage (salon.queries.locations_offering).
-    offering = salon_queries.locations_offering(service.id) if service is not None else []
+    # Only the salons that offer the chosen massage (the cached service knows where it is offered).
+    offered_ids = {loc.id for loc in service.locations} if service is not None else set()
+    offering = [loc for loc in locations if loc.id in offered_ids]
     location = _pick(offering, location_id, last.location_id if last else None)
     first_day, last_day = clock.today(), slots.last_bookable_day()
     chosen_day = day if day is not None and first_day <= day <= last_day else None
@@ -97,12 +98,16 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
         return offer
     offer.therapist = next((t for t in suitable.therapists if t.id == therapist_id), None)
     working = _working(offer, suitable)
-    if chosen_day is None and not slots.free_times(working, location.id, service, first_day, for_staff=for_staff):
+    # One read of the diaries for the day shown and the fortnight after it, which is as far as
+    # the search for the next free day looks.
+    diaries = slots.Diaries(working, location.id, service, offer.day, slots.search_end(offer.day),
+                            for_staff=for_staff)
+    if chosen_day is None and not diaries.has_times(first_day):
         # No day asked for and nothing left today: open on the first day with something free.
-        offer.day = slots.next_free_day(working, location.id, service, first_day, for_staff=for_staff) or first_day
-    offer.times = slots.free_times(working, location.id, service, offer.day, for_staff=for_staff)
+        offer.day = diaries.next_free_day(first_day) or first_day
+    offer.times = diaries.times(offer.day)
     if not offer.times and working:
-        offer.next_free_day = slots.next_free_day(working, location.id, service, offer.day, for_staff=for_staff)
+        offer.next_free_day = diaries.next_free_day(offer.day)
     return offer
 
 
@@ -154,7 +159,7 @@ def move_offer(appointment, day: date | None, *, for_staff: bool = False) -> Mov
     if suitable.refusal is not None:
         offer.refusal = suitable.refusal
         return offer
-    if therapist in suitable.therapists:
+    if any(t.id == therapist.id for t in suitable.therapists):
         offer.times = [t for t in slots.free_times_by_day(therapist, location_id, service, [day],
                                                           except_appointment=appointment.id, minutes=minutes,
                                                           for_staff=for_staff)[day]
@@ -165,14 +170,14 @@ def move_offer(appointment, day: date | None, *, for_staff: bool = False) -> Mov
                                                       for_staff=for_staff)
         return offer
     offer.therapist_refused = True
+    diaries = slots.Diaries(suitable.therapists, location_id, service, day, slots.search_end(day), minutes=minutes,
+                            for_staff=for_staff)
     for other in suitable.therapists:
-        times = slots.free_times_by_day(other, location_id, service, [day], minutes=minutes,
-                                        for_staff=for_staff)[day]
+        times = diaries.times_of(other, day)
         if times:
             offer.others.append(TherapistTimes(other, times))
     if not offer.others:
-        offer.next_free_day = slots.next_free_day(suitable.therapists, location_id, service, day, minutes=minutes,
-                                                  for_staff=for_staff)
+        offer.next_free_day = diaries.next_free_day(day)
     return offer
 
 

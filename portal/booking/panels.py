@@ -11,7 +11,7 @@ from portal.booking import queries, rebook, recheck, slots
 from portal.booking.queries import ScheduleDay
 from portal.client_guidance import guidance_for_client
 from portal.profile import gate
-from portal.salon import queries as salon_queries
+from portal.salon import catalogue_cache
 
 
 def dashboard_context(client_id: int) -> dict:
@@ -32,7 +32,7 @@ def dashboard_context(client_id: int) -> dict:
         "booking_next_changeable": bool(next_appointment and slots.can_change_online(next_appointment.starts_at)),
         "booking_last": last,
         "booking_due": due,
-        "booking_locations": salon_queries.locations(),
+        "booking_locations": catalogue_cache.locations(),
         # Upcoming appointments the health gate no longer allows, with what to do.
         "booking_held": recheck.held_advice(upcoming),
         "booking_screening": gate.screening_conditions(),

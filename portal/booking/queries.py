@@ -5,17 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, union_all
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
 from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.booking.status import completed
 from portal.extensions import db
+from portal.read_memo import remembered
 from portal.salon.models import Location, Therapist
 from portal.timezones import SALON_TZ, to_local
 
 
+@remembered
 def completed_dates(client_id: int) -> list[date]:
     """Local dates of the client's completed appointments, oldest first."""
     starts = db.session.scalars(
@@ -26,6 +28,7 @@ def completed_dates(client_id: int) -> list[date]:
     return local_days(starts)
 
 
+@remembered
 def latest_completed(client_id: int) -> Appointment | None:
     """The client's most recent completed appointment: what "rebook" repeats."""
     return db.session.scalar(
@@ -52,6 +55,7 @@ def upcoming_days(client_id: int) -> list[date]:
     return local_days(starts)
 
 
+@remembered
 def upcoming(client_id: int) -> list[Appointment]:
     """Booked appointments that have not started yet, soonest first."""
     return _booked_until(client_id, Appointment.starts_at)
@@ -109,20 +113,39 @@ def shifts_of(therapist: Therapist) -> list[Shift]:
     return [Shift(h.weekday, h.starts_at, h.ends_at, h.location_id) for h in therapist.working_hours]
 
 
+# No appointment is longer than a day (a shift lies within one local day), so one that overlaps
+# [start, end) started less than a day before `start`. This lower bound on starts_at lets the
+# (therapist_id, starts_at) index read only the window, not the therapist's whole history.
+LONGEST_APPOINTMENT = timedelta(days=1)
+
+
 def busy(therapist_id: int, start: datetime, end: datetime, *, except_appointment: int | None = None) -> list[Busy]:
     """Booked appointments and time off overlapping [start, end); `except_appointment` is the
     one being moved, which must not stand in its own way."""
-    appointments = select(Appointment.starts_at, Appointment.ends_at).where(
-        Appointment.therapist_id == therapist_id, Appointment.status == BOOKED,
+    return busy_by_therapist([therapist_id], start, end, except_appointment=except_appointment)[therapist_id]
+
+
+def busy_by_therapist(therapist_ids: list[int], start: datetime, end: datetime, *,
+                      except_appointment: int | None = None) -> dict[int, list[Busy]]:
+    """`busy` for several therapists at once: one statement (appointments UNION ALL time off)
+    for the whole range, however many therapists and days."""
+    result: dict[int, list[Busy]] = {therapist_id: [] for therapist_id in therapist_ids}
+    if not therapist_ids:
+        return result
+    appointments = select(Appointment.therapist_id, Appointment.starts_at, Appointment.ends_at,
+                          literal(False).label("away")).where(
+        Appointment.therapist_id.in_(therapist_ids), Appointment.status == BOOKED,
+        Appointment.starts_at > start - LONGEST_APPOINTMENT,
         Appointment.starts_at < end, Appointment.ends_at > start,
     )
     if except_appointment is not None:
         appointments = appointments.where(Appointment.id != except_appointment)
-    away = select(TimeOff.starts_at, TimeOff.ends_at).where(
-        TimeOff.therapist_id == therapist_id, TimeOff.starts_at < end, TimeOff.ends_at > start,
+    away = select(TimeOff.therapist_id, TimeOff.starts_at, TimeOff.ends_at, literal(True).label("away")).where(
+        TimeOff.therapist_id.in_(therapist_ids), TimeOff.starts_at < end, TimeOff.ends_at > start,
     )
-    return ([Busy(starts_at, ends_at) for starts_at, ends_at in db.session.execute(appointments)]
-            + [Busy(starts_at, ends_at, away=True) for starts_at, ends_at in db.session.execute(away)])
+    for therapist_id, starts_at, ends_at, is_away in db.session.execute(union_all(appointments, away)):
+        result[therapist_id].append(Busy(starts_at, ends_at, away=bool(is_away)))
+    return result
 
 
 def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:

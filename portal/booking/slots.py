@@ -19,6 +19,7 @@ from portal.booking.availability import BookingPolicy
 from portal.extensions import db
 from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED, BookingDecision
 from portal.profile import gate
+from portal.salon import catalogue_cache
 from portal.salon.models import Location, Service, Therapist, WorkingHours
 
 # How far past a day with nothing free the booking page looks for the next free day.
@@ -83,11 +84,14 @@ class Suitable:
 def suitable_therapists(client_id: int, service: Service, on: date,
                         candidates: list[Therapist] | None = None) -> Suitable:
     """Filter therapists through the booking gate: refused ones are never offered, nor is anyone
-    for a service they do not give (every booking page and write comes through here)."""
+    for a service they do not give (every booking page and write comes through here).
+
+    Without `candidates`: every active therapist, from the process's copy of the catalogue (for
+    reading; a write passes the rows it loaded itself)."""
     allowed, refused = [], []
     facts = gate.facts_for(client_id)  # one read (and decryption) of the profile for every therapist
-    giving = [t for t in (active_therapists() if candidates is None else candidates) if t.gives(service)]
-    for therapist in giving:
+    pool = catalogue_cache.active_therapists() if candidates is None else candidates
+    for therapist in (t for t in pool if t.gives(service)):
         decision = gate.decide(facts, service, therapist, on)
         (allowed if decision.allowed else refused).append((therapist, decision))
     pregnancy_only = any(d.code == CODE_NEEDS_PREGNANCY_TRAINED for _, d in refused)
@@ -99,6 +103,70 @@ def suitable_therapists(client_id: int, service: Service, on: date,
     return Suitable([], refusal=refusal, pregnancy_trained_only=pregnancy_only)
 
 
+class Diaries:
+    """Free start times of some therapists at one location over a range of days, from one read
+    of their diaries (one statement, however many therapists and days); each day's times are
+    worked out only when asked for, so looking ahead for the next free day costs no query."""
+
+    def __init__(self, therapists: list[Therapist], location_id: int, service: Service, first: date, last: date, *,
+                 except_appointment: int | None = None, minutes: int | None = None, for_staff: bool = False):
+        self.therapists = [t for t in therapists if works_at(t, location_id)]
+        self.first, self.last = first, last
+        self._location_id, self._minutes = location_id, minutes or service.minutes
+        self._rules, self._now = policy(for_staff), clock.now()
+        self._shifts = {t.id: queries.shifts_of(t) for t in self.therapists}
+        self._by_therapist_day: dict[tuple[int, date], list[datetime]] = {}
+        self._busy: dict[int, list] = {t.id: [] for t in self.therapists}
+        if self.therapists and first <= last:
+            begin, finish = queries.local_day_bounds(first, last)
+            # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
+            self._busy = queries.busy_by_therapist([t.id for t in self.therapists], begin - self._rules.buffer,
+                                                   finish + self._rules.buffer, except_appointment=except_appointment)
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+    def times_of(self, therapist: Therapist, day: date) -> list[datetime]:
+        """One therapist's free start times on `day` (none if they don't work here)."""
+        if therapist.id not in self._busy or not self.covers(day):
+            return []
+        if not any(s.weekday == day.weekday() and s.location_id == self._location_id
+                   for s in self._shifts[therapist.id]):
+            return []  # not working here that day: every instant would be "outside hours"
+        key = (therapist.id, day)
+        if key not in self._by_therapist_day:
+            self._by_therapist_day[key] = availability.free_slots(
+                day=day, shifts=self._shifts[therapist.id], location_id=self._location_id,
+                busy=self._busy[therapist.id], service_minutes=self._minutes, policy=self._rules, now=self._now)
+        return self._by_therapist_day[key]
+
+    def times(self, day: date) -> list[datetime]:
+        """Start times on `day` when at least one of the therapists is free, earliest first."""
+        found: set[datetime] = set()
+        for therapist in self.therapists:
+            found.update(self.times_of(therapist, day))
+        return sorted(found)
+
+    def has_times(self, day: date) -> bool:
+        """Is anyone free on `day`? Stops at the first therapist who is."""
+        return any(self.times_of(therapist, day) for therapist in self.therapists)
+
+    def next_free_day(self, after: date) -> date | None:
+        """The first day after `after` (within the horizon and a fortnight) with a free time."""
+        last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day(), self.last)
+        day = after + timedelta(days=1)
+        while day <= last:
+            if self.has_times(day):
+                return day
+            day += timedelta(days=1)
+        return None
+
+
+def search_end(after: date) -> date:
+    """The last day `next_free_day(after)` may look at: read diaries up to here."""
+    return min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day())
+
+
 def free_times_by_day(therapist: Therapist, location_id: int, service: Service, days: list[date], *,
                       except_appointment: int | None = None, minutes: int | None = None,
                       for_staff: bool = False) -> dict[date, list[datetime]]:
@@ -106,44 +174,27 @@ def free_times_by_day(therapist: Therapist, location_id: int, service: Service, 
 
     `minutes`: the length to fit, when not the service's own (a move keeps the booked length).
     `for_staff`: the times reception may give (no notice needed, see `policy`)."""
-    if not days or not works_at(therapist, location_id):
-        return {day: [] for day in days}
-    begin, finish = queries.local_day_bounds(min(days), max(days))
-    rules = policy(for_staff)
-    # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
-    busy = queries.busy(therapist.id, begin - rules.buffer, finish + rules.buffer,
-                        except_appointment=except_appointment)
-    shifts, now = queries.shifts_of(therapist), clock.now()
-    return {
-        day: availability.free_slots(day=day, shifts=shifts, location_id=location_id, busy=busy,
-                                     service_minutes=minutes or service.minutes, policy=rules, now=now)
-        for day in days
-    }
+    if not days:
+        return {}
+    diaries = Diaries([therapist], location_id, service, min(days), max(days),
+                      except_appointment=except_appointment, minutes=minutes, for_staff=for_staff)
+    return {day: diaries.times_of(therapist, day) for day in days}
 
 
 def free_times(therapists: list[Therapist], location_id: int, service: Service, day: date, *,
                except_appointment: int | None = None, minutes: int | None = None,
                for_staff: bool = False) -> list[datetime]:
     """Start times on `day` when at least one of `therapists` is free, earliest first."""
-    times: set[datetime] = set()
-    for therapist in therapists:
-        times.update(free_times_by_day(therapist, location_id, service, [day], except_appointment=except_appointment,
-                                       minutes=minutes, for_staff=for_staff)[day])
-    return sorted(times)
+    return Diaries(therapists, location_id, service, day, day, except_appointment=except_appointment,
+                   minutes=minutes, for_staff=for_staff).times(day)
 
 
 def next_free_day(therapists: list[Therapist], location_id: int, service: Service, after: date, *,
                   except_appointment: int | None = None, minutes: int | None = None,
                   for_staff: bool = False) -> date | None:
     """The first day after `after` (within the horizon and a fortnight) with a free time."""
-    last = min(after + timedelta(days=NEXT_FREE_DAY_SEARCH_DAYS), last_bookable_day())
-    days = [after + timedelta(days=n) for n in range(1, (last - after).days + 1)]
-    found: set[date] = set()
-    for therapist in therapists:
-        by_day = free_times_by_day(therapist, location_id, service, days, except_appointment=except_appointment,
-                                   minutes=minutes, for_staff=for_staff)
-        found.update(day for day, times in by_day.items() if times)
-    return min(found, default=None)
+    return Diaries(therapists, location_id, service, after + timedelta(days=1), search_end(after),
+                   except_appointment=except_appointment, minutes=minutes, for_staff=for_staff).next_free_day(after)
 
 
 def why_not(reason: str, therapist: Therapist, location: Location) -> str:

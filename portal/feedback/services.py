@@ -19,6 +19,7 @@ from portal.booking.locks import lock_client
 from portal.booking.models import Appointment
 from portal.booking.status import is_completed
 from portal.extensions import db
+from portal.read_memo import remembered
 from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn, TreatmentNote
 from portal.guidance.rules import SessionFeedback
 from portal.profile.services import ConsentRequired, has_consent, record_consent
@@ -167,6 +168,7 @@ def as_session_feedback(rows: list[tuple[AppointmentFeedback, datetime]]) -> lis
     ]
 
 
+@remembered
 def history_for_guidance(client_id: int) -> list[SessionFeedback]:
     """The client's feedback as the guidance rules read it, oldest session first (none
     without current consent: withdrawing it stops every use)."""

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import clock, events
@@ -24,6 +24,7 @@ from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.roles import STAFF
 from portal.profile.content import ProfileContent, changes_across, changes_between, from_json, to_json
 from portal.profile.models import HealthProfile, ProfileRevision
+from portal.read_memo import remember, remembered
 from portal.signals import health_profile_changed, health_profile_deleted
 
 log = logging.getLogger("portal.profile")
@@ -56,6 +57,7 @@ class RevisionChange:
     recorded_by: str | None = None  # the member of staff who saved it for the client
 
 
+@remembered
 def profile_of(client_id: int) -> HealthProfile | None:
     return db.session.scalar(select(HealthProfile).where(HealthProfile.client_id == client_id))
 
@@ -75,12 +77,27 @@ def latest_content(profile: HealthProfile | None) -> ProfileContent | None:
     return _open(revision) if revision else None
 
 
+@remembered
 def content_for_use(client_id: int) -> ProfileContent | None:
     """The profile the portal may act on: none without current consent."""
-    profile = profile_of(client_id)
-    if profile is None or not profile.has_consent:
+    profile, revision = _profile_and_latest_revision(client_id)
+    if profile is None or not profile.has_consent or revision is None:
         return None
-    return latest_content(profile)
+    return _open(revision)
+
+
+def _profile_and_latest_revision(client_id: int) -> tuple[HealthProfile | None, ProfileRevision | None]:
+    """The profile and its latest revision in one statement (and `profile_of` remembered)."""
+    latest = (select(func.max(ProfileRevision.id)).where(ProfileRevision.profile_id == HealthProfile.id)
+              .correlate(HealthProfile).scalar_subquery())
+    row = db.session.execute(
+        select(HealthProfile, ProfileRevision)
+        .outerjoin(ProfileRevision, ProfileRevision.id == latest)
+        .where(HealthProfile.client_id == client_id)
+    ).first()
+    profile, revision = row if row is not None else (None, None)
+    remember(profile_of, (client_id,), profile)
+    return profile, revision
 
 
 def goals_of(client_id: int) -> list[str]:

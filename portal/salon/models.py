@@ -181,3 +181,15 @@ class WorkingHours(db.Model):
 
     therapist: Mapped[Therapist] = relationship(back_populates="working_hours")
     location: Mapped[Location] = relationship(lazy="joined")
+
+
+class CatalogueVersion(db.Model):
+    """One row: a stamp that changes with every write to the catalogue (services, locations,
+    qualifications, therapists and their hours), so each process knows when its cached copy
+    (portal.salon.catalogue_cache) is out of date. A random stamp rather than a counter: a
+    stamp written by a transaction that rolled back is never written again."""
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.guidance.rules import CatalogueService
+from portal.salon import catalogue_cache
 from portal.salon.models import Location, Service, Therapist, WorkingHours, service_locations
 from portal.salon.opening import Shift
 
@@ -16,8 +17,9 @@ def active_services() -> list[Service]:
 
 
 def catalogue() -> list[CatalogueService]:
-    """The active services as plain data, for the guidance rule that suggests one."""
-    return [CatalogueService(s.id, s.name, frozenset(s.areas), s.price_pence) for s in active_services()]
+    """The active services as plain data, for the guidance rule that suggests one (from the
+    process's copy of the catalogue)."""
+    return catalogue_cache.plain_services()
 
 
 def locations() -> list[Location]:

@@ -1,0 +1,82 @@
+"""Time one page on an existing database (say, one filled by `flask demo scale`): p50/p95 and SQL
+statements per request, and optionally where the time goes (cProfile).
+
+    PORTAL_ENV=development DATABASE_URL=... .venv/bin/python scripts/profile_page.py \\
+        --email client17@scale.example.com --path /book [--repeat 30] [--profile]
+
+The app is built from the environment as `flask` builds it (so the database's health-data keys
+must be the ones in HEALTH_DATA_KEYS or instance/), in-process with Flask's test client: the
+figures are the app's own cost, database round trips included. Logs in with the demo password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.demo import DEMO_PASSWORD  # noqa: E402
+from portal.extensions import db  # noqa: E402
+
+CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--path", action="append", required=True, help="may be given more than once")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top functions for each page")
+    args = parser.parse_args()
+
+    app = create_app({"LOGIN_RATE_LIMIT": "1000 per minute"})
+    client = app.test_client()
+    token = CSRF.search(client.get("/account/login").get_data(as_text=True)).group(1)
+    response = client.post("/account/login", data={"email": args.email, "password": DEMO_PASSWORD,
+                                                   "csrf_token": token})
+    if response.status_code != 302:
+        sys.exit(f"log in as {args.email} failed")
+    with app.app_context():
+        engine = db.engine
+    statements = [0]
+
+    def count(*_args):
+        statements[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    for path in args.path:
+        client.get(path)  # warm: templates compiled, catalogue cached
+        times, counts = [], []
+        for _ in range(args.repeat):
+            statements[0] = 0
+            started = time.perf_counter()
+            status = client.get(path).status_code
+            times.append((time.perf_counter() - started) * 1000)
+            counts.append(statements[0])
+        times.sort()
+        print(f"{path:<50} status {status}  statements {statistics.median(counts):.0f}  "
+              f"p50 {statistics.median(times):.1f} ms  p95 {times[int(len(times) * 0.95) - 1]:.1f} ms")
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(5):
+                client.get(path)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
+            print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
