@@ -209,6 +209,7 @@ def test_dashboard_queries_do_not_grow_with_history(app, small_salon, users, cou
     with app.app_context():
         feedback_services.record_checkin(_client(client_id), {"lower_back": 4}, now=NOW - timedelta(days=3))
         db.session.commit()
+    measure()  # the first request of the process loads the catalogue into its cache
     with_one = measure()
     assert with_one > 5  # the counter counts
     for day in range(1, 20):

@@ -214,9 +214,9 @@ def booking_summary(client_id: int, service_id: int | None, location_id: int | N
                     starts_at: datetime, idempotency_key: str) -> BookingSummary | None:
     """The summary for one chosen time, re-checked now; None when the massage or salon is not
     one we offer (the page then shows the booking choices again)."""
-    service = next((s for s in salon_queries.active_services() if s.id == service_id), None)
-    location = next((loc for loc in salon_queries.locations() if loc.id == location_id), None)
-    if service is None or location is None:
+    service = next((s for s in catalogue_cache.active_services() if s.id == service_id), None)
+    location = next((loc for loc in catalogue_cache.locations() if loc.id == location_id), None)
+    if service is None or location is None or location.id not in {loc.id for loc in service.locations}:
         return None
     summary = BookingSummary(
         service=service, location=location, therapist=None, starts_at=starts_at,
