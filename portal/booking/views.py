@@ -22,7 +22,7 @@ from portal.feedback.pain import session_outcomes
 from portal.htmx import is_htmx, render_page, wants_fragment
 from portal.profile import gate
 from portal.profile.services import has_consent
-from portal.salon import queries as salon_queries
+from portal.salon import catalogue_cache
 from portal.timezones import to_local
 from portal.urls import external_url
 
@@ -59,7 +59,7 @@ def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, st
                   chosen=None):
     form = _choices(ChooseForm(formdata=None), offer)
     # The full page only: the salons' booking-site links sit outside the swapped free times.
-    locations = [] if wants_fragment() else salon_queries.locations()
+    locations = [] if wants_fragment() else catalogue_cache.locations()
     return render_page("booking/book.html", block="slots", status=status, form=form, offer=offer,
                        problem=problem, chosen=chosen, locations=locations)
 
@@ -194,7 +194,7 @@ def appointments():
         change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS,
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},
         feed=services.calendar_feed(_client()), feed_url=feed_url,
-        locations=salon_queries.locations(),
+        locations=catalogue_cache.locations(),
     )
 
 
@@ -204,7 +204,7 @@ def _appointment_page(appointment, problem: BookingProblem | None = None, status
         upcoming=not appointment.is_cancelled and appointment.starts_at > clock.now(),
         changeable=not appointment.is_cancelled and slots.can_change_online(appointment.starts_at),
         hold=recheck.advice(appointment), screening=gate.screening_conditions(),
-        locations=salon_queries.locations(),
+        locations=catalogue_cache.locations(),
         window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
     )
 
@@ -248,7 +248,7 @@ def cancel(appointment_id: int):
 def _move_page(appointment, day=None, problem: BookingProblem | None = None, status: int = 200):
     offer = move_offer(appointment, day)
     return render_page("booking/move.html", block="slots", status=status, appointment=appointment,
-                       offer=offer, problem=problem, locations=salon_queries.locations(),
+                       offer=offer, problem=problem, locations=catalogue_cache.locations(),
                        form=DayForm(formdata=None, day=offer.day))
 
 
