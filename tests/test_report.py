@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import pathlib
 import re
 from datetime import date, timedelta
@@ -239,6 +240,9 @@ def test_a_share_link_opens_the_report_logged_out_and_every_view_is_logged(app, 
     page = client.get("/report").get_data(as_text=True)
     assert re.search(r"<td>2</td>\s*<td><form", page)
     assert "Shared link (made " in client.get("/profile/privacy").get_data(as_text=True)
+    export = json.loads(client.get("/profile/export").get_data(as_text=True))
+    assert [(s["views"], s["revoked_at"]) for s in export["report_share_links"]] == [(2, None)]
+    assert token not in str(export)
 
 
 def test_a_bad_or_missing_token_is_404(app, client, story):

@@ -8,7 +8,7 @@ import logging
 import secrets
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal import clock
 from portal.accounts.models import User
@@ -77,7 +77,9 @@ def open_link(token: str) -> ReportShare | None:
 
 def record_view(link: ReportShare) -> None:
     """Count the view and write it to the client's health access log (in the request's transaction)."""
-    link.views += 1
+    # In SQL, so two views at once both count.
+    db.session.execute(update(ReportShare).where(ReportShare.id == link.id).values(views=ReportShare.views + 1)
+                       .execution_options(synchronize_session=False))
     name = viewer_name(to_local(link.created_at).date(), to_local(link.expires_at).date())
     record_health_access(None, link.client_id,
                          f"shared report {format_date(link.period_start)} to {format_date(link.period_end)}",
