@@ -100,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     """Each feature package defines only its blueprint; its views add their routes when imported
     here, so importing a feature's domain modules never loads its (or anyone's) views."""
     from portal import (accounts, audit, booking, catalogue, dashboard, feedback, health, outbox, profile, public,
-                        reception, reminders, rota, staff)
+                        reception, reminders, report, rota, staff)
     from portal.accounts import views as _accounts_views  # noqa: F401  (routes register on import)
     from portal.audit import views as _audit_views  # noqa: F401
     from portal.catalogue import views as _catalogue_views  # noqa: F401
@@ -111,13 +111,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.outbox import views as _outbox_views  # noqa: F401
     from portal.profile import views as _profile_views  # noqa: F401
     from portal.reminders import views as _reminders_views  # noqa: F401
+    from portal.report import views as _report_views  # noqa: F401
     from portal.rota import views as _rota_views  # noqa: F401
     from portal.reception import views as _reception_views  # noqa: F401
     from portal.public import views as _public_views  # noqa: F401
     from portal.staff import views as _staff_views  # noqa: F401
 
     for feature in (accounts, dashboard, profile, booking, feedback, health, catalogue, audit, outbox, reminders,
-                    rota, reception, public, staff):
+                    report, rota, reception, public, staff):
         app.register_blueprint(feature.bp)
 
     from portal.public import page_cache

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
 from portal.feedback.services import open_note
 from portal.profile.services import export as profile_export
+from portal.report.models import ReportShare
 
 
 def export_for(client: User) -> dict:
@@ -40,6 +41,14 @@ def export_for(client: User) -> dict:
          "for_session_at": starts.get(c.appointment_id)}
         for c in db.session.scalars(select(PainCheckIn).where(PainCheckIn.client_id == client.id)
                                     .order_by(PainCheckIn.recorded_at))
+    ]
+    # The links the client made to share their report (never the link itself: only its hash is kept).
+    document["report_share_links"] = [
+        {"period_start": s.period_start.isoformat(), "period_end": s.period_end.isoformat(),
+         "made_at": s.created_at.isoformat(), "ends_at": s.expires_at.isoformat(),
+         "revoked_at": s.revoked_at.isoformat() if s.revoked_at else None, "views": s.views}
+        for s in db.session.scalars(select(ReportShare).where(ReportShare.client_id == client.id)
+                                    .order_by(ReportShare.created_at))
     ]
     document["health_record_views"] = [
         {"at": v.at.isoformat(), "viewer": v.viewer_name, "role": v.viewer_role, "what": v.what}

@@ -12,12 +12,15 @@ from portal.accounts import emails as account_emails
 from portal.booking import recheck
 from portal.feedback import services as feedback_services
 from portal.outbox import tasks as outbox_tasks
+from portal.report import links as report_links
 
 
 def connect_listeners() -> None:
     # Strong references: the receivers are module functions, but say so rather than rely on it.
     signals.health_profile_changed.connect(recheck.on_profile_changed, weak=False)
     signals.health_profile_deleted.connect(feedback_services.on_health_profile_deleted, weak=False)
+    # Share links show health data: they go with the profile.
+    signals.health_profile_deleted.connect(report_links.on_health_profile_deleted, weak=False)
     # Booking emails are queued by the booking services in their own transaction (the outbox);
     # this queues the delivery job of every committed email.
     signals.email_queued.connect(outbox_tasks.on_email_queued, weak=False)

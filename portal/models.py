@@ -17,3 +17,4 @@ from portal.audit import models as audit_models  # noqa: F401
 from portal.feedback import models as feedback_models  # noqa: F401
 from portal.reminders import models as reminders_models  # noqa: F401
 from portal.outbox import models as outbox_models  # noqa: F401
+from portal.report import models as report_models  # noqa: F401

@@ -15,12 +15,20 @@ from portal.extensions import db
 log = logging.getLogger("portal.audit")
 
 
-def record_health_access(viewer: User, client_id: int, what: str) -> None:
-    """Note that `viewer` saw `client_id`'s health data; part of the caller's transaction."""
+def record_health_access(viewer: User | None, client_id: int, what: str, *, viewer_name: str | None = None,
+                         viewer_role: str | None = None) -> None:
+    """Note that `viewer` saw `client_id`'s health data; part of the caller's transaction.
+
+    A viewer who is not a user (someone opening the client's share link) is passed as None with
+    a `viewer_name` and `viewer_role` that say what they came through."""
+    if viewer is None and not (viewer_name and viewer_role):
+        raise ValueError("a view by someone who is not a user needs a viewer_name and viewer_role")
     request_id = g.get("request_id") if has_request_context() else None
-    db.session.add(HealthAccess(client_id=client_id, viewer_id=viewer.id, viewer_name=viewer.name,
-                                viewer_role=viewer.role, what=what, at=clock.now(), request_id=request_id))
-    log.info("health data viewed client_id=%s viewer_id=%s what=%s", client_id, viewer.id, what)
+    db.session.add(HealthAccess(client_id=client_id, viewer_id=viewer.id if viewer else None,
+                                viewer_name=(viewer_name or viewer.name)[:120],
+                                viewer_role=(viewer_role or viewer.role)[:20], what=what[:120], at=clock.now(),
+                                request_id=request_id))
+    log.info("health data viewed client_id=%s viewer_id=%s what=%s", client_id, viewer.id if viewer else "-", what)
 
 
 def accesses_for(client_id: int, limit: int = 200) -> list[HealthAccess]:
