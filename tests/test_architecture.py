@@ -29,8 +29,8 @@ PURE = ("guidance/rules.py", "booking/availability.py", "booking/guard.py", "clo
 FORBIDDEN_IN_PURE = ("flask", "flask_login", "flask_sqlalchemy", "flask_wtf", "sqlalchemy", "portal.extensions",
                      "portal.db_types", "werkzeug")
 # Features, lowest first: a feature's domain modules may import only features before it.
-FEATURES = ("outbox", "salon", "accounts", "audit", "catalogue", "staff", "profile", "booking", "feedback", "report", "reminders", "rota",
-            "reception", "public")
+FEATURES = ("outbox", "salon", "accounts", "audit", "catalogue", "staff", "profile", "booking", "feedback", "report",
+            "reminders", "rota", "reception", "public")
 # Modules that build pages: they may read any feature (and portal.client_guidance).
 SCREENS = ("views.py", "panels.py")
 # Wiring, allowed to import lazily (the package root keeps Flask out of `import portal.x`).

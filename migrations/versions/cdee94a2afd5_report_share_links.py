@@ -1,7 +1,7 @@
 """report share links
 
 Revision ID: cdee94a2afd5
-Revises: c65616a3867a
+Revises: 6bfecb07a0ab
 Create Date: 2026-11-25 19:52:50.223531
 
 """
@@ -13,7 +13,7 @@ import portal.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'cdee94a2afd5'
-down_revision = 'c65616a3867a'
+down_revision = '6bfecb07a0ab'
 branch_labels = None
 depends_on = None
 
