@@ -9,9 +9,9 @@
    settings made for the run (SECRET_KEY, HEALTH_DATA_KEYS from `flask health new-key`, an https
    PUBLIC_URL, REDIS_URL when Redis answers on 127.0.0.1:6379 or at $REDIS_URL).
 3. Logs in as the demo client, therapist and admin, then drives each page with locust
-   (headless, no wait between requests, BENCH_USERS users, BENCH_SECONDS each), together with
-   the trivial logged-in route /account/ping (run before and after the pages; the mean is the
-   floor each page is compared with).
+   (headless, no wait between requests, BENCH_USERS users, BENCH_SECONDS each), alternating
+   with the trivial logged-in route /account/ping (half as long, before and after every page;
+   each page is compared with the mean of its two neighbouring trivial runs).
 4. Prints a markdown table: req/s, share of the trivial route, p50, p95, SQL statements per
    request (counted in-process with a SQLAlchemy listener), bytes (raw and as sent, brotli),
    the htmx swap's share of its page, and the gunicorn workers' memory; then the first load of
@@ -81,7 +81,8 @@ PAGES = [
     Page("appointments", "client", "/appointments"),
     Page("therapist day", "therapist", "/therapist"),
     Page("brief", "therapist", "/therapist/appointments/{brief}/brief"),
-    Page("brief (htmx)", "therapist", "/therapist/appointments/{brief}/brief", True, "brief"),
+    # "Open brief" on the therapist's day swaps the brief into that page.
+    Page("brief (htmx)", "therapist", "/therapist/appointments/{brief}/brief", True, "therapist day"),
     Page("admin day", "admin", "/admin"),
     Page("catalogue", "admin", "/admin/services"),
     Page("catalogue row edit (htmx)", "admin", "/admin/services/{service}/edit", True, "catalogue"),
@@ -302,12 +303,12 @@ def count_statements(env: dict, production: bool, pages: list[Page]) -> dict[str
 
 # -- the load ---------------------------------------------------------------------------------------
 
-def locust(path: str, cookies: list[str], htmx: bool, folder: str) -> dict:
+def locust(path: str, cookies: list[str], htmx: bool, folder: str, seconds: int = SECONDS) -> dict:
     prefix = f"{folder}/locust-{secrets.token_hex(3)}"
     env = dict(os.environ) | {"BENCH_PATH": path, "BENCH_COOKIES": json.dumps(cookies),
                               "BENCH_HTMX": "1" if htmx else "0"}
     subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "scripts/bench_locustfile.py"), "--headless",
-                    "--host", f"http://127.0.0.1:{PORT}", "-u", str(USERS), "-r", str(USERS), "-t", f"{SECONDS}s",
+                    "--host", f"http://127.0.0.1:{PORT}", "-u", str(USERS), "-r", str(USERS), "-t", f"{seconds}s",
                     "--csv", prefix, "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
                    env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open(f"{prefix}_stats.csv") as stats:
@@ -331,11 +332,15 @@ def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
                 raise SystemExit(f"{page.label} ({page.path}) answered {status}")
             results[page.label] = {"raw": decoded_length(headers, sent), "sent": len(sent),
                                    "statements": statements[page.label]}
-        trivial = [locust(TRIVIAL, cookies["client"], False, folder)]
+        # The floor is measured between every two pages (for half as long), and each page is
+        # compared with the mean of the runs just before and after it: on a shared machine the
+        # load from elsewhere drifts, and a ratio within one stretch of time does not.
+        trivial = [locust(TRIVIAL, cookies["client"], False, folder, max(2, SECONDS // 2))]
         for page in pages:
             say(f"loading {page.label} for {SECONDS}s")
             results[page.label] |= locust(page.path, cookies[page.role], page.htmx, folder)
-        trivial.append(locust(TRIVIAL, cookies["client"], False, folder))
+            trivial.append(locust(TRIVIAL, cookies["client"], False, folder, max(2, SECONDS // 2)))
+            results[page.label]["floor"] = statistics.mean(t["rps"] for t in trivial[-2:])
         floor = statistics.mean(t["rps"] for t in trivial)
         results["trivial route"] = {"rps": floor, "p50": statistics.mean(t["p50"] for t in trivial),
                                     "p95": max(t["p95"] for t in trivial), "statements": statements["trivial route"],
@@ -350,7 +355,7 @@ def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
 def table(measured: dict, title: str) -> str:
     results, floor = measured["results"], measured["floor"]
     lines = [f"### {title}", "",
-             "| page | req/s | share of trivial | target | p50 ms | p95 ms | statements | bytes (raw) "
+             "| page | req/s | share of trivial (adjacent runs) | target | p50 ms | p95 ms | statements | bytes (raw) "
              "| bytes (sent, br) | swap share of page | failures |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     trivial = results["trivial route"]
@@ -358,7 +363,7 @@ def table(measured: dict, title: str) -> str:
                  f"| {trivial['statements']} | 0 | 0 | | {trivial['failures']} |")
     for page in measured["pages"]:
         r = results[page.label]
-        share = r["rps"] / floor if floor else 0
+        share = r["rps"] / r["floor"] if r["floor"] else 0
         target = 0.60 if page.htmx else 0.40
         swap = ""
         if page.page_of:
