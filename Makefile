@@ -7,7 +7,7 @@ export PORT
 BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test security install install-test migrate demo-data clean benchmark
+.PHONY: run test security install install-test install-bench bench migrate demo-data clean benchmark
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
 install: $(VENV)/.installed
+
+install-bench: $(VENV)/.installed-bench
 
 install-test: $(VENV)/.installed-test
 
@@ -41,6 +47,11 @@ test: install-test
 # Static security checks: fails on any medium or high severity finding (-ll); offline and quick.
 security: install-test
 	$(BIN)/python -m bandit -r portal -ll -q
+
+# Pages and htmx swaps under load (locust) against gunicorn + PostgreSQL, as production serves
+# them; prints a markdown table. BENCH_SECONDS, BENCH_USERS, BENCH_CLIENTS, BENCH_YEARS: scripts/bench.py.
+bench: install-bench
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

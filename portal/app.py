@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, check_production, load_settings
-from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
 from portal.listeners import connect_listeners
 
 
@@ -53,9 +53,12 @@ def _init_extensions(app: Flask) -> None:
     from portal.outbox.tasks import queue_after_response
     from portal import reminder_jobs  # noqa: F401  (registers the periodic reminder scans)
     from portal.security import init_security
+    from portal import static_assets
 
     init_logging(app)
     init_security(app)
+    # Static files from memory, under content-hashed names, compressed, cached for a year.
+    static_assets.init_app(app)
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
@@ -72,6 +75,12 @@ def _init_extensions(app: Flask) -> None:
     app.after_request(commit_request)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Every other answer (HTML, htmx fragments, JSON) brotli- or gzip-compressed when the client
+    # accepts it; static files come compressed from portal/static_assets.py and are left alone.
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config["COMPRESS_REGISTER"] = False
+    compress.init_app(app)
+    app.after_request(static_assets.skipping_static(compress.after_request))
     init_errors(app)
 
 

@@ -1,5 +1,6 @@
 """Extensions created once here and bound to the app in create_app."""
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -56,6 +57,8 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION), session_
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# HTML (and any other text answer) gzip- or brotli-compressed when the client accepts it.
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address)
 
 login_manager.login_view = "accounts.login"

@@ -270,6 +270,14 @@ def account():
                            emails=email_panel(user))
 
 
+@bp.get("/ping")
+@allow(*SIGNED_IN)
+def ping():
+    """204 for anyone logged in: the floor a page is measured against (scripts/bench.py). It
+    runs every request's middleware and the one user lookup of login, and nothing else."""
+    return "", 204
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @allow(*SIGNED_IN)
 def change_password():

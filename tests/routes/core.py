@@ -17,6 +17,8 @@ ROUTES = {
     "accounts.account": ("GET", "/account/", {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
     "accounts.delete_account": ("GET", "/account/delete",
                                 {"anonymous": LOGIN, "client": 200, "therapist": 403, "admin": 403}),
+    # The benchmark's floor: 204 for anyone logged in (scripts/bench.py).
+    "accounts.ping": ("GET", "/account/ping", {"anonymous": LOGIN, "client": 204, "therapist": 204, "admin": 204}),
     "accounts.change_password": ("GET", "/account/password",
                                  {"anonymous": LOGIN, "client": 200, "therapist": 200, "admin": 200}),
     "accounts.end_all_sessions": ("POST", "/account/sessions/end-all",

@@ -1,0 +1,433 @@
+"""`make bench`: the key pages and htmx swaps under load, served as production serves them.
+
+    .venv/bin/python scripts/bench.py            (make bench installs locust and runs this)
+
+1. Makes a throwaway PostgreSQL database on 127.0.0.1:5432 as user postgres (BENCH_PG_URL to
+   use another server; SQLite in a temp folder, with a warning, when none answers), migrates it
+   and loads the demo salon (`flask demo load`).
+2. Serves it with gunicorn and the repo's gunicorn.conf.py, 2 workers, PORTAL_ENV=production and
+   settings made for the run (SECRET_KEY, HEALTH_DATA_KEYS from `flask health new-key`, an https
+   PUBLIC_URL, REDIS_URL when Redis answers on 127.0.0.1:6379 or at $REDIS_URL).
+3. Logs in as the demo client, therapist and admin, then drives each page with locust
+   (headless, no wait between requests, BENCH_USERS users, BENCH_SECONDS each), alternating
+   with the trivial logged-in route /account/ping (half as long, before and after every page;
+   each page is compared with the mean of its two neighbouring trivial runs).
+4. Prints a markdown table: req/s, share of the trivial route, p50, p95, SQL statements per
+   request (counted in-process with a SQLAlchemy listener), bytes (raw and as sent, brotli),
+   the htmx swap's share of its page, and the gunicorn workers' memory; then the first load of
+   the client dashboard (HTML + CSS + JS as transferred).
+5. When the app has `flask demo scale`, loads a large salon (BENCH_CLIENTS, default 2000;
+   BENCH_YEARS, default 1) into the same database and repeats, then prints the p50 ratio
+   large/demo per page.
+
+Environment: BENCH_SECONDS (10), BENCH_USERS (6), BENCH_PORT (8765), BENCH_CLIENTS, BENCH_YEARS,
+BENCH_PG_URL. It is a script to run and compare, not a timed test; targets (issue 14): each
+key page >= 0.40 of the trivial route, each htmx swap >= 0.60, a swap <= 20% of its page's bytes,
+first load <= 60 kB compressed, p50 large/demo <= 1.5.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+PASSWORD = "demo-massage-2026"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+USERS = int(os.environ.get("BENCH_USERS", "6"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+CLIENTS = os.environ.get("BENCH_CLIENTS", "2000")
+YEARS = os.environ.get("BENCH_YEARS", "1")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TRIVIAL = "/account/ping"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+STATIC = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+
+
+@dataclass
+class Page:
+    label: str
+    role: str
+    path: str  # may hold {brief} / {service}, filled once the data is loaded
+    htmx: bool = False
+    page_of: str | None = None  # for a swap: the label of its full page
+
+
+PAGES = [
+    Page("client dashboard", "client", "/dashboard"),
+    Page("booking page", "client", "/book"),
+    Page("booking slot list (htmx)", "client", "/book", True, "booking page"),
+    Page("guidance", "client", "/guidance"),
+    Page("profile", "client", "/profile"),
+    Page("pain over time", "client", "/pain?range=all"),
+    Page("pain range switch (htmx)", "client", "/pain?range=3m", True, "pain over time"),
+    Page("appointments", "client", "/appointments"),
+    Page("therapist day", "therapist", "/therapist"),
+    Page("brief", "therapist", "/therapist/appointments/{brief}/brief"),
+    # "Open brief" on the therapist's day swaps the brief into that page.
+    Page("brief (htmx)", "therapist", "/therapist/appointments/{brief}/brief", True, "therapist day"),
+    Page("admin day", "admin", "/admin"),
+    Page("catalogue", "admin", "/admin/services"),
+    Page("catalogue row edit (htmx)", "admin", "/admin/services/{service}/edit", True, "catalogue"),
+]
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# -- the database -------------------------------------------------------------------------------
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def make_database(folder: str) -> tuple[str, callable]:
+    """(DATABASE_URL, drop): a new PostgreSQL database, or a SQLite file when none answers."""
+    try:
+        import psycopg
+        name = f"bench_{secrets.token_hex(4)}"
+        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+
+        def drop():
+            with psycopg.connect(PG_URL, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return url, drop
+    except Exception as error:  # noqa: BLE001  (any failure means: no PostgreSQL here)
+        say(f"WARNING: no PostgreSQL at {PG_URL} ({error}); using SQLite, which production does not run: "
+            "figures are not comparable with the README's")
+        return f"sqlite:///{folder}/bench.db", lambda: None
+
+
+def flask(env: dict, *args: str) -> str:
+    result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True,
+                            text=True)
+    if result.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def settings(database_url: str, folder: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PORTAL_"))}
+    env |= {"PORTAL_ENV": "development", "DATABASE_URL": database_url, "HUEY_SQLITE_PATH": f"{folder}/huey.db"}
+    key = flask(env, "health", "new-key").strip().splitlines()[-1]
+    env |= {"SECRET_KEY": secrets.token_urlsafe(48), "HEALTH_DATA_KEYS": key,
+            "PUBLIC_URL": "https://bench.invalid", "RATELIMIT_KEY_PREFIX": f"bench-{secrets.token_hex(3)}",
+            "HUEY_NAME": f"bench-{secrets.token_hex(3)}", "LOG_LEVEL": "WARNING"}
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    host, _, port = redis_url.split("//", 1)[1].split("/")[0].rpartition("@")[2].partition(":")
+    if _reachable(host, int(port or 6379)):
+        env["REDIS_URL"] = redis_url
+    else:
+        say("no Redis: rate-limit counters in each worker's memory, the job queue in SQLite")
+    return env
+
+
+# -- the server -----------------------------------------------------------------------------------
+
+def serve(env: dict, production: bool) -> subprocess.Popen:
+    run_env = env | {"PORTAL_ENV": "production" if production else "development", "PORT": str(PORT),
+                     "WEB_CONCURRENCY": "2"}
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
+                               "--bind", f"127.0.0.1:{PORT}", "wsgi:app"], cwd=ROOT, env=run_env,
+                              start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn did not start")
+        try:
+            if get("/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer /healthz within a minute")
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def workers_rss_mb(master: int) -> list[float]:
+    sizes = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) != master:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        except (OSError, ValueError, IndexError):
+            continue
+    return sorted(sizes)
+
+
+# -- HTTP, by hand, so the sizes are what travels ---------------------------------------------------
+
+def get(path: str, cookie: str = "", headers: dict | None = None, method: str = "GET", body: str = ""):
+    """(status, headers, body as sent: still compressed if the server compressed it)."""
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    all_headers = {"Cookie": cookie} if cookie else {}
+    all_headers |= headers or {}
+    if body:
+        all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body or None, headers=all_headers)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, response.headers, data
+
+
+def _session_cookie(headers, cookie: str) -> str:
+    for value in headers.get_all("Set-Cookie") or []:
+        name_value = value.split(";", 1)[0]
+        if name_value.startswith("session="):
+            return name_value
+    return cookie
+
+
+def log_in(email: str) -> str:
+    """A Cookie header for a fresh login session; the CSRF token is already in it."""
+    status, headers, body = get("/account/login")
+    cookie = _session_cookie(headers, "")
+    match = CSRF_FIELD.search(body.decode())
+    token = match.group(1) or match.group(2)
+    from urllib.parse import urlencode
+    status, headers, _ = get("/account/login", cookie, method="POST",
+                             body=urlencode({"email": email, "password": PASSWORD, "csrf_token": token}))
+    if status != 302:
+        raise SystemExit(f"log in as {email} failed ({status})")
+    cookie = _session_cookie(headers, cookie)
+    # A first page puts the form token in the session, so no later answer has to set a cookie.
+    for path in ("/account/", "/account/ping"):
+        _status, headers, _ = get(path, cookie)
+        cookie = _session_cookie(headers, cookie)
+    return cookie
+
+
+def decoded_length(headers, data: bytes) -> int:
+    encoding = headers.get("Content-Encoding")
+    if encoding == "gzip":
+        return len(gzip.decompress(data))
+    if encoding == "br":
+        import brotli
+        return len(brotli.decompress(data))
+    return len(data)
+
+
+def first_load(cookie: str) -> tuple[int, list[tuple[str, int]]]:
+    """Bytes transferred for the client dashboard with an empty cache: HTML, CSS, JS, icon."""
+    accept = {"Accept-Encoding": "br, gzip"}
+    _status, headers, html = get("/dashboard", cookie, accept)
+    parts = [("/dashboard", len(html))]
+    text = html if headers.get("Content-Encoding") is None else None
+    if text is None:
+        import brotli
+        text = brotli.decompress(html) if headers["Content-Encoding"] == "br" else gzip.decompress(html)
+    for url in sorted(set(STATIC.findall(text.decode()))):
+        parts.append((url, len(get(url, headers=accept)[2])))
+    return sum(size for _url, size in parts), parts
+
+
+# -- statements per request, in-process -------------------------------------------------------------
+
+def count_statements(env: dict, production: bool, pages: list[Page]) -> dict[str, int]:
+    """The median number of SQL statements per request, with the app's own test client and a
+    listener on the engine (as tests/conftest.py count_queries does)."""
+    os.environ.update({k: v for k, v in env.items() if k in ("SECRET_KEY", "HEALTH_DATA_KEYS", "PUBLIC_URL", "DATABASE_URL")})
+    from sqlalchemy import event
+
+    from portal import create_app
+    from portal.extensions import db
+    app = create_app({"PORTAL_ENV": "production" if production else "development",
+                      "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
+                      "RATELIMIT_STORAGE_URI": "memory://", "SESSION_COOKIE_SECURE": False,
+                      "REMEMBER_COOKIE_SECURE": False, "HUEY_IMMEDIATE": True})
+    clients = {}
+    for role in ("client", "therapist", "admin"):
+        client = app.test_client()
+        token = CSRF_FIELD.search(client.get("/account/login").get_data(as_text=True))
+        response = client.post("/account/login", data={"email": f"{role}@example.com", "password": PASSWORD,
+                                                        "csrf_token": token.group(1) or token.group(2)})
+        assert response.status_code == 302, f"in-process log in as {role} failed"
+        clients[role] = client
+    counts: dict[str, int] = {}
+    with app.app_context():
+        engine = db.engine
+    for page in [Page("trivial route", "client", TRIVIAL), *pages]:
+        seen = []
+
+        def count(*_args):
+            seen[-1] += 1
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            for _ in range(3):
+                seen.append(0)
+                clients[page.role].get(page.path, headers={"HX-Request": "true"} if page.htmx else {})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        counts[page.label] = int(statistics.median(seen))
+    with app.app_context():
+        db.engine.dispose()
+    return counts
+
+
+# -- the load ---------------------------------------------------------------------------------------
+
+def locust(path: str, cookies: list[str], htmx: bool, folder: str, seconds: int = SECONDS) -> dict:
+    prefix = f"{folder}/locust-{secrets.token_hex(3)}"
+    env = dict(os.environ) | {"BENCH_PATH": path, "BENCH_COOKIES": json.dumps(cookies),
+                              "BENCH_HTMX": "1" if htmx else "0"}
+    subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "scripts/bench_locustfile.py"), "--headless",
+                    "--host", f"http://127.0.0.1:{PORT}", "-u", str(USERS), "-r", str(USERS), "-t", f"{seconds}s",
+                    "--csv", prefix, "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
+                   env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(f"{prefix}_stats.csv") as stats:
+        row = next(r for r in csv.DictReader(stats) if r["Name"] == "page")
+    return {"rps": float(row["Requests/s"]), "p50": float(row["50%"]), "p95": float(row["95%"]),
+            "failures": int(row["Failure Count"]), "requests": int(row["Request Count"])}
+
+
+def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
+    pages = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in PAGES]
+    statements = count_statements(env, production, pages)
+    server = serve(env, production)
+    try:
+        cookies = {role: [log_in(f"{role}@example.com") for _ in range(USERS)]
+                   for role in ("client", "therapist", "admin")}
+        results: dict[str, dict] = {}
+        for page in pages:
+            hx = {"HX-Request": "true"} if page.htmx else {}
+            status, headers, sent = get(page.path, cookies[page.role][0], hx | {"Accept-Encoding": "br, gzip"})
+            if status != 200:
+                raise SystemExit(f"{page.label} ({page.path}) answered {status}")
+            results[page.label] = {"raw": decoded_length(headers, sent), "sent": len(sent),
+                                   "statements": statements[page.label]}
+        # The floor is measured between every two pages (for half as long), and each page is
+        # compared with the mean of the runs just before and after it: on a shared machine the
+        # load from elsewhere drifts, and a ratio within one stretch of time does not.
+        trivial = [locust(TRIVIAL, cookies["client"], False, folder, max(2, SECONDS // 2))]
+        for page in pages:
+            say(f"loading {page.label} for {SECONDS}s")
+            results[page.label] |= locust(page.path, cookies[page.role], page.htmx, folder)
+            trivial.append(locust(TRIVIAL, cookies["client"], False, folder, max(2, SECONDS // 2)))
+            results[page.label]["floor"] = statistics.mean(t["rps"] for t in trivial[-2:])
+        floor = statistics.mean(t["rps"] for t in trivial)
+        results["trivial route"] = {"rps": floor, "p50": statistics.mean(t["p50"] for t in trivial),
+                                    "p95": max(t["p95"] for t in trivial), "statements": statements["trivial route"],
+                                    "failures": sum(t["failures"] for t in trivial), "raw": 0, "sent": 0}
+        memory = workers_rss_mb(server.pid)
+        total, parts = first_load(cookies["client"][0])
+    finally:
+        stop(server)
+    return {"pages": pages, "results": results, "floor": floor, "memory": memory, "first_load": (total, parts)}
+
+
+def table(measured: dict, title: str) -> str:
+    results, floor = measured["results"], measured["floor"]
+    lines = [f"### {title}", "",
+             "| page | req/s | share of trivial (adjacent runs) | target | p50 ms | p95 ms | statements | bytes (raw) "
+             "| bytes (sent, br) | swap share of page | failures |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    trivial = results["trivial route"]
+    lines.append(f"| trivial route `{TRIVIAL}` | {floor:.0f} | 1.00 | | {trivial['p50']:.0f} | {trivial['p95']:.0f} "
+                 f"| {trivial['statements']} | 0 | 0 | | {trivial['failures']} |")
+    for page in measured["pages"]:
+        r = results[page.label]
+        share = r["rps"] / r["floor"] if r["floor"] else 0
+        target = 0.60 if page.htmx else 0.40
+        swap = ""
+        if page.page_of:
+            ratio = r["raw"] / results[page.page_of]["raw"]
+            swap = f"{ratio:.2f} {'ok' if ratio <= 0.20 else 'over 0.20'}"
+        lines.append(f"| {page.label} | {r['rps']:.0f} | {share:.2f} | {target:.2f} {'ok' if share >= target else 'MISSED'} "
+                     f"| {r['p50']:.0f} | {r['p95']:.0f} | {r['statements']} | {r['raw']} | {r['sent']} | {swap} "
+                     f"| {r['failures']} |")
+    total, parts = measured["first_load"]
+    memory = ", ".join(f"{mb:.0f} MB" for mb in measured["memory"]) or "unknown"
+    lines += ["", f"Gunicorn workers' memory (RSS, after the run): {memory}.", "",
+              f"First load of the client dashboard, as transferred (brotli): {total / 1024:.1f} kB "
+              f"(target 60 kB: {'ok' if total <= 60 * 1024 else 'MISSED'}): "
+              + ", ".join(f"`{url}` {size} B" for url, size in parts), ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    started = time.monotonic()
+    folder = tempfile.mkdtemp(prefix="bench-")
+    database_url, drop = make_database(folder)
+    production = database_url.startswith("postgresql")
+    try:
+        env = settings(database_url, folder)
+        say(f"database {database_url.rsplit('/', 1)[-1]}: migrating and loading the demo salon")
+        flask(env, "db", "upgrade")
+        flask(env, "demo", "load")
+        ids = demo_ids(env)
+        demo = measure(env, production, folder, ids)
+        print(f"## Benchmark ({'PostgreSQL' if production else 'SQLite'}, gunicorn 2 workers, {USERS} users, "
+              f"{SECONDS}s per page, {os.cpu_count()} CPUs)\n")
+        print(table(demo, "Demo data"))
+        if "scale" in flask(env, "demo", "--help"):
+            say(f"loading a large salon: flask demo scale --clients {CLIENTS} --years {YEARS}")
+            flask(env, "demo", "scale", "--clients", CLIENTS, "--years", YEARS)
+            large = measure(env, production, folder, demo_ids(env))
+            print(table(large, f"Large salon ({CLIENTS} clients, {YEARS} years)"))
+            print("### p50 large / demo (target <= 1.5)\n\n| page | demo p50 ms | large p50 ms | ratio |\n|---|---|---|---|")
+            for page in ["trivial route", *(p.label for p in demo["pages"])]:
+                before, after = demo["results"][page]["p50"], large["results"][page]["p50"]
+                ratio = after / before if before else float("nan")
+                print(f"| {page} | {before:.0f} | {after:.0f} | {ratio:.2f} {'ok' if ratio <= 1.5 else 'MISSED'} |")
+            print()
+        else:
+            say("this app has no `flask demo scale`: the large-salon run is skipped")
+    finally:
+        drop()
+        shutil.rmtree(folder, ignore_errors=True)
+    say(f"done in {(time.monotonic() - started) / 60:.1f} minutes")
+
+
+def demo_ids(env: dict) -> dict:
+    """The demo client's latest appointment (today's, with Amelia: the brief) and a service."""
+    os.environ.update({k: env[k] for k in ("SECRET_KEY", "HEALTH_DATA_KEYS", "PUBLIC_URL")})
+    from sqlalchemy import create_engine, text
+    engine = create_engine(env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        brief = connection.execute(text(
+            "SELECT a.id FROM appointments a JOIN users u ON u.id = a.client_id "
+            "WHERE u.email = 'client@example.com' ORDER BY a.starts_at DESC LIMIT 1")).scalar_one()
+        service = connection.execute(text("SELECT min(id) FROM services")).scalar_one()
+    engine.dispose()
+    return {"brief": brief, "service": service}
+
+
+if __name__ == "__main__":
+    main()
