@@ -109,3 +109,18 @@ def test_the_brief_leads_back_to_its_day(app, client, auth, small_salon, users, 
     assert f'<a href="/therapist?day={day}">My day</a>' in html
     admin = _admin(app).client.get(f"/therapist/appointments/{appointment}/brief").get_data(as_text=True)
     assert f'<a href="/admin?day={day}">Salon admin</a>' in admin
+
+
+def test_activity_names_the_fields_in_words_not_code(app, users, salon):
+    from portal.accounts.models import User
+    from portal.audit.services import record_change
+    from portal.extensions import db
+
+    with app.app_context():
+        record_change(db.session.get(User, users["admin"].id), "created", "time_off", 1, "Amelia Hart: a day",
+                      {"starts_at": (None, "2026-12-11 00:00"), "reason": (None, "Course")})
+        db.session.commit()
+    html = page_text(_admin(app).client.get("/admin/activity"))
+    assert '<span class="change-field">starts at</span>' in html
+    assert '<span class="change-field">reason</span>' in html
+    assert "starts_at" not in html
