@@ -5,18 +5,23 @@ Idempotent: running it again updates rows in place (matched by slug or email), n
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
+from portal.accounts.phones import normalise_uk_phone
+from portal.booking import time_off
+from portal.booking.models import TimeOff
 from portal.booking.demo import load_demo_bookings
 from portal.extensions import db
 from portal.feedback.demo import load_demo_feedback
 from portal.profile.demo import load_demo_profiles
+from portal.rota import services as rota
 from portal.salon.models import PREGNANCY_MASSAGE, Location, Qualification, Service, Therapist, WorkingHours
+from portal.timezones import SALON_TZ
 from portal.vocabulary import BODY_AREAS
 
 DEMO_PASSWORD = "demo-massage-2026"
@@ -28,6 +33,16 @@ LOCATIONS = [
     {"slug": "gosforth", "name": "Gosforth",
      "address": "High Street, Gosforth, Newcastle upon Tyne NE3", "phone": "0191 498 0456"},
 ]
+
+# Each salon's booking-site pages, made up (the real ones go in on /admin/locations/<id>): they show
+# the links on the salons page and a filled-in location form. Kept apart from LOCATIONS, which the
+# tests' salon is built from.
+LISTINGS = {
+    "city-centre": {"treatwell_url": "https://www.treatwell.co.uk/place/mesmerising-beauty-newcastle-city-centre/",
+                    "fresha_url": "https://www.fresha.com/a/mesmerising-beauty-newcastle-city-centre"},
+    "gosforth": {"treatwell_url": "https://www.treatwell.co.uk/place/mesmerising-beauty-gosforth/",
+                 "booksy_url": "https://booksy.com/en-gb/mesmerising-beauty-gosforth"},
+}
 
 SERVICES = [
     {"slug": "back-neck-shoulder", "name": "Back, Neck & Shoulder Massage", "price_pence": 3500, "minutes": 45,
@@ -73,7 +88,8 @@ THERAPISTS = [
 ]
 
 USERS = [
-    {"email": "client@example.com", "name": "Claire Robson", "role": "client"},
+    # 07700 900xxx: Ofcom's drama range, like the salons' numbers.
+    {"email": "client@example.com", "name": "Claire Robson", "role": "client", "phone": "07700 900123"},
     {"email": "therapist@example.com", "name": "Amelia Hart", "role": "therapist"},
     {"email": "admin@example.com", "name": "Morag Fenwick", "role": "admin"},
 ]
@@ -106,6 +122,8 @@ def _ensure_user(spec: dict) -> User:
         if not verify_password(user.password_hash, DEMO_PASSWORD):
             user.password_hash = hash_password(DEMO_PASSWORD)
         user.email_confirmed_at = user.email_confirmed_at or clock.now()
+    if spec.get("phone"):
+        user.phone = normalise_uk_phone(spec["phone"])
     return user
 
 
@@ -122,11 +140,46 @@ def _set_hours(therapist: Therapist, hours: list[tuple], locations: dict[str, Lo
     )
 
 
+# Time off to come, so the rota and "My time off" show some: (therapist, weeks ahead, weekday,
+# days, from, until, reason); from/until None is whole days. Far enough ahead to miss the demo bookings.
+TIME_OFF = [
+    ("Sofia Reyes", 3, MON, 5, None, None, "Holiday"),
+    ("Grace Liddell", 1, WED, 1, "14:00", "20:00", "Training course"),
+    ("Amelia Hart", 2, FRI, 1, None, None, "Advanced pregnancy massage course"),
+]
+
+
+def _local(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=SALON_TZ).astimezone(timezone.utc)
+
+
+def _add_time_off(admin: User) -> int:
+    """The demo's time off, entered by the demo admin through the rota (so Activity shows it too).
+
+    Skipped where the therapist already has time off then (a second load), or a booking is in it."""
+    today = clock.now().astimezone(SALON_TZ).date()
+    monday = today - timedelta(days=today.weekday())
+    for name, weeks, weekday, days, start, until, reason in TIME_OFF:
+        who = db.session.scalar(select(Therapist).where(Therapist.display_name == name))
+        first = monday + timedelta(weeks=weeks, days=weekday)
+        if start is None:
+            starts_at, ends_at = _local(first, time(0)), _local(first + timedelta(days=days), time(0))
+        else:
+            starts_at, ends_at = _local(first, _clock(start)), _local(first, _clock(until))
+        if who is None or time_off.overlapping(who.id, starts_at, ends_at) is not None:
+            continue
+        try:
+            rota.add_time_off(admin, who.id, starts_at, ends_at, reason)
+        except rota.Refused:
+            continue
+    return db.session.scalar(select(func.count()).select_from(TimeOff).where(TimeOff.ends_at > clock.now()))
+
+
 def load_demo_data() -> dict[str, int]:
     """Create or refresh the demo salon; returns how many of each thing exist afterwards.
 
     Flushes only, like the services it calls: the caller (`flask demo load`, a test) commits once."""
-    locations = {spec["slug"]: _upsert(Location, "slug", spec) for spec in LOCATIONS}
+    locations = {spec["slug"]: _upsert(Location, "slug", {**spec, **LISTINGS[spec["slug"]]}) for spec in LOCATIONS}
     services = []
     for spec in SERVICES:
         # The same services at both salons.
@@ -154,4 +207,5 @@ def load_demo_data() -> dict[str, int]:
     counts.update(load_demo_profiles())
     counts.update(load_demo_bookings())
     counts.update(load_demo_feedback())
+    counts["time off"] = _add_time_off(users["admin@example.com"])
     return counts

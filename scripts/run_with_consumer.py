@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     processes: dict[str, subprocess.Popen] = {}
     # SIGTERM (e.g. from a process manager) stops both, as Ctrl-C does.
     signal.signal(signal.SIGTERM, _terminated)
+    # Ctrl-C stops both even when started where SIGINT is ignored (a shell script's `make run &`):
+    # a handler here, not SIG_IGN, also means the children start with SIGINT at its default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, command in commands(args.host, args.port, args.workers).items():
             processes[name] = subprocess.Popen(command, cwd=ROOT)

@@ -134,3 +134,28 @@ def test_second_demo_load_reports_what_exists_not_what_it_added(app):
     summary = first.output.splitlines()[0]
     assert "7 feedback" in summary and "7 check-ins" in summary
     assert again.output.splitlines()[0] == summary
+
+
+def test_demo_back_office_is_not_empty_and_a_second_load_adds_nothing(app):
+    """Time off to come (entered through the rota, so Activity shows it), both salons' booking-site
+    pages and the demo client's phone number, once however often the demo is loaded."""
+    from portal import clock
+    from portal.audit.models import AdminChange
+    from portal.booking.models import TimeOff
+
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+        away = {(t.therapist.display_name, t.reason) for t in db.session.scalars(select(TimeOff))}
+        assert away == {("Sofia Reyes", "Holiday"), ("Grace Liddell", "Training course"),
+                        ("Amelia Hart", "Advanced pregnancy massage course")}
+        assert all(t.starts_at > clock.now() for t in db.session.scalars(select(TimeOff)))
+        logged = _count(AdminChange)
+        assert logged == 3
+        assert all(location.listings for location in db.session.scalars(select(Location)))
+        claire = db.session.scalar(select(User).where(User.email == "client@example.com"))
+        assert claire.phone
+
+        load_demo_data()
+        db.session.commit()
+        assert _count(TimeOff) == 3 and _count(AdminChange) == logged

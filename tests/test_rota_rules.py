@@ -104,3 +104,23 @@ def test_today_and_the_longest_range_are_accepted():
     assert hours(time_off_interval(TODAY, None, time(13), time(17), today=TODAY, grid_minutes=15)) == 4
     last = date(2027, 3, 15) + timedelta(days=MAX_TIME_OFF_DAYS - 1)
     assert time_off_interval(date(2027, 3, 15), last, None, None, today=TODAY, grid_minutes=15)
+
+
+def test_time_off_reads_as_people_say_it():
+    from portal.rota.rules import local_instant, time_off_words
+
+    def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
+        return local_instant(day, time(hour, minute))
+
+    # Whole days: local midnight to local midnight, the last day shown is the one before the end.
+    assert time_off_words(at(date(2026, 12, 11)), at(date(2026, 12, 12))) == "Fri 11 Dec 2026, all day"
+    assert time_off_words(at(date(2026, 12, 14)), at(date(2026, 12, 19))) == "Mon 14 Dec 2026 to Fri 18 Dec 2026, all day"
+    # The clocks go back that Sunday (25 hours), and forward in March (23 hours): still one day.
+    assert time_off_words(at(date(2026, 10, 25)), at(date(2026, 10, 26))) == "Sun 25 Oct 2026, all day"
+    assert time_off_words(at(date(2027, 3, 28)), at(date(2027, 3, 29))) == "Sun 28 Mar 2027, all day"
+    # Part of a day, on the salon's clock (BST in summer).
+    assert time_off_words(at(date(2026, 12, 2), 14), at(date(2026, 12, 2), 20)) == "Wed 2 Dec 2026, 14:00 to 20:00"
+    assert time_off_words(at(date(2026, 7, 1), 9, 30), at(date(2026, 7, 1), 13)) == "Wed 1 Jul 2026, 09:30 to 13:00"
+    # Anything else, e.g. across midnight: both ends in full.
+    assert (time_off_words(at(date(2026, 12, 2), 18), at(date(2026, 12, 3), 12))
+            == "Wed 2 Dec 2026, 18:00 to Thu 3 Dec 2026, 12:00")

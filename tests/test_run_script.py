@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import HEALTH_KEYS, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,13 +32,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_the_launcher_runs_the_web_server_and_a_consumer_and_stops_both(tmp_path, database_url):
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("started_in_background", [False, True])
+def test_the_launcher_runs_the_web_server_and_a_consumer_and_stops_both(tmp_path, database_url, started_in_background):
+    """Also when started the way a shell starts a background job (`make run &` in a script:
+    SIGINT ignored, inherited by every child), Ctrl-C to its process group stops all of it cleanly."""
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("HUEY_", "MAIL_", "REDIS_URL"))}
     env.update(PORTAL_ENV="testing", DATABASE_URL=database_url, SECRET_KEY=make_config("")["SECRET_KEY"],
                HEALTH_DATA_KEYS=HEALTH_KEYS, HUEY_IMMEDIATE="0", HUEY_SQLITE_PATH=str(tmp_path / "huey.db"))
     launcher = subprocess.Popen([sys.executable, "scripts/run_with_consumer.py", "--port", str(port), "--workers", "1"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=started_in_background,
+                                preexec_fn=_ignore_sigint if started_in_background else None)
     pids, lines = {}, []
     try:
         while len(pids) < 2:
@@ -57,8 +68,17 @@ def test_the_launcher_runs_the_web_server_and_a_consumer_and_stops_both(tmp_path
         assert _alive(pids["consumer"])
         assert (tmp_path / "huey.db").exists()  # the queue both share
     finally:
-        launcher.send_signal(signal.SIGINT)  # Ctrl-C
-        output, _ = launcher.communicate(timeout=30)
+        if started_in_background:
+            os.killpg(launcher.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+        else:
+            launcher.send_signal(signal.SIGINT)  # Ctrl-C
+        try:
+            output, _ = launcher.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            for pid in (launcher.pid, *pids.values()):
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+            raise
     assert launcher.returncode == 0, "".join(lines) + output
     assert "run: stopping" in output
     assert not _alive(pids["web"]) and not _alive(pids["consumer"])

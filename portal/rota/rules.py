@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from portal.formatting import date_format
 from portal.timezones import SALON_TZ
 
 UTC = timezone.utc
@@ -130,3 +131,22 @@ def time_off_interval(first_day: date, last_day: date | None, starts_at: time | 
     begin = datetime.combine(first_day, time(0), tzinfo=SALON_TZ).astimezone(UTC)
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=SALON_TZ).astimezone(UTC)
     return begin, end
+
+
+DAY_WORDS = "%a {day} %b %Y"
+
+
+def time_off_words(starts_at: datetime, ends_at: datetime) -> str:
+    """Time off as people say it, on the salon's clock: "Fri 11 Dec 2026, all day", "Mon 14 Dec
+    2026 to Fri 18 Dec 2026, all day", "Wed 2 Dec 2026, 14:00 to 20:00"; anything else (entered
+    before, or across midnight) from one date and time to the other. Whole days are stored from
+    local midnight to local midnight, so the last day shown is the day before the end."""
+    begin, end = starts_at.astimezone(SALON_TZ), ends_at.astimezone(SALON_TZ)
+    if begin.time() == time(0) and end.time() == time(0) and end.date() > begin.date():
+        last = end.date() - timedelta(days=1)
+        if last == begin.date():
+            return f"{date_format(begin, DAY_WORDS)}, all day"
+        return f"{date_format(begin, DAY_WORDS)} to {date_format(last, DAY_WORDS)}, all day"
+    if begin.date() == end.date():
+        return f"{date_format(begin, DAY_WORDS)}, {begin:%H:%M} to {end:%H:%M}"
+    return f"{date_format(begin, DAY_WORDS)}, {begin:%H:%M} to {date_format(end, DAY_WORDS)}, {end:%H:%M}"

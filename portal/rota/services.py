@@ -26,7 +26,7 @@ from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.booking.queries import shifts_of
 from portal.extensions import db
 from portal.formatting import local_datetime
-from portal.rota.rules import WEEKDAYS, OtherShift, ShiftSpec, shift_problems
+from portal.rota.rules import WEEKDAYS, OtherShift, ShiftSpec, shift_problems, time_off_words
 from portal.salon import settings
 from portal.salon.models import Location, Therapist, WorkingHours
 
@@ -109,7 +109,8 @@ def db_appointment(appointment_id: int) -> Appointment | None:
 
 
 def time_off_text(entry: TimeOff) -> str:
-    return f"from {local_datetime(entry.starts_at, WHEN)} to {local_datetime(entry.ends_at, WHEN)}"
+    """The time off in words ("Fri 11 Dec 2026, all day"), with its reason in brackets if any."""
+    return time_off_words(entry.starts_at, entry.ends_at) + (f" ({entry.reason})" if entry.reason else "")
 
 
 def locations() -> list[Location]:
@@ -246,7 +247,7 @@ def _time_off_values(entry: TimeOff) -> dict:
 
 
 def _time_off_label(who: Therapist, starts_at: datetime, ends_at: datetime) -> str:
-    return f"{who.display_name}: {local_datetime(starts_at, WHEN)} to {local_datetime(ends_at, WHEN)}"
+    return f"{who.display_name}: {time_off_words(starts_at, ends_at)}"
 
 
 def add_time_off(actor: User, therapist_id: int, starts_at: datetime, ends_at: datetime, reason: str = "", *,

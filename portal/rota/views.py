@@ -243,7 +243,7 @@ def remove_time_off(time_off_id: int):
     if not form.validate():
         abort(400)
     if form.confirmed.data != "1":
-        return _confirm_page("Remove this time off?", f"Remove {entry.therapist.display_name}'s time off "
+        return _confirm_page("Remove this time off?", f"Remove {entry.therapist.display_name}'s time off: "
                              f"{services.time_off_text(entry)}? Those times can be booked again.",
                              url_for("rota.remove_time_off", time_off_id=time_off_id), "Remove the time off", back,
                              fields={"confirmed": "1"})
@@ -436,7 +436,7 @@ def remove_own_time_off(time_off_id: int):
     if entry is None or entry.therapist_id != who.id:
         abort(404)
     if form.confirmed.data != "1":
-        return _confirm_page("Remove this time off?", f"Remove your time off {services.time_off_text(entry)}? "
+        return _confirm_page("Remove this time off?", f"Remove your time off: {services.time_off_text(entry)}? "
                              "Clients can then book you at those times.",
                              url_for("rota.remove_own_time_off", time_off_id=time_off_id), "Remove it",
                              url_for("rota.own_time_off"), fields={"confirmed": "1"})

@@ -35,7 +35,7 @@ def test_the_admin_resends_a_dead_email_on_a_phone(app, users, page: Page, a11y)
 
     page.set_viewport_size(PHONE)
     log_in(page, "admin@example.com", lands_on="/admin")
-    page.get_by_role("link", name="Undelivered email").click()
+    page.get_by_role("navigation", name="Back office").get_by_role("link", name="Undelivered email").click()
     expect(page.get_by_role("heading", level=1, name="Undelivered email")).to_be_visible()
     row = page.get_by_role("row", name=re.compile("claire@example.com"))
     expect(row).to_contain_text("TimeoutError: timed out")

@@ -39,7 +39,7 @@ def fits_a_phone(page: Page) -> None:
 def test_admin_invites_a_therapist_who_sets_their_password(app, users, live_server, page, page_problems, a11y):
     seed_salon(app, users)
     log_in(page, "admin@example.com", lands_on="/admin")
-    page.get_by_role("link", name="Staff and invitations").click()
+    page.get_by_role("navigation", name="Back office").get_by_role("link", name="Staff and invitations").click()
     expect(page.get_by_role("heading", level=1, name="Staff")).to_be_visible()
     a11y(page, "staff-index")
     fits_a_phone(page)
