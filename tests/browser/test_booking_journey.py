@@ -164,6 +164,8 @@ def test_a_booking_held_after_a_profile_change_moves_to_a_suitable_therapist_in_
     page.get_by_label("Your due date").fill((clock.today() + timedelta(weeks=18)).isoformat())
     expect(page.locator("#errors-due_date")).to_be_empty()
     page.get_by_label("I agree to this").check()
+    # Each change re-draws the live preview: let the last one land before leaving the page.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Save my profile").click()
     expect(page.get_by_text("Your health profile is saved.")).to_be_visible()
 
