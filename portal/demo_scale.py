@@ -22,7 +22,7 @@ import time as timer
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from portal import clock
 from portal.accounts.models import User
@@ -94,9 +94,8 @@ def _move_sequences(models) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for model in models:
-        table = model.__tablename__
-        db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+        largest = select(func.coalesce(func.max(model.__table__.c.id), 1)).scalar_subquery()
+        db.session.execute(select(func.setval(func.pg_get_serial_sequence(model.__tablename__, "id"), largest)))
 
 
 def scale_salon(clients: int = 20_000, years: float = 2.0, seed: int = 14) -> Scaled:
