@@ -174,6 +174,7 @@ def test_a_booking_held_after_a_profile_change_moves_to_a_suitable_therapist_in_
     expect(hold).to_contain_text("Health check needed")
     expect(hold).to_contain_text("trained in pregnancy massage")
     a11y(page, "dashboard-health-hold")
+    page.wait_for_load_state("networkidle")  # nothing of the dashboard's still in flight when we leave
     hold.get_by_role("button", name="Move it to Amelia Hart").click()
     expect(page.get_by_role("status")).to_contain_text("Your appointment has moved")
     expect(page.locator("dl.details")).to_contain_text("Amelia Hart")
