@@ -136,3 +136,18 @@ class ScreeningForm(FlaskForm):
 
     screening_confirmed = BooleanField(validators=[InputRequired(
         "Please tick to confirm that none of the listed conditions applies to you.")])
+
+
+def fill_choices(form: ChooseForm, offer) -> ChooseForm:
+    """Fill the choice lists from a booking offer (`offer.BookingOffer`) and show what it settled
+    on: the client's booking page and reception's booking for a client draw the same form."""
+    form.service.choices = [(s.id, f"{s.name} · {s.minutes} min · {s.price_display}") for s in offer.services]
+    form.location.choices = [(loc.id, loc.name) for loc in offer.locations]
+    form.therapist.choices = [("any", "Any suitable therapist")] + [
+        (str(t.id), f"{t.display_name} ({', '.join(loc.name for loc in t.locations)})") for t in offer.therapists
+    ]
+    form.service.data = offer.service.id if offer.service else None
+    form.location.data = offer.location.id if offer.location else None
+    form.therapist.data = offer.therapist_value
+    form.day.data = offer.day
+    return form

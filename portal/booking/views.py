@@ -13,7 +13,7 @@ from portal.access import allow, public
 from portal import clock
 from portal.booking import bp, calendar, queries, rebook, recheck, services, slots
 from portal.booking.forms import (BookForm, ChooseForm, ChosenTimeForm, DayForm, RescheduleForm, ScreeningForm,
-                                  optional_id, parse_start, seen_sequence, therapist_id)
+                                  fill_choices, optional_id, parse_start, seen_sequence, therapist_id)
 from portal.booking.offer import BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer
 from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
@@ -41,23 +41,9 @@ def _own(appointment_id: int):
     return appointment
 
 
-def _choices(form: ChooseForm, offer: BookingOffer) -> ChooseForm:
-    """Fill the choice lists from the offer and show what it settled on."""
-    form.service.choices = [(s.id, f"{s.name} · {s.minutes} min · {s.price_display}") for s in offer.services]
-    form.location.choices = [(loc.id, loc.name) for loc in offer.locations]
-    form.therapist.choices = [("any", "Any suitable therapist")] + [
-        (str(t.id), f"{t.display_name} ({', '.join(loc.name for loc in t.locations)})") for t in offer.therapists
-    ]
-    form.service.data = offer.service.id if offer.service else None
-    form.location.data = offer.location.id if offer.location else None
-    form.therapist.data = offer.therapist_value
-    form.day.data = offer.day
-    return form
-
-
 def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, status: int = 200,
                   chosen=None):
-    form = _choices(ChooseForm(formdata=None), offer)
+    form = fill_choices(ChooseForm(formdata=None), offer)
     # The full page only: the salons' booking-site links sit outside the swapped free times.
     locations = [] if wants_fragment() else catalogue_cache.locations()
     return render_page("booking/book.html", block="slots", status=status, form=form, offer=offer,

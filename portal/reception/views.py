@@ -23,7 +23,8 @@ from portal.access import allow
 from portal.audit.services import record_health_access
 from portal.booking import queries as booking_queries
 from portal.booking import rebook, services, slots
-from portal.booking.forms import BookForm, ChooseForm, DayForm, RescheduleForm, parse_start, seen_sequence, therapist_id
+from portal.booking.forms import (BookForm, ChooseForm, DayForm, RescheduleForm, fill_choices, parse_start,
+                                  seen_sequence, therapist_id)
 from portal.booking.models import Appointment
 from portal.booking.offer import BookingOffer, booking_offer, move_offer
 from portal.booking.services import BookingProblem, GateRefused
@@ -140,26 +141,13 @@ def client(client_id: int):
 # --- booking for the client ------------------------------------------------------------
 
 
-def _choices(form: ChooseForm, offer: BookingOffer) -> ChooseForm:
-    form.service.choices = [(s.id, f"{s.name} · {s.minutes} min · {s.price_display}") for s in offer.services]
-    form.location.choices = [(loc.id, loc.name) for loc in offer.locations]
-    form.therapist.choices = [("any", "Any suitable therapist")] + [
-        (str(t.id), f"{t.display_name} ({', '.join(loc.name for loc in t.locations)})") for t in offer.therapists
-    ]
-    form.service.data = offer.service.id if offer.service else None
-    form.location.data = offer.location.id if offer.location else None
-    form.therapist.data = offer.therapist_value
-    form.day.data = offer.day
-    return form
-
-
 def _offer(client, service_id, location_id, therapist, day) -> BookingOffer:
     return booking_offer(client.id, service_id, location_id, therapist, day, guidance_for_client(client.id),
                          for_staff=True)
 
 
 def _booking_page(client, offer: BookingOffer, problem: BookingProblem | None = None, status: int = 200):
-    form = _choices(ChooseForm(formdata=None), offer)
+    form = fill_choices(ChooseForm(formdata=None), offer)
     here = url_for("reception.book", client_id=client.id, service=form.service.data, location=form.location.data,
                    therapist=form.therapist.data, day=offer.day.isoformat())
     # A refusing offer only comes with a 200 (a refused POST redirects here, see _refused).
