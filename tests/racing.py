@@ -23,25 +23,7 @@ def logged_in_clients(app, emails: list[str]) -> list[tuple]:
 
 def race(clients: list[tuple], forms: list[dict], url: str = "/book") -> list:
     """POST every form to `url` at the same moment, one thread each; returns the responses."""
-    barrier = threading.Barrier(len(clients))
-    responses: list = [None] * len(clients)
-    errors: list[BaseException] = []
-
-    def attempt(n: int) -> None:
-        client, token = clients[n]
-        try:
-            barrier.wait(timeout=30)
-            responses[n] = client.post(url, data={**forms[n], "csrf_token": token})
-        except BaseException as error:  # noqa: BLE001  (reported below, not swallowed)
-            errors.append(error)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return responses
+    return race_posts(clients, [(url, form) for form in forms])
 
 
 def race_posts(clients: list[tuple], posts: list[tuple[str, dict]]) -> list:
