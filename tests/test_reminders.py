@@ -42,6 +42,14 @@ NOTE = "Loved the heat pack, zqx-private-note"
 CONDITION_DETAIL = "twelve weeks, zqx-private-detail"
 
 
+def forged(token: str) -> str:
+    """The signed token with its signature's first character changed. Never change the last: the
+    last base64 character carries only 4 bits of the signature, so "...xx" in place of the last two
+    characters can decode to the very same bytes (it did, once in a CI run)."""
+    head, signature = token.rsplit(".", 1)
+    return f"{head}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
 def z(*parts) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
@@ -240,7 +248,7 @@ def test_a_forged_or_altered_unsubscribe_link_changes_nothing(app, client, users
     with app.test_request_context():
         token = unsubscribe_token(users["client"].id, "reminders")
     assert client.get("/unsubscribe/not-a-token").status_code == 404
-    assert client.post(f"/unsubscribe/{token[:-2]}xx", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert client.post(f"/unsubscribe/{forged(token)}", data={"List-Unsubscribe": "One-Click"}).status_code == 404
     assert wants(app, users["client"].id, "reminders")
 
 
@@ -391,7 +399,7 @@ def test_a_forged_relief_link_is_refused(app, client, booking_clock, scored):
     run(app, booking_clock, scan_relief, z(2027, 3, 10, 10, 0))
     link = relief_links(outbox(app)[0])[("neck", 3)]
     token = link.rsplit("/", 1)[1]
-    assert client.get(f"/relief/{token[:-3]}abc").status_code == 404
+    assert client.get(f"/relief/{forged(token)}").status_code == 404
     assert client.get("/relief/nothing").status_code == 404
 
 
