@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, events
 from portal.accounts.models import User
@@ -279,7 +279,25 @@ def history(client_id: int) -> list[RevisionChange]:
 def changes_since(client_id: int, since: datetime | None) -> list[str]:
     """What changed in the profile after `since` (e.g. the client's last visit), including
     conditions added and removed again in between."""
-    profile = _with_revisions(client_id)
+    return _changes(_with_revisions(client_id), since)
+
+
+def consented_profile(client_id: int, since: datetime | None
+                      ) -> tuple[HealthProfile | None, ProfileContent | None, list[str]]:
+    """The profile, and under current consent its latest content and what changed after `since`
+    (`changes_since`), in one statement: the profile joined to every revision (opened only as
+    needed). Without consent, the profile alone."""
+    profile = db.session.scalars(
+        select(HealthProfile).options(joinedload(HealthProfile.revisions))
+        .where(HealthProfile.client_id == client_id)
+    ).unique().first()
+    if profile is None or not profile.has_consent:
+        return profile, None, []
+    content = _open(profile.revisions[-1]) if profile.revisions else None
+    return profile, content, _changes(profile, since)
+
+
+def _changes(profile: HealthProfile | None, since: datetime | None) -> list[str]:
     if profile is None or not profile.has_consent or not profile.revisions:
         return []
     before = [r for r in profile.revisions if since is not None and r.created_at <= since]
