@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from portal.extensions import db
 from portal.guidance.rules import CatalogueService
@@ -84,9 +84,12 @@ def therapists() -> list[Therapist]:
 
 
 def therapist_for_user(user_id: int) -> Therapist | None:
-    return db.session.scalar(
+    """The therapist a login belongs to, with their qualifications and weekly hours (and each
+    shift's salon): one statement (a few shifts times a few qualifications), without the login
+    itself, which the caller has."""
+    return db.session.scalars(
         select(Therapist)
-        .options(selectinload(Therapist.qualifications),
-                 selectinload(Therapist.working_hours).joinedload(WorkingHours.location))
+        .options(joinedload(Therapist.qualifications), joinedload(Therapist.working_hours).joinedload(WorkingHours.location),
+                 lazyload(Therapist.user))
         .where(Therapist.user_id == user_id)
-    )
+    ).unique().first()
