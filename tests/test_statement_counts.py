@@ -145,7 +145,7 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 # reading feedback and appointments once for all its panels: still to do. /appointments went
 # from 6 to 8 when it started showing each past session's outcome (scores, lasting relief).
 CEILINGS = {"/dashboard": 12, "/book": 8, "/guidance": 8, "/profile": 8, "/pain": 6, "/appointments": 8,
-            "/therapist": 6, "/admin": 11,  # /admin: +3 for the owner's figures (SQL aggregates)
+            "/therapist": 4, "/admin": 11,  # /admin: +3 for the owner's figures (SQL aggregates)
             # The brief: the login, the appointment, the access record (one per view, it stays),
             # the appointments with their feedback, the notes, the profile, the check-ins.
             "/therapist/appointments/<id>/brief": 7}
