@@ -81,10 +81,8 @@ class Brief:
     condition_details: dict[str, str] = field(default_factory=dict)  # slug -> the client's "Details"
     last_visit: date | None = None
     changes: list[str] = field(default_factory=list)
-    stated_pressure: str | None = None
     therapist_notes: list[str] = field(default_factory=list)
     last_feedback: LastFeedback | None = None
-    problem_areas: list[str] = field(default_factory=list)
     client_notes: str = ""
     goals: list[str] = field(default_factory=list)  # what the client hopes to achieve, as read
     trend: dict[str, list[PainPoint]] = field(default_factory=dict)
@@ -137,8 +135,6 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         brief.diagnosed_on, brief.diagnosed_by = content.acute_injury_diagnosed_on, content.acute_injury_diagnosed_by
         brief.condition_details = {slug: entry.detail for slug, entry in content.conditions.items() if entry.detail}
         brief.changes = changes
-        brief.stated_pressure = content.pressure_preference
-        brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]
         brief.client_notes = content.notes_for_therapist
         brief.goals = content.goal_list()
     # The trend: every session and check-in from the fifth-last earlier appointment on; the
