@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import clock
 from portal.accounts.models import User
@@ -164,23 +164,34 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     return brief
 
 
+# The brief's reads, built once (a statement's construction costs about as much Python as its
+# round trip); the client and the instant are bound per call.
+_HISTORY = (
+    select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show,
+           AppointmentFeedback)
+    .outerjoin(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
+    .where(Appointment.client_id == bindparam("client_id"))
+    .order_by(Appointment.starts_at)
+)
+_CHECKINS = select(PainCheckIn).where(PainCheckIn.client_id == bindparam("client_id")).order_by(PainCheckIn.recorded_at)
+_CHECKINS_SINCE = _CHECKINS.where(PainCheckIn.recorded_at >= bindparam("since"))
+_STAFF_NOTES = (
+    select(TreatmentNote).join(Appointment, Appointment.id == TreatmentNote.appointment_id)
+    .where(Appointment.client_id == bindparam("client_id"))
+    .order_by(TreatmentNote.created_at.desc()).limit(RECENT_NOTES)
+)
+
+
 def _history(client_id: int) -> list:
     """Every appointment of the client, oldest first, with its feedback (or None): one query,
     the columns `is_completed` reads, without the appointment's joined relations."""
-    return db.session.execute(
-        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show,
-               AppointmentFeedback)
-        .outerjoin(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
-        .where(Appointment.client_id == client_id)
-        .order_by(Appointment.starts_at)
-    ).all()
+    return db.session.execute(_HISTORY, {"client_id": client_id}).all()
 
 
 def _checkins(client_id: int, since: datetime | None) -> list[PainCheckIn]:
-    query = select(PainCheckIn).where(PainCheckIn.client_id == client_id).order_by(PainCheckIn.recorded_at)
-    if since is not None:
-        query = query.where(PainCheckIn.recorded_at >= since)
-    return list(db.session.scalars(query))
+    if since is None:
+        return list(db.session.scalars(_CHECKINS, {"client_id": client_id}))
+    return list(db.session.scalars(_CHECKINS_SINCE, {"client_id": client_id, "since": since}))
 
 
 def _safety_concerns(last_feedback, checkins: list[PainCheckIn]) -> list[Concern]:
@@ -203,9 +214,5 @@ def _area_changes(before: dict[str, int], after: dict[str, int], later: dict[str
 
 
 def _staff_notes(client_id: int) -> list[StaffNote]:
-    rows = db.session.execute(
-        select(TreatmentNote).join(Appointment, Appointment.id == TreatmentNote.appointment_id)
-        .where(Appointment.client_id == client_id)
-        .order_by(TreatmentNote.created_at.desc()).limit(RECENT_NOTES)
-    ).scalars()
+    rows = db.session.scalars(_STAFF_NOTES, {"client_id": client_id})
     return [StaffNote(to_local(n.created_at).date(), n.author_name, n.text) for n in rows]
