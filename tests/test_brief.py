@@ -62,7 +62,10 @@ def test_brief_shows_what_the_therapist_needs(client, auth, story):
     assert "Not now" in html and "(cleared)" in html
     assert "Medical clearance recorded for" in html and "Dr Patel" in html
     assert "Changed since the last visit" in html and "sunburn" in html.split("Changed since the last visit")[1][:400].lower()
-    assert "Pressure they usually like: light." in html
+    # The pressure they like and their problem areas, once each (the guidance's notes carry them).
+    notes = html.split("<h3>Notes for you</h3>")[1].split("</ul>")[0]
+    assert notes.count("Prefers light pressure.") == 1 and notes.count("Problem areas: lower back.") == 1
+    assert "Pressure they usually like" not in html
     assert "pressure too firm" in html and "Bit sore the next day" in html
     assert "Focus next time on lower back" in html
     assert "Cold hands please warm up first" in html

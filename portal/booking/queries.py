@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy.orm import lazyload
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
@@ -181,7 +182,9 @@ def schedule(first: date, last: date, therapist_id: int | None = None) -> list[S
     )
     away = select(TimeOff).where(TimeOff.starts_at < finish, TimeOff.ends_at > begin).order_by(TimeOff.starts_at)
     if therapist_id is not None:
-        appointments = appointments.where(Appointment.therapist_id == therapist_id)
+        # Their own schedule never names the therapist: not joined to every row.
+        appointments = appointments.where(Appointment.therapist_id == therapist_id).options(
+            lazyload(Appointment.therapist))
         away = away.where(TimeOff.therapist_id == therapist_id)
 
     days = {first + timedelta(days=n): ScheduleDay(first + timedelta(days=n)) for n in range((last - first).days + 1)}

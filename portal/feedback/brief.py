@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import clock
 from portal.accounts.models import User
@@ -20,12 +20,12 @@ from portal.extensions import db
 from portal.feedback.chart import PainPoint
 from portal.feedback.forms import PRESSURE_LABELS
 from portal.feedback.meaning import Concern, brief_flag, label_words, lasted_words, safety_concerns
-from portal.feedback.models import PainCheckIn, TreatmentNote
-from portal.feedback.pain import points_by_area
-from portal.feedback.services import NotFound, as_session_feedback, feedback_rows, open_note
+from portal.feedback.models import AppointmentFeedback, PainCheckIn, TreatmentNote
+from portal.feedback.pain import pain_points
+from portal.feedback.services import NotFound, as_session_feedback, open_note
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Precaution, guidance_for
-from portal.profile.services import changes_since, facts_from, latest_content, profile_of
+from portal.profile.services import consented_profile, facts_from
 from portal.timezones import to_local
 
 # A therapist sees briefs for their clients from a month back to two weeks ahead.
@@ -81,10 +81,8 @@ class Brief:
     condition_details: dict[str, str] = field(default_factory=dict)  # slug -> the client's "Details"
     last_visit: date | None = None
     changes: list[str] = field(default_factory=list)
-    stated_pressure: str | None = None
     therapist_notes: list[str] = field(default_factory=list)
     last_feedback: LastFeedback | None = None
-    problem_areas: list[str] = field(default_factory=list)
     client_notes: str = ""
     goals: list[str] = field(default_factory=list)  # what the client hopes to achieve, as read
     trend: dict[str, list[PainPoint]] = field(default_factory=dict)
@@ -102,7 +100,10 @@ def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
 
 
 def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) -> Brief:
-    """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged."""
+    """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged.
+    Six statements whatever the client's history: the appointment, the access record, the
+    client's appointments with their feedback, the treatment notes, the profile with its
+    revisions and (under consent) the check-ins."""
     now = now or clock.now()
     appointment = db.session.get(Appointment, appointment_id)
     if appointment is None or not may_view(viewer, appointment, now):
@@ -110,19 +111,16 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     client_id = appointment.client_id
     record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}")
 
-    profile = profile_of(client_id)
-    consented = profile is not None and profile.has_consent
-    content = latest_content(profile) if consented else None
-    earlier = list(db.session.scalars(
-        select(Appointment).where(Appointment.client_id == client_id, Appointment.starts_at < appointment.starts_at)
-        .order_by(Appointment.starts_at)
-    ))
-    visits = [a for a in earlier if is_completed(a, now)]
-    given = feedback_rows(client_id, before=appointment.starts_at)
-    brief = Brief(appointment=appointment, has_consent=consented)
+    history = _history(client_id)
+    earlier = [row for row in history if row.starts_at < appointment.starts_at]
+    visits = [row for row in earlier if is_completed(row, now)]
+    given = [(row.AppointmentFeedback, row.starts_at) for row in earlier if row.AppointmentFeedback is not None]
+    brief = Brief(appointment=appointment, has_consent=False)
     brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
     brief.staff_notes = _staff_notes(client_id)
-    if not consented:
+    profile, content, changes = consented_profile(client_id, visits[-1].starts_at if visits else None)
+    brief.has_consent = profile is not None and profile.has_consent
+    if not brief.has_consent:
         db.session.flush()  # the access record: a read never commits, the request does
         return brief
 
@@ -136,13 +134,18 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
         brief.clearance_on, brief.clearance_source = content.medical_clearance_on, content.clearance_source
         brief.diagnosed_on, brief.diagnosed_by = content.acute_injury_diagnosed_on, content.acute_injury_diagnosed_by
         brief.condition_details = {slug: entry.detail for slug, entry in content.conditions.items() if entry.detail}
-        brief.changes = changes_since(client_id, visits[-1].starts_at if visits else None)
-        brief.stated_pressure = content.pressure_preference
-        brief.problem_areas = [AREA_LABELS[a] for a in AREA_LABELS if a in content.problem_areas]
+        brief.changes = changes
         brief.client_notes = content.notes_for_therapist
         brief.goals = content.goal_list()
+    # The trend: every session and check-in from the fifth-last earlier appointment on; the
+    # safety flag: the check-ins since the last visit (before a first visit, the last month).
     since = earlier[-TREND_SESSIONS].starts_at if len(earlier) >= TREND_SESSIONS else None
-    brief.trend = {area: points for area, points in points_by_area(client_id, since).items() if points}
+    checkins_since = visits[-1].starts_at if visits else now - PAST_REACH
+    checkins = _checkins(client_id, checkins_since if since is None else min(since, checkins_since))
+    brief.trend = {area: points for area, points in pain_points(
+        [(row.AppointmentFeedback, row.starts_at) for row in history
+         if row.AppointmentFeedback is not None and (since is None or row.starts_at >= since)],
+        [c for c in checkins if since is None or c.recorded_at >= since]).items() if points}
     if given:
         feedback, starts_at = given[-1]
         session_on = to_local(starts_at).date()
@@ -154,21 +157,49 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
             feedback.pain("after"), [AREA_LABELS[a] for a in feedback.focus], open_note(feedback),
             _area_changes(feedback.pain("before"), feedback.pain("after"), later),
             stress=feedback.stress, sleep_quality=feedback.sleep_quality)
-    checkins_since = visits[-1].starts_at if visits else now - PAST_REACH
-    brief.safety_flag = brief_flag(_safety_concerns(client_id, given[-1][0] if given else None, checkins_since),
-                                   AREA_LABELS)
+    brief.safety_flag = brief_flag(
+        _safety_concerns(given[-1][0] if given else None, [c for c in checkins if c.recorded_at >= checkins_since]),
+        AREA_LABELS)
     db.session.flush()  # the access record: a read never commits, the request does
     return brief
 
 
-def _safety_concerns(client_id: int, last_feedback, checkins_since: datetime) -> list[Concern]:
+# The brief's reads, built once (a statement's construction costs about as much Python as its
+# round trip); the client and the instant are bound per call.
+_HISTORY = (
+    select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show,
+           AppointmentFeedback)
+    .outerjoin(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
+    .where(Appointment.client_id == bindparam("client_id"))
+    .order_by(Appointment.starts_at)
+)
+_CHECKINS = select(PainCheckIn).where(PainCheckIn.client_id == bindparam("client_id")).order_by(PainCheckIn.recorded_at)
+_CHECKINS_SINCE = _CHECKINS.where(PainCheckIn.recorded_at >= bindparam("since"))
+_STAFF_NOTES = (
+    select(TreatmentNote).join(Appointment, Appointment.id == TreatmentNote.appointment_id)
+    .where(Appointment.client_id == bindparam("client_id"))
+    .order_by(TreatmentNote.created_at.desc()).limit(RECENT_NOTES)
+)
+
+
+def _history(client_id: int) -> list:
+    """Every appointment of the client, oldest first, with its feedback (or None): one query,
+    the columns `is_completed` reads, without the appointment's joined relations."""
+    return db.session.execute(_HISTORY, {"client_id": client_id}).all()
+
+
+def _checkins(client_id: int, since: datetime | None) -> list[PainCheckIn]:
+    if since is None:
+        return list(db.session.scalars(_CHECKINS, {"client_id": client_id}))
+    return list(db.session.scalars(_CHECKINS_SINCE, {"client_id": client_id, "since": since}))
+
+
+def _safety_concerns(last_feedback, checkins: list[PainCheckIn]) -> list[Concern]:
     """What the last session's feedback and the check-ins since the last visit (or, before a
-    first visit, the last month) say that calls for asking before starting; one query."""
+    first visit, the last month) say that calls for asking before starting."""
     concerns = []
     if last_feedback is not None:
         concerns += safety_concerns(before=last_feedback.pain("before"), after=last_feedback.pain("after"))
-    checkins = db.session.scalars(select(PainCheckIn).where(
-        PainCheckIn.client_id == client_id, PainCheckIn.recorded_at >= checkins_since))
     for checkin in checkins:
         concerns += safety_concerns(scores=checkin.pain(), new_numbness=checkin.new_numbness)
     return concerns
@@ -183,9 +214,5 @@ def _area_changes(before: dict[str, int], after: dict[str, int], later: dict[str
 
 
 def _staff_notes(client_id: int) -> list[StaffNote]:
-    rows = db.session.execute(
-        select(TreatmentNote).join(Appointment, Appointment.id == TreatmentNote.appointment_id)
-        .where(Appointment.client_id == client_id)
-        .order_by(TreatmentNote.created_at.desc()).limit(RECENT_NOTES)
-    ).scalars()
+    rows = db.session.scalars(_STAFF_NOTES, {"client_id": client_id})
     return [StaffNote(to_local(n.created_at).date(), n.author_name, n.text) for n in rows]

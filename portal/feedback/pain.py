@@ -81,7 +81,8 @@ def _read(client_id: int, since: datetime | None) -> tuple[list, list[PainCheckI
     return feedback_rows(client_id, since=since), list(db.session.scalars(checkin_query))
 
 
-def _pain_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainPoint]]:
+def pain_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainPoint]]:
+    """Per area, in date order: `rows` as `feedback_rows` gives them, check-ins oldest first."""
     # The 48-hour check-in tied to a session gives that session's "two days later" score (the
     # first answer per area: the service stores one).
     later: dict[int, dict[str, int]] = {}
@@ -117,12 +118,12 @@ def _wellbeing_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainP
 def points_by_area(client_id: int, since: datetime | None = None) -> dict[str, list[PainPoint]]:
     """Every session score (with its two-days-later score) and check-in since `since`, in date
     order, per area; two queries."""
-    return _pain_points(*_read(client_id, since))
+    return pain_points(*_read(client_id, since))
 
 
 def trends(client_id: int, start: date, end: date, since: datetime | None, chart_class: str = "") -> list[AreaTrend]:
     """Chart, summary and points for each area the client has scored."""
-    return area_trends(_pain_points(*_read(client_id, since)), start, end, chart_class)
+    return area_trends(pain_points(*_read(client_id, since)), start, end, chart_class)
 
 
 def area_trends(by_area: dict[str, list[PainPoint]], start: date, end: date, chart_class: str = "",
@@ -148,7 +149,7 @@ def all_trends(client_id: int, start: date, end: date, since: datetime | None
             label, scale = WELLBEING_LABELS[key]
             wellbeing.append(WellbeingTrend(key, label, scale, points, pain_chart_svg(
                 label.lower(), points, start, end, chart_id=f"chart-{key}", title=f"{label} ({scale})")))
-    return area_trends(_pain_points(rows, checkins), start, end), wellbeing
+    return area_trends(pain_points(rows, checkins), start, end), wellbeing
 
 
 def session_outcomes(client_id: int) -> dict[int, list[str]]:

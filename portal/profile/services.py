@@ -13,8 +13,8 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, events
 from portal.accounts.models import User
@@ -279,15 +279,43 @@ def history(client_id: int) -> list[RevisionChange]:
 def changes_since(client_id: int, since: datetime | None) -> list[str]:
     """What changed in the profile after `since` (e.g. the client's last visit), including
     conditions added and removed again in between."""
-    profile = _with_revisions(client_id)
+    return _changes(_with_revisions(client_id), since)
+
+
+def consented_profile(client_id: int, since: datetime | None
+                      ) -> tuple[HealthProfile | None, ProfileContent | None, list[str]]:
+    """The profile, and under current consent its latest content and what changed after `since`
+    (`changes_since`), in one statement: the profile joined to every revision (opened only as
+    needed). Without consent, the profile alone."""
+    profile = db.session.scalars(_PROFILE_WITH_REVISIONS, {"client_id": client_id}).unique().first()
+    if profile is None or not profile.has_consent:
+        return profile, None, []
+    opened: dict[int, ProfileContent] = {}  # each revision opened once
+    changes = _changes(profile, since, opened)
+    last = profile.revisions[-1] if profile.revisions else None
+    return profile, (opened.get(last.id) or _open(last)) if last else None, changes
+
+
+_PROFILE_WITH_REVISIONS = (select(HealthProfile).options(joinedload(HealthProfile.revisions))
+                           .where(HealthProfile.client_id == bindparam("client_id")))
+
+
+def _changes(profile: HealthProfile | None, since: datetime | None, opened: dict | None = None) -> list[str]:
     if profile is None or not profile.has_consent or not profile.revisions:
         return []
+    opened = {} if opened is None else opened
+
+    def content(revision: ProfileRevision) -> ProfileContent:
+        if revision.id not in opened:
+            opened[revision.id] = _open(revision)
+        return opened[revision.id]
+
     before = [r for r in profile.revisions if since is not None and r.created_at <= since]
     after = [r for r in profile.revisions if since is None or r.created_at > since]
     if not after:
         return []
-    old = _open(before[-1]) if before else None
-    return changes_across(old, [_open(revision) for revision in after])
+    old = content(before[-1]) if before else None
+    return changes_across(old, [content(revision) for revision in after])
 
 
 def export(client: User) -> dict:

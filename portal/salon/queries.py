@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from portal.extensions import db
 from portal.guidance.rules import CatalogueService
@@ -83,10 +83,17 @@ def therapists() -> list[Therapist]:
     ).unique())
 
 
+# Built once: the therapist's day reads it on every request.
+_THERAPIST_FOR_USER = (
+    select(Therapist)
+    .options(joinedload(Therapist.qualifications), joinedload(Therapist.working_hours).joinedload(WorkingHours.location),
+             lazyload(Therapist.user))
+    .where(Therapist.user_id == bindparam("user_id"))
+)
+
+
 def therapist_for_user(user_id: int) -> Therapist | None:
-    return db.session.scalar(
-        select(Therapist)
-        .options(selectinload(Therapist.qualifications),
-                 selectinload(Therapist.working_hours).joinedload(WorkingHours.location))
-        .where(Therapist.user_id == user_id)
-    )
+    """The therapist a login belongs to, with their qualifications and weekly hours (and each
+    shift's salon): one statement (a few shifts times a few qualifications), without the login
+    itself, which the caller has."""
+    return db.session.scalars(_THERAPIST_FOR_USER, {"user_id": user_id}).unique().first()
