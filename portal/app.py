@@ -53,9 +53,11 @@ def _init_extensions(app: Flask) -> None:
     from portal.outbox.tasks import queue_after_response
     from portal import reminder_jobs  # noqa: F401  (registers the periodic reminder scans)
     from portal.security import init_security
-    from portal import static_assets
+    from portal import form_html, static_assets
 
     init_logging(app)
+    # Form fields' attributes written without string.Formatter (the same HTML; portal/form_html.py).
+    form_html.install()
     init_security(app)
     # Static files from memory, under content-hashed names, compressed, cached for a year.
     static_assets.init_app(app)
