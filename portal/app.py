@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, check_production, load_settings
-from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
+from portal.extensions import compress, csrf, db, limiter, login_manager, migrate, ping_when_idle
 from portal.listeners import connect_listeners
 
 
@@ -53,13 +53,18 @@ def _init_extensions(app: Flask) -> None:
     from portal.outbox.tasks import queue_after_response
     from portal import reminder_jobs  # noqa: F401  (registers the periodic reminder scans)
     from portal.security import init_security
-    from portal import static_assets
+    from portal import form_html, static_assets
 
     init_logging(app)
+    # Form fields' attributes written without string.Formatter (the same HTML; portal/form_html.py).
+    form_html.install()
     init_security(app)
     # Static files from memory, under content-hashed names, compressed, cached for a year.
     static_assets.init_app(app)
     db.init_app(app)
+    if app.config["DB_IDLE_PING_SECONDS"] and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        with app.app_context():
+            ping_when_idle(db.engine, app.config["DB_IDLE_PING_SECONDS"])
     # Batch mode lets later migrations ALTER tables on SQLite too.
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)

@@ -111,7 +111,10 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "HEALTH_DATA_KEYS": health_keys,
         "DEFAULT_DATABASE": default_database,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # A pooled database connection unused this long is tested before use (a test on every
+        # use is a round trip per request): portal.extensions.ping_when_idle. 0: never tested.
+        "DB_IDLE_PING_SECONDS": float(environ.get("DB_IDLE_PING_SECONDS", "10")),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "portal"),

@@ -8,7 +8,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+import time
+
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
 
 # Named constraints so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -98,3 +100,38 @@ def _sqlite_savepoint_inside_a_transaction(conn, name) -> None:
     raw = conn.connection.dbapi_connection
     if type(raw).__module__.startswith("sqlite3") and not raw.in_transaction:
         conn.exec_driver_sql("BEGIN")
+
+
+# Stamped on a pooled connection when it goes back to the pool (portal.extensions.ping_when_idle).
+_RETURNED_AT = "portal_returned_at"
+_monotonic = time.monotonic  # tests move it on
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection before use only when it has sat unused for `idle_seconds`.
+
+    SQLAlchemy's `pool_pre_ping` tests it before every use: a round trip to the database on every
+    request, /account/ping's one statement included. A connection handed back moments ago is as
+    good as the test would say; one that waited longer may have been closed by a database restart
+    or by a proxy's idle timeout, and is tested, and replaced (with every connection pooled before
+    it) when the test finds it dead, as pre-ping would. A restart within `idle_seconds` of the
+    last use is found by the first statement instead: that request fails, and SQLAlchemy then
+    replaces the pool's connections, as it does for any lost connection."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record) -> None:
+        record.info[_RETURNED_AT] = _monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _test_if_idle(dbapi_connection, record, proxy) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or _monotonic() - returned_at < idle_seconds:
+            return  # a new connection, or one in steady use
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool replaces this connection and every one pooled before it, and retries.
+                raise exc.InvalidatePoolError() from error
+            raise

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 from flask.wrappers import Response
 
 try:  # a dependency of Flask-Compress on CPython; without it only gzip is offered
@@ -95,16 +95,26 @@ class StaticAssets:
         self.by_hashed = {asset.hashed: asset for asset in assets}
         self._stamp = files
 
+    def _watch(self) -> None:
+        """Development: look for edited files, once per request (a page names three or four
+        files; walking the folder for each was most of what its static URLs cost)."""
+        if not self.watch:
+            return
+        if has_request_context():
+            seen = g.setdefault("static_assets_checked", set())
+            if id(self) in seen:
+                return
+            seen.add(id(self))
+        self.refresh()
+
     def url_filename(self, name: str) -> str:
-        if self.watch:
-            self.refresh()
+        self._watch()
         asset = self.by_name.get(name)
         return asset.hashed if asset else name
 
     def find(self, filename: str) -> tuple[Asset | None, bool]:
         """(the asset, whether the address names its current content)."""
-        if self.watch:
-            self.refresh()
+        self._watch()
         if filename in self.by_hashed:
             return self.by_hashed[filename], True
         match = _HASHED.match(filename)

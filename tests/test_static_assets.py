@@ -124,3 +124,23 @@ def test_ping_is_204_for_anyone_logged_in_with_one_statement(app, client, auth, 
         # The user lookup (with its login session) and nothing else.
         assert counted.count == 1, counted.statements
         auth.logout()
+
+
+def test_development_looks_for_edited_files_once_per_request(tmp_path, monkeypatch):
+    from flask import Flask
+
+    (tmp_path / "a.css").write_text("body{}")
+    assets = StaticAssets(str(tmp_path), watch=True)
+    walks = []
+    real_files = assets._files
+    monkeypatch.setattr(assets, "_files", lambda: walks.append(1) or real_files())
+    app = Flask(__name__)
+    with app.test_request_context("/"):
+        for _ in range(3):
+            assets.url_filename("a.css")
+        assert len(walks) == 1
+    (tmp_path / "a.css").write_text("body{color:red}")
+    with app.test_request_context("/"):
+        edited = assets.url_filename("a.css")
+    assert len(walks) == 2
+    assert edited == hashed_name("a.css", hashlib.sha256(b"body{color:red}").hexdigest()[:12])

@@ -15,7 +15,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from portal import clock, events
 from portal.accounts import passwords
@@ -50,6 +50,16 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The statement of every request, built once (building it cost each request, /account/ping's too,
+# about as much as the rest of the loader); the values are bound per request.
+_USER_WITH_LOGIN_SESSION = (
+    select(User, LoginSession)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), LoginSession.token_hash == bindparam("token_hash"),
+           LoginSession.revoked_at.is_(None))
+)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Ids are "<user id>:<login session token>" (User.get_id), from the session or the
@@ -58,12 +68,8 @@ def load_user(user_id: str) -> User | None:
     # ASCII digits only ("²".isdigit() is true but int() refuses it), and an id a row can have.
     if not (raw_id.isascii() and raw_id.isdigit()) or not valid_id(int(raw_id)) or not token:
         return None
-    row = db.session.execute(
-        select(User, LoginSession)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(raw_id), LoginSession.token_hash == _token_hash(token),
-               LoginSession.revoked_at.is_(None))
-    ).first()
+    row = db.session.execute(_USER_WITH_LOGIN_SESSION,
+                             {"user_id": int(raw_id), "token_hash": _token_hash(token)}).first()
     if row is None:
         return None
     user, login_session = row

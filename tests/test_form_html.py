@@ -1,0 +1,68 @@
+"""portal/form_html.py writes exactly what WTForms' own html_params writes, and the app uses it."""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import Markup
+from wtforms import BooleanField, SelectChoice, Form, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, \
+    SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.widgets import core
+
+from portal import form_html
+
+AWKWARD = [
+    {"name": "a", "id": "b", "class_": "x y", "value": "<&>\"'"},
+    {"checked": True, "readonly": False, "name": "t", "abc": "hello"},
+    {"data_hx_get": "/x?a=1&b=2", "aria_describedby": "e-hint e-error", "aria_invalid": "true", "for_": "f"},
+    {"value": Markup('say "hi" <b>')},
+    {"value": Markup("&amp; already")},
+    {"value": 3, "min": 0, "max": 10, "step": 1, "required": True},
+    {"value": None},
+    {"bad\"key": "v", "x<": True},
+    {},
+    {"value": "ünïcode ✿"},
+]
+
+
+@pytest.mark.parametrize("attributes", AWKWARD)
+def test_the_same_attributes_as_wtforms(attributes):
+    ours = form_html.html_params(**attributes)
+    theirs = form_html._wtforms_html_params(**attributes)
+    assert ours == theirs
+    assert isinstance(ours, Markup)
+
+
+class Everything(Form):
+    name = StringField("Name <you>", validators=[DataRequired(), Length(max=20)])
+    score = IntegerField("Score", validators=[NumberRange(0, 10)])
+    notes = TextAreaField("Notes")
+    area = SelectField("Area", choices=[SelectChoice("neck", "Neck & shoulders"),
+                                               SelectChoice("back", 'The "back"')])
+    areas = SelectMultipleField("Areas", choices=[SelectChoice("a", "A"), SelectChoice("b", "B")])
+    level = RadioField("Level", choices=[SelectChoice("1", "One"), SelectChoice("2", "Two")])
+    agree = BooleanField("I agree")
+    submit = SubmitField("Save")
+
+
+def _draw(form) -> str:
+    return "".join(str(field.label) + str(field(class_="c", data_x='q"q', aria_invalid="true")) for field in form)
+
+
+def test_a_whole_form_draws_the_same_with_either(monkeypatch):
+    form = Everything(data={"name": 'A "name" <b>', "score": 7, "notes": "<script>", "area": "back",
+                            "areas": ["b"], "level": "2", "agree": True})
+    form_html.install()
+    ours = _draw(form)
+    from wtforms import widgets
+    for owner, name in ((core, "html_params"), (widgets, "html_params")):
+        monkeypatch.setattr(owner, name, form_html._wtforms_html_params)
+    monkeypatch.setattr(core.Input, "html_params", staticmethod(form_html._wtforms_html_params))
+    monkeypatch.setattr(core.Button, "html_params", staticmethod(form_html._wtforms_html_params))
+    assert _draw(form) == ours
+
+
+def test_the_app_draws_fields_with_it(app):
+    assert core.html_params is form_html.html_params
+    assert core.Input.html_params is form_html.html_params
+    assert core.Button.html_params is form_html.html_params
