@@ -86,6 +86,15 @@ def history(client_id: int) -> list[Appointment]:
     ))
 
 
+def upcoming_and_history(client_id: int) -> tuple[list[Appointment], list[Appointment]]:
+    """`upcoming` and `history` from one read of the client's appointments (the appointments page)."""
+    now = clock.now()
+    rows = list(db.session.scalars(select(Appointment).where(Appointment.client_id == client_id)
+                                   .order_by(Appointment.starts_at, Appointment.id)))
+    ahead = [a for a in rows if a.status == BOOKED and a.starts_at > now]
+    return ahead, [a for a in reversed(rows) if not (a.status == BOOKED and a.starts_at > now)]
+
+
 def for_feed(client_id: int, since: datetime) -> list[Appointment]:
     """Booked appointments starting after `since`, for the client's calendar feed."""
     return list(db.session.scalars(

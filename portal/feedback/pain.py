@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback.chart import CHECKIN, SESSION, PainPoint, last_session, pain_chart_svg, pain_summary
 from portal.feedback.meaning import label_words, relief_sentence
@@ -47,25 +46,12 @@ class WellbeingTrend:
     svg: str
 
 
-def window_for(client_id: int, range_key: str, today: date) -> tuple[date, datetime | None]:
-    """First day shown and the instant to read from (None: everything) for a range."""
-    days = RANGES[range_key][1]
-    if days is None:
-        earliest = _earliest_score(client_id)
-        return min(earliest or today, today - timedelta(days=30)), None
-    start = today - timedelta(days=days)
-    return start, datetime.combine(start, time(0), tzinfo=SALON_TZ)
-
-
-def _earliest_score(client_id: int) -> date | None:
-    first_session = db.session.scalar(
-        select(func.min(Appointment.starts_at))
-        .join(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
-        .where(AppointmentFeedback.client_id == client_id))
-    first_checkin = db.session.scalar(
-        select(func.min(PainCheckIn.recorded_at)).where(PainCheckIn.client_id == client_id))
-    moments = [to_local(m).date() for m in (first_session, first_checkin) if m is not None]
-    return min(moments, default=None)
+def _first_day(rows, checkins: list[PainCheckIn], today: date) -> date:
+    """The first day of "all": the earliest score read (rows and check-ins are oldest first), and
+    at least 30 days back."""
+    moments = [to_local(m).date() for m in (rows[0][1] if rows else None,
+                                            checkins[0].recorded_at if checkins else None) if m is not None]
+    return min(min(moments, default=today), today - timedelta(days=30))
 
 
 def _sorted(points: list[PainPoint]) -> list[PainPoint]:
@@ -138,17 +124,24 @@ def area_trends(by_area: dict[str, list[PainPoint]], start: date, end: date, cha
     return result
 
 
-def all_trends(client_id: int, start: date, end: date, since: datetime | None
-               ) -> tuple[list[AreaTrend], list[WellbeingTrend]]:
-    """Pain per area, and stress and sleep quality beside it, from the same two queries."""
-    rows, checkins = _read(client_id, since)
+def range_trends(client_id: int, range_key: str, today: date
+                 ) -> tuple[date, list[AreaTrend], list[WellbeingTrend]]:
+    """The first day shown, pain per area, and stress and sleep quality beside it, for a range
+    (RANGES) ending today: two queries (for "all", the first day is read from what they return)."""
+    days = RANGES[range_key][1]
+    if days is None:
+        rows, checkins = _read(client_id, None)
+        start = _first_day(rows, checkins, today)
+    else:
+        start = today - timedelta(days=days)
+        rows, checkins = _read(client_id, datetime.combine(start, time(0), tzinfo=SALON_TZ))
     wellbeing = []
     for key, points in _wellbeing_points(rows, checkins).items():
         if points:
             label, scale = WELLBEING_LABELS[key]
             wellbeing.append(WellbeingTrend(key, label, scale, points, pain_chart_svg(
-                label.lower(), points, start, end, chart_id=f"chart-{key}", title=f"{label} ({scale})")))
-    return area_trends(_pain_points(rows, checkins), start, end), wellbeing
+                label.lower(), points, start, today, chart_id=f"chart-{key}", title=f"{label} ({scale})")))
+    return start, area_trends(_pain_points(rows, checkins), start, today), wellbeing
 
 
 def session_outcomes(client_id: int) -> dict[int, list[str]]:
