@@ -1,17 +1,19 @@
-"""Pain over time for one client: sessions and check-ins, per area, in two queries."""
+"""Pain over time for one client: sessions and check-ins, per area, in one query."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import SmallInteger, bindparam, cast, literal_column, null, select, union_all
 
+from portal.booking.models import Appointment
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.feedback.chart import CHECKIN, SESSION, PainPoint, last_session, pain_chart_svg, pain_summary
 from portal.feedback.meaning import label_words, relief_sentence
 from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn
-from portal.feedback.services import feedback_rows
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.timezones import SALON_TZ, to_local
 
@@ -46,7 +48,7 @@ class WellbeingTrend:
     svg: str
 
 
-def _first_day(rows, checkins: list[PainCheckIn], today: date) -> date:
+def _first_day(rows, checkins: list[_Scores], today: date) -> date:
     """The first day of "all": the earliest score read (rows and check-ins are oldest first), and
     at least 30 days back."""
     moments = [to_local(m).date() for m in (rows[0][1] if rows else None,
@@ -59,15 +61,66 @@ def _sorted(points: list[PainPoint]) -> list[PainPoint]:
     return sorted(points, key=lambda p: (p.on, 0 if p.kind == SESSION else 1))
 
 
-def _read(client_id: int, since: datetime | None) -> tuple[list, list[PainCheckIn]]:
-    """The client's session feedback and check-ins since `since`: two queries."""
-    checkin_query = select(PainCheckIn).where(PainCheckIn.client_id == client_id).order_by(PainCheckIn.recorded_at)
-    if since is not None:
-        checkin_query = checkin_query.where(PainCheckIn.recorded_at >= since)
-    return feedback_rows(client_id, since=since), list(db.session.scalars(checkin_query))
+@dataclass(frozen=True)
+class _Scores:
+    """One session's feedback or one check-in, as these pages read it (the columns they need)."""
+    appointment_id: int | None  # the session; for a check-in, the session it answers, if any
+    recorded_at: datetime  # the session's start, or when the check-in was made
+    before: dict[str, int]  # a session's pain before, or a check-in's pain, per area
+    after: dict[str, int]  # a session's pain after (none for a check-in)
+    answers: dict[str, int]  # stress and sleep quality, where answered
+
+    def pain(self, when: str = "before") -> dict[str, int]:
+        return self.before if when == "before" else self.after
+
+    def wellbeing(self) -> dict[str, int]:
+        return self.answers
 
 
-def _pain_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainPoint]]:
+def _answered(row, names: list[str]) -> dict[str, int]:
+    return {name: value for name, value in zip(names, row) if value is not None}
+
+
+@cache
+def _scores_statement(with_since: bool):
+    """Sessions' and check-ins' scores side by side (UNION ALL), oldest first, for the bound
+    `client_id` (and `since`): built once per shape, as building it costs more than running it."""
+    feedback, checkin = AppointmentFeedback, PainCheckIn
+    sessions = (select(literal_column("0").label("kind"), Appointment.starts_at.label("at"), feedback.id,
+                       feedback.appointment_id,
+                       *(getattr(feedback, f"{area}_before") for area in AREAS),
+                       *(getattr(feedback, f"{area}_after") for area in AREAS),
+                       *(getattr(feedback, name) for name in WELLBEING))
+                .join(Appointment, Appointment.id == feedback.appointment_id)
+                .where(feedback.client_id == bindparam("client_id")))
+    checkins = (select(literal_column("1"), checkin.recorded_at, checkin.id, checkin.appointment_id,
+                       *(getattr(checkin, area) for area in AREAS),
+                       *(cast(null(), SmallInteger) for _ in AREAS),
+                       *(getattr(checkin, name) for name in WELLBEING))
+                .where(checkin.client_id == bindparam("client_id")))
+    if with_since:
+        sessions = sessions.where(Appointment.starts_at >= bindparam("since", type_=UTCDateTime()))
+        checkins = checkins.where(checkin.recorded_at >= bindparam("since", type_=UTCDateTime()))
+    return union_all(sessions, checkins).order_by(literal_column("kind"), literal_column("at"), literal_column("id"))
+
+
+def _read(client_id: int, since: datetime | None) -> tuple[list[tuple[_Scores, datetime]], list[_Scores]]:
+    """The client's session feedback, as (scores, session start), and check-ins since `since`,
+    each oldest first: one statement."""
+    n = len(AREAS)
+    parameters = {"client_id": client_id} if since is None else {"client_id": client_id, "since": since}
+    rows, checkin_rows = [], []
+    for row in db.session.execute(_scores_statement(since is not None), parameters):
+        scores = _Scores(row[3], row[1], _answered(row[4:4 + n], AREAS), _answered(row[4 + n:4 + 2 * n], AREAS),
+                         _answered(row[4 + 2 * n:], WELLBEING))
+        if row[0] == 0:
+            rows.append((scores, row[1]))
+        else:
+            checkin_rows.append(scores)
+    return rows, checkin_rows
+
+
+def _pain_points(rows, checkins: list[_Scores]) -> dict[str, list[PainPoint]]:
     # The 48-hour check-in tied to a session gives that session's "two days later" score (the
     # first answer per area: the service stores one).
     later: dict[int, dict[str, int]] = {}
@@ -89,7 +142,7 @@ def _pain_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainPoint]
     return {area: _sorted(points) for area, points in by_area.items()}
 
 
-def _wellbeing_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainPoint]]:
+def _wellbeing_points(rows, checkins: list[_Scores]) -> dict[str, list[PainPoint]]:
     by_key: dict[str, list[PainPoint]] = {key: [] for key in WELLBEING}
     for feedback, starts_at in rows:
         for key, value in feedback.wellbeing().items():
@@ -102,7 +155,7 @@ def _wellbeing_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainP
 
 def points_by_area(client_id: int, since: datetime | None = None) -> dict[str, list[PainPoint]]:
     """Every session score (with its two-days-later score) and check-in since `since`, in date
-    order, per area; two queries."""
+    order, per area; one query."""
     return _pain_points(*_read(client_id, since))
 
 
@@ -127,7 +180,7 @@ def area_trends(by_area: dict[str, list[PainPoint]], start: date, end: date, cha
 def range_trends(client_id: int, range_key: str, today: date
                  ) -> tuple[date, list[AreaTrend], list[WellbeingTrend]]:
     """The first day shown, pain per area, and stress and sleep quality beside it, for a range
-    (RANGES) ending today: two queries (for "all", the first day is read from what they return)."""
+    (RANGES) ending today: one query (for "all", the first day is read from what it returns)."""
     days = RANGES[range_key][1]
     if days is None:
         rows, checkins = _read(client_id, None)
@@ -147,7 +200,7 @@ def range_trends(client_id: int, range_key: str, today: date
 def session_outcomes(client_id: int) -> dict[int, list[str]]:
     """For the session history: per appointment id, one line per scored area, e.g. "Lower back:
     7 before, 3 after, 4 two days later: most of the relief lasted." (or, before the two-day
-    answer, "Lower back: 7 before, 3 after: meaningful drop."); two queries."""
+    answer, "Lower back: 7 before, 3 after: meaningful drop."); one query."""
     rows, checkins = _read(client_id, None)
     later: dict[int, dict[str, int]] = {}
     for checkin in checkins:
