@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy.orm import lazyload
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
@@ -95,7 +96,9 @@ def history(client_id: int) -> list[Appointment]:
 def upcoming_and_history(client_id: int) -> tuple[list[Appointment], list[Appointment]]:
     """`upcoming` and `history` from one read of the client's appointments (the appointments page)."""
     now = clock.now()
+    # Not the client joined to every row: they are the one logged in (already in the session).
     rows = list(db.session.scalars(select(Appointment).where(Appointment.client_id == client_id)
+                                   .options(lazyload(Appointment.client))
                                    .order_by(Appointment.starts_at, Appointment.id)))
     ahead = [a for a in rows if a.status == BOOKED and a.starts_at > now]
     return ahead, [a for a in reversed(rows) if not (a.status == BOOKED and a.starts_at > now)]
