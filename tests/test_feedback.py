@@ -237,6 +237,18 @@ def test_completed_sessions_skip_no_shows_and_cancellations(app, small_salon, us
         assert len(completed_dates(users["client"].id)) == 1
 
 
+def test_guidance_reads_the_same_feedback_as_the_stored_rows(app, small_salon, users):
+    """history_for_guidance reads only the columns the rules need: what it gives is what the
+    whole stored rows give (pressure, each area's pain before and after, the session's day)."""
+    _history(app, small_salon, users["client"].id, [(7, 4), (5, 5)], pressures=["just_right", None])
+    with app.app_context():
+        rows = services.feedback_rows(users["client"].id)
+        expected = services.as_session_feedback(rows)
+        assert [f.pressure for f in expected] == ["just_right", None]
+        assert [f.pain_before for f in expected] == [{"lower_back": 7}, {"lower_back": 5}]
+        assert services.history_for_guidance(users["client"].id) == expected
+
+
 def test_points_by_area_query_count_is_constant(app, small_salon, users, count_queries):
     _history(app, small_salon, users["client"].id, [(5, 3)])
     with app.app_context(), count_queries() as one:

@@ -13,7 +13,7 @@ from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.feedback.chart import CHECKIN, SESSION, PainPoint, last_session, pain_chart_svg, pain_summary
 from portal.feedback.meaning import label_words, relief_sentence
-from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn
+from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn, answered
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.timezones import SALON_TZ, to_local
 
@@ -77,10 +77,6 @@ class _Scores:
         return self.answers
 
 
-def _answered(row, names: list[str]) -> dict[str, int]:
-    return {name: value for name, value in zip(names, row) if value is not None}
-
-
 @cache
 def _scores_statement(with_since: bool):
     """Sessions' and check-ins' scores side by side (UNION ALL), oldest first, for the bound
@@ -111,8 +107,8 @@ def _read(client_id: int, since: datetime | None) -> tuple[list[tuple[_Scores, d
     parameters = {"client_id": client_id} if since is None else {"client_id": client_id, "since": since}
     rows, checkin_rows = [], []
     for row in db.session.execute(_scores_statement(since is not None), parameters):
-        scores = _Scores(row[3], row[1], _answered(row[4:4 + n], AREAS), _answered(row[4 + n:4 + 2 * n], AREAS),
-                         _answered(row[4 + 2 * n:], WELLBEING))
+        scores = _Scores(row[3], row[1], answered(AREAS, row[4:4 + n]), answered(AREAS, row[4 + n:4 + 2 * n]),
+                         answered(WELLBEING, row[4 + 2 * n:]))
         if row[0] == 0:
             rows.append((scores, row[1]))
         else:
