@@ -59,6 +59,25 @@ def test_completed_dates_are_past_appointments_not_cancelled_in_local_dates(app,
         assert queries.completed_dates(client_id) == [TODAY - timedelta(days=30), TODAY - timedelta(days=2)]
 
 
+def test_the_guidance_reads_visits_done_and_booked_ahead_at_once(app, client, logged_in, users, salon, count_queries):
+    """completed_and_upcoming_days: what completed_dates says, and the days still booked ahead,
+    in one statement; neither a cancelled visit nor a no-show nor one under way counts."""
+    client_id = users["client"].id
+    add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(TODAY - timedelta(days=30), "10:00"))
+    no_show = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(TODAY - timedelta(days=9), "10:00"))
+    cancelled = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(MONDAY, "11:00"))
+    add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))  # still to come
+    add_appointment(app, client_id, salon.daniel, salon.city, salon.back, NOW - timedelta(minutes=30))  # under way
+    with app.app_context():
+        db.session.get(Appointment, cancelled).status = "cancelled"
+        db.session.get(Appointment, no_show).no_show = True
+        db.session.commit()
+    with app.app_context(), count_queries() as counted:
+        assert queries.completed_and_upcoming_days(client_id) == ([TODAY - timedelta(days=30)], [MONDAY])
+        assert queries.completed_dates(client_id) == [TODAY - timedelta(days=30)]  # remembered, not read again
+    assert counted.count == 1, counted.statements
+
+
 def test_an_appointment_counts_on_the_salons_date_not_utcs(app, users, salon, booking_clock):
     start = at(date(2027, 7, 1), "00:15")  # 00:15 BST on 1 July is 23:15 UTC on 30 June
     assert start.date() == date(2027, 6, 30)

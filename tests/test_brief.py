@@ -251,7 +251,7 @@ def test_brief_and_pain_page_queries_do_not_grow_with_history(app, small_salon, 
 
     _sessions(app, small_salon, story["client_id"], 1)
     with_one_brief, with_one_page = measure(), measure_pain_page()
-    assert with_one_brief > 5 and with_one_page > 3  # the counter really counts
+    assert with_one_brief > 5 and with_one_page >= 3  # the counter really counts (the pain page: user, scores, goals)
     _sessions(app, small_salon, story["client_id"], 99)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Appointment)) >= 100

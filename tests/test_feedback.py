@@ -17,6 +17,7 @@ from portal.feedback.pain import points_by_area
 from portal.profile.models import HealthProfile
 from portal.client_guidance import guidance_for_client
 from tests.factories import make_appointment
+from tests.test_pain_chart import dot_count
 from tests.racing import RACERS, logged_in_clients
 
 NOW = clock.now()
@@ -186,8 +187,8 @@ def test_pain_page_chart_and_table_agree_with_the_stored_scores(app, client, aut
                        r"\s*<td>([^<]+)</td>\s*<td[^>]*>([^<]+)</td></tr>", body)
     assert table == [("Session", "7", "4", "meaningful drop", "–"), ("Session", "5", "3", "meaningful drop", "–"),
                      ("Session", "4", "2", "meaningful drop", "–"), ("Check-in", "3", "–", "–", "–")]
-    assert body.count('class="dot-before"') == 3 and body.count('class="dot-after"') == 3
-    assert body.count('class="dot-checkin"') == 1
+    assert dot_count(body, "dot-before") == 3 and dot_count(body, "dot-after") == 3
+    assert dot_count(body, "dot-checkin") == 1
     assert "From 7 to 3 since" in body and "from 4 to 2: meaningful drop" in body
     assert 'id="area-neck"' not in html  # no scores, no chart
 
@@ -236,6 +237,18 @@ def test_completed_sessions_skip_no_shows_and_cancellations(app, small_salon, us
         assert len(completed_dates(users["client"].id)) == 1
 
 
+def test_guidance_reads_the_same_feedback_as_the_stored_rows(app, small_salon, users):
+    """history_for_guidance reads only the columns the rules need: what it gives is what the
+    whole stored rows give (pressure, each area's pain before and after, the session's day)."""
+    _history(app, small_salon, users["client"].id, [(7, 4), (5, 5)], pressures=["just_right", None])
+    with app.app_context():
+        rows = services.feedback_rows(users["client"].id)
+        expected = services.as_session_feedback(rows)
+        assert [f.pressure for f in expected] == ["just_right", None]
+        assert [f.pain_before for f in expected] == [{"lower_back": 7}, {"lower_back": 5}]
+        assert services.history_for_guidance(users["client"].id) == expected
+
+
 def test_points_by_area_query_count_is_constant(app, small_salon, users, count_queries):
     _history(app, small_salon, users["client"].id, [(5, 3)])
     with app.app_context(), count_queries() as one:
@@ -243,7 +256,7 @@ def test_points_by_area_query_count_is_constant(app, small_salon, users, count_q
     _history(app, small_salon, users["client"].id, [(5, 3)] * 30)
     with app.app_context(), count_queries() as many:
         assert sum(len(p) for p in points_by_area(users["client"].id).values()) == 31
-    assert one.count == many.count == 2
+    assert one.count == many.count == 1  # sessions and check-ins in one UNION ALL
 
 
 def test_pain_and_notes_are_not_stored_without_consent(app, client, auth, past, users):
@@ -389,7 +402,12 @@ def test_pain_page_labels_each_session_change_with_the_rule_in_words(app, client
     body = re.search(r'aria-labelledby="area-lower_back">(.*?)</section>', html, re.S).group(1)
     labels = re.findall(r"<td>Session</td>\s*<td>\d+</td>\s*<td>\d+</td>\s*<td>([^<]+)</td>", body)
     assert labels == ["small drop", "meaningful drop", "rise", "no clear change"]
-    assert "at least 2 points and at least 30% of the score before (Farrar et al., Pain 2001)" in body
+    # The rule is written once on the page, outside the charts the range switch replaces.
+    rules = re.search(r'aria-labelledby="reading-changes">(.*?)</section>', html, re.S).group(1)
+    assert "at least 2 points and at least 30% of the score before (Farrar et al., Pain 2001)" in rules
+    assert html.count("(Farrar et al., Pain 2001)") == 1
+    swap = client.get("/pain?range=3m", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Farrar" not in swap and 'id="pain-trends"' in swap
 
 
 ADVICE_START = "Please contact your GP"

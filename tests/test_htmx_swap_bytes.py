@@ -43,7 +43,8 @@ CASES = [
 # change that brings one within the target fails here until it is taken off this list.
 OVER_TARGET = {
     "activity log results": "the demo's rota changes, which are most of the page: 0.36 (0.25)",
-    "pain range switch": "every chart and score table of the range: 0.71 (0.53)",
+    "pain range switch": ("the charts and score tables of the range (was 0.71 (0.53) before each series became one "
+                          "path and the legend and the rules for reading a change moved out of it): 0.52 (0.38)"),
     "booking slot list": "a day's time buttons, each with its own accessible name: 0.66 (0.30)",
     "brief": ("the whole brief (precautions with reasons, changes, notes, goals, last feedback with the "
               "two rules in words, pain trend, two forms): 0.47 (0.66); the rules alone are about 0.08"),

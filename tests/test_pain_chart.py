@@ -15,9 +15,23 @@ POINTS = [
 ]
 
 
+def series(svg: str, css_class: str) -> str:
+    """The path data of one series (each series is one path)."""
+    paths = re.findall(rf'<path class="{css_class}" d="([^"]+)"/>', svg)
+    assert len(paths) <= 1, css_class
+    return paths[0] if paths else ""
+
+
 def circles(svg: str, css_class: str) -> list[tuple[float, float]]:
-    return [(float(x), float(y)) for x, y in
-            re.findall(rf'<circle class="{css_class}" cx="([\d.]+)" cy="([\d.]+)"', svg)]
+    """The centres of the radius-5 dots of a series (each drawn from its left edge)."""
+    return [(round(float(x) + 5, 1), float(y)) for x, y in
+            re.findall(r"M([\d.]+) ([\d.]+)a5 5 0 1 0 10 0a5 5 0 1 0-10 0", series(svg, css_class))]
+
+
+def dot_count(html: str, css_class: str) -> int:
+    """How many dots (circles or squares) the series `css_class` draws in `html`: every chart's."""
+    return sum(len(re.findall(r"M[\d.]+ [\d.]+(?:a5|h8)", data))
+               for data in re.findall(rf'<path class="{css_class}" d="([^"]+)"/>', html))
 
 
 def test_points_sit_where_their_dates_and_scores_say():
@@ -25,10 +39,13 @@ def test_points_sit_where_their_dates_and_scores_say():
     # x runs 28..346 over the range; y runs 12 (pain 10) .. 156 (pain 0).
     assert circles(svg, "dot-before") == [(28.0, 12.0), (346.0, 112.8)]
     assert circles(svg, "dot-after") == [(28.0, 69.6), (346.0, 156.0)]
-    checkin = re.search(r'<rect class="dot-checkin" x="([\d.]+)" y="([\d.]+)"', svg)
-    assert (float(checkin.group(1)) + 4, float(checkin.group(2)) + 4) == (
+    checkin = re.fullmatch(r"M([\d.]+) ([\d.]+)h8v8h-8z", series(svg, "dot-checkin"))
+    assert (round(float(checkin.group(1)) + 4, 1), float(checkin.group(2)) + 4) == (
         round(28 + 318 * 45 / 184, 1), 84.0)
-    assert svg.count('class="session-mark"') == 2
+    assert series(svg, "session-mark") == "M28 156v6M346 156v6"
+    assert (dot_count(svg, "dot-before"), dot_count(svg, "dot-after"), dot_count(svg, "dot-checkin")) == (2, 2, 1)
+    # Each session's bar joins its before and after dots.
+    assert series(svg, "session-bar") == "M28 12V69.6M346 112.8V156"
 
 
 def test_chart_is_accessible_and_safe_under_the_csp():
@@ -36,12 +53,13 @@ def test_chart_is_accessible_and_safe_under_the_csp():
     assert 'role="img"' in svg and 'aria-labelledby="neck-title neck-desc"' in svg
     assert "neck &amp; &lt;shoulders&gt;" in svg
     assert "style=" not in svg and "<script" not in svg
-    assert "Session 01 Mar 2026, before: 10" in svg and "Check-in 15 Apr 2026: 5" in svg
+    # The score table is the chart's text alternative: the description says so and counts the points.
+    assert '<desc id="neck-desc">2 session(s) and 1 check-in(s); the table below lists every score.</desc>' in svg
 
 
 def test_empty_chart_still_draws_axes():
     svg = pain_chart_svg("neck", [], START, END, "neck")
-    assert svg.startswith("<svg") and svg.endswith("</svg>") and "<circle" not in svg
+    assert svg.startswith("<svg") and svg.endswith("</svg>") and "dot-" not in svg
 
 
 def test_summary_in_plain_words():

@@ -171,11 +171,11 @@ def _chosen_therapist(value: str | None, summary: BookingSummary) -> str:
 @allow("client")
 def appointments():
     """Upcoming and past appointments, the private calendar feed, and other ways to book."""
-    upcoming = queries.upcoming(current_user.id)
+    upcoming, history = queries.upcoming_and_history(current_user.id)
     token = session.pop(FEED_TOKEN_KEY, None)  # a new feed address is shown once, right after it is made
     feed_url = external_url("booking.calendar_feed", token=token) if token else None
     return render_page(
-        "booking/appointments.html", upcoming=upcoming, history=queries.history(current_user.id),
+        "booking/appointments.html", upcoming=upcoming, history=history,
         outcomes=session_outcomes(current_user.id) if has_consent(current_user.id) else {},
         change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS,
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},

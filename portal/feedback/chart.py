@@ -86,60 +86,64 @@ def _order(point: PainPoint) -> tuple:
     return point.on, 0 if point.kind == SESSION else 1
 
 
+CIRCLE = "M{x} {y}a5 5 0 1 0 10 0a5 5 0 1 0-10 0"  # radius 5 around the centre
+SQUARE = "M{sx} {sy}h8v8h-8z"  # 8 by 8 around the centre
+
+
+def _dots(centres: list[tuple[float, float]], shape: str) -> str:
+    """Path data drawing a dot at each centre: one path per series, not one element per point."""
+    return "".join(shape.format(x=_fmt(x - 5), y=_fmt(y), sx=_fmt(x - 4), sy=_fmt(y - 4)) for x, y in centres)
+
+
+def _path(css_class: str, data: str) -> str:
+    return f'<path class="{css_class}" d="{data}"/>' if data else ""
+
+
 def pain_chart_svg(area_label: str, points: list[PainPoint], start: date, end: date, chart_id: str,
                    title: str | None = None, css_class: str = "") -> str:
     """One area's chart; `chart_id` keeps its title ids unique on a page with several. `title`
-    replaces "Pain in your <area>" (the stress and sleep charts)."""
+    replaces "Pain in your <area>" (the stress and sleep charts).
+
+    Each series is one path (the dots before, after, the check-ins, the bars between before and
+    after, the session marks): every number is written once, and the score table beside the
+    chart is its text alternative (the description points to it), so no dot has its own tooltip."""
     ordered = sorted(points, key=_order)
     what = escape(title) if title else f"Pain in your {escape(area_label)}"
+    axis_y = HEIGHT - BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="pain-chart{" " + css_class if css_class else ""}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{what}, 0 to 10, '
         f'{start.strftime("%d %b %Y")} to {end.strftime("%d %b %Y")}</title>',
         f'<desc id="{chart_id}-desc">{escape(_describe(ordered))}</desc>',
+        _path("grid", "".join(f"M{LEFT} {_fmt(_y(pain))}H{WIDTH - RIGHT}" for pain in (0, 5, 10))),
+        _path("axis", f"M{LEFT} {axis_y}H{WIDTH - RIGHT}"),
     ]
-    for pain in (0, 5, 10):
-        y = _fmt(_y(pain))
-        parts.append(f'<line class="grid" x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}"/>')
-        parts.append(f'<text class="axis-label" x="{LEFT - 6}" y="{y}" text-anchor="end" '
-                     f'dominant-baseline="middle">{pain}</text>')
-    axis_y = HEIGHT - BOTTOM
-    parts.append(f'<line class="axis" x1="{LEFT}" y1="{axis_y}" x2="{WIDTH - RIGHT}" y2="{axis_y}"/>')
+    parts += [f'<text class="axis-label value-label" x="{LEFT - 6}" y="{_fmt(_y(pain))}">{pain}</text>'
+              for pain in (0, 5, 10)]
     ticks = date_ticks(start, end)
-    for i, day in enumerate(ticks):
-        x = _x(day, start, end)
+    xs = [_fmt(_x(day, start, end)) for day in ticks]
+    parts.append(_path("tick", "".join(f"M{x} {axis_y}v4" for x in xs)))
+    for i, (day, x) in enumerate(zip(ticks, xs)):
         anchor = "start" if i == 0 and len(ticks) > 1 else "end" if i == len(ticks) - 1 and len(ticks) > 1 else "middle"
-        parts.append(f'<line class="tick" x1="{_fmt(x)}" y1="{axis_y}" x2="{_fmt(x)}" y2="{axis_y + 4}"/>')
-        parts.append(f'<text class="axis-label date-label" x="{_fmt(x)}" y="{HEIGHT - 8}" '
+        parts.append(f'<text class="axis-label date-label" x="{x}" y="{HEIGHT - 8}" '
                      f'text-anchor="{anchor}">{_short_day(day)}</text>')
 
-    sessions = [p for p in ordered if p.kind == SESSION]
-    for point in sessions:  # session dates marked on the axis
-        x = _fmt(_x(point.on, start, end))
-        parts.append(f'<line class="session-mark" x1="{x}" y1="{axis_y}" x2="{x}" y2="{axis_y + 6}"/>')
-    parts.append(_polyline([(_x(p.on, start, end), _y(p.before)) for p in sessions if p.before is not None],
-                           "line-before"))
-    parts.append(_polyline([(_x(p.on, start, end), _y(p.after)) for p in sessions if p.after is not None],
-                           "line-after"))
-    for point in ordered:
-        x = _fmt(_x(point.on, start, end))
-        label = point.on.strftime("%d %b %Y")
-        if point.kind == CHECKIN and point.before is not None:
-            y = _y(point.before)
-            parts.append(f'<rect class="dot-checkin" x="{_fmt(float(x) - 4)}" y="{_fmt(y - 4)}" width="8" height="8">'
-                         f'<title>Check-in {label}: {point.before}</title></rect>')
-            continue
-        if point.before is not None and point.after is not None:
-            parts.append(f'<line class="session-bar" x1="{x}" y1="{_fmt(_y(point.before))}" x2="{x}" '
-                         f'y2="{_fmt(_y(point.after))}"/>')
-        if point.before is not None:
-            parts.append(f'<circle class="dot-before" cx="{x}" cy="{_fmt(_y(point.before))}" r="5">'
-                         f'<title>Session {label}, before: {point.before}</title></circle>')
-        if point.after is not None:
-            parts.append(f'<circle class="dot-after" cx="{x}" cy="{_fmt(_y(point.after))}" r="5">'
-                         f'<title>Session {label}, after: {point.after}</title></circle>')
-    parts.append("</svg>")
+    sessions = [(p, _x(p.on, start, end)) for p in ordered if p.kind == SESSION]
+    befores = [(x, _y(p.before)) for p, x in sessions if p.before is not None]
+    afters = [(x, _y(p.after)) for p, x in sessions if p.after is not None]
+    parts += [
+        _path("session-mark", "".join(f"M{_fmt(x)} {axis_y}v6" for _, x in sessions)),
+        _polyline(befores, "line-before"),
+        _polyline(afters, "line-after"),
+        _path("session-bar", "".join(f"M{_fmt(x)} {_fmt(_y(p.before))}V{_fmt(_y(p.after))}"
+                                     for p, x in sessions if p.before is not None and p.after is not None)),
+        _path("dot-before", _dots(befores, CIRCLE)),
+        _path("dot-after", _dots(afters, CIRCLE)),
+        _path("dot-checkin", _dots([(_x(p.on, start, end), _y(p.before)) for p in ordered
+                                    if p.kind == CHECKIN and p.before is not None], SQUARE)),
+        "</svg>",
+    ]
     return "".join(part for part in parts if part)
 
 

@@ -31,6 +31,12 @@ _SESSION_COLUMNS = [f"{area}_{when}" for area in AREAS for when in ("before", "a
 WELLBEING = ("stress", "sleep_quality")
 
 
+def answered(names, values) -> dict[str, int]:
+    """{name: value} for scores read column by column (`values` in `names`' order), leaving out
+    what was not answered: what `pain()` and `wellbeing()` below give, for reads of the columns."""
+    return {name: value for name, value in zip(names, values) if value is not None}
+
+
 class AppointmentFeedback(db.Model):
     """What the client said about one completed appointment (editable for a week)."""
 
@@ -64,12 +70,11 @@ class AppointmentFeedback(db.Model):
 
     def pain(self, when: str) -> dict[str, int]:
         """{area: score} for "before" or "after", leaving out areas the client left blank."""
-        scores = {area: getattr(self, f"{area}_{when}") for area in AREAS}
-        return {area: score for area, score in scores.items() if score is not None}
+        return answered(AREAS, (getattr(self, f"{area}_{when}") for area in AREAS))
 
     def wellbeing(self) -> dict[str, int]:
         """{"stress": n, "sleep_quality": n}, leaving out what was not answered."""
-        return {name: getattr(self, name) for name in WELLBEING if getattr(self, name) is not None}
+        return answered(WELLBEING, (getattr(self, name) for name in WELLBEING))
 
     @property
     def focus(self) -> list[str]:
@@ -111,11 +116,10 @@ class PainCheckIn(db.Model):
 
     def wellbeing(self) -> dict[str, int]:
         """{"stress": n, "sleep_quality": n}, leaving out what was not answered."""
-        return {name: getattr(self, name) for name in WELLBEING if getattr(self, name) is not None}
+        return answered(WELLBEING, (getattr(self, name) for name in WELLBEING))
 
     def pain(self) -> dict[str, int]:
-        scores = {area: getattr(self, area) for area in AREAS}
-        return {area: score for area, score in scores.items() if score is not None}
+        return answered(AREAS, (getattr(self, area) for area in AREAS))
 
 
 class TreatmentNote(db.Model):

@@ -12,7 +12,7 @@ from portal.booking import attendance as attendance_service
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.meaning import CLIENT_ADVICE, RELIEF_RULE_IN_WORDS, RULE_IN_WORDS, safety_concerns
-from portal.feedback.pain import DEFAULT_RANGE, RANGES, all_trends, window_for
+from portal.feedback.pain import DEFAULT_RANGE, RANGES, range_trends
 from portal.htmx import render_page, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
 
@@ -98,11 +98,12 @@ def pain():
     if range_key not in RANGES:
         abort(400)
     today = clock.today()
-    start, since = window_for(current_user.id, range_key, today)
-    pain_trends, wellbeing = all_trends(current_user.id, start, today, since)
+    start, pain_trends, wellbeing = range_trends(current_user.id, range_key, today)
+    # The range switch (htmx) replaces only the charts and tables: the goals, above them, are not read.
+    goals = [] if wants_fragment() else goals_of(current_user.id)
     return render_page("feedback/pain.html", "trends", range_key=range_key, ranges=RANGES, start=start, end=today,
                        trends=pain_trends, wellbeing=wellbeing, change_rule=RULE_IN_WORDS,
-                       relief_rule=RELIEF_RULE_IN_WORDS, goals=goals_of(current_user.id))
+                       relief_rule=RELIEF_RULE_IN_WORDS, goals=goals)
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>/brief")

@@ -10,7 +10,7 @@ from portal import vocabulary
 from portal.guidance.rules import ASK_GP, CONDITIONS, NOT_NOW, BookingDecision, HealthFacts, booking_decision
 from portal.profile.services import content_for_use, facts_for  # noqa: F401  (booking reads facts through the gate)
 from portal.salon.models import PREGNANCY_MASSAGE, Service, Therapist
-from portal.salon.queries import active_services
+from portal.salon.catalogue_cache import active_services  # the process's copy: no read
 
 
 def works_on_back(service: Service) -> bool:

@@ -36,6 +36,16 @@ def _preview_facts(form: ProfileForm, stored) -> HealthFacts:
     return form.to_content().dated_from(stored, clock.today()).to_facts()
 
 
+def _stored(client_id: int):
+    """The profile and its latest content: one statement for a consented profile (the usual case),
+    and the guidance beside the form reads the same (remembered) content, not a second time."""
+    content = services.content_for_use(client_id)
+    profile = services.profile_of(client_id)  # remembered by content_for_use's read
+    if content is None and profile is not None:  # no consent now: the client still sees their answers
+        content = services.latest_content(profile)
+    return profile, content
+
+
 def _edit_page(form: ProfileForm, profile, stored, status: int = 200):
     preview_facts = _preview_facts(form, stored) if request.method == "POST" else None
     return render_page(
@@ -49,8 +59,7 @@ def _edit_page(form: ProfileForm, profile, stored, status: int = 200):
 @allow("client")
 def edit():
     """Edit the health profile; each save is a new revision."""
-    profile = services.profile_of(current_user.id)
-    content = services.latest_content(profile)
+    profile, content = _stored(current_user.id)
     if request.method == "GET":
         return _edit_page(_profile_form(profile, content, data=form_data(content)), profile, content)
     form = _profile_form(profile, content)
@@ -68,8 +77,7 @@ def preview():
     """What the unsaved form would mean: the guidance panel, with each field's problems out of band."""
     if not wants_fragment():
         return redirect(url_for("profile.edit"))
-    profile = services.profile_of(current_user.id)
-    content = services.latest_content(profile)
+    profile, content = _stored(current_user.id)
     form = _profile_form(profile, content)
     form.validate()
     # The preview runs on every change, so a box that appeared a moment ago (the due date after
@@ -106,8 +114,8 @@ def mark_healed(condition: str):
 @allow("client")
 def guidance():
     """How often to come, what to watch out for, and what the therapist will know."""
+    content = services.content_for_use(current_user.id)  # the profile and its latest revision in one read
     profile = services.profile_of(current_user.id)
-    content = services.latest_content(profile) if profile and profile.has_consent else None
     facts = services.facts_from(content)
     today = clock.today()  # one day for the whole page, even across midnight
     return render_page("profile/guidance.html", None, profile=profile, content=content, conditions=CONDITIONS,

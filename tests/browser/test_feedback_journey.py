@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from portal import clock
 from portal.timezones import SALON_TZ, to_local
-from tests.browser.steps import log_in, log_out
+from tests.browser.steps import dots, log_in, log_out
 from tests.factories import make_appointment, make_salon
 
 
@@ -41,7 +41,7 @@ def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, pag
 
     page.get_by_role("link", name="See your pain over time").click()
     lower_back = page.locator("section.pain-area", has=page.get_by_role("heading", name="Lower back"))
-    expect(lower_back.locator("svg circle.dot-before")).to_have_count(1)
+    expect(lower_back.locator("svg path.dot-before")).to_have_attribute("d", dots(1))
     expect(lower_back.locator("table tbody tr")).to_have_count(1)
     expect(lower_back.locator("table tbody tr")).to_contain_text("6")
     a11y(page, screenshot="pain-over-time")
@@ -52,7 +52,7 @@ def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, pag
     page.get_by_role("button", name="Record today's pain").click()
     expect(page.locator("#feedback-panel")).to_contain_text("today's pain is recorded")
     page.goto("/pain")
-    expect(lower_back.locator("svg rect.dot-checkin")).to_have_count(1)
+    expect(lower_back.locator("svg path.dot-checkin")).to_have_attribute("d", dots(1, "square"))
     since = f"{to_local(yesterday).day} {to_local(yesterday):%B %Y}"
     today = clock.today()
     expect(lower_back.locator(".summary")).to_have_text(
@@ -60,7 +60,7 @@ def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, pag
         f"Since then, 3 on {today.day} {today:%B %Y}. From 6 to 3 since {since}.")
     page.get_by_role("link", name="A year").click()
     expect(page).to_have_url(live_server + "/pain?range=1y")
-    expect(lower_back.locator("svg rect.dot-checkin")).to_have_count(1)
+    expect(lower_back.locator("svg path.dot-checkin")).to_have_attribute("d", dots(1, "square"))
     log_out(page)
 
     log_in(page, "therapist@example.com", lands_on="/therapist")

@@ -26,7 +26,7 @@ from portal.feedback import services as feedback_services
 from portal.profile import services as profile_services
 from portal.profile.content import ProfileContent
 from portal.timezones import SALON_TZ
-from tests.browser.steps import log_in
+from tests.browser.steps import dots, log_in
 from tests.factories import make_appointment, make_salon
 
 PHONE = {"width": 390, "height": 844}
@@ -63,7 +63,7 @@ def test_phone_feedback_then_share_the_report_open_it_logged_out_and_revoke_it(a
     log_in(page, lands_on="/dashboard")
     glance = page.locator("#glance-panel")
     expect(glance.locator("#glance-neck .last-label")).to_contain_text("No clear change at your last session")
-    expect(glance.locator("#glance-neck svg circle.dot-after")).to_have_count(1)
+    expect(glance.locator("#glance-neck svg path.dot-after")).to_have_attribute("d", dots(1))
 
     # Yesterday's session: 6 -> 2 is a meaningful drop; the glance updates in place.
     panel = page.locator("#feedback-panel")
@@ -74,7 +74,7 @@ def test_phone_feedback_then_share_the_report_open_it_logged_out_and_revoke_it(a
     assert page.url.endswith("/dashboard")
     expect(glance.locator("#glance-neck .last-label")).to_contain_text("Meaningful drop at your last session")
     expect(glance.locator("#glance-neck .last-label")).to_contain_text("6 before, 2 after")
-    expect(glance.locator("#glance-neck svg circle.dot-after")).to_have_count(2)
+    expect(glance.locator("#glance-neck svg path.dot-after")).to_have_attribute("d", dots(2))
 
     # The report, from the dashboard; nothing is shared yet.
     page.get_by_role("link", name="A report for your GP or physio").click()

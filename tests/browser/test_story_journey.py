@@ -16,7 +16,7 @@ from portal.feedback import services as feedback_services
 from portal.profile import services as profile_services
 from portal.profile.content import ProfileContent
 from portal.timezones import SALON_TZ
-from tests.browser.steps import log_in, log_out
+from tests.browser.steps import dots, log_in, log_out
 from tests.factories import make_appointment, make_salon
 
 PHONE = {"width": 390, "height": 844}
@@ -69,7 +69,7 @@ def test_phone_feedback_glance_relief_and_brief(app, live_server, page, a11y, us
     glance = page.locator("#glance-panel")
     expect(glance).to_contain_text("sleep better; Garden without aching")
     expect(glance.locator("#glance-lower_back .last-label")).to_contain_text("Meaningful drop at your last session")
-    expect(glance.locator("#glance-lower_back svg circle.dot-after")).to_have_count(2)
+    expect(glance.locator("#glance-lower_back svg path.dot-after")).to_have_attribute("d", dots(2))
 
     # Yesterday's session: a rise, and the glance updates in place with it.
     panel = page.locator("#feedback-panel")
@@ -81,7 +81,7 @@ def test_phone_feedback_glance_relief_and_brief(app, live_server, page, a11y, us
     assert page.url.endswith("/dashboard")  # in place
     expect(glance.locator("#glance-lower_back .last-label")).to_contain_text("Rise at your last session")
     expect(glance.locator("#glance-lower_back .last-label")).to_contain_text("3 before, 6 after")
-    expect(glance.locator("#glance-lower_back svg circle.dot-after")).to_have_count(3)
+    expect(glance.locator("#glance-lower_back svg path.dot-after")).to_have_attribute("d", dots(3))
 
     # The two-days-on question for the session that ended 50 hours ago.
     relief = page.locator("#relief-panel")
@@ -96,7 +96,7 @@ def test_phone_feedback_glance_relief_and_brief(app, live_server, page, a11y, us
     lower_back = page.locator("section.pain-area", has=page.get_by_role("heading", name="Lower back"))
     expect(lower_back.locator(".summary")).to_contain_text("from 3 to 6: rise")
     expect(lower_back.locator("td.relief-cell", has_text="3: most of the relief lasted")).to_have_count(1)
-    expect(page.locator("#wellbeing-stress svg circle.dot-before")).to_have_count(1)
+    expect(page.locator("#wellbeing-stress svg path.dot-before")).to_have_attribute("d", dots(1))
     sizes = _label_sizes(page, "section.pain-area svg text.axis-label, section.wellbeing-area svg text.axis-label")
     assert sizes and min(sizes) >= SMALLEST_LEGIBLE_PX, f"chart labels too small on a phone: {sizes}"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
