@@ -39,6 +39,27 @@ def latest_completed(client_id: int) -> Appointment | None:
     )
 
 
+def completed_times(client_id: int) -> list[tuple[int, datetime, datetime]]:
+    """(id, start, end) of the client's completed appointments, oldest first: one narrow read,
+    for a page that needs every completed date but only a few of them whole."""
+    return [tuple(row) for row in db.session.execute(
+        select(Appointment.id, Appointment.starts_at, Appointment.ends_at)
+        .where(Appointment.client_id == client_id, completed())
+        .order_by(Appointment.starts_at)
+    )]
+
+
+def upcoming_and(client_id: int, ids: list[int]) -> list[Appointment]:
+    """The client's booked appointments that have not started yet (`upcoming`) and their
+    booked appointments among `ids`, soonest first; one statement."""
+    return list(db.session.scalars(
+        select(Appointment)
+        .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
+               or_(Appointment.starts_at > clock.now(), Appointment.id.in_(ids)))
+        .order_by(Appointment.starts_at)
+    ))
+
+
 def local_days(starts) -> list[date]:
     """The salon-local days of these start times (aware datetimes), in the order given."""
     return [to_local(starts_at).date() for starts_at in starts]

@@ -75,10 +75,15 @@ def _sorted(points: list[PainPoint]) -> list[PainPoint]:
 
 def _read(client_id: int, since: datetime | None) -> tuple[list, list[PainCheckIn]]:
     """The client's session feedback and check-ins since `since`: two queries."""
+    return feedback_rows(client_id, since=since), checkins_since(client_id, since)
+
+
+def checkins_since(client_id: int, since: datetime | None) -> list[PainCheckIn]:
+    """The client's check-ins recorded since `since` (None: all), oldest first; one query."""
     checkin_query = select(PainCheckIn).where(PainCheckIn.client_id == client_id).order_by(PainCheckIn.recorded_at)
     if since is not None:
         checkin_query = checkin_query.where(PainCheckIn.recorded_at >= since)
-    return feedback_rows(client_id, since=since), list(db.session.scalars(checkin_query))
+    return list(db.session.scalars(checkin_query))
 
 
 def _pain_points(rows, checkins: list[PainCheckIn]) -> dict[str, list[PainPoint]]:
@@ -122,7 +127,12 @@ def points_by_area(client_id: int, since: datetime | None = None) -> dict[str, l
 
 def trends(client_id: int, start: date, end: date, since: datetime | None, chart_class: str = "") -> list[AreaTrend]:
     """Chart, summary and points for each area the client has scored."""
-    return area_trends(_pain_points(*_read(client_id, since)), start, end, chart_class)
+    return trends_of(*_read(client_id, since), start, end, chart_class)
+
+
+def trends_of(rows, checkins: list[PainCheckIn], start: date, end: date, chart_class: str = "") -> list[AreaTrend]:
+    """`trends` from feedback rows (`feedback_rows`) and check-ins the caller has read already."""
+    return area_trends(_pain_points(rows, checkins), start, end, chart_class)
 
 
 def area_trends(by_area: dict[str, list[PainPoint]], start: date, end: date, chart_class: str = "",
