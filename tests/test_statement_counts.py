@@ -129,11 +129,11 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 # Statements each page may run: the same with 1 session of history as with 100 (checked below by
 # running both), and these ceilings.
 # The dashboard reads the client's record once for all its panels (portal/dashboard/panels.py):
-# the login, the profile, the catalogue's stamp, completed appointments' times, the few
-# appointments shown whole, all the feedback and the glance's check-ins (issue 14: was 12).
+# the login, the profile, the catalogue's stamp, completed sessions with all their feedback, the
+# few appointments shown whole and the glance's check-ins (issue 14: it was 12).
 # /appointments went from 6 to 8 when it started showing each past session's outcome (scores,
 # lasting relief).
-CEILINGS = {"/dashboard": 7, "/book": 8, "/guidance": 8, "/profile": 8, "/pain": 6, "/appointments": 8,
+CEILINGS = {"/dashboard": 6, "/book": 8, "/guidance": 8, "/profile": 8, "/pain": 6, "/appointments": 8,
             "/therapist": 6, "/admin": 11}  # /admin: +3 for the owner's figures (SQL aggregates)
 
 
@@ -162,3 +162,27 @@ def test_the_client_really_has_a_hundred_sessions_on_the_pain_page(app, history_
         assert db.session.query(AppointmentFeedback).filter_by(client_id=client_id).count() == 100
     page = _log_in(app, HISTORY_CLIENT).get("/pain?range=all").get_data(as_text=True)
     assert "Lower back" in page or "lower back" in page
+
+
+def test_the_dashboard_costs_the_same_with_every_panel_full(app, count_queries, history_salon):
+    """A session two days ago (the two-days-on question asks about its scored areas) and two
+    bookings to come: the dashboard still reads each thing once."""
+    browser = _log_in(app, HISTORY_CLIENT)
+    before = _statements(app, count_queries, browser, "/dashboard")
+    with app.app_context():
+        client_id = db.session.scalar(select(User.id).where(User.email == HISTORY_CLIENT))
+        therapist = db.session.scalar(select(Therapist).where(Therapist.display_name == "Amelia Hart"))
+        location = db.session.scalar(select(Location).where(Location.slug == "city-centre"))
+        service = db.session.scalar(select(Service).where(Service.slug == "back-neck-shoulder"))
+        _history(client_id, therapist, location, service, 1, first_back=-1)  # ended about two days ago
+        # Not answered yet: without the check-in `_history` ties to it two days on.
+        db.session.execute(PainCheckIn.__table__.delete().where(PainCheckIn.recorded_at > clock.now() - timedelta(days=1)))
+        for days in (5, 12):
+            starts = datetime.combine(clock.today() + timedelta(days=days), time(10), tzinfo=SALON_TZ)
+            db.session.add(Appointment(client_id=client_id, therapist_id=therapist.id, location_id=location.id,
+                                       service_id=service.id, starts_at=starts, ends_at=starts + timedelta(minutes=45),
+                                       price_pence=service.price_pence, idempotency_key=uuid.uuid4().hex))
+        db.session.commit()
+    page = browser.get("/dashboard").get_data(as_text=True)
+    assert "Two days on: how are you now?" in page and "And 1 more booked." in page
+    assert _statements(app, count_queries, browser, "/dashboard") == before <= CEILINGS["/dashboard"]

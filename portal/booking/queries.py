@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy.orm import defaultload, lazyload
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
@@ -39,21 +40,14 @@ def latest_completed(client_id: int) -> Appointment | None:
     )
 
 
-def completed_times(client_id: int) -> list[tuple[int, datetime, datetime]]:
-    """(id, start, end) of the client's completed appointments, oldest first: one narrow read,
-    for a page that needs every completed date but only a few of them whole."""
-    return [tuple(row) for row in db.session.execute(
-        select(Appointment.id, Appointment.starts_at, Appointment.ends_at)
-        .where(Appointment.client_id == client_id, completed())
-        .order_by(Appointment.starts_at)
-    )]
-
-
 def upcoming_and(client_id: int, ids: list[int]) -> list[Appointment]:
     """The client's booked appointments that have not started yet (`upcoming`) and their
-    booked appointments among `ids`, soonest first; one statement."""
+    booked appointments among `ids`, soonest first; one statement. The client (already in the
+    session, being the one asking) and the therapist's login are not joined in: each join costs
+    the database planning time."""
     return list(db.session.scalars(
         select(Appointment)
+        .options(lazyload(Appointment.client), defaultload(Appointment.therapist).lazyload(Therapist.user))
         .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
                or_(Appointment.starts_at > clock.now(), Appointment.id.in_(ids)))
         .order_by(Appointment.starts_at)

@@ -13,7 +13,7 @@ from portal.booking import queries as booking_queries
 from portal.client_guidance import guidance_for_client
 from portal.feedback import panels as feedback_panels
 from portal.feedback.pain import checkins_since
-from portal.feedback.services import as_session_feedback, feedback_rows, history_for_guidance
+from portal.feedback.services import as_session_feedback, history_for_guidance, sessions
 from portal.profile import panels as profile_panels
 from portal.profile.services import content_for_use, has_consent
 from portal.read_memo import remember
@@ -26,25 +26,25 @@ def client_context(client_id: int, **feedback_forms) -> dict:
     """Everything the client dashboard shows. `feedback_forms`: the feedback panel's forms as
     just posted (kept as typed, with their errors)."""
     now = clock.now()
-    # Appointments: every completed one's times (narrow), then whole only those a panel shows:
-    # upcoming, the latest completed (feedback, rebooking) and those the relief question asks about.
-    completed = booking_queries.completed_times(client_id)
-    asked_ids = [id_ for id_, _, ends_at in completed if relief_asked_on_dashboard(ends_at, now)]
-    latest_id = completed[-1][0] if completed else None
+    # Completed appointments and all the feedback in one read (the guidance reads the whole
+    # history); then whole only the appointments a panel shows: upcoming, the latest completed
+    # (feedback, rebooking) and those the two-days-on question asks about.
+    history = sessions(client_id)
+    completed = [s for s in history if s.completed]
+    rows = [(s.feedback, s.starts_at) for s in history if s.feedback is not None]
+    asked_ids = [s.appointment_id for s in completed if relief_asked_on_dashboard(s.ends_at, now)]
+    latest_id = completed[-1].appointment_id if completed else None
     shown = asked_ids + ([latest_id] if latest_id is not None else [])
     whole = {a.id: a for a in booking_queries.upcoming_and(client_id, shown)}
     upcoming = [a for a in whole.values() if a.starts_at > now]
-    latest = whole.get(latest_id)
-    remember(booking_queries.completed_dates, (client_id,),
-             booking_queries.local_days(starts_at for _, starts_at, _ in completed))
-    remember(booking_queries.latest_completed, (client_id,), latest)
+    remember(booking_queries.completed_dates, (client_id,), booking_queries.local_days(s.starts_at for s in completed))
+    remember(booking_queries.latest_completed, (client_id,), whole.get(latest_id))
     remember(booking_queries.upcoming, (client_id,), upcoming)
 
-    # Feedback and check-ins: all the feedback once (guidance reads the whole history), the
-    # check-ins of the glance's window (the relief answers to recent sessions are among them).
-    content_for_use(client_id)  # the profile and its latest revision in one read, consent with them
+    # The profile (consent with it), and the check-ins of the glance's window (the answers to
+    # the two-days-on question are among them).
+    content_for_use(client_id)  # the profile and its latest revision in one read
     consented = has_consent(client_id)
-    rows = feedback_rows(client_id)
     remember(history_for_guidance, (client_id,), as_session_feedback(rows) if consented else [])
     given = {feedback.appointment_id: feedback for feedback, _ in rows}
     _, since = feedback_panels.glance_since()
