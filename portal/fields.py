@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, RadioInput
 from wtforms.widgets.core import clean_key
 
 from portal.db_types import FIRST_DAY, LAST_DAY, day_in_range
@@ -88,6 +88,12 @@ def quick_html_params(**kwargs) -> Markup:
 
 class PainInput(NumberInput):
     """A 0-10 number box; a dashboard draws sixteen of them."""
+
+    html_params = staticmethod(quick_html_params)
+
+
+class QuickRadioInput(RadioInput):
+    """One radio button of a scale drawn on every dashboard (pressure, numbness)."""
 
     html_params = staticmethod(quick_html_params)
 
