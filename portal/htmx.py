@@ -29,3 +29,11 @@ def render_page(template: str, block: str | None = None, status: int = 200, **co
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+def retarget(response: Response, target: str, swap: str = "outerHTML") -> Response:
+    """Have htmx swap this response into `target` instead of the element's own hx-target: a
+    form posted with a mistake sends only itself, with its messages, in place of itself."""
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = swap
+    return response

@@ -97,6 +97,50 @@ def test_out_of_range_or_tampered_values_are_refused(app, client, auth, past, fi
     assert stored_feedback(app, past) is None
 
 
+def _form_tag(html: str, form_id: str) -> str:
+    match = re.search(rf'<form[^>]*id="{form_id}"[^>]*>', html)
+    assert match, form_id
+    return match.group(0)
+
+
+def test_a_mistake_swaps_only_the_form_it_was_made_in_and_keeps_what_was_typed(app, client, auth, past):
+    auth.login()
+    page = client.get("/dashboard").get_data(as_text=True)
+    # Both forms carry the ids their mistakes are swapped into; what was saved swaps the panel.
+    assert 'hx-target="#feedback-panel"' in _form_tag(page, "feedback-form")
+    assert 'hx-target="#feedback-panel"' in _form_tag(page, "checkin-form")
+    checkin = client.post("/pain/check-in", data={"checkin-neck": "11", "checkin-stress": "4", "checkin-consent": "y",
+                                                  "csrf_token": auth.csrf_token()}, headers={"HX-Request": "true"})
+    html = checkin.get_data(as_text=True)
+    assert checkin.status_code == 200 and checkin.headers["HX-Retarget"] == "#checkin-form"
+    assert checkin.headers["HX-Reswap"] == "outerHTML"
+    assert html.lstrip().startswith("<form") and 'id="checkin-form"' in html and "feedback-form" not in html
+    assert "whole number from 0" in html and 'value="11"' in html and 'value="4"' in html
+    feedback = client.post(f"/appointments/{past}/feedback", data={
+        **feedback_form(neck_before="11", lower_back_before="6"), "csrf_token": auth.csrf_token()},
+        headers={"HX-Request": "true"})
+    html = feedback.get_data(as_text=True)
+    assert feedback.status_code == 200 and feedback.headers["HX-Retarget"] == "#feedback-form"
+    assert html.lstrip().startswith("<form") and 'id="feedback-form"' in html and "checkin-form" not in html
+    assert "whole number from 0" in html and 'value="6"' in html and "Send my feedback" in html
+    assert stored_feedback(app, past) is None
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PainCheckIn)) == 0
+
+
+def test_a_checkin_mistake_without_htmx_shows_the_dashboard_again_as_typed(app, client, auth, past):
+    auth.login()
+    response = auth.post("/pain/check-in", {"checkin-neck": "11", "checkin-lower_back": "5", "checkin-consent": "y"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<h1>Hello," in html
+    assert "whole number from 0" in html
+    assert re.search(r'<input[^>]*name="checkin-neck"[^>]*value="11"', html)
+    assert re.search(r'<input[^>]*name="checkin-lower_back"[^>]*value="5"', html)
+    assert f'action="/appointments/{past}/feedback"' in html  # the rest of the dashboard is there too
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PainCheckIn)) == 0
+
+
 def test_only_your_own_completed_sessions(app, client, auth, small_salon, users, make_user, past):
     someone = make_user("someone@example.com")
     theirs = make_appointment(app, small_salon, someone.id, NOW - timedelta(days=2))

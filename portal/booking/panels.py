@@ -10,21 +10,23 @@ from portal import clock
 from portal.booking import queries, rebook, recheck, slots
 from portal.booking.queries import ScheduleDay
 from portal.client_guidance import guidance_for_client
+from portal.guidance.rules import Guidance
 from portal.profile import gate
 from portal.salon import catalogue_cache
 
 
-def dashboard_context(client_id: int) -> dict:
+def dashboard_context(client_id: int, guidance: Guidance | None = None) -> dict:
     """Next appointment, and the appointment a rebook would repeat with when it is due.
 
     The free times themselves are fetched only when the client asks (one click), so the
-    dashboard stays quick.
+    dashboard stays quick. `guidance`: the client's guidance when the page has it already.
     """
     upcoming = queries.upcoming(client_id)
     last = queries.latest_completed(client_id)
+    if guidance is None and last:
+        guidance = guidance_for_client(client_id, booked=queries.local_days(a.starts_at for a in upcoming))
     # The same date as the guidance panel's "Next due", from the same guidance.
-    booked = queries.local_days(a.starts_at for a in upcoming)
-    due = rebook.due_date(guidance_for_client(client_id, booked=booked))[0] if last else None
+    due = rebook.due_date(guidance)[0] if last else None
     next_appointment = upcoming[0] if upcoming else None
     return {
         "booking_next": next_appointment,

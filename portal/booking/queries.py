@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, literal, or_, select, union_all
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defaultload, lazyload
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
@@ -38,6 +38,20 @@ def latest_completed(client_id: int) -> Appointment | None:
         .order_by(Appointment.starts_at.desc())
         .limit(1)
     )
+
+
+def upcoming_and(client_id: int, ids: list[int]) -> list[Appointment]:
+    """The client's booked appointments that have not started yet (`upcoming`) and their
+    booked appointments among `ids`, soonest first; one statement. The client (already in the
+    session, being the one asking) and the therapist's login are not joined in: each join costs
+    the database planning time."""
+    return list(db.session.scalars(
+        select(Appointment)
+        .options(lazyload(Appointment.client), defaultload(Appointment.therapist).lazyload(Therapist.user))
+        .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
+               or_(Appointment.starts_at > clock.now(), Appointment.id.in_(ids)))
+        .order_by(Appointment.starts_at)
+    ))
 
 
 def local_days(starts) -> list[date]:

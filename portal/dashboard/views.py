@@ -8,14 +8,11 @@ from flask_login import current_user
 from portal.access import allow, home_for, public
 from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
-from portal.dashboard import bp, figures
+from portal.dashboard import bp, figures, panels
 from portal.db_types import day_in_range
 from portal.security import public_page
-from portal.feedback import panels as feedback_panels
-from portal.profile import panels as profile_panels
 from portal.public import panels as public_panels
 from portal.public.page_cache import cached
-from portal.reminders import panels as reminder_panels
 from portal.salon import queries
 
 
@@ -33,12 +30,7 @@ def home():
 @allow("client")
 def client():
     """A client's dashboard: guidance, next appointment, rebooking, feedback."""
-    context = {**profile_panels.dashboard_context(current_user.id),
-               **booking_panels.dashboard_context(current_user.id),
-               **feedback_panels.dashboard_context(current_user.id),
-               **feedback_panels.glance_context(current_user.id),
-               **reminder_panels.relief_context(current_user.id)}
-    return render_template("dashboard/client.html", **context)
+    return render_template("dashboard/client.html", **panels.client_context(current_user.id))
 
 
 def _schedule_day():

@@ -77,6 +77,14 @@ class _Scores:
         return self.answers
 
 
+def checkins_since(client_id: int, since: datetime | None) -> list[PainCheckIn]:
+    """The client's check-ins recorded since `since` (None: all), oldest first; one query."""
+    checkin_query = select(PainCheckIn).where(PainCheckIn.client_id == client_id).order_by(PainCheckIn.recorded_at)
+    if since is not None:
+        checkin_query = checkin_query.where(PainCheckIn.recorded_at >= since)
+    return list(db.session.scalars(checkin_query))
+
+
 @cache
 def _scores_statement(with_since: bool):
     """Sessions' and check-ins' scores side by side (UNION ALL), oldest first, for the bound
@@ -159,7 +167,12 @@ def points_by_area(client_id: int, since: datetime | None = None) -> dict[str, l
 
 def trends(client_id: int, start: date, end: date, since: datetime | None, chart_class: str = "") -> list[AreaTrend]:
     """Chart, summary and points for each area the client has scored."""
-    return area_trends(pain_points(*_read(client_id, since)), start, end, chart_class)
+    return trends_of(*_read(client_id, since), start, end, chart_class)
+
+
+def trends_of(rows, checkins, start: date, end: date, chart_class: str = "") -> list[AreaTrend]:
+    """`trends` from feedback rows and check-ins the caller has read already (see `pain_points`)."""
+    return area_trends(pain_points(rows, checkins), start, end, chart_class)
 
 
 def area_trends(by_area: dict[str, list[PainPoint]], start: date, end: date, chart_class: str = "",

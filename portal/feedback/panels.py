@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from portal import clock
 from portal.booking.queries import latest_completed
 from portal.feedback import services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.meaning import CLIENT_ADVICE, RULE_IN_WORDS
-from portal.feedback.models import AREAS
-from portal.feedback.pain import trends
+from portal.feedback.models import AREAS, PainCheckIn
+from portal.feedback.pain import trends, trends_of
 from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
 from portal.timezones import SALON_TZ
 
@@ -18,14 +18,24 @@ from portal.timezones import SALON_TZ
 GLANCE_DAYS = 182
 
 
-def glance_context(client_id: int) -> dict:
+def glance_since() -> tuple[date, datetime]:
+    """The glance's first day, and the instant to read scores from."""
+    start = clock.today() - timedelta(days=GLANCE_DAYS)
+    return start, datetime.combine(start, time(0), tzinfo=SALON_TZ)
+
+
+def glance_context(client_id: int, rows: list | None = None, checkins: list[PainCheckIn] | None = None) -> dict:
     """Each problem area's trend as a small chart with its latest session's label, and the
-    client's goals beside them; the same few queries whatever the history."""
+    client's goals beside them; the same few queries whatever the history. `rows` and
+    `checkins`: the client's feedback rows (`services.feedback_rows`) and check-ins since
+    `glance_since()`, when the page has read them already."""
     today = clock.today()
-    start = today - timedelta(days=GLANCE_DAYS)
-    since = datetime.combine(start, time(0), tzinfo=SALON_TZ)
-    return {"glance": trends(client_id, start, today, since, chart_class="pain-chart-small"),
-            "glance_start": start, "goals": goals_of(client_id), "change_rule": RULE_IN_WORDS}
+    start, since = glance_since()
+    if rows is None or checkins is None:
+        glance = trends(client_id, start, today, since, chart_class="pain-chart-small")
+    else:
+        glance = trends_of(rows, checkins, start, today, chart_class="pain-chart-small")
+    return {"glance": glance, "glance_start": start, "goals": goals_of(client_id), "change_rule": RULE_IN_WORDS}
 
 
 def form_data(feedback) -> dict:
@@ -42,13 +52,19 @@ def form_data(feedback) -> dict:
 def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
                       checkin_form: CheckInForm | None = None, feedback_saved: bool = False,
                       checkin_saved: bool = False, feedback_advice: bool = False,
-                      checkin_advice: bool = False) -> dict:
+                      checkin_advice: bool = False, given: dict | None = None) -> dict:
     """`feedback_advice`/`checkin_advice`: what was just saved calls for the advice to see a
-    clinician, shown beside the thanks for it."""
+    clinician, shown beside the thanks for it. `given`: the client's feedback by appointment
+    id, when the page has read it already."""
     now = clock.now()
     needs_consent = not has_consent(client_id)
     appointment = latest_completed(client_id)
-    feedback = services.feedback_for(appointment.id) if appointment else None
+    if appointment is None:
+        feedback = None
+    elif given is not None:
+        feedback = given.get(appointment.id)
+    else:
+        feedback = services.feedback_for(appointment.id)
     if feedback_form is None and appointment is not None:
         feedback_form = FeedbackForm(formdata=None, data=form_data(feedback), needs_consent=needs_consent)
     return {

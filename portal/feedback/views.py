@@ -9,11 +9,12 @@ from portal import clock
 from portal.access import allow
 from portal.accounts.forms import EmptyForm
 from portal.booking import attendance as attendance_service
+from portal.dashboard import panels as dashboard_panels
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.meaning import CLIENT_ADVICE, RELIEF_RULE_IN_WORDS, RULE_IN_WORDS, safety_concerns
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, range_trends
-from portal.htmx import render_page, wants_fragment
+from portal.htmx import render_page, retarget, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
 
 
@@ -63,8 +64,10 @@ def give(appointment_id: int):
         if concerns:
             flash(CLIENT_ADVICE, "warning")
         return redirect(url_for("dashboard.client"))
-    if wants_fragment():
-        return _panel(feedback_form=form)  # 200, so htmx swaps the messages in
+    if wants_fragment():  # only the form with its messages, in its own place (200, so htmx swaps it)
+        return retarget(render_page("feedback/_feedback_form.html", feedback_form=form, feedback=existing,
+                                    feedback_appointment=appointment, consent_statement=CONSENT_STATEMENT),
+                        "#feedback-form")
     return render_template("feedback/give.html", form=form, appointment=appointment, feedback=existing,
                            editable=editable, consent_statement=CONSENT_STATEMENT), 422
 
@@ -84,10 +87,12 @@ def checkin():
         if concerns:
             flash(CLIENT_ADVICE, "warning")
         return redirect(url_for("dashboard.client"))
-    if wants_fragment():
-        return _panel(checkin_form=form)
-    flash(" ".join(e for field in form for e in field.errors) or "Please check your scores.", "error")
-    return redirect(url_for("dashboard.client"))
+    if wants_fragment():  # only the form with its messages, in its own place (200, so htmx swaps it)
+        return retarget(render_page("feedback/_checkin_form.html", checkin_form=form,
+                                    consent_statement=CONSENT_STATEMENT), "#checkin-form")
+    # Without htmx: the dashboard again, the scores as typed beside their messages.
+    return render_template("dashboard/client.html", **dashboard_panels.client_context(current_user.id,
+                                                                                     checkin_form=form)), 422
 
 
 @bp.route("/pain")

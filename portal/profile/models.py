@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from portal import clock
@@ -45,6 +45,10 @@ class ProfileRevision(db.Model):
     """Every save of the profile, sealed with AES-GCM; the newest is the profile as it is now."""
 
     __tablename__ = "health_profile_revisions"
+    # The latest revision of a profile is max(id) for its profile_id: with only the profile_id
+    # index PostgreSQL walks the primary key backwards through every later client's revisions
+    # (6 ms for an early client of a 20,000-client salon); this answers it from one index entry.
+    __table_args__ = (Index("ix_health_profile_revisions_profile_id_id", "profile_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("health_profiles.id", ondelete="CASCADE"), index=True)

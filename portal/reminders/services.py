@@ -146,10 +146,17 @@ def relief_questions(client_id: int, now: datetime | None = None) -> list[Relief
         .order_by(Appointment.ends_at)).all()
     if not rows:
         return []
+    return questions_for(rows, db.session.scalars(select(PainCheckIn).where(
+        PainCheckIn.appointment_id.in_([appointment.id for appointment, _ in rows]))))
+
+
+def questions_for(rows: list[tuple[Appointment, AppointmentFeedback]], checkins) -> list[ReliefQuestion]:
+    """`relief_questions` from what was read already: the sessions in the window with their
+    feedback (by end), and check-ins (any; those tied to one of these sessions are answers)."""
     answered: dict[int, set[str]] = {}
-    for checkin in db.session.scalars(select(PainCheckIn).where(
-            PainCheckIn.appointment_id.in_([appointment.id for appointment, _ in rows]))):
-        answered.setdefault(checkin.appointment_id, set()).update(checkin.pain())
+    for checkin in checkins:
+        if checkin.appointment_id is not None:
+            answered.setdefault(checkin.appointment_id, set()).update(checkin.pain())
     questions = []
     for appointment, feedback in rows:
         before, after = feedback.pain("before"), feedback.pain("after")

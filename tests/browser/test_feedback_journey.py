@@ -49,6 +49,14 @@ def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, pag
     # Today's check-in adds a point to the chart.
     page.goto("/dashboard")
     page.get_by_role("spinbutton", name="Lower back", exact=True).fill("3")
+    page.get_by_role("spinbutton", name="Neck", exact=True).fill("11")  # a slip: only this form comes back
+    page.get_by_role("button", name="Record today's pain").click()
+    checkin = page.locator("#checkin-form")
+    expect(checkin).to_contain_text("whole number from 0")
+    expect(page.get_by_role("spinbutton", name="Lower back", exact=True)).to_have_value("3")
+    expect(page.locator("#feedback-panel")).to_contain_text("How did it feel?")
+    assert page.url.endswith("/dashboard")
+    page.get_by_role("spinbutton", name="Neck", exact=True).fill("")
     page.get_by_role("button", name="Record today's pain").click()
     expect(page.locator("#feedback-panel")).to_contain_text("today's pain is recorded")
     page.goto("/pain")

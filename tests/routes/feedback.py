@@ -25,8 +25,8 @@ def _appointment(suffix: str, days_ago: float):
 
 ROUTES = {
     "feedback.give": ("GET", _appointment("/appointments/{id}/feedback", 2), CLIENT_ONLY),
-    # A check-in with no scores is refused with a message, back on the dashboard.
-    "feedback.checkin": ("POST", "/pain/check-in", {"anonymous": LOGIN, "client": 302, "therapist": 403,
+    # A check-in with no scores is refused: the dashboard again, with the message by the fields.
+    "feedback.checkin": ("POST", "/pain/check-in", {"anonymous": LOGIN, "client": 422, "therapist": 403,
                                                     "admin": 403}),
     "feedback.pain": ("GET", "/pain", CLIENT_ONLY),
     "feedback.brief": ("GET", _appointment("/therapist/appointments/{id}/brief", 0.01), STAFF_VIEW),
