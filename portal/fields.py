@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, NumberInput, RadioInput
-from wtforms.widgets.core import clean_key
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from portal.db_types import FIRST_DAY, LAST_DAY, day_in_range
 
@@ -74,34 +72,10 @@ def offered(field) -> frozenset[str]:
 PAIN_MESSAGE = "Pain is a whole number from 0 (none) to 10 (the worst you can imagine)."
 
 
-def quick_html_params(**kwargs) -> Markup:
-    """WTForms' `html_params`, the same markup built with plain strings (it formats every
-    attribute through `Markup.format`, the most of a form-heavy page's drawing time)."""
-    params = []
-    for key, value in sorted(kwargs.items()):
-        if value is True:
-            params.append(str(escape(clean_key(key))))
-        elif value is not False:
-            params.append(f'{escape(clean_key(key))}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    return Markup(" ".join(params))
-
-
-class PainInput(NumberInput):
-    """A 0-10 number box; a dashboard draws sixteen of them."""
-
-    html_params = staticmethod(quick_html_params)
-
-
-class QuickRadioInput(RadioInput):
-    """One radio button of a scale drawn on every dashboard (pressure, numbness)."""
-
-    html_params = staticmethod(quick_html_params)
-
-
 class PainField(IntegerField):
     """0-10, or blank when the area is not relevant."""
 
-    widget = PainInput(min=0, max=10, step=1)
+    widget = NumberInput(min=0, max=10, step=1)
 
     def __init__(self, label=None, validators=None, message: str = PAIN_MESSAGE, **kwargs):
         super().__init__(label, validators, **kwargs)

@@ -22,6 +22,10 @@ AWKWARD = [
     {"bad\"key": "v", "x<": True},
     {},
     {"value": "ünïcode ✿"},
+    {"id": "checkin-neck", "name": "checkin-neck", "type": "number", "value": "", "min": 0, "max": 10, "step": 1},
+    {"class_": "pain-input", "aria_invalid": "true", "aria_describedby": "neck-error", "value": 11},
+    {"value": 'say "ouch" & <b>', "data_x_y": "a'b", "required": True, "disabled": False},
+    {"value": Markup('<i class="x">'), "title": None, "for_": "neck"},
 ]
 
 

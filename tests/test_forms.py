@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from markupsafe import Markup
 
 from portal import clock
 from portal.feedback.forms import NOTE_MAX
@@ -72,18 +71,3 @@ def test_consent_box_is_the_same_on_the_profile_and_feedback_forms(client, auth,
     statement = [re.sub(r'<p id="consent-statement">.*?</p>', "", box, flags=re.S) for box in boxes]
     assert statement[0] == statement[1]
     assert 'aria-describedby="consent-statement"' in statement[0]
-
-
-@pytest.mark.parametrize("params", [
-    {"id": "checkin-neck", "name": "checkin-neck", "type": "number", "value": "", "min": 0, "max": 10, "step": 1},
-    {"class_": "pain-input", "aria_invalid": "true", "aria_describedby": "neck-error", "value": 11},
-    {"value": 'say "ouch" & <b>', "data_x_y": "a'b", "required": True, "disabled": False},
-    {"value": Markup('<i class="x">'), "title": None, "for_": "neck"},
-])
-def test_the_pain_box_draws_the_same_markup_as_wtforms(params):
-    from wtforms.widgets.core import html_params
-
-    from portal.fields import quick_html_params
-
-    assert quick_html_params(**params) == html_params(**params)
-    assert isinstance(quick_html_params(**params), Markup)

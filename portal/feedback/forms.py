@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.feedback.meaning import NUMBNESS_QUESTION
 from portal.feedback.models import AREAS, PRESSURES, WELLBEING
 from portal.feedback.services import FeedbackInput
-from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, QuickRadioInput, offered, strip
+from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, offered, strip
 from portal.guidance.rules import AREAS as AREA_LABELS
 
 NOTE_MAX = 1000
@@ -48,7 +48,7 @@ class ConsentMixin:
 
 class FeedbackForm(ConsentMixin, FlaskForm):
     pressure = RadioField("How was the pressure?", choices=PRESSURE_CHOICES, validate_choice=False,
-                          validators=[ChoicesOnly()], option_widget=QuickRadioInput())
+                          validators=[ChoicesOnly()])
     focus_areas = CheckboxesField("Where should we focus next time?", choices=AREA_CHOICES)
     note = TextAreaField("A note for your therapist (optional)", validators=[MaxChars(NOTE_MAX)], filters=[strip])
     stress, sleep_quality = _wellbeing_fields()
@@ -74,7 +74,7 @@ class FeedbackForm(ConsentMixin, FlaskForm):
 class CheckInForm(ConsentMixin, FlaskForm):
     # Optional: a form posted without it (an older page, a script) records "no".
     numbness = RadioField(NUMBNESS_QUESTION, choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
-                          validate_choice=False, validators=[ChoicesOnly()], option_widget=QuickRadioInput())
+                          validate_choice=False, validators=[ChoicesOnly()])
     stress, sleep_quality = _wellbeing_fields()
 
     def __init__(self, *args, **kwargs):
