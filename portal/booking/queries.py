@@ -39,6 +39,18 @@ def latest_completed(client_id: int) -> Appointment | None:
     )
 
 
+def latest_choices(client_id: int) -> tuple[int, int] | None:
+    """The massage and salon of `latest_completed`, without loading it (and all it joins): what
+    the booking page starts from."""
+    row = db.session.execute(
+        select(Appointment.service_id, Appointment.location_id)
+        .where(Appointment.client_id == client_id, completed())
+        .order_by(Appointment.starts_at.desc())
+        .limit(1)
+    ).first()
+    return (row.service_id, row.location_id) if row is not None else None
+
+
 def local_days(starts) -> list[date]:
     """The salon-local days of these start times (aware datetimes), in the order given."""
     return [to_local(starts_at).date() for starts_at in starts]
