@@ -44,7 +44,9 @@ CASES = [
 OVER_TARGET = {
     "activity log results": "the demo's rota changes, which are most of the page: 0.36 (0.25)",
     "pain range switch": "every chart and score table of the range: 0.71 (0.53)",
-    "booking slot list": "a day's time buttons, each with its own accessible name: 0.66 (0.30)",
+    # One form, the context said once in its legend, a bare button per time (was 0.66 (0.30) with
+    # an accessible name per button): the day's times are most of what is left.
+    "booking slot list": "a day's free times, one button each, in one form: 0.30 (0.22)",
     "brief": "the whole brief, swapped into the therapist's day: 0.52 (0.70)",
     "feedback panel (a check-in with a mistake)": "both forms of the panel with the messages: 0.42 (0.37)",
     "catalogue row edit": "the full edit form (9 body areas, salons) in place of one row: 0.96 (0.71)",
