@@ -505,3 +505,99 @@ NAIVE = datetime(2027, 3, 15, 9, 0)
 def test_bad_input_is_rejected(make):
     with pytest.raises(ValueError):
         make()
+
+
+# --- free_slots per shift == every instant checked one by one ---------------------------------
+# `free_slots` works per shift (hours minus busy intervals); it used to try every grid instant of
+# the day with `is_bookable`. The old way, kept here only, is the reference.
+
+
+def _one_by_one(day, shifts, *, busy, service, policy, now, location_id=LOC):
+    from portal.booking.availability import _grid_instants
+
+    return [start for start in _grid_instants(day, policy.grid_minutes)
+            if is_bookable(start, shifts=shifts, location_id=location_id, busy=busy, service_minutes=service,
+                           policy=policy, now=now) is None]
+
+
+_CLOCK_CHANGE_DAYS = [date(2027, 3, 28), date(2027, 10, 31), date(2026, 3, 29), date(2026, 10, 25)]
+
+
+def _random_diary(rng):
+    day = rng.choice(_CLOCK_CHANGE_DAYS) if rng.random() < 0.3 else date(2027, 1, 1) + timedelta(days=rng.randrange(365))
+    grid = rng.choice([5, 10, 15, 15, 15, 30])
+    shifts = []
+    for _ in range(rng.randint(0, 4)):
+        start = rng.randrange(0, 23 * 60, 5)
+        end = rng.randrange(start + 5, 24 * 60, 5) if rng.random() < 0.9 else start + 5
+        end = min(end, 23 * 60 + 55)
+        weekday = day.weekday() if rng.random() < 0.85 else rng.randrange(7)
+        shifts.append(Shift(weekday, time(start // 60, start % 60), time(end // 60, end % 60),
+                            LOC if rng.random() < 0.85 else OTHER_LOC))
+    midnight = at(day, "00:00")
+    busy_list = []
+    for _ in range(rng.randint(0, 8)):
+        begins = midnight + timedelta(minutes=rng.randrange(-180, 26 * 60, rng.choice([1, 5, 15])))
+        length = timedelta(minutes=rng.choice([0, 5, 15, 30, 45, 60, 90, 120, 600]))
+        busy_list.append(Busy(begins, begins + length, away=rng.random() < 0.2))
+    policy = BookingPolicy(grid_minutes=grid, buffer_minutes=rng.choice([0, 5, 15, 30]),
+                           min_notice=timedelta(minutes=rng.choice([0, 60, 120])),
+                           horizon=timedelta(hours=rng.choice([2, 12, 24 * 56])))
+    now = midnight + timedelta(minutes=rng.randrange(-36 * 60, 20 * 60))
+    service = rng.choice([5, 15, 30, 45, 60, 75, 90, 120, 240, 600])
+    return day, shifts, busy_list, service, policy, now
+
+
+def test_free_slots_equals_checking_every_instant_on_random_diaries():
+    import random
+
+    rng = random.Random(20261204)
+    offered_somewhere = 0
+    for case in range(4000):
+        day, shifts, booked, service, policy, now = _random_diary(rng)
+        expected = _one_by_one(day, shifts, busy=booked, service=service, policy=policy, now=now)
+        got = free_slots(day=day, shifts=shifts, location_id=LOC, busy=booked, service_minutes=service,
+                         policy=policy, now=now)
+        assert got == expected, (case, day, shifts, booked, service, policy, now)
+        offered_somewhere += bool(expected)
+    # The random diaries must exercise both answers, not only "nothing free".
+    assert 500 < offered_somewhere < 3500
+
+
+# --- edges of the per-shift computation -------------------------------------------------------
+
+
+def test_a_time_exactly_at_the_notice_and_the_horizon_is_offered():
+    now = at(MONDAY, "07:00")
+    policy = BookingPolicy(min_notice=timedelta(hours=2), horizon=timedelta(hours=5))
+    # 09:00 is exactly 2 hours' notice, 12:00 exactly the 5-hour horizon: both offered.
+    assert labels(slots(MONDAY, DAY_SHIFT, now=now, policy=policy)) == every("09:00", "12:00")
+    assert labels(slots(MONDAY, DAY_SHIFT, now=now + timedelta(minutes=1), policy=policy)) == every("09:15", "12:00")
+
+
+def test_a_busy_block_touching_the_shift_end_leaves_room_before_it_and_its_buffer():
+    booked = [busy(MONDAY, "16:00", "17:00")]
+    # Free until 14:45: a 60-minute massage ending 15:45 keeps the 15-minute changeover before 16:00.
+    assert labels(slots(MONDAY, DAY_SHIFT, busy=booked)) == every("09:00", "14:45")
+    # One that ends exactly at the shift's end (17:00) still lets the last start be at 16:00.
+    assert labels(slots(MONDAY, DAY_SHIFT, busy=[busy(MONDAY, "17:00", "18:00")]))[-1] == "15:45"
+    assert labels(slots(MONDAY, DAY_SHIFT, busy=[busy(MONDAY, "17:15", "18:00")]))[-1] == "16:00"
+
+
+def test_a_service_longer_than_every_gap_gets_nothing():
+    booked = [busy(MONDAY, "10:30", "11:30"), busy(MONDAY, "13:00", "14:00"), busy(MONDAY, "15:30", "16:00")]
+    # Gaps (with 15 minutes' changeover either side): 09:00-10:15, 11:45-12:45, 14:15-15:15, 16:15-17:00.
+    assert labels(slots(MONDAY, DAY_SHIFT, busy=booked, service=75)) == ["09:00"]
+    assert slots(MONDAY, DAY_SHIFT, busy=booked, service=90) == []
+    assert slots(MONDAY, DAY_SHIFT, service=8 * 60 + 15) == []
+
+
+@pytest.mark.parametrize("day", _CLOCK_CHANGE_DAYS)
+def test_clock_change_days_per_shift_match_one_by_one(day):
+    night = [shift(day.weekday(), "00:00", "04:00")]
+    booked = [Busy(at(day, "01:30"), at(day, "01:30") + timedelta(minutes=30))]
+    now = at(day, "00:00") - timedelta(days=1)
+    for service in (15, 60, 150):
+        expected = _one_by_one(day, night, busy=booked, service=service, policy=POLICY, now=now)
+        assert slots(day, night, busy=booked, service=service, now=now) == expected
+        assert service == 150 or expected  # the short ones find something around the change

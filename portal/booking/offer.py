@@ -7,8 +7,10 @@ be offered falls back to a sensible default instead of an error, because the wri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from portal import clock
 from portal.booking import availability, queries, services, slots
@@ -50,9 +52,12 @@ class BookingOffer:
         return str(self.therapist.id) if self.therapist else "any"
 
 
-def _pick(options: list, wanted_id: int | None, fallback_id: int | None):
+def _pick(options: list, wanted_id: int | None, fallback_id: Callable[[], int | None]):
+    """The option asked for, else the fallback's (asked only then: it may cost a query), else the first."""
     by_id = {option.id: option for option in options}
-    return by_id.get(wanted_id) or by_id.get(fallback_id) or (options[0] if options else None)
+    if wanted_id in by_id:
+        return by_id[wanted_id]
+    return by_id.get(fallback_id()) or (options[0] if options else None)
 
 
 def _suggested_service_id(guidance: Guidance | None, active: list[Service]) -> int | None:
@@ -63,21 +68,24 @@ def _suggested_service_id(guidance: Guidance | None, active: list[Service]) -> i
 
 def booking_offer(client_id: int, service_id: int | None = None, location_id: int | None = None,
                   therapist_id: int | None = None, day: date | None = None,
-                  guidance: Guidance | None = None, *, for_staff: bool = False) -> BookingOffer:
+                  guidance: Callable[[], Guidance | None] | None = None, *, for_staff: bool = False) -> BookingOffer:
     """The booking page for these choices; missing or unknown ones default to the client's
     last appointment (returning clients usually want the same again), then to the massage
     their guidance suggests, then to the first.
 
-    `guidance` is the client's (portal.client_guidance, which sits above booking), passed in
-    by the page so booking imports nothing above it. `for_staff`: reception booking for the
-    client, which may give times inside the online notice (`slots.policy`)."""
-    last = queries.latest_completed(client_id)
+    `guidance` gives the client's guidance (portal.client_guidance, which sits above booking),
+    passed in by the page so booking imports nothing above it; it is called only when a default
+    needs it (no massage chosen and no past appointment), as are the last appointment's reads:
+    the times swapped in for a chosen massage and salon cost neither. `for_staff`: reception
+    booking for the client, which may give times inside the online notice (`slots.policy`)."""
+    last = cache(lambda: queries.latest_choices(client_id))  # (service id, location id) or None
     active, locations = catalogue_cache.active_services(), catalogue_cache.locations()
-    service = _pick(active, service_id, last.service_id if last else _suggested_service_id(guidance, active))
+    service = _pick(active, service_id, lambda: last()[0] if last() else _suggested_service_id(
+        guidance() if guidance is not None else None, active))
     # Only the salons that offer the chosen massage (the cached service knows where it is offered).
     offered_ids = {loc.id for loc in service.locations} if service is not None else set()
     offering = [loc for loc in locations if loc.id in offered_ids]
-    location = _pick(offering, location_id, last.location_id if last else None)
+    location = _pick(offering, location_id, lambda: last()[1] if last() else None)
     first_day, last_day = clock.today(), slots.last_bookable_day()
     chosen_day = day if day is not None and first_day <= day <= last_day else None
     offer = BookingOffer(

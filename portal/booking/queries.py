@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.orm import defaultload, lazyload
 
 from portal import clock
@@ -52,6 +52,18 @@ def upcoming_and(client_id: int, ids: list[int]) -> list[Appointment]:
                or_(Appointment.starts_at > clock.now(), Appointment.id.in_(ids)))
         .order_by(Appointment.starts_at)
     ))
+
+
+def latest_choices(client_id: int) -> tuple[int, int] | None:
+    """The massage and salon of `latest_completed`, without loading it (and all it joins): what
+    the booking page starts from."""
+    row = db.session.execute(
+        select(Appointment.service_id, Appointment.location_id)
+        .where(Appointment.client_id == client_id, completed())
+        .order_by(Appointment.starts_at.desc())
+        .limit(1)
+    ).first()
+    return (row.service_id, row.location_id) if row is not None else None
 
 
 def local_days(starts) -> list[date]:
@@ -157,6 +169,26 @@ def busy(therapist_id: int, start: datetime, end: datetime, *, except_appointmen
     return busy_by_therapist([therapist_id], start, end, except_appointment=except_appointment)[therapist_id]
 
 
+def _busy_statement(except_one: bool):
+    """The statement of `busy_by_therapist`, built once per process (building it took about as
+    long as running it on a small salon): appointments UNION ALL time off, bound per call."""
+    ids, start, end = bindparam("ids", expanding=True), bindparam("start"), bindparam("end")
+    appointments = select(Appointment.therapist_id, Appointment.starts_at, Appointment.ends_at,
+                          literal(False).label("away")).where(
+        Appointment.therapist_id.in_(ids), Appointment.status == BOOKED,
+        Appointment.starts_at > bindparam("earliest_start"), Appointment.starts_at < end, Appointment.ends_at > start,
+    )
+    if except_one:
+        appointments = appointments.where(Appointment.id != bindparam("except_appointment"))
+    away = select(TimeOff.therapist_id, TimeOff.starts_at, TimeOff.ends_at, literal(True).label("away")).where(
+        TimeOff.therapist_id.in_(ids), TimeOff.starts_at < end, TimeOff.ends_at > start,
+    )
+    return union_all(appointments, away)
+
+
+_BUSY = {except_one: _busy_statement(except_one) for except_one in (False, True)}
+
+
 def busy_by_therapist(therapist_ids: list[int], start: datetime, end: datetime, *,
                       except_appointment: int | None = None) -> dict[int, list[Busy]]:
     """`busy` for several therapists at once: one statement (appointments UNION ALL time off)
@@ -164,18 +196,11 @@ def busy_by_therapist(therapist_ids: list[int], start: datetime, end: datetime, 
     result: dict[int, list[Busy]] = {therapist_id: [] for therapist_id in therapist_ids}
     if not therapist_ids:
         return result
-    appointments = select(Appointment.therapist_id, Appointment.starts_at, Appointment.ends_at,
-                          literal(False).label("away")).where(
-        Appointment.therapist_id.in_(therapist_ids), Appointment.status == BOOKED,
-        Appointment.starts_at > start - LONGEST_APPOINTMENT,
-        Appointment.starts_at < end, Appointment.ends_at > start,
-    )
+    values = {"ids": list(therapist_ids), "start": start, "end": end, "earliest_start": start - LONGEST_APPOINTMENT}
     if except_appointment is not None:
-        appointments = appointments.where(Appointment.id != except_appointment)
-    away = select(TimeOff.therapist_id, TimeOff.starts_at, TimeOff.ends_at, literal(True).label("away")).where(
-        TimeOff.therapist_id.in_(therapist_ids), TimeOff.starts_at < end, TimeOff.ends_at > start,
-    )
-    for therapist_id, starts_at, ends_at, is_away in db.session.execute(union_all(appointments, away)):
+        values["except_appointment"] = except_appointment
+    for therapist_id, starts_at, ends_at, is_away in db.session.execute(_BUSY[except_appointment is not None],
+                                                                        values):
         result[therapist_id].append(Busy(starts_at, ends_at, away=bool(is_away)))
     return result
 

@@ -57,7 +57,8 @@ def book():
     form = ChooseForm(formdata=request.args)
     form.validate()  # unreadable choices come back as None and fall back to defaults
     offer = booking_offer(current_user.id, form.service.data, form.location.data,
-                          therapist_id(form.therapist.data), form.day.data, guidance_for_client(current_user.id))
+                          therapist_id(form.therapist.data), form.day.data,
+                          lambda: guidance_for_client(current_user.id))
     # ?at=: the time a visitor chose on the public free-times page before logging in.
     return _booking_page(offer, chosen=parse_start(request.args.get("at")))
 
@@ -94,7 +95,7 @@ def _not_confirmable(form, problem: BookingProblem, source, starts_at):
                            proposal=rebook.proposal(current_user.id, source, guidance))
     offer = booking_offer(current_user.id, form.service.data, form.location.data,
                           therapist_id(form.therapist.data), to_local(starts_at).date() if starts_at else None,
-                          guidance_for_client(current_user.id))
+                          lambda: guidance_for_client(current_user.id))
     return _booking_page(offer, problem)
 
 
@@ -155,7 +156,7 @@ def create():
         failure = BookingProblem(next(iter(form.errors.values()))[0])
     offer = booking_offer(current_user.id, form.service.data, form.location.data,
                           therapist_id(form.therapist.data), to_local(starts_at).date() if starts_at else None,
-                          guidance_for_client(current_user.id))
+                          lambda: guidance_for_client(current_user.id))
     return _booking_page(offer, failure, failure.status)
 
 

@@ -142,7 +142,7 @@ def client(client_id: int):
 
 
 def _offer(client, service_id, location_id, therapist, day) -> BookingOffer:
-    return booking_offer(client.id, service_id, location_id, therapist, day, guidance_for_client(client.id),
+    return booking_offer(client.id, service_id, location_id, therapist, day, lambda: guidance_for_client(client.id),
                          for_staff=True)
 
 

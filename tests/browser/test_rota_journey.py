@@ -46,10 +46,10 @@ def test_a_day_off_entered_by_the_admin_leaves_no_times_for_that_therapist(app, 
     page.goto(f"/book?service={salon.back}&location={salon.city}&therapist={salon.amelia}&day={MONDAY.isoformat()}")
     slots = page.locator("#slots")
     expect(slots).to_contain_text("Nothing is free with Amelia Hart at Newcastle City Centre that day.")
-    expect(slots.get_by_role("button", name=re.compile(r"^\d\d:\d\d, "))).to_have_count(0)
+    expect(slots.get_by_role("button", name=re.compile(r"^\d\d:\d\d$"))).to_have_count(0)
     # Daniel, at the same salon, still has his times that day.
     page.goto(f"/book?service={salon.back}&location={salon.city}&therapist={salon.daniel}&day={MONDAY.isoformat()}")
-    expect(page.locator("#slots").get_by_role("button", name=re.compile(r"^10:00, "))).to_have_count(1)
+    expect(page.locator("#slots").get_by_role("button", name="10:00", exact=True)).to_have_count(1)
 
 
 def test_a_shift_is_added_in_place_and_a_removal_is_confirmed_in_the_browser(app, live_server, page, a11y, users,
