@@ -66,7 +66,7 @@ def admin():
     """The salon owner's overview: the salon's figures, every therapist's day and week, services,
     therapists, locations."""
     return render_template(
-        "dashboard/admin.html", figures=figures.owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
+        "dashboard/admin.html", figures=figures.recent_owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
         services=queries.active_services(), locations=queries.locations(),
         therapists=queries.therapists(), schedule=booking_panels.schedule_context(_schedule_day()),
     )
