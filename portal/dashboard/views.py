@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template, request, session
 from flask_login import current_user
 
 from portal.access import allow, home_for, public
 from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
-from portal.dashboard import bp, figures
+from portal.dashboard import bp, figures, salon_day
 from portal.db_types import day_in_range
 from portal.security import public_page
 from portal.feedback import panels as feedback_panels
@@ -16,7 +16,7 @@ from portal.profile import panels as profile_panels
 from portal.public import panels as public_panels
 from portal.public.page_cache import cached
 from portal.reminders import panels as reminder_panels
-from portal.salon import queries
+from portal.salon import catalogue_cache, queries
 
 
 @bp.route("/")
@@ -63,10 +63,14 @@ def therapist():
 @bp.route("/admin")
 @allow("admin")
 def admin():
-    """The salon owner's overview: the salon's figures, every therapist's day and week, services,
-    therapists, locations."""
+    """The salon owner's overview: the salon's figures, one salon's day (a switch, remembered)
+    and the week per salon, services, therapists, locations (the catalogue: the process's copy)."""
+    asked = request.args.get("salon", type=int)
+    schedule = salon_day.salon_day(_schedule_day(), asked, session.get(salon_day.REMEMBERED))
+    if asked is not None and schedule.location is not None and schedule.location.id == asked:
+        session[salon_day.REMEMBERED] = asked
     return render_template(
         "dashboard/admin.html", figures=figures.recent_owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
-        services=queries.active_services(), locations=queries.locations(),
-        therapists=queries.therapists(), schedule=booking_panels.schedule_context(_schedule_day()),
+        services=catalogue_cache.active_services(), locations=schedule.locations,
+        therapists=catalogue_cache.active_therapists(), schedule=schedule,
     )
