@@ -73,3 +73,15 @@ def test_the_week_counts_each_salons_day(client, auth, booking_clock, chain_diar
     assert "Thu 11 Mar 2 at Gosforth None" in week
     assert "Tue 9 Mar None None" in week
     assert "Priya Shah" not in week  # counts, not every appointment
+
+
+def test_the_therapists_listed_are_those_with_hours_at_the_salon_shown(client, auth, booking_clock, chain_diary):
+    auth.login("admin@example.com")
+    for salon_id, name, listed in ((chain_diary.gosforth, "Gosforth", {"Amelia Hart", "Sofia Reyes"}),
+                                   (chain_diary.city, "Newcastle City Centre", {"Amelia Hart", "Daniel Okafor"})):
+        html = page_text(client.get(f"/admin?salon={salon_id}"))
+        section = html[html.index('id="admin-therapists"'):html.index('id="admin-email"')]
+        assert f"Therapists at {name}</h2>" in section
+        rows = re.findall(r'<td>([^<]+)</td>\s*<td data-label="Works at">([^<]+)</td>', section)
+        assert {therapist for therapist, _ in rows} == listed
+        assert all(name in works_at.split(", ") for _, works_at in rows)

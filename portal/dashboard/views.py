@@ -72,5 +72,7 @@ def admin():
     return render_template(
         "dashboard/admin.html", figures=figures.recent_owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
         services=catalogue_cache.active_services(), locations=schedule.locations,
-        therapists=catalogue_cache.active_therapists(), schedule=schedule,
+        therapists=[therapist for therapist in catalogue_cache.active_therapists()
+                    if schedule.location is None or schedule.location.id in {loc.id for loc in therapist.locations}],
+        schedule=schedule,
     )
