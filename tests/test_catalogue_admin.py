@@ -173,8 +173,15 @@ def test_htmx_gets_the_row_form_and_the_saved_row_not_whole_pages(app, users, sa
     assert "<!doctype html>" not in partial.text and "HX-Request" in partial.headers["Vary"]
     assert partial.text.strip().startswith(f'<tr id="service-{salon.back}"')
     assert f'hx-post="/admin/services/{salon.back}/row"' in partial.text
-    assert f'name="service-{salon.back}-price" type="text" value="35.00"' in partial.text
-    assert f'name="service-{salon.back}-active"' in partial.text and f'name="service-{salon.back}-name"' in partial.text
+    # The row's own cells become its fields, each named (aria-label) and tied to the row's form.
+    form_id = f'form="row-form-{salon.back}"'
+    for name, label in (("name", "Name"), ("minutes", "Length in minutes"), ("price", "Price in pounds")):
+        control = re.search(rf'<input [^>]*name="service-{salon.back}-{name}"[^>]*>', partial.text).group(0)
+        assert f'aria-label="{label}"' in control and form_id in control
+        if name == "price":
+            assert 'value="35.00"' in control
+    assert re.search(rf'<input checked {form_id} id="([^"]+)" name="service-{salon.back}-active"', partial.text)
+    assert f'<form id="row-form-{salon.back}"' in partial.text and partial.text.count("<form") == 1
     # The row edits what the row shows; the rest is on the full page, one link away.
     assert "-description" not in partial.text and "-areas" not in partial.text and "-locations" not in partial.text
     assert f'<a href="/admin/services/{salon.back}/edit">More details' in partial.text
