@@ -42,7 +42,7 @@ CASES = [
 # Measured on the demo salon (share of the page raw; brotli-compressed in brackets). Strict: a
 # change that brings one within the target fails here until it is taken off this list.
 OVER_TARGET = {
-    "activity log results": "the demo's rota changes, which are most of the page: 0.36 (0.25)",
+    "activity log results": "the results are the page (25 a page, Older/Newer links): the demo's three rota changes with their old and new values, 0.30 (0.24)",
     "pain range switch": "every chart and score table of the range: 0.71 (0.53)",
     "booking slot list": "a day's time buttons, each with its own accessible name: 0.66 (0.30)",
     "brief": "the whole brief, swapped into the therapist's day: 0.52 (0.70)",
