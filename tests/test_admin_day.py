@@ -85,3 +85,20 @@ def test_the_therapists_listed_are_those_with_hours_at_the_salon_shown(client, a
         rows = re.findall(r'<td>([^<]+)</td>\s*<td data-label="Works at">([^<]+)</td>', section)
         assert {therapist for therapist, _ in rows} == listed
         assert all(name in works_at.split(", ") for _, works_at in rows)
+
+
+def test_everyones_time_off_that_day_shows_whichever_salon_is_shown(app, client, auth, booking_clock, chain_diary):
+    from portal.booking.models import TimeOff
+    from portal.extensions import db
+    with app.app_context():
+        db.session.add(TimeOff(therapist_id=chain_diary.daniel, starts_at=at(TODAY, "12:00"),
+                               ends_at=at(TODAY, "13:00"), reason="dentist"))
+        db.session.add(TimeOff(therapist_id=chain_diary.amelia, starts_at=at(TODAY + timedelta(days=1), "09:00"),
+                               ends_at=at(TODAY + timedelta(days=1), "17:00"), reason="training"))
+        db.session.commit()
+    auth.login("admin@example.com")
+    for salon_id in (chain_diary.city, chain_diary.gosforth):
+        day = _day(client, f"?salon={salon_id}")
+        assert "Away Mon 8 Mar 12:00 to Mon 8 Mar 13:00: Daniel Okafor (dentist)" in day
+        assert "training" not in day  # tomorrow's
+    assert "Amelia Hart (training)" in _day(client, f"?day={(TODAY + timedelta(days=1)).isoformat()}")

@@ -3,9 +3,9 @@ session), its day grouped by therapist, and the week as counts per day and salon
 
 A screen-level module like figures.py (it reads booking and the catalogue). The page no longer
 grows with the chain: the day lists one salon's appointments, and the week is one aggregate
-(7 days x the salons), never every appointment of every salon. Three statements: the week's
-counts, the day's appointments at the salon (client, service and therapist joined), the day's
-time off (therapist joined); the salons themselves come from the process's catalogue copy.
+(7 days x the salons), never every appointment of every salon. Two statements: the week's
+counts, and the day's appointments at the salon with everyone's time off that day (one UNION
+ALL of plain rows); the salons themselves come from the process's catalogue copy.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, func, literal, null, select, union_all
 
 from portal import clock
 from portal.booking.models import BOOKED, Appointment, TimeOff
@@ -47,6 +46,16 @@ class Booked:
     health_hold: str | None
 
 
+@dataclass(frozen=True)
+class Away:
+    """A therapist's time off overlapping the day shown."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    therapist: str
+
+
 @dataclass
 class WeekDay:
     day: date
@@ -63,7 +72,7 @@ class SalonDay(Schedule):
     location: Location | None  # the salon shown (None: the chain has no salon yet)
     locations: list[Location]  # every salon, for the switch
     therapists: list[tuple[str, list[Booked]]]  # that day at that salon: (therapist's name, lines), by name
-    time_off: list[TimeOff]  # everyone away that day (time off is not per salon)
+    time_off: list[Away]  # everyone away that day (time off is not per salon)
 
     @property
     def is_empty(self) -> bool:
@@ -83,8 +92,9 @@ def salon_day(day: date | None, asked: int | None, remembered: int | None) -> Sa
     if chosen is None and locations:
         counts = week[day.weekday()]
         chosen = max(locations, key=lambda loc: counts.count(loc.id).appointments)  # max keeps the first on ties
-    return SalonDay(day=day, today=today, location=chosen, locations=locations,
-                    therapists=_by_therapist(day, chosen.id) if chosen else [], time_off=_away(day), week=week)
+    therapists, time_off = _day(day, chosen.id if chosen else None)
+    return SalonDay(day=day, today=today, location=chosen, locations=locations, therapists=therapists,
+                    time_off=time_off, week=week)
 
 
 def _week(monday: date) -> list[WeekDay]:
@@ -105,30 +115,34 @@ def _week(monday: date) -> list[WeekDay]:
     return days
 
 
-def _by_therapist(day: date, location_id: int) -> list[tuple[str, list[Booked]]]:
-    """One statement: the day's booked appointments at one salon, grouped by therapist (by name),
-    as plain rows (only what the list shows: a salon's busy day is a hundred rows and more)."""
+def _day(day: date, location_id: int | None) -> tuple[list[tuple[str, list[Booked]]], list[Away]]:
+    """One statement: the day's booked appointments at one salon as plain rows (only what the
+    list shows: a salon's busy day is a hundred rows and more), grouped by therapist (by name),
+    and everyone's time off overlapping the day (time off is not per salon)."""
     begin, finish = local_day_bounds(day, day)
+    booked = (
+        select(literal(False).label("away"), Appointment.id, Appointment.starts_at, Appointment.ends_at,
+               Appointment.health_hold.label("note"), Appointment.therapist_id, Therapist.display_name,
+               Service.name.label("service"), User.name.label("client"))
+        .join(Therapist, Therapist.id == Appointment.therapist_id)
+        .join(Service, Service.id == Appointment.service_id)
+        .join(User, User.id == Appointment.client_id)
+        .where(Appointment.status == BOOKED, Appointment.location_id == (location_id or 0),
+               Appointment.starts_at >= begin, Appointment.starts_at < finish)
+    )
+    away = (
+        select(literal(True), TimeOff.id, TimeOff.starts_at, TimeOff.ends_at, TimeOff.reason, TimeOff.therapist_id,
+               Therapist.display_name, null(), null())
+        .join(Therapist, Therapist.id == TimeOff.therapist_id)
+        .where(TimeOff.starts_at < finish, TimeOff.ends_at > begin)
+    )
+    everything = union_all(booked, away).subquery()
     grouped: dict[int, tuple[str, list[Booked]]] = {}
-    for row in db.session.execute(
-            select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.health_hold,
-                   Appointment.therapist_id, Therapist.display_name, Service.name, User.name)
-            .join(Therapist, Therapist.id == Appointment.therapist_id)
-            .join(Service, Service.id == Appointment.service_id)
-            .join(User, User.id == Appointment.client_id)
-            .where(Appointment.status == BOOKED, Appointment.location_id == location_id,
-                   Appointment.starts_at >= begin, Appointment.starts_at < finish)
-            .order_by(Appointment.starts_at, Appointment.id)):
-        (id_, starts_at, ends_at, health_hold, therapist_id, therapist, service, client) = row
-        grouped.setdefault(therapist_id, (therapist, []))[1].append(
-            Booked(id_, starts_at, ends_at, service, client, health_hold))
-    return sorted(grouped.values(), key=lambda pair: pair[0])
-
-
-def _away(day: date) -> list[TimeOff]:
-    """One statement: everyone's time off overlapping the day, with the therapist."""
-    begin, finish = local_day_bounds(day, day)
-    return list(db.session.scalars(
-        select(TimeOff).options(joinedload(TimeOff.therapist))
-        .where(TimeOff.starts_at < finish, TimeOff.ends_at > begin).order_by(TimeOff.starts_at)
-    ))
+    time_off: list[Away] = []
+    for row in db.session.execute(select(everything).order_by(everything.c.starts_at, everything.c.id)):
+        if row.away:
+            time_off.append(Away(row.starts_at, row.ends_at, row.note or "", row.display_name))
+        else:
+            grouped.setdefault(row.therapist_id, (row.display_name, []))[1].append(
+                Booked(row.id, row.starts_at, row.ends_at, row.service, row.client, row.note))
+    return sorted(grouped.values(), key=lambda pair: pair[0]), time_off
