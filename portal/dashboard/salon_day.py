@@ -11,9 +11,10 @@ ALL of plain rows); the salons themselves come from the process's catalogue copy
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy import bindparam, case, func, literal, null, select, union_all
 
 from portal import clock
 from portal.booking.models import BOOKED, Appointment, TimeOff
@@ -97,29 +98,34 @@ def salon_day(day: date | None, asked: int | None, remembered: int | None) -> Sa
                     time_off=time_off, week=week)
 
 
-def _week(monday: date) -> list[WeekDay]:
-    """One statement: booked appointments (and how many are held) per day and salon."""
-    bounds = [datetime.combine(monday + timedelta(days=n), datetime.min.time(), tzinfo=SALON_TZ) for n in range(8)]
-    weekday = case(*[(Appointment.starts_at < bounds[n + 1], n) for n in range(7)])
+@cache
+def _week_statement():
+    """The week's counts, built once (its bounds are parameters: b0 to b7, the midnights)."""
+    weekday = case(*[(Appointment.starts_at < bindparam(f"b{n + 1}"), n) for n in range(7)])
     rows = (
         select(weekday.label("weekday"), Appointment.location_id.label("location_id"),
                case((Appointment.health_hold.is_not(None), 1), else_=0).label("held"))
-        .where(Appointment.status == BOOKED, Appointment.starts_at >= bounds[0], Appointment.starts_at < bounds[7])
+        .where(Appointment.status == BOOKED, Appointment.starts_at >= bindparam("b0"),
+               Appointment.starts_at < bindparam("b7"))
         .subquery()
     )
+    return (select(rows.c.weekday, rows.c.location_id, func.count(), func.sum(rows.c.held))
+            .group_by(rows.c.weekday, rows.c.location_id))
+
+
+def _week(monday: date) -> list[WeekDay]:
+    """One statement: booked appointments (and how many are held) per day and salon."""
+    bounds = {f"b{n}": datetime.combine(monday + timedelta(days=n), time(0), tzinfo=SALON_TZ) for n in range(8)}
     days = [WeekDay(monday + timedelta(days=n)) for n in range(7)]
-    for weekday_n, location_id, appointments, held in db.session.execute(
-            select(rows.c.weekday, rows.c.location_id, func.count(), func.sum(rows.c.held))
-            .group_by(rows.c.weekday, rows.c.location_id)):
+    for weekday_n, location_id, appointments, held in db.session.execute(_week_statement(), bounds):
         days[weekday_n].by_location[location_id] = Count(int(appointments), int(held or 0))
     return days
 
 
-def _day(day: date, location_id: int | None) -> tuple[list[tuple[str, list[Booked]]], list[Away]]:
-    """One statement: the day's booked appointments at one salon as plain rows (only what the
-    list shows: a salon's busy day is a hundred rows and more), grouped by therapist (by name),
-    and everyone's time off overlapping the day (time off is not per salon)."""
-    begin, finish = local_day_bounds(day, day)
+@cache
+def _day_statement():
+    """The day's rows, built once (parameters: begin, finish, location)."""
+    begin, finish = bindparam("begin"), bindparam("finish")
     booked = (
         select(literal(False).label("away"), Appointment.id, Appointment.starts_at, Appointment.ends_at,
                Appointment.health_hold.label("note"), Appointment.therapist_id, Therapist.display_name,
@@ -127,7 +133,7 @@ def _day(day: date, location_id: int | None) -> tuple[list[tuple[str, list[Booke
         .join(Therapist, Therapist.id == Appointment.therapist_id)
         .join(Service, Service.id == Appointment.service_id)
         .join(User, User.id == Appointment.client_id)
-        .where(Appointment.status == BOOKED, Appointment.location_id == (location_id or 0),
+        .where(Appointment.status == BOOKED, Appointment.location_id == bindparam("location"),
                Appointment.starts_at >= begin, Appointment.starts_at < finish)
     )
     away = (
@@ -137,9 +143,19 @@ def _day(day: date, location_id: int | None) -> tuple[list[tuple[str, list[Booke
         .where(TimeOff.starts_at < finish, TimeOff.ends_at > begin)
     )
     everything = union_all(booked, away).subquery()
+    return select(everything).order_by(everything.c.starts_at, everything.c.id)
+
+
+def _day(day: date, location_id: int | None) -> tuple[list[tuple[str, list[Booked]]], list[Away]]:
+    """One statement: the day's booked appointments at one salon as plain rows (only what the
+    list shows: a salon's busy day is a hundred rows and more), grouped by therapist (by name),
+    and everyone's time off overlapping the day (time off is not per salon). No salon: no
+    bookings (no location has id 0)."""
+    begin, finish = local_day_bounds(day, day)
     grouped: dict[int, tuple[str, list[Booked]]] = {}
     time_off: list[Away] = []
-    for row in db.session.execute(select(everything).order_by(everything.c.starts_at, everything.c.id)):
+    rows = db.session.execute(_day_statement(), {"begin": begin, "finish": finish, "location": location_id or 0})
+    for row in rows:
         if row.away:
             time_off.append(Away(row.starts_at, row.ends_at, row.note or "", row.display_name))
         else:
