@@ -60,6 +60,14 @@ def therapist():
     return render_template("dashboard/therapist.html", therapist=therapist, schedule=schedule)
 
 
+def _working_at(location) -> list[tuple]:
+    """(therapist, where they work) for the active therapists with hours at `location` (every
+    one when None), each one's salons read once."""
+    pairs = [(therapist, therapist.locations) for therapist in catalogue_cache.active_therapists()]
+    return [(therapist, works_at) for therapist, works_at in pairs
+            if location is None or any(loc.id == location.id for loc in works_at)]
+
+
 @bp.route("/admin")
 @allow("admin")
 def admin():
@@ -72,7 +80,6 @@ def admin():
     return render_template(
         "dashboard/admin.html", figures=figures.recent_owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
         services=catalogue_cache.active_services(), locations=schedule.locations,
-        therapists=[therapist for therapist in catalogue_cache.active_therapists()
-                    if schedule.location is None or schedule.location.id in {loc.id for loc in therapist.locations}],
+        therapists=_working_at(schedule.location),
         schedule=schedule,
     )
