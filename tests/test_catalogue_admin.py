@@ -159,6 +159,12 @@ def test_edit_without_javascript_is_post_redirect_get_and_logs_old_and_new(app, 
                              "locations": ["Gosforth, Newcastle City Centre", "Newcastle City Centre"]}
 
 
+def _row_form(app, salon, service_id: int, **changes) -> dict:
+    """What the row form (edit in place) sends: the row's own fields only."""
+    row = {f"service-{service_id}-{name}" for name in ("name", "minutes", "price", "active", "version")}
+    return {key: value for key, value in _edit_form(app, salon, service_id, **changes).items() if key in row}
+
+
 def test_htmx_gets_the_row_form_and_the_saved_row_not_whole_pages(app, users, salon):
     admin = _admin(app)
     full = admin.client.get(f"/admin/services/{salon.back}/edit")
@@ -166,19 +172,38 @@ def test_htmx_gets_the_row_form_and_the_saved_row_not_whole_pages(app, users, sa
     assert "<!doctype html>" in full.text and "HX-Request" in full.headers["Vary"]
     assert "<!doctype html>" not in partial.text and "HX-Request" in partial.headers["Vary"]
     assert partial.text.strip().startswith(f'<tr id="service-{salon.back}"')
-    assert f'hx-post="/admin/services/{salon.back}/edit"' in partial.text
-    assert f'name="service-{salon.back}-price" type="text" value="35.00"' in partial.text
+    assert f'hx-post="/admin/services/{salon.back}/row"' in partial.text
+    # The row's own cells become its fields, each named (aria-label) and tied to the row's form.
+    form_id = f'form="row-form-{salon.back}"'
+    for name, label in (("name", "Name"), ("minutes", "Length in minutes"), ("price", "Price in pounds")):
+        control = re.search(rf'<input [^>]*name="service-{salon.back}-{name}"[^>]*>', partial.text).group(0)
+        assert f'aria-label="{label}"' in control and form_id in control
+        if name == "price":
+            assert 'value="35.00"' in control
+    assert re.search(rf'<input checked {form_id} id="([^"]+)" name="service-{salon.back}-active"', partial.text)
+    assert f'<form id="row-form-{salon.back}"' in partial.text and partial.text.count("<form") == 1
+    # The row edits what the row shows; the rest is on the full page, one link away.
+    assert "-description" not in partial.text and "-areas" not in partial.text and "-locations" not in partial.text
+    assert f'<a href="/admin/services/{salon.back}/edit">More details' in partial.text
+    assert "-description" in full.text and "-areas" in full.text and "-locations" in full.text
 
-    saved = admin.post(f"/admin/services/{salon.back}/edit", _edit_form(app, salon, salon.back, price="36"),
+    before = _service(app, salon.back)
+    saved = admin.post(f"/admin/services/{salon.back}/row", _row_form(app, salon, salon.back, price="36"),
                        headers=HTMX)
     assert saved.status_code == 200 and "<!doctype html>" not in saved.text
     row = page_text(saved)
     assert row.strip().startswith(f'<tr id="service-{salon.back}"') and "£36" in row and "<form" not in row
     assert 'hx-swap-oob="true"' in row and "Back, Neck & Shoulder Massage is saved." in row
-    assert _service(app, salon.back).price_pence == 3600
+    after = _service(app, salon.back)
+    assert after.price_pence == 3600 and after.version == before.version + 1
+    # What the row does not show is kept as it was.
+    assert (after.description, after.areas, [l.id for l in after.locations], after.slug) == (
+        before.description, before.areas, [l.id for l in before.locations], before.slug)
+    [entry] = _changes(app)
+    assert entry.changes == {"price": ["£35", "£36"]}
 
     # Errors come back inside the row (200: htmx swaps only 2xx answers), nothing saved.
-    wrong = admin.post(f"/admin/services/{salon.back}/edit", _edit_form(app, salon, salon.back, minutes="40"),
+    wrong = admin.post(f"/admin/services/{salon.back}/row", _row_form(app, salon, salon.back, minutes="40"),
                        headers=HTMX)
     assert wrong.status_code == 200 and "<!doctype html>" not in wrong.text
     assert "multiple of 15 minutes" in page_text(wrong) and page_text(wrong).strip().startswith("<tr")
@@ -186,6 +211,16 @@ def test_htmx_gets_the_row_form_and_the_saved_row_not_whole_pages(app, users, sa
 
     cancel = admin.client.get(f"/admin/services/{salon.back}/row", headers=HTMX)
     assert cancel.text.strip().startswith(f'<tr id="service-{salon.back}"') and "£36" in cancel.text
+
+
+def test_the_row_form_without_htmx_still_saves_and_shows_its_errors_on_a_page(app, users, salon):
+    admin = _admin(app)
+    wrong = admin.post(f"/admin/services/{salon.back}/row", _row_form(app, salon, salon.back, price="lots"))
+    assert wrong.status_code == 422 and "<!doctype html>" in wrong.text and "More details" in wrong.text
+    done = admin.post(f"/admin/services/{salon.back}/row", _row_form(app, salon, salon.back, active=""))
+    assert done.status_code == 302 and done.location == "/admin/services"
+    assert not _service(app, salon.back).active
+    assert [e.action for e in _changes(app)] == ["retired"]
 
 
 def test_a_stale_form_says_so_keeps_what_was_typed_and_saves_on_a_second_try(app, users, salon):
@@ -212,12 +247,26 @@ def test_a_stale_form_says_so_keeps_what_was_typed_and_saves_on_a_second_try(app
 
 def test_a_stale_form_with_htmx_shows_the_conflict_in_the_row(app, users, salon):
     admin = _admin(app)
-    form = _edit_form(app, salon, salon.back, price="41")
+    form = _row_form(app, salon, salon.back, price="41")
     form[f"service-{salon.back}-version"] = "7"
-    response = admin.post(f"/admin/services/{salon.back}/edit", form, headers=HTMX)
+    response = admin.post(f"/admin/services/{salon.back}/row", form, headers=HTMX)
     assert response.status_code == 200 and response.text.strip().startswith("<tr")
     assert "Someone else saved" in page_text(response) and 'value="41"' in response.text
     assert _service(app, salon.back).price_pence == 3500 and _changes(app) == []
+
+
+def test_a_row_edit_never_overwrites_details_saved_meanwhile(app, users, salon):
+    first, second = _admin(app), _admin(app)
+    opened_in_row = _row_form(app, salon, salon.back, price="42")
+    assert first.post(f"/admin/services/{salon.back}/edit",
+                      _edit_form(app, salon, salon.back, description="New words")).status_code == 302
+    stale = second.post(f"/admin/services/{salon.back}/row", opened_in_row, headers=HTMX)
+    assert "Someone else saved" in page_text(stale) and "Saved now" in page_text(stale)
+    assert (_service(app, salon.back).price_pence, _service(app, salon.back).description) == (3500, "New words")
+    # Saved again, having seen theirs: the price changes, their description stays.
+    resent = {**opened_in_row, f"service-{salon.back}-version": "2"}
+    assert "£42" in page_text(second.post(f"/admin/services/{salon.back}/row", resent, headers=HTMX))
+    assert (_service(app, salon.back).price_pence, _service(app, salon.back).description) == (4200, "New words")
 
 
 # --- retiring --------------------------------------------------------------------------------

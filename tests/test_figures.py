@@ -11,7 +11,7 @@ import pytest
 
 from portal import clock
 from portal.booking.models import CANCELLED
-from portal.dashboard.figures import MIN_PAIN_SESSIONS, REBOOK_DAYS, WEEKS, Rate, owner_figures
+from portal.dashboard.figures import FRESH_FOR, MIN_PAIN_SESSIONS, REBOOK_DAYS, WEEKS, Rate, owner_figures
 from portal.extensions import db
 from portal.feedback.models import AppointmentFeedback
 from portal.salon.models import Service
@@ -169,13 +169,23 @@ def test_the_admin_page_shows_the_figures_first_with_their_definitions(app, clie
     assert re.search(r'id="figure-no-shows">\s*<dt>No-show rate</dt>\s*<dd><strong>— <span class="muted small">\(0 of 0\)', html)
     assert "No pain scores before and after a session in those weeks yet." in html
     assert '<svg class="figures-chart"' in html and 'role="img"' in html and "<desc id=\"bookings-chart-desc\">" in html
-    # With rows, the page makes the same number of statements: nothing is loaded row by row.
-    with app.app_context(), count_queries() as before:
+    assert "Counted at 12:00; counted again every 5 minutes." in html
+    # Kept for FRESH_FOR: the next view within it counts nothing again (three statements fewer).
+    with app.app_context(), count_queries() as kept:
         client.get("/admin")
     for day in range(1, 28):
         make_appointment(app, small_salon, clients[day % 4], at(date(2027, 2, day), "10:00"), no_show=day % 9 == 0)
+    assert "(0 of 0)" in client.get("/admin").get_data(as_text=True)  # still the figures counted at 12:00
+    later = NOW + FRESH_FOR
+    monkeypatch.setattr(clock, "now", lambda: later)
+    # Counted again, with rows, in the same number of statements: nothing is loaded row by row.
+    with app.app_context(), count_queries() as before:
+        client.get(f"/admin?day={later.date().isoformat()}")
+    monkeypatch.setattr(clock, "now", lambda: later + FRESH_FOR)
     with app.app_context(), count_queries() as after:
         page = client.get("/admin").get_data(as_text=True)
-    assert after.count == before.count
+    reads = [sum(s.startswith("SELECT") for s in c.statements) for c in (kept, before, after)]  # not the login's touch
+    assert reads[2] == reads[1] == reads[0] + 3
+    assert "Counted at 12:10;" in page
     assert re.search(r"<dt>No-show rate</dt>\s*<dd><strong>11% <span class=\"muted small\">\(3 of 27\)", page)
     assert "Week beginning 1 February: 7" in page

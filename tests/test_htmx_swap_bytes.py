@@ -42,7 +42,8 @@ CASES = [
 # Measured on the demo salon (share of the page raw; brotli-compressed in brackets). Strict: a
 # change that brings one within the target fails here until it is taken off this list.
 OVER_TARGET = {
-    "activity log results": "the demo's rota changes, which are most of the page: 0.36 (0.25)",
+    "activity log results": ("the results are the page (25 a page, Older/Newer links): the demo's three rota changes "
+                             "with their old and new values, 0.30 (0.24)"),
     "pain range switch": ("the charts and score tables of the range (was 0.71 (0.53) before each series became one "
                           "path and the legend and the rules for reading a change moved out of it): 0.52 (0.38)"),
     # One form, the context said once in its legend, a bare button per time (was 0.66 (0.30) with
@@ -50,7 +51,8 @@ OVER_TARGET = {
     "booking slot list": "a day's free times, one button each, in one form: 0.30 (0.22)",
     "brief": ("the whole brief (precautions with reasons, changes, notes, goals, last feedback with the "
               "two rules in words, pain trend, two forms): 0.47 (0.66); the rules alone are about 0.08"),
-    "catalogue row edit": "the full edit form (9 body areas, salons) in place of one row: 0.96 (0.71)",
+    "catalogue row edit": ("the row's own cells as fields (name, length, price, offered), its form and CSRF token, "
+                           "Save and Cancel named for the service: 0.25 (0.30); the saved row alone is 0.15"),
 }
 
 

@@ -152,7 +152,7 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 # guidance's suggestion) came to be read only when a choice is missing: the swap for a chosen
 # massage and salon costs 4.
 CEILINGS = {"/dashboard": 6, "/book": 5, "/guidance": 5, "/profile": 5, "/pain": 3, "/appointments": 6,
-            "/therapist": 4, "/admin": 11,  # /admin: +3 for the owner's figures (SQL aggregates)
+            "/therapist": 4, "/admin": 4,  # /admin: figures kept 5 minutes; one salon's day: 2 statements
             # The brief: the login, the appointment, the access record (one per view, it stays),
             # the appointments with their feedback, the notes, the profile, the check-ins.
             "/therapist/appointments/<id>/brief": 7}

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from portal.access import allow
 from portal.catalogue import bp, services
-from portal.catalogue.forms import RetireForm, ServiceForm
+from portal.catalogue.forms import RetireForm, RowForm, ServiceForm
 from portal.catalogue.services import CatalogueProblem, StaleService
 from portal.htmx import wants_fragment
 from portal.salon import queries as salon_queries
@@ -72,20 +72,31 @@ def create():
 
 
 def _edit_response(service, form: ServiceForm, status: int = 200, current=None):
-    """The edit form: a table row for htmx, else its own page. htmx swaps only 2xx answers,
-    so a row with errors comes back as 200 (nothing was saved: the service rolled back)."""
+    """The full edit form on its own page (description, body areas, salons and the rest)."""
+    context = dict(service=service, form=form.fresh_ids(secrets.token_hex(3)), current=current)
+    return _respond(render_template("catalogue/edit.html", **context), status)
+
+
+def _row_response(service, form: RowForm, status: int = 200, current=None):
+    """The row's own fields in place of the row (htmx): htmx swaps only 2xx answers, so a row
+    with errors comes back as 200 (nothing was saved: the service rolled back). Without htmx
+    (a row form sent after its script stopped) the same form on a page of its own."""
     context = dict(service=service, form=form.fresh_ids(secrets.token_hex(3)), current=current)
     if wants_fragment():
         return _respond(render_template("catalogue/_edit_row.html", **context))
-    return _respond(render_template("catalogue/edit.html", **context), status)
+    return _respond(render_template("catalogue/edit_row.html", **context), status)
 
 
 @bp.get("/<int:service_id>/edit")
 @allow("admin")
 def edit(service_id: int):
+    """htmx: the row's fields in place of the row (with a link here for the rest); else the
+    full edit page."""
     service = services.get_service(service_id)
-    form = ServiceForm.for_service(service, salon_queries.locations(), prefix=_prefix(service_id))
-    return _edit_response(service, form)
+    if wants_fragment():
+        return _row_response(service, RowForm.for_service(service, prefix=_prefix(service_id)))
+    return _edit_response(service, ServiceForm.for_service(service, salon_queries.locations(),
+                                                           prefix=_prefix(service_id)))
 
 
 @bp.get("/<int:service_id>/row")
@@ -95,16 +106,14 @@ def row(service_id: int):
     return _respond(render_template("catalogue/_row_only.html", service=services.get_service(service_id)))
 
 
-@bp.post("/<int:service_id>/edit")
-@allow("admin")
-def update(service_id: int):
-    """Save an edit; a stale form (someone saved since) keeps what was typed and says so."""
+def _save(service_id: int, form: RowForm, answer):
+    """Save an edit; a stale form (someone saved since) keeps what was typed and says so.
+    Saved: the row (htmx) or back to the list; else `answer(service, form, status, current)`."""
     service = services.get_service(service_id)
-    form = ServiceForm(prefix=_prefix(service_id), salons=salon_queries.locations())
     current = None
     if form.validate():
         try:
-            saved = services.update_service(_admin(), service_id, form.to_input(), form.seen_version())
+            saved = services.update_service(_admin(), service_id, form.to_input(service), form.seen_version())
         except StaleService as problem:
             _show_problem(form, problem)
             current = problem.current
@@ -118,7 +127,22 @@ def update(service_id: int):
                 return _respond(render_template("catalogue/_row_only.html", service=saved, message=message))
             flash(message, "success")
             return redirect(url_for("catalogue.index"))
-    return _edit_response(service, form, 409 if current is not None else 422, current)
+    return answer(service, form, 409 if current is not None else 422, current)
+
+
+@bp.post("/<int:service_id>/edit")
+@allow("admin")
+def update(service_id: int):
+    """Save the full edit page."""
+    return _save(service_id, ServiceForm(prefix=_prefix(service_id), salons=salon_queries.locations()),
+                 _edit_response)
+
+
+@bp.post("/<int:service_id>/row")
+@allow("admin")
+def update_row(service_id: int):
+    """Save the row's fields (name, length, price, offered); the rest stays as saved."""
+    return _save(service_id, RowForm(prefix=_prefix(service_id)), _row_response)
 
 
 @bp.get("/<int:service_id>/retire")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import Interval, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
@@ -33,6 +34,10 @@ WEEKS = 12
 # sealed health profile for a headline figure, so the figure uses that longest interval.
 REBOOK_DAYS = max(rule.days for rule in FREQUENCY.values())
 MIN_PAIN_SESSIONS = 3
+# The figures are weekly statistics: /admin keeps them this long in each process (per app)
+# instead of aggregating the whole 12 weeks on every view; the page says when they were counted.
+FRESH_FOR = timedelta(minutes=5)
+CACHE = "owner_figures"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class Figures:
     late_cancellations: Rate  # all appointments in the weeks (part: cancelled inside the window)
     pain: list[PainChange]
     window_hours: int
+    counted_at: datetime | None = None  # when the figures were counted (aware UTC)
+    fresh_for: timedelta = FRESH_FOR
     rebook_days: int = REBOOK_DAYS
     min_pain_sessions: int = MIN_PAIN_SESSIONS
 
@@ -133,7 +140,26 @@ def owner_figures(window_hours: int, now: datetime | None = None) -> Figures:
     bounds = [datetime.combine(this_monday - timedelta(weeks=WEEKS - 1 - n), time(0), tzinfo=SALON_TZ)
               for n in range(WEEKS + 1)]
     return Figures(**_weekly(bounds, now, window_hours), **_rebooking(now), pain=_pain(bounds),
-                   window_hours=window_hours)
+                   window_hours=window_hours, counted_at=now)
+
+
+def recent_owner_figures(window_hours: int) -> Figures:
+    """`owner_figures` as counted at most FRESH_FOR ago in this process (this app), else afresh.
+
+    Counted again when the clock has moved back (a test, a corrected clock) or to another salon
+    day, so a week boundary is never crossed with old figures."""
+    now = clock.now()
+    kept: dict = current_app.extensions.setdefault(CACHE, {})
+    found = kept.get(window_hours)
+    if found is None or not (found.counted_at <= now < found.counted_at + FRESH_FOR) \
+            or to_local(found.counted_at).date() != to_local(now).date():
+        found = kept[window_hours] = owner_figures(window_hours, now)
+    return found
+
+
+def forget_owner_figures() -> None:
+    """Count the figures afresh on the next view (in this process)."""
+    current_app.extensions.pop(CACHE, None)
 
 
 def _weekly(bounds: list[datetime], now: datetime, window_hours: int) -> dict:

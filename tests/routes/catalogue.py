@@ -25,6 +25,7 @@ ROUTES = {
     "catalogue.edit": ("GET", _service("/edit"), ADMIN_ONLY),
     "catalogue.row": ("GET", _service("/row"), ADMIN_ONLY),
     "catalogue.update": ("POST", _service("/edit"), ADMIN_POST),
+    "catalogue.update_row": ("POST", _service("/row"), ADMIN_POST),
     "catalogue.confirm_retire": ("GET", _service("/retire"), ADMIN_ONLY),
     "catalogue.retire": ("POST", _service("/retire"), ADMIN_POST),
     "audit.activity": ("GET", "/admin/activity", ADMIN_ONLY),
