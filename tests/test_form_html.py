@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import Markup
 from wtforms import BooleanField, SelectChoice, Form, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, \
     SubmitField, TextAreaField
+from wtforms.fields.core import Flags
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import core
 
@@ -63,10 +66,23 @@ def test_a_whole_form_draws_the_same_with_either(monkeypatch):
         monkeypatch.setattr(owner, name, form_html._wtforms_html_params)
     monkeypatch.setattr(core.Input, "html_params", staticmethod(form_html._wtforms_html_params))
     monkeypatch.setattr(core.Button, "html_params", staticmethod(form_html._wtforms_html_params))
-    assert _draw(form) == ours
+    monkeypatch.delattr(Flags, "__dir__")  # back to object.__dir__, which walks the class too
+    theirs = _draw(form)
+    assert theirs == ours
+    # The flags still reach the HTML: required and maxlength from the validators.
+    name = str(form.name())
+    assert 'maxlength="20"' in name and re.search(r"<input[^>]* required( |>)", name)
+
+
+def test_flags_list_the_same_names_as_before():
+    form = Everything()
+    ours = dir(form.name.flags)
+    assert ours == sorted(name for name in object.__dir__(form.name.flags) if not name.startswith("_"))
+    assert ours == ["maxlength", "required"]
 
 
 def test_the_app_draws_fields_with_it(app):
     assert core.html_params is form_html.html_params
     assert core.Input.html_params is form_html.html_params
     assert core.Button.html_params is form_html.html_params
+    assert Flags.__dir__ is form_html._flag_names
