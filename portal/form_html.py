@@ -49,8 +49,30 @@ def html_params(**kwargs) -> Markup:
     return Markup(" ".join(params))
 
 
-def install() -> None:
-    """Every WTForms widget and label writes its attributes with `html_params` above."""
+def described_by(f, hint=None) -> str:
+    """The ids a control is described by: its hint and its error, if shown ("" for none)."""
+    if hint:
+        return f"{f.id}-hint {f.id}-error" if f.errors else f"{f.id}-hint"
+    return f"{f.id}-error" if f.errors else ""
+
+
+def wired(f, hint=None, attrs=None) -> dict:
+    """A control's attributes with its aria wiring: aria-describedby (hint, error) and
+    aria-invalid while it has errors. `attrs` (the macro's keywords) is updated and returned."""
+    attrs = {} if attrs is None else attrs
+    ids = described_by(f, hint)
+    if ids:
+        attrs["aria_describedby"] = ids
+    if f.errors:
+        attrs["aria_invalid"] = "true"
+    return attrs
+
+
+def install(jinja_env=None) -> None:
+    """Every WTForms widget and label writes its attributes with `html_params` above; the
+    templates' field macros (templates/_forms.html) get their aria wiring from `wired`."""
+    if jinja_env is not None:
+        jinja_env.globals.update(described_by=described_by, wired=wired)
     core.html_params = html_params
     widgets.html_params = html_params
     core.Input.html_params = staticmethod(html_params)

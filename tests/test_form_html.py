@@ -86,3 +86,31 @@ def test_the_app_draws_fields_with_it(app):
     assert core.Input.html_params is form_html.html_params
     assert core.Button.html_params is form_html.html_params
     assert Flags.__dir__ is form_html._flag_names
+
+
+def test_a_control_is_described_by_its_hint_and_its_error():
+    form = Everything(data={"name": "x"})
+    name = form.name
+    assert form_html.described_by(name) == ""
+    assert form_html.described_by(name, "A hint") == "name-hint"
+    assert form_html.wired(name, None, {"class_": "c"}) == {"class_": "c"}  # no wiring to add
+    name.errors = ["Too long."]
+    assert form_html.described_by(name) == "name-error"
+    assert form_html.described_by(name, "A hint") == "name-hint name-error"
+    assert form_html.wired(name, "A hint", {"aria_describedby": "stale"}) == {
+        "aria_describedby": "name-hint name-error", "aria_invalid": "true"}
+
+
+def test_the_field_macro_wires_hint_error_and_invalid(app):
+    form = Everything(data={"name": "x"})
+    form.name.errors = ["Too <long>."]
+    with app.test_request_context():
+        html = app.jinja_env.from_string(
+            '{% from "_forms.html" import field %}{{ field(form.name, hint="Your name", autocomplete="name") }}'
+        ).render(form=form)
+    control = re.search(r"<input[^>]*>", html).group(0)
+    assert 'aria-describedby="name-hint name-error"' in control and 'aria-invalid="true"' in control
+    assert 'autocomplete="name"' in control
+    assert '<p class="hint" id="name-hint">Your name</p>' in html
+    assert '<div id="errors-name" class="field-errors"><p class="error" id="name-error">Too &lt;long&gt;.</p></div>' in html
+    assert html.startswith('<div class="field field-invalid">')
