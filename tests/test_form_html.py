@@ -114,3 +114,15 @@ def test_the_field_macro_wires_hint_error_and_invalid(app):
     assert '<p class="hint" id="name-hint">Your name</p>' in html
     assert '<div id="errors-name" class="field-errors"><p class="error" id="name-error">Too &lt;long&gt;.</p></div>' in html
     assert html.startswith('<div class="field field-invalid">')
+
+
+@pytest.mark.parametrize("errors", [[], ["Too <long>.", "And more."]])
+def test_the_field_macro_writes_hint_and_errors_as_their_own_macros_do(app, errors):
+    form = Everything(data={"name": "x"})
+    form.name.errors = errors
+    with app.test_request_context():
+        module = app.jinja_env.get_template("_forms.html").module
+        html = str(module.field(form.name, hint="Your <name>"))
+        assert str(module.hint_text(form.name, "Your <name>")) in html
+        assert str(module.errors(form.name)) in html
+        assert str(module.control(form.name, "Your <name>")) in html
