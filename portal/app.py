@@ -57,7 +57,7 @@ def _init_extensions(app: Flask) -> None:
 
     init_logging(app)
     # Form fields' attributes written without string.Formatter (the same HTML; portal/form_html.py).
-    form_html.install()
+    form_html.install(app.jinja_env)
     init_security(app)
     # Static files from memory, under content-hashed names, compressed, cached for a year.
     static_assets.init_app(app)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import Markup
 from wtforms import BooleanField, SelectChoice, Form, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, \
     SubmitField, TextAreaField
+from wtforms.fields.core import Flags
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import core
 
@@ -63,10 +66,63 @@ def test_a_whole_form_draws_the_same_with_either(monkeypatch):
         monkeypatch.setattr(owner, name, form_html._wtforms_html_params)
     monkeypatch.setattr(core.Input, "html_params", staticmethod(form_html._wtforms_html_params))
     monkeypatch.setattr(core.Button, "html_params", staticmethod(form_html._wtforms_html_params))
-    assert _draw(form) == ours
+    monkeypatch.delattr(Flags, "__dir__")  # back to object.__dir__, which walks the class too
+    theirs = _draw(form)
+    assert theirs == ours
+    # The flags still reach the HTML: required and maxlength from the validators.
+    name = str(form.name())
+    assert 'maxlength="20"' in name and re.search(r"<input[^>]* required( |>)", name)
+
+
+def test_flags_list_the_same_names_as_before():
+    form = Everything()
+    ours = dir(form.name.flags)
+    assert ours == sorted(name for name in object.__dir__(form.name.flags) if not name.startswith("_"))
+    assert ours == ["maxlength", "required"]
 
 
 def test_the_app_draws_fields_with_it(app):
     assert core.html_params is form_html.html_params
     assert core.Input.html_params is form_html.html_params
     assert core.Button.html_params is form_html.html_params
+    assert Flags.__dir__ is form_html._flag_names
+
+
+def test_a_control_is_described_by_its_hint_and_its_error():
+    form = Everything(data={"name": "x"})
+    name = form.name
+    assert form_html.described_by(name) == ""
+    assert form_html.described_by(name, "A hint") == "name-hint"
+    assert form_html.wired(name, None, {"class_": "c"}) == {"class_": "c"}  # no wiring to add
+    name.errors = ["Too long."]
+    assert form_html.described_by(name) == "name-error"
+    assert form_html.described_by(name, "A hint") == "name-hint name-error"
+    assert form_html.wired(name, "A hint", {"aria_describedby": "stale"}) == {
+        "aria_describedby": "name-hint name-error", "aria_invalid": "true"}
+
+
+def test_the_field_macro_wires_hint_error_and_invalid(app):
+    form = Everything(data={"name": "x"})
+    form.name.errors = ["Too <long>."]
+    with app.test_request_context():
+        html = app.jinja_env.from_string(
+            '{% from "_forms.html" import field %}{{ field(form.name, hint="Your name", autocomplete="name") }}'
+        ).render(form=form)
+    control = re.search(r"<input[^>]*>", html).group(0)
+    assert 'aria-describedby="name-hint name-error"' in control and 'aria-invalid="true"' in control
+    assert 'autocomplete="name"' in control
+    assert '<p class="hint" id="name-hint">Your name</p>' in html
+    assert '<div id="errors-name" class="field-errors"><p class="error" id="name-error">Too &lt;long&gt;.</p></div>' in html
+    assert html.startswith('<div class="field field-invalid">')
+
+
+@pytest.mark.parametrize("errors", [[], ["Too <long>.", "And more."]])
+def test_the_field_macro_writes_hint_and_errors_as_their_own_macros_do(app, errors):
+    form = Everything(data={"name": "x"})
+    form.name.errors = errors
+    with app.test_request_context():
+        module = app.jinja_env.get_template("_forms.html").module
+        html = str(module.field(form.name, hint="Your <name>"))
+        assert str(module.hint_text(form.name, "Your <name>")) in html
+        assert str(module.errors(form.name)) in html
+        assert str(module.control(form.name, "Your <name>")) in html

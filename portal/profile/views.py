@@ -51,7 +51,7 @@ def _edit_page(form: ProfileForm, profile, stored, status: int = 200):
     return render_page(
         "profile/edit.html", None, status=status, form=form, profile=profile,
         guidance=guidance_for_client(current_user.id, facts=preview_facts),
-        consent_statement=services.CONSENT_STATEMENT, conditions=CONDITIONS, action_form=EmptyForm(),
+        consent_statement=services.CONSENT_STATEMENT, conditions=CONDITIONS,
     )
 
 
@@ -88,7 +88,7 @@ def preview():
             field.errors = []
     guidance = guidance_for_client(current_user.id, facts=_preview_facts(form, content))
     return render_page("profile/_preview.html", None, form=form, guidance=guidance, conditions=CONDITIONS,
-                       action_form=EmptyForm(), preview=True)
+                       preview=True)
 
 
 @bp.route("/profile/healed/<condition>", methods=["POST"])
