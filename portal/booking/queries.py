@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.orm import defaultload, lazyload
@@ -12,6 +13,7 @@ from portal import clock
 from portal.booking.availability import Busy, Shift
 from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.booking.status import completed, is_completed
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.read_memo import remember, remembered
 from portal.salon.models import Location, Therapist
@@ -45,13 +47,22 @@ def upcoming_and(client_id: int, ids: list[int]) -> list[Appointment]:
     booked appointments among `ids`, soonest first; one statement. The client (already in the
     session, being the one asking) and the therapist's login are not joined in: each join costs
     the database planning time."""
-    return list(db.session.scalars(
+    return list(db.session.scalars(_upcoming_and_statement(),
+                                   {"client_id": client_id, "now": clock.now(), "ids": list(ids)}))
+
+
+@cache
+def _upcoming_and_statement():
+    """`upcoming_and`'s statement for the bound `client_id`, `now` and `ids`: built once, as
+    building it (and its cache key) costs as much as running it."""
+    return (
         select(Appointment)
         .options(lazyload(Appointment.client), defaultload(Appointment.therapist).lazyload(Therapist.user))
-        .where(Appointment.client_id == client_id, Appointment.status == BOOKED,
-               or_(Appointment.starts_at > clock.now(), Appointment.id.in_(ids)))
+        .where(Appointment.client_id == bindparam("client_id"), Appointment.status == BOOKED,
+               or_(Appointment.starts_at > bindparam("now", type_=UTCDateTime()),
+                   Appointment.id.in_(bindparam("ids", expanding=True))))
         .order_by(Appointment.starts_at)
-    ))
+    )
 
 
 def latest_choices(client_id: int) -> tuple[int, int] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from html import escape
 
 from portal.feedback.meaning import label_words, lasted_words
@@ -57,8 +58,12 @@ def _y(pain: int) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (MAX_PAIN - pain) / MAX_PAIN
 
 
+@lru_cache(maxsize=4096)
 def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """One decimal, without a trailing ".0" ("3", "3.5"). Remembered: a chart writes the same
+    few coordinates (days, scores 0 to 10) over and over."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _polyline(points: list[tuple[float, float]], css_class: str) -> str:
@@ -86,17 +91,27 @@ def _order(point: PainPoint) -> tuple:
     return point.on, 0 if point.kind == SESSION else 1
 
 
-CIRCLE = "M{x} {y}a5 5 0 1 0 10 0a5 5 0 1 0-10 0"  # radius 5 around the centre
-SQUARE = "M{sx} {sy}h8v8h-8z"  # 8 by 8 around the centre
+# Each shape: its path data from the point where the pen starts, and that point's offset from
+# the centre.
+CIRCLE = ("M{x} {y}a5 5 0 1 0 10 0a5 5 0 1 0-10 0", -5, 0)  # radius 5 around the centre
+SQUARE = ("M{x} {y}h8v8h-8z", -4, -4)  # 8 by 8 around the centre
 
 
-def _dots(centres: list[tuple[float, float]], shape: str) -> str:
+def _dots(centres: list[tuple[float, float]], shape: tuple[str, int, int]) -> str:
     """Path data drawing a dot at each centre: one path per series, not one element per point."""
-    return "".join(shape.format(x=_fmt(x - 5), y=_fmt(y), sx=_fmt(x - 4), sy=_fmt(y - 4)) for x, y in centres)
+    data, dx, dy = shape
+    return "".join(data.format(x=_fmt(x + dx), y=_fmt(y + dy)) for x, y in centres)
 
 
 def _path(css_class: str, data: str) -> str:
     return f'<path class="{css_class}" d="{data}"/>' if data else ""
+
+
+# The parts every chart shares: the grid at 0, 5 and 10 and the pain scale beside it.
+_GRID = _path("grid", "".join(f"M{LEFT} {_fmt(_y(pain))}H{WIDTH - RIGHT}" for pain in (0, 5, 10)))
+_AXIS = _path("axis", f"M{LEFT} {HEIGHT - BOTTOM}H{WIDTH - RIGHT}")
+_SCALE = "".join(f'<text class="axis-label value-label" x="{LEFT - 6}" y="{_fmt(_y(pain))}">{pain}</text>'
+                 for pain in (0, 5, 10))
 
 
 def pain_chart_svg(area_label: str, points: list[PainPoint], start: date, end: date, chart_id: str,
@@ -116,11 +131,10 @@ def pain_chart_svg(area_label: str, points: list[PainPoint], start: date, end: d
         f'<title id="{chart_id}-title">{what}, 0 to 10, '
         f'{start.strftime("%d %b %Y")} to {end.strftime("%d %b %Y")}</title>',
         f'<desc id="{chart_id}-desc">{escape(_describe(ordered))}</desc>',
-        _path("grid", "".join(f"M{LEFT} {_fmt(_y(pain))}H{WIDTH - RIGHT}" for pain in (0, 5, 10))),
-        _path("axis", f"M{LEFT} {axis_y}H{WIDTH - RIGHT}"),
+        _GRID,
+        _AXIS,
+        _SCALE,
     ]
-    parts += [f'<text class="axis-label value-label" x="{LEFT - 6}" y="{_fmt(_y(pain))}">{pain}</text>'
-              for pain in (0, 5, 10)]
     ticks = date_ticks(start, end)
     xs = [_fmt(_x(day, start, end)) for day in ticks]
     parts.append(_path("tick", "".join(f"M{x} {axis_y}v4" for x in xs)))

@@ -79,10 +79,18 @@ class _Scores:
 
 def checkins_since(client_id: int, since: datetime | None) -> list[PainCheckIn]:
     """The client's check-ins recorded since `since` (None: all), oldest first; one query."""
-    checkin_query = select(PainCheckIn).where(PainCheckIn.client_id == client_id).order_by(PainCheckIn.recorded_at)
-    if since is not None:
-        checkin_query = checkin_query.where(PainCheckIn.recorded_at >= since)
-    return list(db.session.scalars(checkin_query))
+    parameters = {"client_id": client_id} if since is None else {"client_id": client_id, "since": since}
+    return list(db.session.scalars(_checkins_statement(since is not None), parameters))
+
+
+@cache
+def _checkins_statement(with_since: bool):
+    """`checkins_since`' statement for the bound `client_id` (and `since`): built once per shape."""
+    checkin_query = (select(PainCheckIn).where(PainCheckIn.client_id == bindparam("client_id"))
+                     .order_by(PainCheckIn.recorded_at))
+    if with_since:
+        checkin_query = checkin_query.where(PainCheckIn.recorded_at >= bindparam("since", type_=UTCDateTime()))
+    return checkin_query
 
 
 @cache

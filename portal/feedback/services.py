@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 
 from portal import clock
 from portal.accounts.models import User
@@ -18,6 +19,7 @@ from portal.booking.attendance import NotFound, Refused, staff_appointment  # no
 from portal.booking.locks import lock_client
 from portal.booking.models import Appointment
 from portal.booking.status import completed, is_completed
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.read_memo import remembered
 from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn, TreatmentNote, answered
@@ -174,13 +176,22 @@ def sessions(client_id: int) -> list[Session]:
     """The client's completed appointments and every appointment they gave feedback on, with
     that feedback, oldest first; one statement for what `completed_dates` and `feedback_rows`
     read in two."""
-    return [Session(*row) for row in db.session.execute(
-        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, completed().label("completed"),
+    return [Session(*row) for row in db.session.execute(_sessions_statement(),
+                                                       {"client_id": client_id, "now": clock.now()})]
+
+
+@cache
+def _sessions_statement():
+    """`sessions`' statement for the bound `client_id` and `now`: built once, as building it
+    (and its cache key) costs as much as running it."""
+    now = bindparam("now", type_=UTCDateTime())
+    return (
+        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, completed(now).label("completed"),
                AppointmentFeedback)
         .outerjoin(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
-        .where(Appointment.client_id == client_id, or_(completed(), AppointmentFeedback.id.is_not(None)))
+        .where(Appointment.client_id == bindparam("client_id"), or_(completed(now), AppointmentFeedback.id.is_not(None)))
         .order_by(Appointment.starts_at)
-    )]
+    )
 
 
 def as_session_feedback(rows: list[tuple[AppointmentFeedback, datetime]]) -> list[SessionFeedback]:

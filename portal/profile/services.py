@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -88,16 +89,21 @@ def content_for_use(client_id: int) -> ProfileContent | None:
 
 def _profile_and_latest_revision(client_id: int) -> tuple[HealthProfile | None, ProfileRevision | None]:
     """The profile and its latest revision in one statement (and `profile_of` remembered)."""
-    latest = (select(func.max(ProfileRevision.id)).where(ProfileRevision.profile_id == HealthProfile.id)
-              .correlate(HealthProfile).scalar_subquery())
-    row = db.session.execute(
-        select(HealthProfile, ProfileRevision)
-        .outerjoin(ProfileRevision, ProfileRevision.id == latest)
-        .where(HealthProfile.client_id == client_id)
-    ).first()
+    row = db.session.execute(_profile_and_latest_revision_statement(), {"client_id": client_id}).first()
     profile, revision = row if row is not None else (None, None)
     remember(profile_of, (client_id,), profile)
     return profile, revision
+
+
+@cache
+def _profile_and_latest_revision_statement():
+    """`_profile_and_latest_revision`'s statement for the bound `client_id`: built once, as
+    building it (and its cache key) costs as much as running it."""
+    latest = (select(func.max(ProfileRevision.id)).where(ProfileRevision.profile_id == HealthProfile.id)
+              .correlate(HealthProfile).scalar_subquery())
+    return (select(HealthProfile, ProfileRevision)
+            .outerjoin(ProfileRevision, ProfileRevision.id == latest)
+            .where(HealthProfile.client_id == bindparam("client_id")))
 
 
 def goals_of(client_id: int) -> list[str]:
