@@ -109,6 +109,7 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
     client_id = appointment.client_id
+    # Written now (a plain INSERT), committed by the request: a read never commits.
     record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}")
 
     history = _history(client_id)
@@ -121,7 +122,6 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     profile, content, changes = consented_profile(client_id, visits[-1].starts_at if visits else None)
     brief.has_consent = profile is not None and profile.has_consent
     if not brief.has_consent:
-        db.session.flush()  # the access record: a read never commits, the request does
         return brief
 
     guidance = guidance_for(facts_from(content), [to_local(v.starts_at).date() for v in visits],
@@ -160,7 +160,6 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     brief.safety_flag = brief_flag(
         _safety_concerns(given[-1][0] if given else None, [c for c in checkins if c.recorded_at >= checkins_since]),
         AREA_LABELS)
-    db.session.flush()  # the access record: a read never commits, the request does
     return brief
 
 
