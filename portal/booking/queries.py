@@ -10,9 +10,12 @@ from sqlalchemy.orm import defaultload, lazyload
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
-from portal.booking.models import BOOKED, Appointment, TimeOff
+from portal.accounts.models import User
+from portal.booking.models import BOOKED, Appointment, CalendarFeed, TimeOff
 from portal.booking.status import completed, is_completed
 from portal.extensions import db
+from portal.profile.models import HealthProfile
+from portal.profile.services import profile_of
 from portal.read_memo import remember, remembered
 from portal.salon.models import Location, Therapist
 from portal.timezones import SALON_TZ, to_local
@@ -128,6 +131,20 @@ def upcoming_and_history(client_id: int) -> tuple[list[Appointment], list[Appoin
                                    .order_by(Appointment.starts_at, Appointment.id)))
     ahead = [a for a in rows if a.status == BOOKED and a.starts_at > now]
     return ahead, [a for a in reversed(rows) if not (a.status == BOOKED and a.starts_at > now)]
+
+
+def calendar_feed_and_profile(client_id: int) -> CalendarFeed | None:
+    """The client's calendar feed (None if they have none), with one read that also brings their
+    health profile, remembered for the consent check (`profile.services.profile_of`): the
+    appointments page asks both, and both are one row per client."""
+    feed, profile = db.session.execute(
+        select(CalendarFeed, HealthProfile).select_from(User)
+        .outerjoin(CalendarFeed, CalendarFeed.client_id == User.id)
+        .outerjoin(HealthProfile, HealthProfile.client_id == User.id)
+        .where(User.id == client_id)
+    ).one()
+    remember(profile_of, (client_id,), profile)
+    return feed
 
 
 def for_feed(client_id: int, since: datetime) -> list[Appointment]:

@@ -175,12 +175,13 @@ def appointments():
     upcoming, history = queries.upcoming_and_history(current_user.id)
     token = session.pop(FEED_TOKEN_KEY, None)  # a new feed address is shown once, right after it is made
     feed_url = external_url("booking.calendar_feed", token=token) if token else None
+    feed = queries.calendar_feed_and_profile(current_user.id)  # and the profile has_consent reads
     return render_page(
         "booking/appointments.html", upcoming=upcoming, history=history,
         outcomes=session_outcomes(current_user.id) if has_consent(current_user.id) else {},
         change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS,
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},
-        feed=services.calendar_feed(_client()), feed_url=feed_url,
+        feed=feed, feed_url=feed_url,
         locations=catalogue_cache.locations(),
     )
 
