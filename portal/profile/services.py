@@ -86,15 +86,23 @@ def content_for_use(client_id: int) -> ProfileContent | None:
     return _open(revision)
 
 
-def _profile_and_latest_revision(client_id: int) -> tuple[HealthProfile | None, ProfileRevision | None]:
-    """The profile and its latest revision in one statement (and `profile_of` remembered)."""
+def _profile_and_latest_revision_statement():
+    """The statement of `_profile_and_latest_revision`, built once per process with the client
+    bound per call: building it (and its cache key) took half as long as running it, on every
+    page that reads the profile."""
     latest = (select(func.max(ProfileRevision.id)).where(ProfileRevision.profile_id == HealthProfile.id)
               .correlate(HealthProfile).scalar_subquery())
-    row = db.session.execute(
-        select(HealthProfile, ProfileRevision)
-        .outerjoin(ProfileRevision, ProfileRevision.id == latest)
-        .where(HealthProfile.client_id == client_id)
-    ).first()
+    return (select(HealthProfile, ProfileRevision)
+            .outerjoin(ProfileRevision, ProfileRevision.id == latest)
+            .where(HealthProfile.client_id == bindparam("client_id")))
+
+
+_PROFILE_AND_LATEST_REVISION = _profile_and_latest_revision_statement()
+
+
+def _profile_and_latest_revision(client_id: int) -> tuple[HealthProfile | None, ProfileRevision | None]:
+    """The profile and its latest revision in one statement (and `profile_of` remembered)."""
+    row = db.session.execute(_PROFILE_AND_LATEST_REVISION, {"client_id": client_id}).first()
     profile, revision = row if row is not None else (None, None)
     remember(profile_of, (client_id,), profile)
     return profile, revision
