@@ -57,15 +57,28 @@ def upcoming_and(client_id: int, ids: list[int]) -> list[Appointment]:
     ))
 
 
+# The pages' own reads of one client's appointments, built once per process and bound per call
+# (`client_id`, `now`): building a statement and its cache key cost about as much as running it.
+_LATEST_CHOICES = (select(Appointment.service_id, Appointment.location_id)
+                   .where(Appointment.client_id == bindparam("client_id"), completed(bindparam("now")))
+                   .order_by(Appointment.starts_at.desc())
+                   .limit(1))
+# Only the columns `is_completed` reads (rows, not whole appointments: far less to build).
+_DONE_AND_AHEAD = (select(Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show)
+                   .where(Appointment.client_id == bindparam("client_id"),
+                          or_(completed(bindparam("now")),
+                              and_(Appointment.status == BOOKED, Appointment.starts_at > bindparam("now"))))
+                   .order_by(Appointment.starts_at))
+# Not the client joined to every row: they are the one logged in (already in the session).
+_ALL_OF_CLIENT = (select(Appointment).where(Appointment.client_id == bindparam("client_id"))
+                  .options(lazyload(Appointment.client))
+                  .order_by(Appointment.starts_at, Appointment.id))
+
+
 def latest_choices(client_id: int) -> tuple[int, int] | None:
     """The massage and salon of `latest_completed`, without loading it (and all it joins): what
     the booking page starts from."""
-    row = db.session.execute(
-        select(Appointment.service_id, Appointment.location_id)
-        .where(Appointment.client_id == client_id, completed())
-        .order_by(Appointment.starts_at.desc())
-        .limit(1)
-    ).first()
+    row = db.session.execute(_LATEST_CHOICES, {"client_id": client_id, "now": clock.now()}).first()
     return (row.service_id, row.location_id) if row is not None else None
 
 
@@ -79,13 +92,7 @@ def completed_and_upcoming_days(client_id: int) -> tuple[list[date], list[date]]
     first (what moves the next due date: `rules.next_due_date`): one read, `completed_dates`
     remembered from it."""
     now = clock.now()
-    # Only the columns `is_completed` reads (rows, not whole appointments: far less to build).
-    rows = db.session.execute(
-        select(Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show)
-        .where(Appointment.client_id == client_id, or_(completed(now), and_(Appointment.status == BOOKED,
-                                                                            Appointment.starts_at > now)))
-        .order_by(Appointment.starts_at)
-    ).all()
+    rows = db.session.execute(_DONE_AND_AHEAD, {"client_id": client_id, "now": now}).all()
     done = local_days(a.starts_at for a in rows if is_completed(a, now))
     remember(completed_dates, (client_id,), done)
     return list(done), local_days(a.starts_at for a in rows if a.status == BOOKED and a.starts_at > now)
@@ -125,10 +132,7 @@ def history(client_id: int) -> list[Appointment]:
 def upcoming_and_history(client_id: int) -> tuple[list[Appointment], list[Appointment]]:
     """`upcoming` and `history` from one read of the client's appointments (the appointments page)."""
     now = clock.now()
-    # Not the client joined to every row: they are the one logged in (already in the session).
-    rows = list(db.session.scalars(select(Appointment).where(Appointment.client_id == client_id)
-                                   .options(lazyload(Appointment.client))
-                                   .order_by(Appointment.starts_at, Appointment.id)))
+    rows = list(db.session.scalars(_ALL_OF_CLIENT, {"client_id": client_id}))
     ahead = [a for a in rows if a.status == BOOKED and a.starts_at > now]
     return ahead, [a for a in reversed(rows) if not (a.status == BOOKED and a.starts_at > now)]
 

@@ -18,6 +18,7 @@ def is_completed(appointment: Appointment, now: datetime | None = None) -> bool:
 
 
 def completed(now: datetime | None = None):
-    """The same as `is_completed`, as a WHERE clause on appointments."""
-    now = now or clock.now()
+    """The same as `is_completed`, as a WHERE clause on appointments (`now` may be a bind
+    parameter, for a statement built once and run with the time of each call)."""
+    now = clock.now() if now is None else now
     return and_(Appointment.ends_at <= now, Appointment.status == BOOKED, Appointment.no_show.is_(False))
