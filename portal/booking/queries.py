@@ -74,6 +74,11 @@ _ALL_OF_CLIENT = (select(Appointment).where(Appointment.client_id == bindparam("
                   .options(lazyload(Appointment.client))
                   .order_by(Appointment.starts_at, Appointment.id))
 
+_FEED_AND_PROFILE = (select(CalendarFeed, HealthProfile).select_from(User)
+                     .outerjoin(CalendarFeed, CalendarFeed.client_id == User.id)
+                     .outerjoin(HealthProfile, HealthProfile.client_id == User.id)
+                     .where(User.id == bindparam("client_id")))
+
 
 def latest_choices(client_id: int) -> tuple[int, int] | None:
     """The massage and salon of `latest_completed`, without loading it (and all it joins): what
@@ -141,12 +146,7 @@ def calendar_feed_and_profile(client_id: int) -> CalendarFeed | None:
     """The client's calendar feed (None if they have none), with one read that also brings their
     health profile, remembered for the consent check (`profile.services.profile_of`): the
     appointments page asks both, and both are one row per client."""
-    feed, profile = db.session.execute(
-        select(CalendarFeed, HealthProfile).select_from(User)
-        .outerjoin(CalendarFeed, CalendarFeed.client_id == User.id)
-        .outerjoin(HealthProfile, HealthProfile.client_id == User.id)
-        .where(User.id == client_id)
-    ).one()
+    feed, profile = db.session.execute(_FEED_AND_PROFILE, {"client_id": client_id}).one()
     remember(profile_of, (client_id,), profile)
     return feed
 
