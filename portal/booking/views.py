@@ -51,9 +51,10 @@ def _own(appointment_id: int):
 
 def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, status: int = 200,
                   chosen=None):
-    form = fill_choices(ChooseForm(formdata=None), offer)
-    # The full page only: the salons' booking-site links sit outside the swapped free times.
-    locations = [] if wants_fragment() else catalogue_cache.locations()
+    # The full page only: the choices and the salons' booking-site links sit outside the swapped free times.
+    fragment = wants_fragment()
+    form = None if fragment else fill_choices(ChooseForm(formdata=None), offer)
+    locations = [] if fragment else catalogue_cache.locations()
     return render_page("booking/book.html", block="slots", status=status, form=form, offer=offer,
                        problem=problem, chosen=chosen, locations=locations)
 
