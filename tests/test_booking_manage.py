@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from portal.booking.models import Appointment
@@ -62,6 +63,14 @@ def test_appointments_lists_upcoming_and_past(app, client, logged_in, users, sal
     upcoming, history = page.split("Past and cancelled")
     assert f"/appointments/{booked}" in upcoming and "Monday 15 March, 10:00" in upcoming
     assert f"/appointments/{past}/rebook" in history and "Full Body Massage" in history
+    # Each appointment's links are url_for's own (the page builds them from one url_for per kind).
+    with app.test_request_context():
+        links = {url_for("booking.appointment", appointment_id=booked), url_for("booking.move", appointment_id=booked),
+                 url_for("booking.appointment_ics", appointment_id=booked),
+                 url_for("booking.appointment", appointment_id=booked) + "#cancel"}
+        again = {url_for("booking.appointment", appointment_id=past), url_for("booking.rebook_offer", appointment_id=past)}
+    assert links <= set(re.findall(r'href="([^"]+)"', upcoming))
+    assert again <= set(re.findall(r'href="([^"]+)"', history))
 
 
 def test_an_appointment_page_offers_calendar_move_and_cancel(client, logged_in, booked):

@@ -154,6 +154,14 @@ def test_turning_the_feed_off(app, client, logged_in):
     assert "Make my calendar address" in client.get("/appointments").get_data(as_text=True)
 
 
+def test_the_page_says_the_feed_is_on_after_its_address_was_shown(app, client, logged_in):
+    assert "Make my calendar address" in client.get("/appointments").get_data(as_text=True)
+    logged_in.post("/appointments/calendar-feed")
+    feed_path(client)  # the one showing of the address
+    page = client.get("/appointments").get_data(as_text=True)
+    assert "Your calendar feed is on" in page and "Make a new address" in page and "Turn the feed off" in page
+
+
 def test_the_feed_token_is_stored_only_as_a_hash(app, client, logged_in, users):
     from portal.booking.models import CalendarFeed
 

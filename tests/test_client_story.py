@@ -374,3 +374,9 @@ def test_session_history_shows_each_sessions_change_and_lasting_relief(app, clie
     ]
     assert "at least half of that drop remains" in html and "Farrar" in html
     assert older  # listed second: the history is newest first
+    # Consent withdrawn: the page reads the profile with the calendar feed and shows no outcome.
+    with app.app_context():
+        profile_services.withdraw_consent(_client(users["client"].id))
+        db.session.commit()
+    html = client.get("/appointments").get_data(as_text=True)
+    assert 'class="session-outcome"' not in html and "at least half of that drop remains" not in html

@@ -11,10 +11,13 @@ from sqlalchemy.orm import defaultload, lazyload
 
 from portal import clock
 from portal.booking.availability import Busy, Shift
-from portal.booking.models import BOOKED, Appointment, TimeOff
+from portal.accounts.models import User
+from portal.booking.models import BOOKED, Appointment, CalendarFeed, TimeOff
 from portal.booking.status import completed, is_completed
 from portal.db_types import UTCDateTime
 from portal.extensions import db
+from portal.profile.models import HealthProfile
+from portal.profile.services import profile_of
 from portal.read_memo import remember, remembered
 from portal.salon.models import Location, Therapist
 from portal.timezones import SALON_TZ, to_local
@@ -65,15 +68,33 @@ def _upcoming_and_statement():
     )
 
 
+# The pages' own reads of one client's appointments, built once per process and bound per call
+# (`client_id`, `now`): building a statement and its cache key cost about as much as running it.
+_LATEST_CHOICES = (select(Appointment.service_id, Appointment.location_id)
+                   .where(Appointment.client_id == bindparam("client_id"), completed(bindparam("now")))
+                   .order_by(Appointment.starts_at.desc())
+                   .limit(1))
+# Only the columns `is_completed` reads (rows, not whole appointments: far less to build).
+_DONE_AND_AHEAD = (select(Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show)
+                   .where(Appointment.client_id == bindparam("client_id"),
+                          or_(completed(bindparam("now")),
+                              and_(Appointment.status == BOOKED, Appointment.starts_at > bindparam("now"))))
+                   .order_by(Appointment.starts_at))
+# Not the client joined to every row: they are the one logged in (already in the session).
+_ALL_OF_CLIENT = (select(Appointment).where(Appointment.client_id == bindparam("client_id"))
+                  .options(lazyload(Appointment.client))
+                  .order_by(Appointment.starts_at, Appointment.id))
+
+_FEED_AND_PROFILE = (select(CalendarFeed, HealthProfile).select_from(User)
+                     .outerjoin(CalendarFeed, CalendarFeed.client_id == User.id)
+                     .outerjoin(HealthProfile, HealthProfile.client_id == User.id)
+                     .where(User.id == bindparam("client_id")))
+
+
 def latest_choices(client_id: int) -> tuple[int, int] | None:
     """The massage and salon of `latest_completed`, without loading it (and all it joins): what
     the booking page starts from."""
-    row = db.session.execute(
-        select(Appointment.service_id, Appointment.location_id)
-        .where(Appointment.client_id == client_id, completed())
-        .order_by(Appointment.starts_at.desc())
-        .limit(1)
-    ).first()
+    row = db.session.execute(_LATEST_CHOICES, {"client_id": client_id, "now": clock.now()}).first()
     return (row.service_id, row.location_id) if row is not None else None
 
 
@@ -87,13 +108,7 @@ def completed_and_upcoming_days(client_id: int) -> tuple[list[date], list[date]]
     first (what moves the next due date: `rules.next_due_date`): one read, `completed_dates`
     remembered from it."""
     now = clock.now()
-    # Only the columns `is_completed` reads (rows, not whole appointments: far less to build).
-    rows = db.session.execute(
-        select(Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show)
-        .where(Appointment.client_id == client_id, or_(completed(now), and_(Appointment.status == BOOKED,
-                                                                            Appointment.starts_at > now)))
-        .order_by(Appointment.starts_at)
-    ).all()
+    rows = db.session.execute(_DONE_AND_AHEAD, {"client_id": client_id, "now": now}).all()
     done = local_days(a.starts_at for a in rows if is_completed(a, now))
     remember(completed_dates, (client_id,), done)
     return list(done), local_days(a.starts_at for a in rows if a.status == BOOKED and a.starts_at > now)
@@ -133,12 +148,18 @@ def history(client_id: int) -> list[Appointment]:
 def upcoming_and_history(client_id: int) -> tuple[list[Appointment], list[Appointment]]:
     """`upcoming` and `history` from one read of the client's appointments (the appointments page)."""
     now = clock.now()
-    # Not the client joined to every row: they are the one logged in (already in the session).
-    rows = list(db.session.scalars(select(Appointment).where(Appointment.client_id == client_id)
-                                   .options(lazyload(Appointment.client))
-                                   .order_by(Appointment.starts_at, Appointment.id)))
+    rows = list(db.session.scalars(_ALL_OF_CLIENT, {"client_id": client_id}))
     ahead = [a for a in rows if a.status == BOOKED and a.starts_at > now]
     return ahead, [a for a in reversed(rows) if not (a.status == BOOKED and a.starts_at > now)]
+
+
+def calendar_feed_and_profile(client_id: int) -> CalendarFeed | None:
+    """The client's calendar feed (None if they have none), with one read that also brings their
+    health profile, remembered for the consent check (`profile.services.profile_of`): the
+    appointments page asks both, and both are one row per client."""
+    feed, profile = db.session.execute(_FEED_AND_PROFILE, {"client_id": client_id}).one()
+    remember(profile_of, (client_id,), profile)
+    return feed
 
 
 def for_feed(client_id: int, since: datetime) -> list[Appointment]:

@@ -29,6 +29,14 @@ from portal.urls import external_url
 FEED_TOKEN_KEY = "booking_new_calendar_feed"
 
 
+def _per_appointment(endpoint: str):
+    """`url_for(endpoint, appointment_id=n)` for every n from one `url_for`: a list of
+    appointments links each of them several times."""
+    marker = 987654321
+    before, after = url_for(endpoint, appointment_id=marker).split(str(marker))
+    return lambda appointment_id: f"{before}{appointment_id}{after}"
+
+
 def _client():
     # The real User object, not the proxy: services keep it beyond the request's helpers.
     return current_user._get_current_object()
@@ -43,9 +51,10 @@ def _own(appointment_id: int):
 
 def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, status: int = 200,
                   chosen=None):
-    form = fill_choices(ChooseForm(formdata=None), offer)
-    # The full page only: the salons' booking-site links sit outside the swapped free times.
-    locations = [] if wants_fragment() else catalogue_cache.locations()
+    # The full page only: the choices and the salons' booking-site links sit outside the swapped free times.
+    fragment = wants_fragment()
+    form = None if fragment else fill_choices(ChooseForm(formdata=None), offer)
+    locations = [] if fragment else catalogue_cache.locations()
     return render_page("booking/book.html", block="slots", status=status, form=form, offer=offer,
                        problem=problem, chosen=chosen, locations=locations)
 
@@ -175,13 +184,16 @@ def appointments():
     upcoming, history = queries.upcoming_and_history(current_user.id)
     token = session.pop(FEED_TOKEN_KEY, None)  # a new feed address is shown once, right after it is made
     feed_url = external_url("booking.calendar_feed", token=token) if token else None
+    feed = queries.calendar_feed_and_profile(current_user.id)  # and the profile has_consent reads
     return render_page(
         "booking/appointments.html", upcoming=upcoming, history=history,
         outcomes=session_outcomes(current_user.id) if has_consent(current_user.id) else {},
         change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS,
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},
-        feed=services.calendar_feed(_client()), feed_url=feed_url,
+        feed=feed, feed_url=feed_url,
         locations=catalogue_cache.locations(),
+        appointment_url=_per_appointment("booking.appointment"), move_url=_per_appointment("booking.move"),
+        ics_url=_per_appointment("booking.appointment_ics"), rebook_url=_per_appointment("booking.rebook_offer"),
     )
 
 
