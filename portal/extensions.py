@@ -172,10 +172,16 @@ def begin_at_first_write(engine: Engine) -> None:
         return
     from psycopg.pq import TransactionStatus
 
-    @event.listens_for(engine, "checkout")
-    def _reads_outside_a_transaction(dbapi_connection, record, proxy) -> None:
-        if dbapi_connection.pgconn.transaction_status == TransactionStatus.IDLE:
+    def _reads_outside_a_transaction(dbapi_connection, *_) -> None:
+        # (None: a connection invalidated on its way back, which the pool closes.)
+        if dbapi_connection is not None and dbapi_connection.pgconn.transaction_status == TransactionStatus.IDLE:
             dbapi_connection.autocommit = True
+
+    # On its way back to the pool (after the pool's rollback) and, first of all, when handed
+    # out (a new connection): so a test of an idle connection (`ping_when_idle`, a checkout
+    # listener registered earlier) or the pool's pre-ping begins no transaction either.
+    event.listen(engine, "checkin", _reads_outside_a_transaction)
+    event.listen(engine, "checkout", _reads_outside_a_transaction, insert=True)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _begin_before_the_first_write(conn, cursor, statement, parameters, context, executemany) -> None:
