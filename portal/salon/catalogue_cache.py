@@ -6,7 +6,9 @@ flush does it: the after_flush hook below watches the catalogue's models, so any
 form or script that changes them through the ORM invalidates every process's copy without
 calling anything). Code that changes the catalogue another way (Core inserts, raw SQL) calls
 `invalidate()` itself. A process compares the stamp once per transaction (it is remembered
-with `portal.read_memo`) and reloads the whole catalogue when it differs.
+with `portal.read_memo`) and reloads the whole catalogue when it differs. A logged-in request
+reads it with its login (`STAMP`, selected by `accounts.services.load_user`), so its pages read no
+stamp of their own.
 
 The cached objects are detached copies, for reading only: pages and the read side of booking
 use them; anything that writes (booking a therapist, editing a service) loads its own rows
