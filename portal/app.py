@@ -9,7 +9,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, check_production, load_settings
-from portal.extensions import compress, csrf, db, limiter, login_manager, migrate, ping_when_idle
+from portal.extensions import (begin_at_first_write, compress, csrf, db, limiter, login_manager, migrate,
+                               ping_when_idle)
 from portal.listeners import connect_listeners
 
 
@@ -65,6 +66,9 @@ def _init_extensions(app: Flask) -> None:
     if app.config["DB_IDLE_PING_SECONDS"] and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
         with app.app_context():
             ping_when_idle(db.engine, app.config["DB_IDLE_PING_SECONDS"])
+    with app.app_context():
+        # PostgreSQL: a request that only reads sends no BEGIN and no ROLLBACK (one round trip each).
+        begin_at_first_write(db.engine)
     # Batch mode lets later migrations ALTER tables on SQLite too.
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
+import re
 import time
 
 from sqlalchemy import MetaData, event, exc
@@ -135,3 +136,55 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
                 # The pool replaces this connection and every one pooled before it, and retries.
                 raise exc.InvalidatePoolError() from error
             raise
+
+
+# Statements that read and nothing else: a SELECT that locks no rows. Anything else (a write, a
+# locking read, a SAVEPOINT, DDL, a SELECT calling a function that may have effects) needs the
+# transaction. A false "needs" only costs the BEGIN every statement paid before.
+_LOCKING_OR_EFFECTS = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b|\bFOR\s+KEY\s+SHARE\b"
+    r"|\b(?:pg_advisory\w*|pg_try_advisory\w*|nextval|setval|set_config|pg_notify|txid_current\w*)\s*\(",
+    re.IGNORECASE)
+
+
+def plain_read(statement: str) -> bool:
+    """A SELECT that takes no row lock and calls nothing with effects."""
+    return statement.lstrip()[:6].upper() == "SELECT" and _LOCKING_OR_EFFECTS.search(statement) is None
+
+
+def begin_at_first_write(engine: Engine) -> None:
+    """PostgreSQL (psycopg): a transaction's BEGIN is sent with its first write, not its first read.
+
+    psycopg sends BEGIN as a round trip of its own before a transaction's first statement, and
+    the pool ends every use with a ROLLBACK (another): a page that only reads paid two round trips
+    for a transaction that gave it nothing. At READ COMMITTED, PostgreSQL's level and the
+    app's, every statement sees what was committed when it started, inside a transaction or not:
+    reads outside one see exactly what they would inside. So a checked-out connection runs in
+    psycopg's autocommit mode until the first statement that is not a plain read (`plain_read`):
+    that statement and every later one run in one transaction (psycopg sends the BEGIN before it),
+    committed once or rolled back as before. A read-only request sends no BEGIN and no ROLLBACK
+    (psycopg's commit and rollback send nothing outside a transaction), and, with no ROLLBACK
+    clearing it, psycopg's cache of prepared statements lasts beyond one request.
+
+    Not for an isolation level above READ COMMITTED (reads there share one snapshot, which they
+    would lose): the engine must use the server's default."""
+    if engine.dialect.driver != "psycopg":
+        return
+    from psycopg.pq import TransactionStatus
+
+    def _reads_outside_a_transaction(dbapi_connection, *_) -> None:
+        # (None: a connection invalidated on its way back, which the pool closes.)
+        if dbapi_connection is not None and dbapi_connection.pgconn.transaction_status == TransactionStatus.IDLE:
+            dbapi_connection.autocommit = True
+
+    # On its way back to the pool (after the pool's rollback) and, first of all, when handed
+    # out (a new connection): so a test of an idle connection (`ping_when_idle`, a checkout
+    # listener registered earlier) or the pool's pre-ping begins no transaction either.
+    event.listen(engine, "checkin", _reads_outside_a_transaction)
+    event.listen(engine, "checkout", _reads_outside_a_transaction, insert=True)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_the_first_write(conn, cursor, statement, parameters, context, executemany) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.autocommit and not plain_read(statement):
+            dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement

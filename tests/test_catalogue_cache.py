@@ -89,6 +89,24 @@ def test_the_booking_page_shows_a_renamed_service(app, small_salon, auth, users)
     assert "Back and Shoulders" in page and "Back, Neck &amp; Shoulder Massage" not in page
 
 
+def test_a_logged_in_page_reads_the_stamp_with_the_login(app, small_salon, auth, users, count_queries):
+    """The login's statement carries the stamp: no statement of the page reads it alone, and a
+    change committed by another process (through Core, as another process would) is still seen
+    by the very next request."""
+    assert auth.login().status_code == 302
+    assert auth.client.get("/book").status_code == 200  # the catalogue cached
+    with app.app_context(), count_queries() as counted:
+        assert auth.client.get("/book").status_code == 200
+    with_stamp = [s for s in counted.statements if "catalogue_version" in s]
+    assert len(with_stamp) == 1 and "login_sessions" in with_stamp[0]
+    with app.app_context():
+        connection = db.session.connection()
+        connection.execute(update(Service.__table__).values(name="Renamed elsewhere"))
+        connection.execute(update(CatalogueVersion.__table__).values(stamp="from-another-process"))
+        db.session.commit()
+    assert "Renamed elsewhere" in auth.client.get("/book").get_data(as_text=True)
+
+
 def test_reads_are_remembered_until_the_session_writes(app, small_salon, users, count_queries):
     calls = []
 

@@ -213,7 +213,7 @@ def test_dashboard_queries_do_not_grow_with_history(app, small_salon, users, cou
         db.session.commit()
     measure()  # the first request of the process loads the catalogue into its cache
     with_one = measure()
-    assert with_one > 5  # the counter counts
+    assert with_one > 1  # the counter counts (more than the login's one statement)
     for day in range(1, 20):
         when = NOW - timedelta(days=90 - 4 * day)
         appointment_id = _session(app, small_salon, client_id, when, before={"lower_back": 6, "neck": 4},

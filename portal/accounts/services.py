@@ -26,6 +26,7 @@ from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, read_set_password_t
 from portal.db_types import valid_id
 from portal.extensions import db, login_manager
 from portal.roles import ADMIN
+from portal.salon import catalogue_cache
 from portal.signals import account_registered, password_reset_requested, registration_for_existing_account
 
 log = logging.getLogger("portal.accounts")
@@ -51,9 +52,11 @@ def _token_hash(token: str) -> str:
 
 
 # The statement of every request, built once (building it cost each request, /account/ping's too,
-# about as much as the rest of the loader); the values are bound per request.
+# about as much as the rest of the loader); the values are bound per request. It also reads the
+# catalogue's stamp: "who is asking, and is this process's catalogue still current" in one round
+# trip, so a logged-in page that shows the catalogue reads no stamp of its own.
 _USER_WITH_LOGIN_SESSION = (
-    select(User, LoginSession)
+    select(User, LoginSession, catalogue_cache.STAMP)
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(User.id == bindparam("user_id"), LoginSession.token_hash == bindparam("token_hash"),
            LoginSession.revoked_at.is_(None))
@@ -72,7 +75,7 @@ def load_user(user_id: str) -> User | None:
                              {"user_id": int(raw_id), "token_hash": _token_hash(token)}).first()
     if row is None:
         return None
-    user, login_session = row
+    user, login_session, catalogue_stamp = row
     now = clock.now()
     if login_session.last_seen_at < now - LOGIN_SESSION_IDLE:
         return None
@@ -81,6 +84,7 @@ def load_user(user_id: str) -> User | None:
         # does (an error answer rolls both back, and the next request tries again).
         db.session.execute(update(LoginSession).where(LoginSession.id == login_session.id)
                            .values(last_seen_at=now))
+    catalogue_cache.stamp_read_with(catalogue_stamp)  # after the write above, which forgets what was read
     user.login_token = token
     return user
 

@@ -6,7 +6,9 @@ flush does it: the after_flush hook below watches the catalogue's models, so any
 form or script that changes them through the ORM invalidates every process's copy without
 calling anything). Code that changes the catalogue another way (Core inserts, raw SQL) calls
 `invalidate()` itself. A process compares the stamp once per transaction (it is remembered
-with `portal.read_memo`) and reloads the whole catalogue when it differs.
+with `portal.read_memo`) and reloads the whole catalogue when it differs. A logged-in request
+reads it with its login (`STAMP`, selected by `accounts.services.load_user`), so its pages read no
+stamp of their own.
 
 The cached objects are detached copies, for reading only: pages and the read side of booking
 use them; anything that writes (booking a therapist, editing a service) loads its own rows
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.extensions import EventSession, db
 from portal.guidance.rules import CatalogueService
-from portal.read_memo import remembered
+from portal.read_memo import remember, remembered
 from portal.salon.models import (CatalogueVersion, Location, Qualification, Service, Therapist, WorkingHours,
                                  service_locations, therapist_qualifications, therapist_services)
 
@@ -56,9 +58,20 @@ def invalidate(connection=None) -> None:
     _cached = None
 
 
+# The stamp as a column another statement can carry: the per-request login check selects it with
+# the user and their login session, so a logged-in page's catalogue costs no round trip of its own.
+STAMP = select(CatalogueVersion.stamp).where(CatalogueVersion.id == _ROW_ID).scalar_subquery().label("catalogue_stamp")
+
+
 @remembered
 def current_stamp() -> str | None:
     return db.session.scalar(select(CatalogueVersion.stamp).where(CatalogueVersion.id == _ROW_ID))
+
+
+def stamp_read_with(stamp: str | None) -> None:
+    """`stamp` was read by another statement of this transaction (selecting `STAMP`): it is the
+    current one until the transaction writes, as if `current_stamp()` had read it."""
+    remember(current_stamp, (), stamp)
 
 
 def catalogue() -> Catalogue:

@@ -1,0 +1,117 @@
+"""On PostgreSQL a transaction begins with its first write, not its first read
+(portal.extensions.begin_at_first_write): a page that only reads sends no BEGIN and no ROLLBACK,
+and whatever writes or locks still runs, with everything after it, in one transaction."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+
+from portal.accounts.models import User
+from portal.extensions import db, plain_read
+
+
+@pytest.mark.parametrize("statement", [
+    "SELECT users.id FROM users WHERE users.id = %(id)s",
+    "  select 1",
+    "SELECT (SELECT catalogue_version.stamp FROM catalogue_version) AS stamp, users.name FROM users",
+    "SELECT forecast.id FROM forecast",  # "FOR" starting a word is no lock
+])
+def test_plain_reads(statement):
+    assert plain_read(statement)
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO users (email) VALUES (%(email)s) RETURNING users.id",
+    "UPDATE login_sessions SET last_seen_at=%(now)s WHERE login_sessions.id = %(id)s",
+    "DELETE FROM users",
+    "SAVEPOINT sa_savepoint_1",
+    "WITH moved AS (UPDATE users SET name = 'x' RETURNING id) SELECT id FROM moved",
+    "SELECT users.id FROM users WHERE users.id = %(id)s FOR UPDATE",
+    "SELECT users.id FROM users FOR NO KEY UPDATE",
+    "SELECT users.id FROM users FOR KEY SHARE",
+    "SELECT appointments.id FROM appointments FOR UPDATE OF appointments",
+    "SELECT users.id FROM users\nFOR SHARE",
+    "SELECT pg_advisory_xact_lock(42)",
+    "SELECT nextval('users_id_seq')",
+    "CREATE TABLE t (id int)",
+])
+def test_statements_that_need_the_transaction(statement):
+    assert not plain_read(statement)
+
+
+@pytest.fixture
+def postgres(app):
+    with app.app_context():
+        if db.engine.dialect.driver != "psycopg":
+            pytest.skip("the transaction begins late on PostgreSQL (psycopg) only")
+    return app
+
+
+@contextmanager
+def protocol(app, tmp_path):
+    """The messages the app's new connections send to PostgreSQL meanwhile (libpq's trace)."""
+    from psycopg import pq
+
+    path = tmp_path / "trace.txt"
+    lines: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    with open(path, "wb") as trace:
+        def tracing(dbapi_connection, record):
+            dbapi_connection.pgconn.trace(trace.fileno())
+            dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+        event.listen(engine, "connect", tracing)  # the tests' engines pool nothing: every use connects
+        try:
+            yield lines
+        finally:
+            event.remove(engine, "connect", tracing)
+    lines.extend(line for line in path.read_text(errors="replace").splitlines() if line.startswith("F\t"))
+
+
+def _commands(lines: list[str]) -> list[str]:
+    return [line.split('"')[1] for line in lines if "\tQuery\t" in line]
+
+
+def test_a_page_that_only_reads_sends_no_begin_and_no_rollback(postgres, auth, users, tmp_path):
+    assert auth.login().status_code == 302
+    with protocol(postgres, tmp_path) as lines:
+        assert auth.client.get("/account/ping").status_code == 204
+    assert any(line.endswith("\tSync") for line in lines)  # the login's statement was traced
+    assert _commands(lines) == []
+
+
+def test_a_request_that_writes_begins_and_commits_once(postgres, auth, users, tmp_path):
+    assert auth.login().status_code == 302
+    with protocol(postgres, tmp_path) as lines:
+        # The logout form read first (a GET: nothing), then its POST revokes the login session.
+        assert auth.logout().status_code == 302
+    assert _commands(lines) == ["BEGIN", "COMMIT"]
+
+
+def test_a_write_and_every_statement_after_it_share_one_transaction(postgres, users):
+    from psycopg.pq import TransactionStatus
+
+    with postgres.app_context():
+        raw = db.session.connection().connection.dbapi_connection
+        assert db.session.scalar(select(func.count(User.id))) == 3
+        assert raw.pgconn.transaction_status == TransactionStatus.IDLE  # the read needed none
+        db.session.add(User(email="new@example.com", name="New Client", role="client", password_hash="x"))
+        db.session.flush()
+        assert raw.pgconn.transaction_status == TransactionStatus.INTRANS
+        assert db.session.scalar(select(func.count(User.id))) == 4  # sees its own write
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(User.id))) == 3  # and nothing of it was kept
+
+
+def test_a_locking_read_holds_its_lock_until_the_end(postgres, users):
+    from psycopg.pq import TransactionStatus
+
+    with postgres.app_context():
+        db.session.execute(select(User.id).where(User.email == "client@example.com").with_for_update())
+        raw = db.session.connection().connection.dbapi_connection
+        assert raw.pgconn.transaction_status == TransactionStatus.INTRANS
+        db.session.rollback()
