@@ -148,6 +148,7 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.formatting import date_format, format_date, local_datetime
     from portal.guidance.rules import every
     from portal.rota.rules import time_off_words
+    from portal.urls import url_for_each
     from portal.vocabulary import join_labels
 
     @app.context_processor
@@ -165,3 +166,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["every"] = every
     app.jinja_env.filters["area_labels"] = join_labels
     app.jinja_env.filters["time_off_words"] = time_off_words
+    app.jinja_env.globals["url_for_each"] = url_for_each

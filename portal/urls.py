@@ -28,3 +28,13 @@ def public_request_context():
 def public_host() -> str:
     """The public address's host name (calendar event ids are unique under it)."""
     return urlsplit(current_app.config["PUBLIC_URL"]).hostname or "portal"
+
+
+_MARKER = 987654321
+
+
+def url_for_each(endpoint: str, key: str = "appointment_id"):
+    """`url_for(endpoint, key=n)` for many n from one `url_for`: a long list (a salon's day, the
+    client's appointments) links each row, and `url_for` costs about 5 us a call."""
+    before, after = url_for(endpoint, **{key: _MARKER}).split(str(_MARKER))
+    return lambda value: f"{before}{value}{after}"

@@ -31,3 +31,14 @@ def test_days_around_is_just_the_days_clipped_to_today_and_the_horizon(app, book
                                                                     today + timedelta(days=2)]
         last = slots.last_bookable_day()
         assert slots.days_around(last, 2) == [last - timedelta(days=2), last - timedelta(days=1), last]
+
+
+def test_url_for_each_gives_what_url_for_gives(app):
+    from flask import url_for
+
+    from portal.urls import url_for_each
+
+    with app.test_request_context("/"):
+        brief = url_for_each("feedback.brief")
+        for appointment_id in (1, 42, 2**31, 2**63 - 1):
+            assert brief(appointment_id) == url_for("feedback.brief", appointment_id=appointment_id)

@@ -24,17 +24,9 @@ from portal.profile import gate
 from portal.profile.services import has_consent
 from portal.salon import catalogue_cache
 from portal.timezones import to_local
-from portal.urls import external_url
+from portal.urls import external_url, url_for_each
 
 FEED_TOKEN_KEY = "booking_new_calendar_feed"
-
-
-def _per_appointment(endpoint: str):
-    """`url_for(endpoint, appointment_id=n)` for every n from one `url_for`: a list of
-    appointments links each of them several times."""
-    marker = 987654321
-    before, after = url_for(endpoint, appointment_id=marker).split(str(marker))
-    return lambda appointment_id: f"{before}{appointment_id}{after}"
 
 
 def _client():
@@ -192,8 +184,8 @@ def appointments():
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},
         feed=feed, feed_url=feed_url,
         locations=catalogue_cache.locations(),
-        appointment_url=_per_appointment("booking.appointment"), move_url=_per_appointment("booking.move"),
-        ics_url=_per_appointment("booking.appointment_ics"), rebook_url=_per_appointment("booking.rebook_offer"),
+        appointment_url=url_for_each("booking.appointment"), move_url=url_for_each("booking.move"),
+        ics_url=url_for_each("booking.appointment_ics"), rebook_url=url_for_each("booking.rebook_offer"),
     )
 
 
