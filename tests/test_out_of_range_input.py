@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from portal.dashboard.salon_day import REMEMBERED
 from portal.extensions import limiter
 from tests.conftest import AuthActions
 from tests.routes import LOGIN, MATRIX, ROLES
@@ -121,3 +122,12 @@ def test_the_booking_page_shows_a_bookable_day_instead(client, logged_in, salon,
 def test_an_appointment_address_out_of_range_is_not_found(client, logged_in, bad):
     assert client.get(f"/appointments/{bad}").status_code == 404
     assert logged_in.post(f"/appointments/{bad}/cancel").status_code == 404
+
+
+@pytest.mark.parametrize("bad", [*BAD_IDS, UNREADABLE_ID, "abc"])
+def test_the_admin_day_ignores_a_salon_switch_out_of_range(client, auth, users, salon, booking_clock, bad):
+    auth.login("admin@example.com")
+    response = client.get(f"/admin?salon={bad}")
+    assert response.status_code == 200 and "Newcastle City Centre" in page_text(response)
+    with client.session_transaction() as session:
+        assert REMEMBERED not in session  # nothing remembered from an id no salon has
