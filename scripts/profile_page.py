@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--path", action="append", required=True, help="may be given more than once")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions for each page")
+    parser.add_argument("--htmx", action="store_true", help="send HX-Request: true (the pages' htmx swaps)")
+    parser.add_argument("--compress", action="store_true", help="accept brotli, as browsers and the bench do")
     args = parser.parse_args()
 
     app = create_app({"LOGIN_RATE_LIMIT": "1000 per minute"})
@@ -55,23 +57,27 @@ def main() -> None:
         statements[0] += 1
 
     event.listen(engine, "before_cursor_execute", count)
+    headers = {"HX-Request": "true"} if args.htmx else {}
+    if args.compress:
+        headers["Accept-Encoding"] = "br"
     for path in args.path:
-        client.get(path)  # warm: templates compiled, catalogue cached
+        client.get(path, headers=headers)  # warm: templates compiled, catalogue cached
         times, counts = [], []
         for _ in range(args.repeat):
             statements[0] = 0
             started = time.perf_counter()
-            status = client.get(path).status_code
+            response = client.get(path, headers=headers)
+            status, size = response.status_code, len(response.data)
             times.append((time.perf_counter() - started) * 1000)
             counts.append(statements[0])
         times.sort()
         print(f"{path:<50} status {status}  statements {statistics.median(counts):.0f}  "
-              f"p50 {statistics.median(times):.1f} ms  p95 {times[int(len(times) * 0.95) - 1]:.1f} ms")
+              f"p50 {statistics.median(times):.2f} ms  p95 {times[int(len(times) * 0.95) - 1]:.1f} ms  {size} bytes")
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(5):
-                client.get(path)
+                client.get(path, headers=headers)
             profiler.disable()
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
