@@ -7,7 +7,7 @@ export PORT
 BIN := $(VENV)/bin
 FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test security install install-test install-bench bench migrate demo-data clean benchmark
+.PHONY: run test security audit install install-test install-bench bench migrate demo-data clean benchmark
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-audit: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[audit]'
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
@@ -47,6 +51,12 @@ test: install-test
 # Static security checks: fails on any medium or high severity finding (-ll); offline and quick.
 security: install-test
 	$(BIN)/python -m bandit -r portal -ll -q
+
+# Known vulnerabilities in every package of the test environment (the app's and the tools'), from
+# pip-audit's default vulnerability service. --strict: a package it could not look up fails the run too
+# (without it, an unreachable service audits nothing and still says "No known vulnerabilities").
+audit: $(VENV)/.installed-audit
+	$(BIN)/python -m pip_audit --strict --skip-editable --progress-spinner off
 
 # Pages and htmx swaps under load (locust) against gunicorn + PostgreSQL, as production serves
 # them; prints a markdown table. BENCH_SECONDS, BENCH_USERS, BENCH_CLIENTS, BENCH_YEARS: scripts/bench.py.
