@@ -21,6 +21,7 @@ from portal.profile import services as profile_services
 from portal.profile.content import ProfileContent
 from portal.reminders import services as reminder_services
 from portal.reminders.links import ReliefAnswer
+from portal.timezones import SALON_TZ
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
 from tests.test_pain_chart import dot_count
@@ -231,9 +232,11 @@ def test_dashboard_queries_do_not_grow_with_history(app, small_salon, users, cou
 
 
 def test_brief_opens_where_the_therapist_looks(app, client, auth, small_salon, users):
-    appointment_id = make_appointment(app, small_salon, users["client"].id, NOW + timedelta(hours=1))
+    starts_at = NOW + timedelta(hours=1)
+    appointment_id = make_appointment(app, small_salon, users["client"].id, starts_at)
     auth.login("therapist@example.com")
-    day = client.get(f"/therapist?day={clock.today().isoformat()}").get_data(as_text=True)
+    # The appointment's own day on the salon's clock: an hour from now is tomorrow after 23:00.
+    day = client.get(f"/therapist?day={starts_at.astimezone(SALON_TZ).date().isoformat()}").get_data(as_text=True)
     assert f'href="/therapist/appointments/{appointment_id}/brief#brief-{appointment_id}"' in day
     assert 'hx-swap="innerHTML show:#brief-panel:top"' in day
 
