@@ -152,8 +152,11 @@ def salon_day(day: date | None, asked: int | None, remembered: int | None, hour:
                         time_off=time_off, week=week)
     hours = [Hour(h, count) for h, count in sorted(hourly.get(chosen.id, {}).items())]
     shown = hour if hour is not None and 0 <= hour <= 23 else _hour_shown(hours, now if day == today else None)
+    # The held bookings are read from the hours the week's counts say hold one (none: no range).
+    held_hours = [h.hour for h in hours if h.count.held]
+    held_range = (hour_bounds[held_hours[0]], hour_bounds[held_hours[-1] + 1]) if held_hours else None
     _groups, time_off, listed, held = _day(hour_bounds[shown], hour_bounds[shown + 1], chosen.id,
-                                           hour_bounds[0], hour_bounds[-1])
+                                           (hour_bounds[0], hour_bounds[-1]), held_range)
     return SalonDay(day=day, today=today, location=chosen, locations=locations, therapists=[], time_off=time_off,
                     week=week, hours=hours, hour=shown, listed=listed, attention=held)
 
@@ -217,9 +220,10 @@ def _week(monday: date, day: date, hour_bounds: list[datetime]) -> tuple[list[We
 @cache
 def _day_statement():
     """The rows shown, built once (parameters: begin and finish, the part of the day listed;
-    location; day_begin and day_finish, the day, for its held bookings and time off)."""
+    location; held_begin and held_finish, where the day's held bookings are (an empty range when
+    none is); day_begin and day_finish, the day, for time off). Two ranges of the start's index,
+    so a busy day's hour reads that hour's rows, not the whole day's of every salon."""
     begin, finish = bindparam("begin"), bindparam("finish")
-    day_begin, day_finish = bindparam("day_begin"), bindparam("day_finish")
     booked = (
         select(literal(False).label("away"), Appointment.id, Appointment.starts_at, Appointment.ends_at,
                Appointment.health_hold.label("note"), Appointment.therapist_id, Therapist.display_name,
@@ -228,36 +232,38 @@ def _day_statement():
         .join(Service, Service.id == Appointment.service_id)
         .join(User, User.id == Appointment.client_id)
         .where(Appointment.status == BOOKED, Appointment.location_id == bindparam("location"),
-               Appointment.starts_at >= day_begin, Appointment.starts_at < day_finish,
                or_(and_(Appointment.starts_at >= begin, Appointment.starts_at < finish),
-                   Appointment.health_hold.is_not(None)))
+                   and_(Appointment.starts_at >= bindparam("held_begin"),
+                        Appointment.starts_at < bindparam("held_finish"), Appointment.health_hold.is_not(None))))
     )
     away = (
         select(literal(True), TimeOff.id, TimeOff.starts_at, TimeOff.ends_at, TimeOff.reason, TimeOff.therapist_id,
                Therapist.display_name, null(), null())
         .join(Therapist, Therapist.id == TimeOff.therapist_id)
-        .where(TimeOff.starts_at < day_finish, TimeOff.ends_at > day_begin)
+        .where(TimeOff.starts_at < bindparam("day_finish"), TimeOff.ends_at > bindparam("day_begin"))
     )
     everything = union_all(booked, away).subquery()
     return select(everything).order_by(everything.c.starts_at, everything.c.id)
 
 
-def _day(begin: datetime, finish: datetime, location_id: int | None, day_begin: datetime | None = None,
-         day_finish: datetime | None = None) -> tuple[list[tuple[str, list[Booked]]], list[Away], list[Booked],
-                                                       list[Booked]]:
+def _day(begin: datetime, finish: datetime, location_id: int | None,
+         day: tuple[datetime, datetime] | None = None, held_range: tuple[datetime, datetime] | None = None,
+         ) -> tuple[list[tuple[str, list[Booked]]], list[Away], list[Booked], list[Booked]]:
     """One statement: the booked appointments starting in [begin, finish) at one salon as plain
-    rows (only what the list shows), the day's held ones at that salon whenever they start, and
-    everyone's time off overlapping the day (time off is not per salon). The day is [begin,
-    finish) unless given. Returns those appointments grouped by therapist (by name) and by time
-    (then therapist), the time off, and the held ones by time. No salon: no bookings (no location
-    has id 0)."""
-    day_begin, day_finish = day_begin or begin, day_finish or finish
+    rows (only what the list shows), the held ones at that salon starting in `held_range` (the
+    hours of the day that hold one), and everyone's time off overlapping `day` ([begin, finish)
+    unless given; time off is not per salon). Returns those appointments grouped by therapist
+    (by name) and by time (then therapist), the time off, and the held ones by time. No salon: no
+    bookings (no location has id 0)."""
+    day_begin, day_finish = day or (begin, finish)
+    held_begin, held_finish = held_range or (begin, begin)
     grouped: dict[int, tuple[str, list[Booked]]] = {}
     listed: list[Booked] = []
     held: list[Booked] = []
     time_off: list[Away] = []
-    rows = db.session.connection().execute(_day_statement(), {"begin": begin, "finish": finish, "location": location_id or 0,
-                                                 "day_begin": day_begin, "day_finish": day_finish})
+    rows = db.session.connection().execute(_day_statement(), {
+        "begin": begin, "finish": finish, "location": location_id or 0, "held_begin": held_begin,
+        "held_finish": held_finish, "day_begin": day_begin, "day_finish": day_finish})
     clock_reads: dict[datetime, str] = {}  # "09:30" per instant: a day's slots repeat across therapists
     for row in rows:
         if row.away:
