@@ -138,8 +138,9 @@ def test_a_busy_day_opens_on_the_hour_under_way_and_each_hour_is_a_link(client, 
     assert "Priya Shah" in day and "Claire Robson" not in day
     assert "3 appointments, by the hour they start" in day
     # Each hour is a plain link (no JavaScript needed) and an htmx swap of the day's list.
-    link = re.search(r'<a id="hour-14" href="([^"]+)" hx-get="([^"]+)" hx-target="#day-list" hx-swap="outerHTML"',
-                     html)
+    hours = html[html.index('aria-labelledby="day-hours-heading"'):html.index("</ul>", html.index('id="hour-9"'))]
+    assert 'hx-target="#day-list" hx-swap="outerHTML" hx-push-url="true"' in hours  # inherited by each link
+    link = re.search(r'<a id="hour-14" href="([^"]+)" hx-get="([^"]+)"', hours)
     assert link and link.group(1) == link.group(2)
     afternoon = page_text(client.get(link.group(1).replace("&amp;", "&")))
     assert re.search(r"14:00–14:45 Amelia Hart Back, Neck & Shoulder Massage Claire Robson",
