@@ -189,12 +189,11 @@ def _week_statement():
     hour = case(*[(starts_at < bindparam(f"h{n + 1}"), literal_column(str(7 + n))) for n in range(24)])
     part = case((and_(starts_at >= bindparam("h0"), starts_at < bindparam("h24")), hour), else_=weekday)
     rows = (
-        select(part.label("part"), Appointment.location_id.label("location_id"),
-               case((Appointment.health_hold.is_not(None), 1), else_=0).label("held"))
+        select(part.label("part"), Appointment.location_id.label("location_id"), Appointment.health_hold)
         .where(Appointment.status == BOOKED, starts_at >= bindparam("b0"), starts_at < bindparam("b7"))
         .subquery()
     )
-    return (select(rows.c.part, rows.c.location_id, func.count(), func.sum(rows.c.held))
+    return (select(rows.c.part, rows.c.location_id, func.count(), func.count(rows.c.health_hold))
             .group_by(rows.c.part, rows.c.location_id))
 
 
