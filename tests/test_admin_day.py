@@ -233,6 +233,9 @@ def test_an_hours_swap_sends_the_days_list_only(client, auth, booking_clock, cha
     part = swap.get_data(as_text=True)
     assert part.lstrip().startswith('<div id="day-list">') and "<html" not in part and "<nav" not in part
     assert "11:00–11:45" in part and "09:00–" not in part and "Claire Robson" not in part
+    # Its counts read the day alone: the day's total and each hour's, at the busiest salon.
+    assert "3 appointments, by the hour they start" in part
+    assert _hours(part) == [("09:00", "1"), ("11:00", "1"), ("14:00", "1")]
     assert re.search(r'hour=11"[^>]* aria-current="true">11:00', part)
     assert "The salon's numbers" not in part
     assert len(swap.data) <= 0.2 * len(page.data), (len(swap.data), len(page.data))

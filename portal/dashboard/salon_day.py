@@ -130,17 +130,20 @@ class SalonDay(Schedule):
         return not self.therapists and not self.time_off and not self.by_hour
 
 
-def salon_day(day: date | None, asked: int | None, remembered: int | None, hour: int | None = None) -> SalonDay:
+def salon_day(day: date | None, asked: int | None, remembered: int | None, hour: int | None = None,
+              whole_week: bool = True) -> SalonDay:
     """The day (today when None) at the salon `asked` for, else the one `remembered`, else the
     busiest that day (the first by name when none is booked). A busy day is shown by the hour:
-    `hour` (0 to 23) when asked for, else the one under way (see `_hour_shown`)."""
+    `hour` (0 to 23) when asked for, else the one under way (see `_hour_shown`). Without
+    `whole_week`, only the day's counts are read (the week's other days count nothing): for
+    the day's list alone, an hour's swap."""
     now = clock.now()
     today = to_local(now).date()
     day = day or today
     monday = day - timedelta(days=day.weekday())
     locations = catalogue_cache.locations()
     hour_bounds = _hour_bounds(day)
-    week, hourly = _week(monday, day, hour_bounds)
+    week, hourly = _week(monday, day, hour_bounds, whole_week)
     by_id = {location.id: location for location in locations}
     chosen = next((by_id[i] for i in (asked, remembered) if i in by_id), None)
     counts = week[day.weekday()]
@@ -197,10 +200,15 @@ def _week_statement():
             .group_by(rows.c.part, rows.c.location_id))
 
 
-def _week(monday: date, day: date, hour_bounds: list[datetime]) -> tuple[list[WeekDay], dict[int, dict[int, Count]]]:
+def _week(monday: date, day: date, hour_bounds: list[datetime], whole_week: bool = True,
+          ) -> tuple[list[WeekDay], dict[int, dict[int, Count]]]:
     """One statement: booked appointments (and how many are held) per day and salon that week,
-    and per hour and salon on `day` (salon id -> hour -> count, only hours booked)."""
-    bounds = {f"b{n}": datetime.combine(monday + timedelta(days=n), time(0), tzinfo=SALON_TZ) for n in range(8)}
+    and per hour and salon on `day` (salon id -> hour -> count, only hours booked). Not
+    `whole_week`: the same statement over `day` alone (its other days count nothing)."""
+    if whole_week:
+        bounds = {f"b{n}": datetime.combine(monday + timedelta(days=n), time(0), tzinfo=SALON_TZ) for n in range(8)}
+    else:
+        bounds = {f"b{n}": hour_bounds[0] if n == 0 else hour_bounds[-1] for n in range(8)}
     bounds.update((f"h{n}", moment) for n, moment in enumerate(hour_bounds))
     days = [WeekDay(monday + timedelta(days=n)) for n in range(7)]
     hourly: dict[int, dict[int, Count]] = {}

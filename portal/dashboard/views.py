@@ -60,11 +60,12 @@ def admin():
     a busy day by the hour, ?hour=, each hour an htmx swap of the day's list) and the week per
     salon, services, therapists, locations (the catalogue: the process's copy)."""
     asked = request.args.get("salon", type=int)
+    fragment = wants_fragment()  # an hour's swap: the day's list alone, the week's other days unread
     schedule = salon_day.salon_day(_schedule_day(), asked, session.get(salon_day.REMEMBERED),
-                                   request.args.get("hour", type=int))
+                                   request.args.get("hour", type=int), whole_week=not fragment)
     if asked is not None and schedule.location is not None and schedule.location.id == asked:
         session[salon_day.REMEMBERED] = asked
-    if wants_fragment():
+    if fragment:
         return render_page("dashboard/_salon_day.html", block="day_list", schedule=schedule)
     return render_page(
         "dashboard/admin.html", figures=figures.recent_owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
