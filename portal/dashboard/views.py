@@ -10,6 +10,7 @@ from portal.booking import panels as booking_panels
 from portal.booking.forms import DayForm
 from portal.dashboard import bp, figures, panels, salon_day
 from portal.db_types import day_in_range
+from portal.htmx import render_page, wants_fragment
 from portal.security import public_page
 from portal.public import panels as public_panels
 from portal.public.page_cache import cached
@@ -52,26 +53,23 @@ def therapist():
     return render_template("dashboard/therapist.html", therapist=therapist, schedule=schedule)
 
 
-def _working_at(location) -> list[tuple]:
-    """(therapist, where they work) for the active therapists with hours at `location` (every
-    one when None), each one's salons read once."""
-    pairs = [(therapist, therapist.locations) for therapist in catalogue_cache.active_therapists()]
-    return [(therapist, works_at) for therapist, works_at in pairs
-            if location is None or any(loc.id == location.id for loc in works_at)]
-
-
 @bp.route("/admin")
 @allow("admin")
 def admin():
-    """The salon owner's overview: the salon's figures, one salon's day (a switch, remembered)
-    and the week per salon, services, therapists, locations (the catalogue: the process's copy)."""
+    """The salon owner's overview: the salon's figures, one salon's day (a switch, remembered;
+    a busy day by the hour, ?hour=, each hour an htmx swap of the day's list) and the week per
+    salon, services, therapists, locations (the catalogue: the process's copy)."""
     asked = request.args.get("salon", type=int)
-    schedule = salon_day.salon_day(_schedule_day(), asked, session.get(salon_day.REMEMBERED))
+    fragment = wants_fragment()  # an hour's swap: the day's list alone, the week's other days unread
+    schedule = salon_day.salon_day(_schedule_day(), asked, session.get(salon_day.REMEMBERED),
+                                   request.args.get("hour", type=int), whole_week=not fragment)
     if asked is not None and schedule.location is not None and schedule.location.id == asked:
         session[salon_day.REMEMBERED] = asked
-    return render_template(
+    if fragment:
+        return render_page("dashboard/_salon_day.html", block="day_list", schedule=schedule)
+    return render_page(
         "dashboard/admin.html", figures=figures.recent_owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
         services=catalogue_cache.active_services(), locations=schedule.locations,
-        therapists=_working_at(schedule.location),
+        therapists=salon_day.working_at(schedule.location),
         schedule=schedule,
     )
