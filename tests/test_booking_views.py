@@ -22,6 +22,7 @@ from tests.booking_support import (
     UTC,
     add_appointment,
     at,
+    offered_times,
     booking_form,
     count_appointments,
     facts_gate,
@@ -35,7 +36,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def times_on_page(html: str) -> list[str]:
-    return re.findall(r'name="starts_at"\s+value="([^"]+)"', html)
+    return [start.isoformat() for start in offered_times(html)]
 
 
 def local_labels(html: str) -> list[str]:

@@ -51,6 +51,16 @@ class BookingOffer:
     def therapist_value(self) -> str:
         return str(self.therapist.id) if self.therapist else "any"
 
+    def time_labels(self) -> list[str]:
+        """The free times on the salon's clock ("09:30"): each is both what a time's button says and
+        what it sends, with the day once (`forms.local_start` reads them back)."""
+        return [time_label(start) for start in self.times]
+
+
+def time_label(moment: datetime) -> str:
+    local = to_local(moment)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
 
 def _pick(options: list, wanted_id: int | None, fallback_id: Callable[[], int | None]):
     """The option asked for, else the fallback's (asked only then: it may cost a query), else the first."""
