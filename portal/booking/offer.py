@@ -88,7 +88,8 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     needs it (no massage chosen and no past appointment), as are the last appointment's reads:
     the times swapped in for a chosen massage and salon cost neither. `for_staff`: reception
     booking for the client, which may give times inside the online notice (`slots.policy`)."""
-    last = cache(lambda: queries.latest_choices(client_id))  # (service id, location id) or None
+    # (service id, location id) or None; read with the health profile the gate reads below.
+    last = cache(lambda: queries.latest_choices_and_profile(client_id))
     active, locations = catalogue_cache.active_services(), catalogue_cache.locations()
     service = _pick(active, service_id, lambda: last()[0] if last() else _suggested_service_id(
         guidance() if guidance is not None else None, active))
