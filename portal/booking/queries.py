@@ -104,20 +104,14 @@ def _choices_and_profile_statement():
 
 
 def latest_choices_and_profile(client_id: int) -> tuple[int, int] | None:
-    """`latest_choices`, with the health profile the booking page reads next (the gate) in the
-    same statement and remembered for it: the page's defaults cost no statement of their own."""
+    """The massage and salon of `latest_completed` (what the booking page starts from), without
+    loading it, with the health profile the page reads next (the gate) in the same statement and
+    remembered for it: the page's defaults cost no statement of their own."""
     row = db.session.execute(_choices_and_profile_statement(), {"client_id": client_id, "now": clock.now()}).first()
     if row is None:
         return None
     remember_profile_read(client_id, row.HealthProfile, row.ProfileRevision)
     return (row.service_id, row.location_id) if row.service_id is not None else None
-
-
-def latest_choices(client_id: int) -> tuple[int, int] | None:
-    """The massage and salon of `latest_completed`, without loading it (and all it joins): what
-    the booking page starts from."""
-    row = db.session.execute(_LATEST_CHOICES, {"client_id": client_id, "now": clock.now()}).first()
-    return (row.service_id, row.location_id) if row is not None else None
 
 
 def local_days(starts) -> list[date]:
