@@ -7,6 +7,7 @@ consented) live in tests/conftest.py, so no test module imports another's fixtur
 
 from __future__ import annotations
 import html
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
@@ -34,6 +35,23 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 def at(day: date, label: str) -> datetime:
     """The UTC instant of a salon wall-clock time ("10:15") on `day`."""
     return datetime.combine(day, time.fromisoformat(label), tzinfo=SALON_TZ).astimezone(UTC)
+
+
+def offered_times(page: str) -> list[datetime]:
+    """The free times a page offers, as UTC instants: the booking page's buttons (the day sent
+    once, each time as its salon wall-clock label) or, on other pages, one `starts_at` per time."""
+    day = re.search(r'<input type=hidden name=day value=(\d{4}-\d\d-\d\d)>', page)
+    if day is not None:
+        labels = re.findall(r'<button name=time value=(\d\d:\d\d)[ >]', page)
+        return [at(date.fromisoformat(day.group(1)), label) for label in labels]
+    return [datetime.fromisoformat(v).astimezone(UTC) for v in re.findall(r'name="starts_at"\s+value="([^"]+)"', page)]
+
+
+def chosen_on_page(page: str) -> list[datetime]:
+    """The booking page's times marked as the one chosen (?at=), as UTC instants."""
+    day = re.search(r'<input type=hidden name=day value=(\d{4}-\d\d-\d\d)>', page)
+    labels = re.findall(r'<button name=time value=(\d\d:\d\d) class=chosen>', page)
+    return [at(date.fromisoformat(day.group(1)), label) for label in labels] if day else []
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,10 @@ from portal.extensions import db
 from portal.mail import outbox
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.profile.services import save_profile
-from tests.booking_support import MONDAY, NOW, add_appointment, at, count_appointments, page_text
+from portal.booking.forms import local_start
+from portal.timezones import to_local
+from tests.booking_support import (AUTUMN_SUNDAY, MONDAY, NOW, SPRING_SUNDAY, add_appointment, at, count_appointments,
+                                   offered_times, page_text)
 
 HTMX = {"HX-Request": "true"}
 
@@ -28,11 +31,15 @@ def booking_page(client, salon, therapist="amelia", headers=None) -> str:
 
 
 def chosen(html: str, start) -> dict:
-    """What choosing `start` on a page sends: the GET form's hidden fields and the time."""
-    form = re.search(r'<form method="get" action="/book/confirm".*?</form>', html, re.S).group(0)
+    """What choosing `start` on a page sends: the GET form's hidden fields (the day among them)
+    and the time's button, named by the time on the salon's clock."""
+    form = re.search(r'<form action="/book/confirm".*?</form>', html, re.S).group(0)
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
-    assert re.search(rf'name="starts_at"\s+value="{re.escape(start.isoformat())}"', form)
-    return {**fields, "starts_at": start.isoformat()}
+    fields.update(re.findall(r'<input type=hidden name=(\w+) value=([^ >]+)>', form))
+    label = to_local(start).strftime("%H:%M")
+    assert fields["day"] == to_local(start).date().isoformat()
+    assert re.search(rf'<button name=time value={label}>{label}</button>', form)
+    return {**fields, "time": label}
 
 
 def confirm_form(html: str) -> dict:
@@ -52,7 +59,7 @@ def test_choosing_a_time_shows_a_summary_and_books_nothing_until_confirm(app, cl
                                                                         consented):
     html = booking_page(client, salon)
     # The times are a GET form to the summary (htmx swaps it in place of the times), not a booking.
-    assert 'hx-get="/book/confirm" hx-target="#slots" hx-swap="innerHTML show:#slots:top"' in html and 'method="post" action="/book"' not in html
+    assert 'hx-get="/book/confirm" hx-target="#slots" hx-swap="show:#slots:top"' in html and 'method="post" action="/book"' not in html
     start = at(MONDAY, "10:15")
     choice = chosen(html, start)
     response = client.get("/book/confirm?" + urlencode(choice))
@@ -96,7 +103,7 @@ def test_with_htmx_the_summary_replaces_the_times_and_back_brings_them_back(app,
         "service": [str(salon.back)], "location": [str(salon.city)], "therapist": [str(salon.amelia)],
         "day": [MONDAY.isoformat()]}
     times = page_text(client.get(back.group(1), headers=HTMX))
-    assert "Free times on Monday 15 March" in times and start.isoformat() in times and "<html" not in times
+    assert "Free times on Monday 15 March" in times and start in offered_times(times) and "<html" not in times
     assert count_appointments(app) == 0
 
 
@@ -123,12 +130,32 @@ def test_a_time_taken_meanwhile_shows_the_times_again_with_the_reason(app, clien
         page = page_text(response)
         assert response.status_code == 200  # htmx swaps it in place
         assert "that time is no longer free" in page and "Free times on Monday 15 March" in page
-        assert 'id="confirm-form"' not in page and start.isoformat() not in re.findall(r'value="([^"]+)"', page)
+        assert 'id="confirm-form"' not in page and start not in offered_times(page)
+        assert offered_times(page)  # the times that are free now, without the taken one
     assert count_appointments(app, client_id=users["client"].id) == 0
+
+
+def test_a_time_on_the_salons_clock_is_one_instant_or_refused():
+    """The booking page sends the day once and each time as its wall-clock label: read back as
+    the one instant it names, and refused when the clocks change then (no such time, or two)."""
+    assert local_start(MONDAY.isoformat(), "10:15") == "2027-03-15T10:15:00+00:00"
+    assert local_start("2027-06-14", "10:15") == "2027-06-14T10:15:00+01:00"  # BST
+    assert local_start(SPRING_SUNDAY.isoformat(), "00:59") == "2027-03-28T00:59:00+00:00"
+    assert local_start(SPRING_SUNDAY.isoformat(), "01:30") is None  # skipped: 01:00 GMT became 02:00 BST
+    assert local_start(SPRING_SUNDAY.isoformat(), "02:00") == "2027-03-28T02:00:00+01:00"
+    assert local_start(AUTUMN_SUNDAY.isoformat(), "01:30") is None  # twice: at 01:30 BST and 01:30 GMT
+    assert local_start(AUTUMN_SUNDAY.isoformat(), "02:00") == "2027-10-31T02:00:00+00:00"
+    for day, label in [(MONDAY.isoformat(), "24:00"), (MONDAY.isoformat(), "10:60"), (MONDAY.isoformat(), "1015"),
+                       (MONDAY.isoformat(), "10:15+01:00"), ("2027-02-30", "10:15"), ("", "10:15"), (None, None)]:
+        assert local_start(day, label) is None, (day, label)
 
 
 @pytest.mark.parametrize("change, message", [
     ({"starts_at": "tomorrow at ten"}, "Please choose one of the free times."),
+    ({"time": "25:00"}, "Please choose one of the free times."),
+    ({"time": "10am"}, "Please choose one of the free times."),
+    ({"day": "someday"}, "Please choose one of the free times."),
+    ({"day": "9999-12-31"}, "Please choose one of the free times."),
     ({"service": ""}, "Please choose a massage."),
     ({"service": "999999"}, "We don't offer that massage there."),
 ])

@@ -22,6 +22,7 @@ from tests.booking_support import (
     UTC,
     add_appointment,
     at,
+    offered_times,
     booking_form,
     count_appointments,
     facts_gate,
@@ -35,7 +36,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def times_on_page(html: str) -> list[str]:
-    return re.findall(r'name="starts_at"\s+value="([^"]+)"', html)
+    return [start.isoformat() for start in offered_times(html)]
 
 
 def local_labels(html: str) -> list[str]:
@@ -125,6 +126,34 @@ def test_a_returning_client_starts_from_their_last_massage(app, client, logged_i
     html = client.get("/book").get_data(as_text=True)
     assert re.search(rf'<option selected value="{salon.full}">Full Body', html)
     assert re.search(rf'<option selected value="{salon.gosforth}">Gosforth', html)
+
+
+def test_the_defaults_and_the_profile_read_together_still_gate_the_page(app, client, logged_in, users, salon,
+                                                                         count_queries):
+    """The last massage and salon are read in one statement with the health profile: what the gate
+    then acts on is that profile, consented or not, on the page and in its swap."""
+    from portal.accounts.models import User
+    from portal.profile.content import ConditionEntry, ProfileContent
+    from portal.profile.services import save_profile, withdraw_consent
+    add_appointment(app, users["client"].id, salon.sofia, salon.gosforth, salon.full, NOW - timedelta(days=10))
+    with app.app_context():
+        save_profile(db.session.get(User, users["client"].id),
+                     ProfileContent(conditions={"severe_osteoporosis": ConditionEntry()}), consent_given=True)
+        db.session.commit()
+    client.get("/book")  # warms the catalogue cache
+    for headers in ({}, HTMX):
+        with app.app_context(), count_queries() as counted:
+            html = client.get("/book", headers=headers).get_data(as_text=True)
+        assert "We can't book this massage for you online yet" in html and "GP" in html and not times_on_page(html)
+        if not headers:  # the choices (not in the swap, which shows only the refusal)
+            assert re.search(rf'<option selected value="{salon.full}">Full Body', html)
+        assert counted.count <= 3, [s[:90] for s in counted.statements]
+    with app.app_context():
+        withdraw_consent(db.session.get(User, users["client"].id))
+        db.session.commit()
+    html = client.get("/book", headers=HTMX).get_data(as_text=True)
+    assert "We can't book" not in html and times_on_page(html)
+    assert "Choose a time for Full Body Massage with" not in html and "Full Body Massage at Gosforth" in html
 
 
 def test_other_booking_sites_are_each_salons_own_listing(app, client, logged_in, salon):

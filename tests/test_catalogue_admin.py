@@ -14,7 +14,8 @@ from portal.audit.models import AdminChange
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.salon.models import Service
-from tests.booking_support import MONDAY, NOW, add_appointment, at, booking_form, count_appointments, page_text
+from tests.booking_support import (MONDAY, NOW, add_appointment, at, booking_form, count_appointments, offered_times,
+                                   page_text)
 from tests.conftest import AuthActions
 
 HTMX = {"HX-Request": "true"}
@@ -341,7 +342,7 @@ def test_the_booking_page_offers_a_service_only_at_its_salons(app, users, salon,
     assert "is offered at Gosforth, so here is Gosforth." in page
     select_box = re.search(r'<select[^>]*name="location".*?</select>', page, re.S).group(0)
     assert "Gosforth" in select_box and "Newcastle City Centre" not in select_box
-    times = re.findall(r'name="starts_at"\s+value="([^"]+)"', page)
+    times = offered_times(page)
     assert times and f'name="location" value="{salon.gosforth}"' in page
     # Another service still has both salons.
     other = page_text(client.client.get(f"/book?service={salon.full}&location={salon.city}&day={MONDAY}"))

@@ -46,9 +46,6 @@ OVER_TARGET = {
                              "with their old and new values, 0.30 (0.24)"),
     "pain range switch": ("the charts and score tables of the range (was 0.71 (0.53) before each series became one "
                           "path and the legend and the rules for reading a change moved out of it): 0.52 (0.38)"),
-    # One form, the context said once in its legend, a bare button per time (was 0.66 (0.30) with
-    # an accessible name per button): the day's times are most of what is left.
-    "booking slot list": "a day's free times, one button each, in one form: 0.30 (0.22)",
     "brief": ("the whole brief (precautions with reasons, changes, notes, goals, last feedback with the "
               "two rules in words, pain trend, two forms): 0.47 (0.66); the rules alone are about 0.08"),
     "catalogue row edit": ("the row's own cells as fields (name, length, price, offered), its form and CSRF token, "

@@ -20,7 +20,7 @@ from portal.mail import outbox
 from portal.public import page_cache
 from portal.salon.models import Location, Service, Therapist
 from portal.salon.opening import Shift, opening_ranges, opening_week
-from tests.booking_support import MONDAY, add_appointment, at, page_text
+from tests.booking_support import MONDAY, add_appointment, at, chosen_on_page, page_text
 from tests.routes import MATRIX
 
 PUBLIC_PAGES = ("/", "/salons", "/our-therapists", "/is-massage-right-for-me", "/free-times")
@@ -201,8 +201,8 @@ def _first_choice(client, salon) -> tuple[str, str, str]:
 
 def _chosen_on_booking_page(html: str, chosen: str) -> bool:
     # Exactly one time is marked chosen, and it is the one chosen.
-    marked = re.findall(r'<button name="starts_at" value="([^"]+)" class="chosen">', html)
-    return marked == [chosen] and 'id="chosen-time"' in html
+    marked = chosen_on_page(html)
+    return marked == [datetime.fromisoformat(chosen)] and 'id="chosen-time"' in html
 
 
 def test_visitor_picks_a_time_logs_in_and_lands_on_it(client, auth, users, salon, booking_clock):

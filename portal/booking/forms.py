@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import date, datetime, time, timezone
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
@@ -10,6 +11,7 @@ from wtforms.validators import UUID, InputRequired, Length, NumberRange, Optiona
 
 from portal.db_types import MAX_ID, day_in_range, valid_id
 from portal.fields import DayInRange
+from portal.timezones import SALON_TZ
 
 ANY_THERAPIST = "any"
 
@@ -27,6 +29,35 @@ def parse_start(value: str | None) -> datetime | None:
     if not day_in_range(moment):
         return None  # years like 0001 or 9999 overflow as soon as anything is added to them
     return moment.astimezone(timezone.utc)
+
+
+_TIME_OF_DAY = re.compile(r"[0-2][0-9]:[0-5][0-9]")
+
+
+def local_start(day: str | None, time_of_day: str | None) -> str | None:
+    """A day and a time on the salon's clock ("2026-03-15", "09:30"), as the booking page's free
+    times send them (the day once, each time as its label), as ISO 8601 with its offset; None if
+    unreadable, or if the clocks change then (a skipped or repeated local time is not one instant)."""
+    day, time_of_day = (day or "").strip(), (time_of_day or "").strip()
+    if not _TIME_OF_DAY.fullmatch(time_of_day):
+        return None
+    try:
+        moment = datetime.combine(date.fromisoformat(day), time.fromisoformat(time_of_day), tzinfo=SALON_TZ)
+    except ValueError:
+        return None
+    if not day_in_range(moment) or moment.utcoffset() != moment.replace(fold=1).utcoffset():
+        return None
+    return moment.isoformat()
+
+
+def chosen_time_data(args):
+    """The confirm step's query: the booking page's free times send `day` and `time` (fewer bytes
+    than a full instant per time); other forms send `starts_at` itself."""
+    if args.get("starts_at") or "time" not in args:
+        return args
+    args = args.copy()
+    args["starts_at"] = local_start(args.get("day"), args.get("time")) or ""
+    return args
 
 
 def therapist_id(value: str | None) -> int | None:

@@ -51,6 +51,16 @@ class BookingOffer:
     def therapist_value(self) -> str:
         return str(self.therapist.id) if self.therapist else "any"
 
+    def time_labels(self) -> list[str]:
+        """The free times on the salon's clock ("09:30"): each is both what a time's button says and
+        what it sends, with the day once (`forms.local_start` reads them back)."""
+        return [time_label(start) for start in self.times]
+
+
+def time_label(moment: datetime) -> str:
+    local = to_local(moment)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
 
 def _pick(options: list, wanted_id: int | None, fallback_id: Callable[[], int | None]):
     """The option asked for, else the fallback's (asked only then: it may cost a query), else the first."""
@@ -78,7 +88,8 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     needs it (no massage chosen and no past appointment), as are the last appointment's reads:
     the times swapped in for a chosen massage and salon cost neither. `for_staff`: reception
     booking for the client, which may give times inside the online notice (`slots.policy`)."""
-    last = cache(lambda: queries.latest_choices(client_id))  # (service id, location id) or None
+    # (service id, location id) or None; read with the health profile the gate reads below.
+    last = cache(lambda: queries.latest_choices_and_profile(client_id))
     active, locations = catalogue_cache.active_services(), catalogue_cache.locations()
     service = _pick(active, service_id, lambda: last()[0] if last() else _suggested_service_id(
         guidance() if guidance is not None else None, active))

@@ -16,8 +16,8 @@ from portal.booking.models import BOOKED, Appointment, CalendarFeed, TimeOff
 from portal.booking.status import completed, is_completed
 from portal.db_types import UTCDateTime
 from portal.extensions import db
-from portal.profile.models import HealthProfile
-from portal.profile.services import profile_of
+from portal.profile.models import HealthProfile, ProfileRevision
+from portal.profile.services import latest_revision_of_profile, profile_of, remember_profile_read
 from portal.read_memo import remember, remembered
 from portal.salon.models import Location, Therapist
 from portal.timezones import SALON_TZ, to_local
@@ -91,11 +91,27 @@ _FEED_AND_PROFILE = (select(CalendarFeed, HealthProfile).select_from(User)
                      .where(User.id == bindparam("client_id")))
 
 
-def latest_choices(client_id: int) -> tuple[int, int] | None:
-    """The massage and salon of `latest_completed`, without loading it (and all it joins): what
-    the booking page starts from."""
-    row = db.session.execute(_LATEST_CHOICES, {"client_id": client_id, "now": clock.now()}).first()
-    return (row.service_id, row.location_id) if row is not None else None
+@cache
+def _choices_and_profile_statement():
+    """`latest_choices_and_profile`'s statement for the bound `client_id` and `now`, built once."""
+    latest = _LATEST_CHOICES.subquery()
+    return (select(latest.c.service_id, latest.c.location_id, HealthProfile, ProfileRevision)
+            .select_from(User)
+            .outerjoin(latest, literal(True))
+            .outerjoin(HealthProfile, HealthProfile.client_id == User.id)
+            .outerjoin(ProfileRevision, latest_revision_of_profile())
+            .where(User.id == bindparam("client_id")))
+
+
+def latest_choices_and_profile(client_id: int) -> tuple[int, int] | None:
+    """The massage and salon of `latest_completed` (what the booking page starts from), without
+    loading it, with the health profile the page reads next (the gate) in the same statement and
+    remembered for it: the page's defaults cost no statement of their own."""
+    row = db.session.execute(_choices_and_profile_statement(), {"client_id": client_id, "now": clock.now()}).first()
+    if row is None:
+        return None
+    remember_profile_read(client_id, row.HealthProfile, row.ProfileRevision)
+    return (row.service_id, row.location_id) if row.service_id is not None else None
 
 
 def local_days(starts) -> list[date]:

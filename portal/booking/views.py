@@ -13,8 +13,9 @@ from portal.access import allow, public
 from portal import clock
 from portal.booking import bp, calendar, queries, rebook, recheck, services, slots
 from portal.booking.forms import (BookForm, ChooseForm, ChosenTimeForm, DayForm, RescheduleForm, ScreeningForm,
-                                  fill_choices, optional_id, parse_start, seen_sequence, therapist_id)
-from portal.booking.offer import BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer
+                                  chosen_time_data, fill_choices, optional_id, parse_start, seen_sequence, therapist_id)
+from portal.booking.offer import (BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer,
+                                  time_label)
 from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
 from portal.feedback.meaning import RELIEF_RULE_IN_WORDS, RULE_IN_WORDS
@@ -48,7 +49,8 @@ def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, st
     form = None if fragment else fill_choices(ChooseForm(formdata=None), offer)
     locations = [] if fragment else catalogue_cache.locations()
     return render_page("booking/book.html", block="slots", status=status, form=form, offer=offer,
-                       problem=problem, chosen=chosen, locations=locations)
+                       problem=problem, chosen=chosen, chosen_label=time_label(chosen) if chosen else None,
+                       locations=locations)
 
 
 @bp.get("/book")
@@ -105,7 +107,7 @@ def _not_confirmable(form, problem: BookingProblem, source, starts_at):
 def confirm():
     """A chosen free time, summed up (massage, therapist, salon, time, price, length, the
     cancellation policy, any precaution) with Confirm and Back; nothing is booked until Confirm."""
-    form = ChosenTimeForm(formdata=request.args)
+    form = ChosenTimeForm(formdata=chosen_time_data(request.args))
     valid = form.validate()
     starts_at = parse_start(form.starts_at.data)
     source = _rebook_source(form.rebook.data)

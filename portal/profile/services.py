@@ -81,10 +81,28 @@ def latest_content(profile: HealthProfile | None) -> ProfileContent | None:
 @remembered
 def content_for_use(client_id: int) -> ProfileContent | None:
     """The profile the portal may act on: none without current consent."""
-    profile, revision = _profile_and_latest_revision(client_id)
+    return _usable(*_profile_and_latest_revision(client_id))
+
+
+def _usable(profile: HealthProfile | None, revision: ProfileRevision | None) -> ProfileContent | None:
     if profile is None or not profile.has_consent or revision is None:
         return None
     return _open(revision)
+
+
+def latest_revision_of_profile():
+    """The join condition from HealthProfile to its latest ProfileRevision, for a statement that
+    reads the profile along with something else (then `remember_profile_read`)."""
+    latest = (select(func.max(ProfileRevision.id)).where(ProfileRevision.profile_id == HealthProfile.id)
+              .correlate(HealthProfile).scalar_subquery())
+    return ProfileRevision.id == latest
+
+
+def remember_profile_read(client_id: int, profile: HealthProfile | None, revision: ProfileRevision | None) -> None:
+    """The profile and its latest revision, read by a wider statement (the booking page reads
+    them with its defaults): `profile_of` and `content_for_use` remembered from them, unread again."""
+    remember(profile_of, (client_id,), profile)
+    remember(content_for_use, (client_id,), _usable(profile, revision))
 
 
 def _profile_and_latest_revision(client_id: int) -> tuple[HealthProfile | None, ProfileRevision | None]:
@@ -99,10 +117,8 @@ def _profile_and_latest_revision(client_id: int) -> tuple[HealthProfile | None, 
 def _profile_and_latest_revision_statement():
     """`_profile_and_latest_revision`'s statement for the bound `client_id`: built once, as
     building it (and its cache key) costs as much as running it."""
-    latest = (select(func.max(ProfileRevision.id)).where(ProfileRevision.profile_id == HealthProfile.id)
-              .correlate(HealthProfile).scalar_subquery())
     return (select(HealthProfile, ProfileRevision)
-            .outerjoin(ProfileRevision, ProfileRevision.id == latest)
+            .outerjoin(ProfileRevision, latest_revision_of_profile())
             .where(HealthProfile.client_id == bindparam("client_id")))
 
 
