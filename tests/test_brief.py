@@ -19,6 +19,7 @@ from portal.formatting import format_date
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal import clock
+from portal.timezones import to_local
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
 
@@ -219,6 +220,24 @@ def test_treatment_notes_are_private_and_sealed(app, client, auth, story):
     assert "MARKER-q1" not in client.get("/profile/export").get_data(as_text=True)
 
 
+def test_brief_shows_the_three_latest_notes_and_each_visit_once(app, small_salon, story, users):
+    """The notes come with the history (a row per note): an appointment with two notes is still
+    one visit, and only the three latest notes show, newest first."""
+    earlier = make_appointment(app, small_salon, story["client_id"], NOW - timedelta(days=25))
+    with app.app_context():
+        therapist = db.session.get(User, users["therapist"].id)
+        for appointment_id, text_, days_ago in ((earlier, "note-A", 24), (earlier, "note-B", 23),
+                                                (story["last_visit"], "note-C", 13), (story["last_visit"], "note-D", 12)):
+            feedback_services.add_treatment_note(therapist, appointment_id, text_, now=NOW - timedelta(days=days_ago))
+        db.session.commit()
+    with app.test_request_context():
+        brief = brief_for(db.session.get(User, users["therapist"].id), story["today"], now=NOW)
+        assert [n.text for n in brief.staff_notes] == ["note-D", "note-C", "note-B"]
+        assert brief.last_visit == to_local(NOW - timedelta(days=14)).date()
+        # The last session's feedback trend point appears once, though its appointment has two notes.
+        sessions = [p for points in brief.trend.values() for p in points if p.kind == "session"]
+        assert len(sessions) == len({(p.on, p.before, p.after) for p in sessions}) == 1
+
 def _sessions(app, small_salon, client_id, count):
     for index in range(count):
         appointment_id = make_appointment(app, small_salon, client_id, NOW - timedelta(days=29, minutes=-60 * index))
@@ -251,7 +270,9 @@ def test_brief_and_pain_page_queries_do_not_grow_with_history(app, small_salon, 
 
     _sessions(app, small_salon, story["client_id"], 1)
     with_one_brief, with_one_page = measure(), measure_pain_page()
-    assert with_one_brief > 5 and with_one_page >= 3  # the counter really counts (the pain page: user, scores, goals)
+    # The counter really counts: the brief reads the appointment, writes the access record, reads
+    # the history (with the treatment notes), the profile and the check-ins; the pain page: user, scores, goals.
+    assert with_one_brief == 5 and with_one_page >= 3
     _sessions(app, small_salon, story["client_id"], 99)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Appointment)) >= 100
