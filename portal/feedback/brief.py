@@ -109,8 +109,11 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
     client_id = appointment.client_id
-    # Written now (a plain INSERT), committed by the request: a read never commits.
-    record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}")
+    # Written now (a plain INSERT) and durable before anything is shown: on PostgreSQL committed
+    # as it runs (one statement, whole on its own: no BEGIN or COMMIT round trip), elsewhere by
+    # the request's commit.
+    record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}",
+                         alone=True)
 
     history, notes = _history(client_id)
     earlier = [row for row in history if row.starts_at < appointment.starts_at]
