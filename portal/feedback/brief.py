@@ -99,8 +99,10 @@ def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
     return now - PAST_REACH <= appointment.starts_at <= now + FUTURE_REACH
 
 
-def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) -> Brief:
-    """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged.
+def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *, log_alone: bool = False) -> Brief:
+    """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged,
+    in the caller's transaction, or with `log_alone` (the brief page, where the record is the
+    request's only write) committed as it is written when no transaction is open yet.
     Five statements whatever the client's history: the appointment, the access record, the
     client's appointments with their feedback and treatment notes, the profile with its
     revisions and (under consent) the check-ins."""
@@ -109,11 +111,11 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
     client_id = appointment.client_id
-    # Written now (a plain INSERT) and durable before anything is shown: on PostgreSQL committed
-    # as it runs (one statement, whole on its own: no BEGIN or COMMIT round trip), elsewhere by
-    # the request's commit.
+    # Written now (a plain INSERT), durable before anything is shown: committed by the request,
+    # or, `log_alone` on PostgreSQL, as it runs (one statement, whole on its own: no BEGIN or
+    # COMMIT round trip; a request failing after it keeps the record of the view).
     record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}",
-                         alone=True)
+                         alone=log_alone)
 
     history, notes = _history(client_id)
     earlier = [row for row in history if row.starts_at < appointment.starts_at]
