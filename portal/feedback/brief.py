@@ -26,6 +26,7 @@ from portal.feedback.services import NotFound, as_session_feedback, open_note
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Precaution, guidance_for
 from portal.profile.services import consented_profile, facts_from
+from portal.salon.models import Location, Service, Therapist
 from portal.timezones import to_local
 
 # A therapist sees briefs for their clients from a month back to two weeks ahead.
@@ -66,9 +67,27 @@ class StaffNote:
     text: str
 
 
+@dataclass(frozen=True)
+class BriefAppointment:
+    """What the brief shows and checks of its appointment: one row with the names it shows,
+    no ORM objects (the appointment's four joined relations cost more to build than to read)."""
+    id: int
+    client_id: int
+    starts_at: datetime
+    no_show: bool
+    health_hold: str | None
+    health_hold_at: datetime | None
+    screening_confirmed_at: datetime | None
+    client_name: str
+    service_name: str
+    location_name: str
+    therapist_name: str | None
+    therapist_user_id: int | None
+
+
 @dataclass
 class Brief:
-    appointment: Appointment
+    appointment: BriefAppointment
     has_consent: bool
     has_profile: bool = False
     precautions: list[Precaution] = field(default_factory=list)
@@ -90,11 +109,11 @@ class Brief:
     safety_flag: str = ""  # pain of 8+, a rise of 2+, new numbness: ask first (meaning.brief_flag)
 
 
-def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
+def may_view(viewer: User, appointment: BriefAppointment, now: datetime) -> bool:
     """Admins see every brief; a therapist only their own clients', recent or upcoming."""
     if viewer.is_admin:
         return True
-    if not viewer.is_therapist or appointment.therapist is None or appointment.therapist.user_id != viewer.id:
+    if not viewer.is_therapist or appointment.therapist_user_id is None or appointment.therapist_user_id != viewer.id:
         return False
     return now - PAST_REACH <= appointment.starts_at <= now + FUTURE_REACH
 
@@ -107,7 +126,8 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *,
     client's appointments with their feedback and treatment notes, the profile with its
     revisions and (under consent) the check-ins."""
     now = now or clock.now()
-    appointment = db.session.get(Appointment, appointment_id)
+    row = db.session.execute(_APPOINTMENT, {"appointment_id": appointment_id}).first()
+    appointment = BriefAppointment(*row) if row is not None else None
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
     client_id = appointment.client_id
@@ -170,6 +190,16 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *,
 
 # The brief's reads, built once (a statement's construction costs about as much Python as its
 # round trip); the client and the instant are bound per call.
+_APPOINTMENT = (
+    select(Appointment.id, Appointment.client_id, Appointment.starts_at, Appointment.no_show, Appointment.health_hold,
+           Appointment.health_hold_at, Appointment.screening_confirmed_at, User.name, Service.name, Location.name,
+           Therapist.display_name, Therapist.user_id)
+    .join(User, User.id == Appointment.client_id)
+    .join(Service, Service.id == Appointment.service_id)
+    .join(Location, Location.id == Appointment.location_id)
+    .outerjoin(Therapist, Therapist.id == Appointment.therapist_id)
+    .where(Appointment.id == bindparam("appointment_id"))
+)
 # The history carries the treatment notes too (a row per note; an appointment has one or none,
 # rarely more): one round trip fewer than reading them apart.
 _HISTORY = (
