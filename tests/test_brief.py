@@ -82,6 +82,25 @@ def test_brief_labels_the_last_feedback_change_with_the_rule_in_words(client, au
     assert "at least 2 points and at least 30% of the score before" in last
 
 
+def test_the_reading_rules_are_said_once_on_the_day_a_brief_is_swapped_into(client, auth, story):
+    """Swapped into the therapist's day, the brief links to the rules the day says once; the
+    brief on its own page, and swapped into the admin's day (which does not say them), keeps them."""
+    rule = "at least 2 points and at least 30% of the score before"
+    relief = "most of the relief lasted when at least half of that drop remains"
+    brief = f"/therapist/appointments/{story['today']}/brief"
+    auth.login("therapist@example.com")
+    day = client.get("/therapist").get_data(as_text=True)
+    rules = day.split('id="brief-rules"')[1].split("</section>")[0]
+    assert rule in rules and relief in rules and day.count(rule) == 1
+    swapped = client.get(brief, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert rule not in swapped and relief not in swapped and 'href="#brief-rules"' in swapped
+    page = client.get(brief).get_data(as_text=True)
+    assert rule in page and relief in page and "#brief-rules" not in page
+    auth.logout()
+    auth.login("admin@example.com")
+    swapped = client.get(brief, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert rule in swapped and relief in swapped and "#brief-rules" not in swapped
+
 def _resave(app, client_id, *extra, **fields):
     """Another save of the story's profile today, with `extra` conditions."""
     with app.app_context():
