@@ -152,6 +152,10 @@ def plain_read(statement: str) -> bool:
     return statement.lstrip()[:6].upper() == "SELECT" and _LOCKING_OR_EFFECTS.search(statement) is None
 
 
+# An execution option: this write is atomic by itself and may commit as it runs (begin_at_first_write).
+RUNS_ALONE = "portal_runs_alone"
+
+
 def begin_at_first_write(engine: Engine) -> None:
     """PostgreSQL (psycopg): a transaction's BEGIN is sent with its first write, not its first read.
 
@@ -165,6 +169,12 @@ def begin_at_first_write(engine: Engine) -> None:
     committed once or rolled back as before. A read-only request sends no BEGIN and no ROLLBACK
     (psycopg's commit and rollback send nothing outside a transaction), and, with no ROLLBACK
     clearing it, psycopg's cache of prepared statements lasts beyond one request.
+
+    A write that is whole on its own and must be durable as soon as it returns (the brief's
+    access record: one INSERT) may be marked with the execution option `RUNS_ALONE`: sent while
+    no transaction is open, it runs in autocommit, committed by PostgreSQL as it completes,
+    without a BEGIN and a COMMIT round trip of its own; once a transaction is open it is part of
+    it, as any statement. A marked statement does not open a transaction for the ones after it.
 
     Not for an isolation level above READ COMMITTED (reads there share one snapshot, which they
     would lose): the engine must use the server's default."""
@@ -186,5 +196,6 @@ def begin_at_first_write(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _begin_before_the_first_write(conn, cursor, statement, parameters, context, executemany) -> None:
         dbapi_connection = conn.connection.dbapi_connection
-        if dbapi_connection.autocommit and not plain_read(statement):
+        if (dbapi_connection.autocommit and not plain_read(statement)
+                and not (context is not None and context.execution_options.get(RUNS_ALONE))):
             dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement

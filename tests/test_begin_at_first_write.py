@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from portal.accounts.models import User
+from portal.audit.models import HealthAccess
+from portal.audit.services import record_health_access
 from portal.extensions import db, plain_read
 
 
@@ -115,3 +117,50 @@ def test_a_locking_read_holds_its_lock_until_the_end(postgres, users):
         raw = db.session.connection().connection.dbapi_connection
         assert raw.pgconn.transaction_status == TransactionStatus.INTRANS
         db.session.rollback()
+
+
+def _accesses(app) -> int:
+    """Access records as another connection sees them: what is committed."""
+    with app.app_context(), db.engine.connect() as other:
+        return other.scalar(select(func.count(HealthAccess.id)))
+
+
+def test_a_write_marked_to_run_alone_commits_as_it_runs(postgres, users):
+    from psycopg.pq import TransactionStatus
+
+    with postgres.app_context():
+        raw = db.session.connection().connection.dbapi_connection
+        viewer = db.session.get(User, users["therapist"].id)
+        record_health_access(viewer, users["client"].id, "alone", alone=True)
+        assert raw.pgconn.transaction_status == TransactionStatus.IDLE  # no transaction was opened
+        assert _accesses(postgres) == 1  # already committed, before any commit of the session
+        db.session.add(User(email="new@example.com", name="New Client", role="client", password_hash="x"))
+        db.session.flush()  # a later write still opens a transaction
+        assert raw.pgconn.transaction_status == TransactionStatus.INTRANS
+        db.session.rollback()
+        assert _accesses(postgres) == 1 and db.session.scalar(select(func.count(User.id))) == 3
+
+
+def test_a_write_marked_to_run_alone_joins_a_transaction_already_open(postgres, users):
+    with postgres.app_context():
+        db.session.add(User(email="new@example.com", name="New Client", role="client", password_hash="x"))
+        db.session.flush()
+        record_health_access(db.session.get(User, users["therapist"].id), users["client"].id, "inside", alone=True)
+        assert _accesses(postgres) == 0  # not committed on its own: part of the open transaction
+        db.session.rollback()
+    assert _accesses(postgres) == 0
+
+
+def test_the_brief_logs_its_view_without_begin_or_commit(postgres, auth, users, small_salon, tmp_path):
+    from datetime import timedelta
+
+    from portal import clock
+    from tests.factories import make_appointment
+
+    appointment = make_appointment(postgres, small_salon, users["client"].id, clock.now() + timedelta(hours=1))
+    assert auth.login("therapist@example.com").status_code == 302
+    with protocol(postgres, tmp_path) as lines:
+        assert auth.client.get(f"/therapist/appointments/{appointment}/brief").status_code == 200
+    assert _commands(lines) == []  # the access record committed by itself, no round trips around it
+    assert any("INSERT INTO health_access_log" in line for line in lines)
+    assert _accesses(postgres) == 1

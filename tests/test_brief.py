@@ -19,6 +19,7 @@ from portal.formatting import format_date
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal import clock
+from portal.timezones import to_local
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
 
@@ -80,6 +81,25 @@ def test_brief_labels_the_last_feedback_change_with_the_rule_in_words(client, au
     assert row.groups() == ("7", "4", "meaningful drop")  # 3 points, 43%
     assert "at least 2 points and at least 30% of the score before" in last
 
+
+def test_the_reading_rules_are_said_once_on_the_day_a_brief_is_swapped_into(client, auth, story):
+    """Swapped into the therapist's day, the brief links to the rules the day says once; the
+    brief on its own page, and swapped into the admin's day (which does not say them), keeps them."""
+    rule = "at least 2 points and at least 30% of the score before"
+    relief = "most of the relief lasted when at least half of that drop remains"
+    brief = f"/therapist/appointments/{story['today']}/brief"
+    auth.login("therapist@example.com")
+    day = client.get("/therapist").get_data(as_text=True)
+    rules = day.split('id="brief-rules"')[1].split("</section>")[0]
+    assert rule in rules and relief in rules and day.count(rule) == 1
+    swapped = client.get(brief, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert rule not in swapped and relief not in swapped and 'href="#brief-rules"' in swapped
+    page = client.get(brief).get_data(as_text=True)
+    assert rule in page and relief in page and "#brief-rules" not in page
+    auth.logout()
+    auth.login("admin@example.com")
+    swapped = client.get(brief, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert rule in swapped and relief in swapped and "#brief-rules" not in swapped
 
 def _resave(app, client_id, *extra, **fields):
     """Another save of the story's profile today, with `extra` conditions."""
@@ -148,7 +168,10 @@ def test_every_brief_view_is_logged_and_the_client_can_see_it(app, client, auth,
 
 def test_brief_opens_in_place_with_htmx(client, auth, story):
     auth.login("therapist@example.com")
-    day = client.get("/therapist").get_data(as_text=True)
+    # The session's own day (an hour from now: tomorrow when the test runs late in the evening).
+    with client.application.app_context():
+        on = to_local(db.session.get(Appointment, story["today"]).starts_at).date()
+    day = client.get(f"/therapist?day={on.isoformat()}").get_data(as_text=True)
     assert f'hx-get="/therapist/appointments/{story["today"]}/brief"' in day and 'id="brief-panel"' in day
     response = client.get(f"/therapist/appointments/{story['today']}/brief", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
@@ -219,6 +242,24 @@ def test_treatment_notes_are_private_and_sealed(app, client, auth, story):
     assert "MARKER-q1" not in client.get("/profile/export").get_data(as_text=True)
 
 
+def test_brief_shows_the_three_latest_notes_and_each_visit_once(app, small_salon, story, users):
+    """The notes come with the history (a row per note): an appointment with two notes is still
+    one visit, and only the three latest notes show, newest first."""
+    earlier = make_appointment(app, small_salon, story["client_id"], NOW - timedelta(days=25))
+    with app.app_context():
+        therapist = db.session.get(User, users["therapist"].id)
+        for appointment_id, text_, days_ago in ((earlier, "note-A", 24), (earlier, "note-B", 23),
+                                                (story["last_visit"], "note-C", 13), (story["last_visit"], "note-D", 12)):
+            feedback_services.add_treatment_note(therapist, appointment_id, text_, now=NOW - timedelta(days=days_ago))
+        db.session.commit()
+    with app.test_request_context():
+        brief = brief_for(db.session.get(User, users["therapist"].id), story["today"], now=NOW)
+        assert [n.text for n in brief.staff_notes] == ["note-D", "note-C", "note-B"]
+        assert brief.last_visit == to_local(NOW - timedelta(days=14)).date()
+        # The last session's feedback trend point appears once, though its appointment has two notes.
+        sessions = [p for points in brief.trend.values() for p in points if p.kind == "session"]
+        assert len(sessions) == len({(p.on, p.before, p.after) for p in sessions}) == 1
+
 def _sessions(app, small_salon, client_id, count):
     for index in range(count):
         appointment_id = make_appointment(app, small_salon, client_id, NOW - timedelta(days=29, minutes=-60 * index))
@@ -251,7 +292,9 @@ def test_brief_and_pain_page_queries_do_not_grow_with_history(app, small_salon, 
 
     _sessions(app, small_salon, story["client_id"], 1)
     with_one_brief, with_one_page = measure(), measure_pain_page()
-    assert with_one_brief > 5 and with_one_page >= 3  # the counter really counts (the pain page: user, scores, goals)
+    # The counter really counts: the brief reads the appointment, writes the access record, reads
+    # the history (with the treatment notes), the profile and the check-ins; the pain page: user, scores, goals.
+    assert with_one_brief == 5 and with_one_page >= 3
     _sessions(app, small_salon, story["client_id"], 99)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Appointment)) >= 100

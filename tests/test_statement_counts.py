@@ -158,8 +158,8 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 CEILINGS = {"/dashboard": 5, "/book": 3, "/guidance": 4, "/profile": 4, "/pain": 3, "/appointments": 4,
             "/therapist": 4, "/admin": 3,  # /admin: figures kept 5 minutes; one salon's day: 2 statements
             # The brief: the login, the appointment, the access record (one per view, it stays),
-            # the appointments with their feedback, the notes, the profile, the check-ins.
-            "/therapist/appointments/<id>/brief": 7}
+            # the appointments with their feedback and treatment notes, the profile, the check-ins.
+            "/therapist/appointments/<id>/brief": 6}
 
 
 def _page(path: str) -> str:

@@ -10,17 +10,20 @@ from sqlalchemy import insert, select
 from portal import clock
 from portal.accounts.models import User
 from portal.audit.models import AdminChange, HealthAccess
-from portal.extensions import db
+from portal.extensions import RUNS_ALONE, db
 
 log = logging.getLogger("portal.audit")
 
 
 _RECORD_ACCESS = insert(HealthAccess.__table__)  # built once; the values are bound per call
+_ALONE, _IN_THE_TRANSACTION = {RUNS_ALONE: True}, {}
 
 
 def record_health_access(viewer: User | None, client_id: int, what: str, *, viewer_name: str | None = None,
-                         viewer_role: str | None = None) -> None:
-    """Note that `viewer` saw `client_id`'s health data; part of the caller's transaction.
+                         viewer_role: str | None = None, alone: bool = False) -> None:
+    """Note that `viewer` saw `client_id`'s health data; part of the caller's transaction, or,
+    with `alone` and no write before it, committed as it is written (PostgreSQL: one statement
+    in autocommit, no BEGIN or COMMIT round trip; portal.extensions.begin_at_first_write).
 
     A viewer who is not a user (someone opening the client's share link) is passed as None with
     a `viewer_name` and `viewer_role` that say what they came through."""
@@ -32,7 +35,8 @@ def record_health_access(viewer: User | None, client_id: int, what: str, *, view
     db.session.execute(_RECORD_ACCESS, {
         "client_id": client_id, "viewer_id": viewer.id if viewer else None,
         "viewer_name": (viewer_name or viewer.name)[:120], "viewer_role": (viewer_role or viewer.role)[:20],
-        "what": what[:120], "at": clock.now(), "request_id": request_id})
+        "what": what[:120], "at": clock.now(), "request_id": request_id},
+        execution_options=_ALONE if alone else _IN_THE_TRANSACTION)
     log.info("health data viewed client_id=%s viewer_id=%s what=%s", client_id, viewer.id if viewer else "-", what)
 
 

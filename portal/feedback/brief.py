@@ -26,6 +26,7 @@ from portal.feedback.services import NotFound, as_session_feedback, open_note
 from portal.guidance.rules import AREAS as AREA_LABELS
 from portal.guidance.rules import Precaution, guidance_for
 from portal.profile.services import consented_profile, facts_from
+from portal.salon.models import Location, Service, Therapist
 from portal.timezones import to_local
 
 # A therapist sees briefs for their clients from a month back to two weeks ahead.
@@ -66,9 +67,27 @@ class StaffNote:
     text: str
 
 
+@dataclass(frozen=True)
+class BriefAppointment:
+    """What the brief shows and checks of its appointment: one row with the names it shows,
+    no ORM objects (the appointment's four joined relations cost more to build than to read)."""
+    id: int
+    client_id: int
+    starts_at: datetime
+    no_show: bool
+    health_hold: str | None
+    health_hold_at: datetime | None
+    screening_confirmed_at: datetime | None
+    client_name: str
+    service_name: str
+    location_name: str
+    therapist_name: str | None
+    therapist_user_id: int | None
+
+
 @dataclass
 class Brief:
-    appointment: Appointment
+    appointment: BriefAppointment
     has_consent: bool
     has_profile: bool = False
     precautions: list[Precaution] = field(default_factory=list)
@@ -90,35 +109,41 @@ class Brief:
     safety_flag: str = ""  # pain of 8+, a rise of 2+, new numbness: ask first (meaning.brief_flag)
 
 
-def may_view(viewer: User, appointment: Appointment, now: datetime) -> bool:
+def may_view(viewer: User, appointment: BriefAppointment, now: datetime) -> bool:
     """Admins see every brief; a therapist only their own clients', recent or upcoming."""
     if viewer.is_admin:
         return True
-    if not viewer.is_therapist or appointment.therapist is None or appointment.therapist.user_id != viewer.id:
+    if not viewer.is_therapist or appointment.therapist_user_id is None or appointment.therapist_user_id != viewer.id:
         return False
     return now - PAST_REACH <= appointment.starts_at <= now + FUTURE_REACH
 
 
-def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) -> Brief:
-    """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged.
-    Six statements whatever the client's history: the appointment, the access record, the
-    client's appointments with their feedback, the treatment notes, the profile with its
+def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *, log_alone: bool = False) -> Brief:
+    """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged,
+    in the caller's transaction, or with `log_alone` (the brief page, where the record is the
+    request's only write) committed as it is written when no transaction is open yet.
+    Five statements whatever the client's history: the appointment, the access record, the
+    client's appointments with their feedback and treatment notes, the profile with its
     revisions and (under consent) the check-ins."""
     now = now or clock.now()
-    appointment = db.session.get(Appointment, appointment_id)
+    row = db.session.execute(_APPOINTMENT, {"appointment_id": appointment_id}).first()
+    appointment = BriefAppointment(*row) if row is not None else None
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
     client_id = appointment.client_id
-    # Written now (a plain INSERT), committed by the request: a read never commits.
-    record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}")
+    # Written now (a plain INSERT), durable before anything is shown: committed by the request,
+    # or, `log_alone` on PostgreSQL, as it runs (one statement, whole on its own: no BEGIN or
+    # COMMIT round trip; a request failing after it keeps the record of the view).
+    record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}",
+                         alone=log_alone)
 
-    history = _history(client_id)
+    history, notes = _history(client_id)
     earlier = [row for row in history if row.starts_at < appointment.starts_at]
     visits = [row for row in earlier if is_completed(row, now)]
     given = [(row.AppointmentFeedback, row.starts_at) for row in earlier if row.AppointmentFeedback is not None]
     brief = Brief(appointment=appointment, has_consent=False)
     brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
-    brief.staff_notes = _staff_notes(client_id)
+    brief.staff_notes = _staff_notes(notes)
     profile, content, changes = consented_profile(client_id, visits[-1].starts_at if visits else None)
     brief.has_consent = profile is not None and profile.has_consent
     if not brief.has_consent:
@@ -165,26 +190,42 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None) ->
 
 # The brief's reads, built once (a statement's construction costs about as much Python as its
 # round trip); the client and the instant are bound per call.
+_APPOINTMENT = (
+    select(Appointment.id, Appointment.client_id, Appointment.starts_at, Appointment.no_show, Appointment.health_hold,
+           Appointment.health_hold_at, Appointment.screening_confirmed_at, User.name, Service.name, Location.name,
+           Therapist.display_name, Therapist.user_id)
+    .join(User, User.id == Appointment.client_id)
+    .join(Service, Service.id == Appointment.service_id)
+    .join(Location, Location.id == Appointment.location_id)
+    .outerjoin(Therapist, Therapist.id == Appointment.therapist_id)
+    .where(Appointment.id == bindparam("appointment_id"))
+)
+# The history carries the treatment notes too (a row per note; an appointment has one or none,
+# rarely more): one round trip fewer than reading them apart.
 _HISTORY = (
     select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show,
-           AppointmentFeedback)
+           AppointmentFeedback, TreatmentNote)
     .outerjoin(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
+    .outerjoin(TreatmentNote, TreatmentNote.appointment_id == Appointment.id)
     .where(Appointment.client_id == bindparam("client_id"))
-    .order_by(Appointment.starts_at)
+    .order_by(Appointment.starts_at, Appointment.id)
 )
 _CHECKINS = select(PainCheckIn).where(PainCheckIn.client_id == bindparam("client_id")).order_by(PainCheckIn.recorded_at)
 _CHECKINS_SINCE = _CHECKINS.where(PainCheckIn.recorded_at >= bindparam("since"))
-_STAFF_NOTES = (
-    select(TreatmentNote).join(Appointment, Appointment.id == TreatmentNote.appointment_id)
-    .where(Appointment.client_id == bindparam("client_id"))
-    .order_by(TreatmentNote.created_at.desc()).limit(RECENT_NOTES)
-)
 
 
-def _history(client_id: int) -> list:
-    """Every appointment of the client, oldest first, with its feedback (or None): one query,
-    the columns `is_completed` reads, without the appointment's joined relations."""
-    return db.session.execute(_HISTORY, {"client_id": client_id}).all()
+def _history(client_id: int) -> tuple[list, list[TreatmentNote]]:
+    """Every appointment of the client, oldest first, with its feedback (or None), and every
+    treatment note on them: one query, the columns `is_completed` reads, without the
+    appointment's joined relations. An appointment with several notes comes once."""
+    history, notes, last_id = [], [], None
+    for row in db.session.execute(_HISTORY, {"client_id": client_id}):
+        if row.id != last_id:
+            history.append(row)
+            last_id = row.id
+        if row.TreatmentNote is not None:
+            notes.append(row.TreatmentNote)
+    return history, notes
 
 
 def _checkins(client_id: int, since: datetime | None) -> list[PainCheckIn]:
@@ -212,6 +253,7 @@ def _area_changes(before: dict[str, int], after: dict[str, int], later: dict[str
             for area, label in AREA_LABELS.items() if area in before or area in after]
 
 
-def _staff_notes(client_id: int) -> list[StaffNote]:
-    rows = db.session.scalars(_STAFF_NOTES, {"client_id": client_id})
-    return [StaffNote(to_local(n.created_at).date(), n.author_name, n.text) for n in rows]
+def _staff_notes(notes: list[TreatmentNote]) -> list[StaffNote]:
+    """The latest few, newest first; only those are unsealed."""
+    latest = sorted(notes, key=lambda n: (n.created_at, n.id), reverse=True)[:RECENT_NOTES]
+    return [StaffNote(to_local(n.created_at).date(), n.author_name, n.text) for n in latest]

@@ -116,11 +116,15 @@ def pain():
 def brief(appointment_id: int):
     """The pre-session brief; a therapist sees only their own clients', and every view is logged."""
     try:
-        result = briefs.brief_for(_me(), appointment_id)
+        # The page's only write is the access record: on PostgreSQL it commits as it is written.
+        result = briefs.brief_for(_me(), appointment_id, log_alone=True)
     except services.NotFound:
         abort(404)
+    # Swapped into the therapist's day, which says the two reading rules once (#brief-rules); the
+    # page on its own, and the admin's day, get them in the brief.
+    rules_on_page = wants_fragment() and not current_user.is_admin
     return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm(),
-                       change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS)
+                       change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS, rules_on_page=rules_on_page)
 
 
 def _staff_action(appointment_id: int, action, done: str):
