@@ -17,6 +17,11 @@ from portal.feedback.pain import DEFAULT_RANGE, RANGES, range_trends
 from portal.htmx import render_page, retarget, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
 
+# How a brief reads a change and what lasted two days later: said once on the therapist's day,
+# under the briefs "Open brief" swaps in (they leave the two rules out).
+bp.add_app_template_global(RULE_IN_WORDS, "pain_change_rule")
+bp.add_app_template_global(RELIEF_RULE_IN_WORDS, "pain_relief_rule")
+
 
 def _me():
     return current_user._get_current_object()
