@@ -95,12 +95,14 @@ def blank_checkin_form(needs_consent: bool) -> Markup:
     drawn = current_app.extensions.setdefault("dashboard.blank_checkin_form", {})
     html = drawn.get(key)
     if html is None:
+        # Drawn by the template, which escapes what it writes.
         html = render_template("feedback/_checkin_form.html", consent_statement=CONSENT_STATEMENT,
                                checkin_form=CheckInForm(formdata=None, needs_consent=needs_consent))
         if current_app.jinja_env.auto_reload:
-            return Markup(html)  # nosec B704: drawn by the template, escaped there
+            return Markup(html)  # nosec B704
         html = drawn[key] = html.replace(generate_csrf(), _TOKEN_MARK) if csrf else html
-    return Markup(html.replace(_TOKEN_MARK, generate_csrf()) if csrf else html)  # nosec B704: as drawn by the template, a token of ours put back
+    # As the template drew it (escaped there), with a token of ours (URL-safe characters) put back.
+    return Markup(html.replace(_TOKEN_MARK, generate_csrf()) if csrf else html)  # nosec B704
 
 
 def client_context(client_id: int, **feedback_forms) -> dict:
