@@ -67,3 +67,21 @@ def test_the_consent_box_only_while_not_agreed(app, users, make_user, consented)
             drawn.setdefault(email, []).append(_checkin_form(client.get("/dashboard").get_data(as_text=True)))
     assert all('name="checkin-consent"' not in form for form in drawn["client@example.com"])
     assert all('name="checkin-consent"' in form and CONSENT_STATEMENT in form for form in drawn["second@example.com"])
+
+
+def test_two_sessions_at_the_same_time_the_later_booked_is_the_latest(app, client, auth, users, small_salon):
+    """The dashboard's one read picks the latest completed session as its rows are ordered (the
+    id breaks a tie in both): the feedback question and the rebooking are about the same one."""
+    from datetime import timedelta
+
+    from portal import clock
+    from tests.factories import make_appointment
+
+    starts = clock.now() - timedelta(days=3)
+    first = make_appointment(app, small_salon, users["client"].id, starts)
+    second = make_appointment(app, small_salon, users["client"].id, starts)
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert f'action="/appointments/{second}/feedback"' in html
+    assert f'/appointments/{first}/feedback' not in html
+    assert "Book the same again" in html

@@ -63,7 +63,7 @@ def _sessions_and_shown_statement():
     done = completed_clause(now)
     # The latest completed appointment; `appointments` inside is its own (not the outer row).
     latest = (select(Appointment.id).where(Appointment.client_id == bindparam("client_id"), done)
-              .order_by(Appointment.starts_at.desc()).limit(1).correlate(None).scalar_subquery())
+              .order_by(Appointment.starts_at.desc(), Appointment.id.desc()).limit(1).correlate(None).scalar_subquery())
     ahead = and_(Appointment.status == BOOKED, Appointment.starts_at > now)
     shown = aliased(Appointment, name="shown")
     return (
@@ -77,7 +77,8 @@ def _sessions_and_shown_statement():
         .options(lazyload(shown.client), defaultload(shown.therapist).lazyload(Therapist.user))
         .where(Appointment.client_id == bindparam("client_id"),
                or_(done, AppointmentFeedback.id.is_not(None), ahead))
-        .order_by(Appointment.starts_at)
+        # The same order as `latest` (the id breaks a tie): the last completed row is the one joined whole.
+        .order_by(Appointment.starts_at, Appointment.id)
     )
 
 
