@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from portal.booking.forms import local_start  # noqa: E402
 from tests.databases import create_database, drop_database  # noqa: E402
 
 PASSWORD = "demo-massage-2026"  # portal.demo.DEMO_PASSWORD
@@ -47,7 +48,9 @@ LOGIN_LIMIT = 5  # LOGIN_RATE_LIMIT below: failed log-ins per minute per address
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
 KEY_INPUT = re.compile(r'name="idempotency_key" value="([^"]+)"')
-TIME_BUTTON = re.compile(r'name="starts_at"\s+value="([^"]+)"')
+# The booking page's free times: the day once, then one button per time, named by its label.
+DAY_INPUT = re.compile(r'<input type=hidden name=day value=(\d{4}-\d\d-\d\d)>')
+TIME_BUTTON = re.compile(r'<button name=time value=(\d\d:\d\d)[ >]')
 
 
 class Browser:
@@ -230,7 +233,9 @@ def storm(database_url: str, redis_url: str, racers: int, slots: int, logins: in
         location = re.search(r'value="(\d+)"[^>]*>\s*Newcastle City Centre', page).group(1)
         choice = f"/book?therapist={therapist}&location={location}&day={day}"
         status, page = browsers[0].request(choice)
-        times = _apart(TIME_BUTTON.findall(page), slots)
+        offered_day = DAY_INPUT.search(page)
+        offered = [local_start(offered_day.group(1), label) for label in TIME_BUTTON.findall(page)] if offered_day else []
+        times = _apart([text for text in offered if text], slots)
         if status != 200 or len(times) < slots:
             raise RuntimeError(f"the booking page for {day} offered {len(times)} free times (status {status})")
         service = re.search(r'name="service" value="(\d+)"', page).group(1)
