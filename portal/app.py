@@ -145,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from portal.feedback.meaning import RELIEF_RULE_IN_WORDS, RULE_IN_WORDS
     from portal.formatting import date_format, format_date, local_datetime
     from portal.guidance.rules import every
     from portal.rota.rules import time_off_words
@@ -167,3 +168,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["area_labels"] = join_labels
     app.jinja_env.filters["time_off_words"] = time_off_words
     app.jinja_env.globals["url_for_each"] = url_for_each
+    # How a change in pain and what lasted two days later are read: the pain page, the glance,
+    # the appointments list and the brief say them; the therapist's day once for the briefs it opens.
+    app.jinja_env.globals["change_rule"] = RULE_IN_WORDS
+    app.jinja_env.globals["relief_rule"] = RELIEF_RULE_IN_WORDS

@@ -28,6 +28,13 @@ def local_datetime(moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> 
     return date_format(to_local(moment), fmt)
 
 
+def clock_time(moment: datetime) -> str:
+    """'09:30': an aware time on the salon's clock, hours and minutes (pages that draw many, such
+    as a day's free times or a salon's day, call it per row: no strftime)."""
+    local = to_local(moment)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
 def format_date(day: date) -> str:
     """'3 March 2025': unambiguous for UK readers, no leading zero (filter `long_date`)."""
     return date_format(day, "{day} %B %Y")

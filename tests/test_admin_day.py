@@ -271,3 +271,20 @@ def test_a_busy_day_costs_the_statements_of_a_quiet_one(app, client, auth, booki
             assert ('id="hour-9"' in html) == busy
             counts.append(counted.count)
     assert counts == [3, 3, 3, 3]  # the login, the week's counts (and the day's per hour), the day's rows
+
+
+@pytest.mark.parametrize("day, hours_long", [("2027-03-28", 23), ("2026-10-25", 25), ("2027-03-08", 24)])
+def test_a_days_hours_follow_the_clock_changes(day, hours_long):
+    """The 25 bounds of a day's hours on the salon's clock: in order, spanning the day's real
+    length (23 hours when the clocks go forward, 25 when they go back), every opening hour one hour."""
+    from datetime import date, timezone
+
+    from portal.dashboard.salon_day import _hour_bounds
+    from portal.formatting import clock_time
+
+    # As instants (aware times on one zone subtract and compare by the wall clock).
+    bounds = [moment.astimezone(timezone.utc) for moment in _hour_bounds(date.fromisoformat(day))]
+    assert len(bounds) == 25 and bounds == sorted(bounds)
+    assert bounds[-1] - bounds[0] == timedelta(hours=hours_long)
+    assert all(bounds[h + 1] - bounds[h] == timedelta(hours=1) for h in range(6, 24))
+    assert [clock_time(bounds[h]) for h in (9, 13, 20)] == ["09:00", "13:00", "20:00"]

@@ -15,6 +15,7 @@ from functools import cache
 from portal import clock
 from portal.booking import availability, queries, services, slots
 from portal.booking.slots import Suitable
+from portal.formatting import clock_time
 from portal.guidance.rules import BookingDecision, Guidance
 from portal.profile import gate
 from portal.salon import catalogue_cache
@@ -54,12 +55,7 @@ class BookingOffer:
     def time_labels(self) -> list[str]:
         """The free times on the salon's clock ("09:30"): each is both what a time's button says and
         what it sends, with the day once (`forms.local_start` reads them back)."""
-        return [time_label(start) for start in self.times]
-
-
-def time_label(moment: datetime) -> str:
-    local = to_local(moment)
-    return f"{local.hour:02d}:{local.minute:02d}"
+        return [clock_time(start) for start in self.times]
 
 
 def _pick(options: list, wanted_id: int | None, fallback_id: Callable[[], int | None]):

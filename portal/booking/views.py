@@ -14,11 +14,10 @@ from portal import clock
 from portal.booking import bp, calendar, queries, rebook, recheck, services, slots
 from portal.booking.forms import (BookForm, ChooseForm, ChosenTimeForm, DayForm, RescheduleForm, ScreeningForm,
                                   chosen_time_data, fill_choices, optional_id, parse_start, seen_sequence, therapist_id)
-from portal.booking.offer import (BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer,
-                                  time_label)
+from portal.booking.offer import BookingOffer, BookingSummary, booking_offer, booking_summary, move_offer
 from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
-from portal.feedback.meaning import RELIEF_RULE_IN_WORDS, RULE_IN_WORDS
+from portal.formatting import clock_time
 from portal.feedback.pain import session_outcomes
 from portal.htmx import is_htmx, render_page, wants_fragment
 from portal.profile import gate
@@ -49,7 +48,7 @@ def _booking_page(offer: BookingOffer, problem: BookingProblem | None = None, st
     form = None if fragment else fill_choices(ChooseForm(formdata=None), offer)
     locations = [] if fragment else catalogue_cache.locations()
     return render_page("booking/book.html", block="slots", status=status, form=form, offer=offer,
-                       problem=problem, chosen=chosen, chosen_label=time_label(chosen) if chosen else None,
+                       problem=problem, chosen=chosen, chosen_label=clock_time(chosen) if chosen else None,
                        locations=locations)
 
 
@@ -182,7 +181,6 @@ def appointments():
     return render_page(
         "booking/appointments.html", upcoming=upcoming, history=history,
         outcomes=session_outcomes(current_user.id) if has_consent(current_user.id) else {},
-        change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS,
         changeable={a.id for a in upcoming if slots.can_change_online(a.starts_at)},
         feed=feed, feed_url=feed_url,
         locations=catalogue_cache.locations(),

@@ -10,8 +10,8 @@ hides in another hour. Every appointment is one click away.
 A screen-level module like figures.py (it reads booking and the catalogue). The page does not
 grow with the chain: the day lists one salon's appointments (one hour of them on a busy day), and
 the week is one aggregate (7 days x the salons), never every appointment of every salon. Two
-statements: the week's counts with the shown day's counts per hour and salon (one UNION ALL of
-two aggregates), and the appointments shown at the salon, the day's held ones and everyone's time
+statements: the week's counts with the shown day's counts per hour and salon (one aggregate
+over one scan), and the appointments shown at the salon, the day's held ones and everyone's time
 off that day (one UNION ALL of plain rows); the salons and the therapists working at each come
 from the process's catalogue copy.
 """
@@ -29,6 +29,7 @@ from portal import clock
 from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.booking.panels import Schedule
 from portal.extensions import db
+from portal.formatting import clock_time
 from portal.salon import catalogue_cache
 from portal.accounts.models import User
 from portal.salon.models import Location, Service, Therapist
@@ -291,28 +292,17 @@ def _hour(moment: datetime, known: dict[datetime, str]) -> str:
     """'09:30' on the salon's clock, each instant formatted once per day drawn."""
     text = known.get(moment)
     if text is None:
-        text = known[moment] = to_local(moment).strftime("%H:%M")
+        text = known[moment] = clock_time(moment)
     return text
-
-
-_working: tuple[catalogue_cache.Catalogue, dict[int | None, list[Working]]] | None = None
 
 
 def working_at(location: Location | None) -> list[Working]:
     """The active therapists with hours at `location` (every one when None), by name: worked out
     once per catalogue copy and salon (a chain has dozens, each one's salons read from their
     hours), since only a catalogue change can change it."""
-    global _working
-    catalogue = catalogue_cache.catalogue()
-    if _working is None or _working[0] is not catalogue:
-        _working = (catalogue, {})
-    known = _working[1]
     key = location.id if location is not None else None
-    found = known.get(key)
-    if found is None:
-        found = known[key] = [
-            Working(therapist.display_name, ", ".join(loc.name for loc in works_at),
-                    ", ".join(q.name for q in therapist.qualifications))
-            for therapist, works_at in ((t, t.locations) for t in catalogue.therapists)
-            if key is None or any(loc.id == key for loc in works_at)]
-    return found
+    return catalogue_cache.worked_out(("working_at", key), lambda catalogue: [
+        Working(therapist.display_name, ", ".join(loc.name for loc in works_at),
+                ", ".join(q.name for q in therapist.qualifications))
+        for therapist, works_at in ((t, t.locations) for t in catalogue.therapists)
+        if key is None or any(loc.id == key for loc in works_at)])

@@ -113,7 +113,7 @@ def may_view(viewer: User, appointment: BriefAppointment, now: datetime) -> bool
     """Admins see every brief; a therapist only their own clients', recent or upcoming."""
     if viewer.is_admin:
         return True
-    if not viewer.is_therapist or appointment.therapist_user_id is None or appointment.therapist_user_id != viewer.id:
+    if not viewer.is_therapist or appointment.therapist_user_id != viewer.id:
         return False
     return now - PAST_REACH <= appointment.starts_at <= now + FUTURE_REACH
 

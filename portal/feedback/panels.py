@@ -8,7 +8,7 @@ from portal import clock
 from portal.booking.queries import latest_completed
 from portal.feedback import services
 from portal.feedback.forms import CheckInForm, FeedbackForm
-from portal.feedback.meaning import CLIENT_ADVICE, RULE_IN_WORDS
+from portal.feedback.meaning import CLIENT_ADVICE
 from portal.feedback.models import AREAS, PainCheckIn
 from portal.feedback.pain import trends, trends_of
 from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
@@ -35,7 +35,7 @@ def glance_context(client_id: int, rows: list | None = None, checkins: list[Pain
         glance = trends(client_id, start, today, since, chart_class="pain-chart-small")
     else:
         glance = trends_of(rows, checkins, start, today, chart_class="pain-chart-small")
-    return {"glance": glance, "glance_start": start, "goals": goals_of(client_id), "change_rule": RULE_IN_WORDS}
+    return {"glance": glance, "glance_start": start, "goals": goals_of(client_id)}
 
 
 def form_data(feedback) -> dict:

@@ -12,15 +12,10 @@ from portal.booking import attendance as attendance_service
 from portal.dashboard import panels as dashboard_panels
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
-from portal.feedback.meaning import CLIENT_ADVICE, RELIEF_RULE_IN_WORDS, RULE_IN_WORDS, safety_concerns
+from portal.feedback.meaning import CLIENT_ADVICE, safety_concerns
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, range_trends
 from portal.htmx import render_page, retarget, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
-
-# How a brief reads a change and what lasted two days later: said once on the therapist's day,
-# under the briefs "Open brief" swaps in (they leave the two rules out).
-bp.add_app_template_global(RULE_IN_WORDS, "pain_change_rule")
-bp.add_app_template_global(RELIEF_RULE_IN_WORDS, "pain_relief_rule")
 
 
 def _me():
@@ -112,8 +107,7 @@ def pain():
     # The range switch (htmx) replaces only the charts and tables: the goals, above them, are not read.
     goals = [] if wants_fragment() else goals_of(current_user.id)
     return render_page("feedback/pain.html", "trends", range_key=range_key, ranges=RANGES, start=start, end=today,
-                       trends=pain_trends, wellbeing=wellbeing, change_rule=RULE_IN_WORDS,
-                       relief_rule=RELIEF_RULE_IN_WORDS, goals=goals)
+                       trends=pain_trends, wellbeing=wellbeing, goals=goals)
 
 
 @bp.route("/therapist/appointments/<int:appointment_id>/brief")
@@ -129,7 +123,7 @@ def brief(appointment_id: int):
     # page on its own, and the admin's day, get them in the brief.
     rules_on_page = wants_fragment() and not current_user.is_admin
     return render_page("feedback/brief.html", "brief", brief=result, action_form=EmptyForm(),
-                       change_rule=RULE_IN_WORDS, relief_rule=RELIEF_RULE_IN_WORDS, rules_on_page=rules_on_page)
+                       rules_on_page=rules_on_page)
 
 
 def _staff_action(appointment_id: int, action, done: str):

@@ -18,7 +18,9 @@ through `db.session` as before.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -40,6 +42,8 @@ class Catalogue:
     locations: tuple[Location, ...]  # by name
     therapists: tuple[Therapist, ...]  # active, by name, qualifications and hours loaded
     plain: tuple[CatalogueService, ...]  # the active services as the guidance rules take them
+    # What pages work out from this copy alone (`worked_out`), kept with it: a change brings a new copy.
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 _cached: Catalogue | None = None
@@ -102,6 +106,16 @@ def active_therapists() -> list[Therapist]:
 
 def plain_services() -> list[CatalogueService]:
     return list(catalogue().plain)
+
+
+def worked_out(key: tuple, compute: Callable[[Catalogue], Any]) -> Any:
+    """`compute(catalogue)` for something that depends on the catalogue alone (who works at a
+    salon, say), worked out once per copy of it: a catalogue change makes a new copy, so it is
+    worked out again. Two requests at once may both work it out; either result is the same."""
+    current = catalogue()
+    if key not in current.derived:
+        current.derived[key] = compute(current)
+    return current.derived[key]
 
 
 def _load(stamp: str | None) -> Catalogue:
