@@ -119,6 +119,9 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "portal"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Counters per window (one atomic increment each): a login that succeeds gives its count
+        # back (accounts.throttle), which a moving window's list of instants cannot do.
+        "RATELIMIT_STRATEGY": "fixed-window",
         # Failed log-ins per IP address and email together, and per IP address across emails.
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour"),
         "LOGIN_IP_RATE_LIMIT": environ.get("LOGIN_IP_RATE_LIMIT", "20 per minute; 100 per hour"),

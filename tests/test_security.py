@@ -205,6 +205,35 @@ def test_lockout_is_not_permanent(app_config, users):
     assert auth.login().status_code == 302
 
 
+def test_a_refused_attempt_uses_up_no_longer_window(app_config, users):
+    """An attempt refused by one limit is given back to every other: waiting out the short window
+    lets the guesser in again exactly as far as the long one allows."""
+    app = create_app({**app_config, "LOGIN_RATE_LIMIT": "2 per 2 second; 3 per hour"})
+    with app.app_context():
+        limiter.reset()
+    from tests.conftest import AuthActions
+    auth = AuthActions(app.test_client())
+    assert [auth.login(password="wrong-password-guess").status_code for _ in range(4)] == [200, 200, 429, 429]
+    time.sleep(2.2)
+    assert auth.login(password="wrong-password-guess").status_code == 200  # the hour's third
+    assert auth.login(password="wrong-password-guess").status_code == 429  # the hour's limit
+
+
+def test_a_login_given_back_after_its_window_ended_leaves_no_credit(app, users):
+    """A successful login gives its count back; if the window ended meanwhile, the next window
+    must not start below zero (an extra guess)."""
+    from limits import parse
+
+    from portal.accounts import throttle
+    item = parse("5 per minute")
+    with app.test_request_context():
+        who = (app.config["RATELIMIT_KEY_PREFIX"], "login:test-window")
+        limiter.reset()
+        throttle._give_back([(item, who)])
+        assert limiter.storage.get(item.key_for(*who)) == 0
+        assert limiter.limiter.get_window_stats(item, *who).remaining == 5
+
+
 def test_error_pages_are_the_portals_own(client, auth, users):
     missing = client.get("/no-such-page")
     assert missing.status_code == 404

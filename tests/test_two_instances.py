@@ -30,5 +30,7 @@ def test_two_instances_book_each_time_once_and_share_the_login_limit():
     report = result.stdout
     assert result.returncode == 0, report + result.stderr[-3000:]
     assert report.count(": 1 appointment(s)") == 2
-    assert "{200: 5, 429: 3}" in report  # one after another, alternating instances: exactly the limit
+    # Failed log-ins for one address: exactly the limit is answered, one after another (alternating
+    # instances) and all at once (four workers on two instances).
+    assert report.count("{200: 5, 429: 3}") == 2, report
     assert report.strip().endswith("PASS")

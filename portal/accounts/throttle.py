@@ -1,7 +1,6 @@
 """Slowing down password guessing on one address without locking its owner out.
 
-Hard limits (Flask-Limiter, in views.py) count failed logins per IP address and per IP address
-plus email. Guesses spread over many IP addresses are answered by a wait instead: once an
+Hard limits count failed logins per IP address and per IP address plus email (`failed_logins_limited`). Guesses spread over many IP addresses are answered by a wait instead: once an
 address has had SLOWDOWN_FREE_FAILURES failed logins in the window (from anywhere), every
 further attempt on it, right password or not, waits a little longer before it is checked. The
 owner still gets in from their own device, just a few seconds later; no count ever refuses them.
@@ -10,9 +9,11 @@ owner still gets in from their own device, just a few seconds later; no count ev
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import wraps
 
-from flask import current_app
-from limits import RateLimitItemPerMinute
+from flask import abort, current_app, make_response, request
+from limits import RateLimitItem, RateLimitItemPerMinute, parse_many
 
 from portal.extensions import limiter
 
@@ -58,3 +59,58 @@ def slow_down(fingerprint: str) -> float:
     if seconds:
         sleep(seconds)
     return seconds
+
+
+# A counter taken for this request: the limit and the storage key that identify it.
+Taken = tuple[RateLimitItem, tuple[str, ...]]
+
+
+def _take(rules: list[tuple[str, str]]) -> list[Taken] | None:
+    """One attempt from every (limits, key) rule, or None (nothing kept) when one is used up.
+
+    Each count is one atomic increment in the limiter's storage (Redis in production), so two
+    attempts in flight on two machines can never both take the last one: the limit is exact under
+    a storm, unlike a check before the attempt and a count after it."""
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    taken: list[Taken] = []
+    for limits, key in rules:
+        for item in parse_many(limits):
+            who = (prefix, key)
+            within = limiter.limiter.hit(item, *who)
+            taken.append((item, who))
+            if not within:
+                _give_back(taken)
+                return None
+    return taken
+
+
+def _give_back(taken: list[Taken]) -> None:
+    """Undo the counts of an attempt that turned out not to count (a successful login)."""
+    for item, who in taken:
+        key = item.key_for(*who)
+        if limiter.storage.incr(key, item.get_expiry(), amount=-1) < 0:
+            limiter.storage.clear(key)  # the window ended in between: no credit into the next
+
+
+def failed_logins_limited(*rules: Callable[[], tuple[str, str]]):
+    """A POST to the wrapped view takes one attempt from each rule's limits (a setting's value
+    such as "5 per minute; 30 per hour", and the key it counts under) before it runs, and gives it
+    back when the view answers with a redirect (logged in). Over any limit: 429, and the view does
+    not run, so a right password is not even checked."""
+
+    def decorate(view):
+        @wraps(view)
+        def limited(*args, **kwargs):
+            if request.method != "POST" or not limiter.enabled:
+                return view(*args, **kwargs)
+            taken = _take([rule() for rule in rules])
+            if taken is None:
+                abort(429)
+            response = make_response(view(*args, **kwargs))
+            if response.status_code == 302:
+                _give_back(taken)
+            return response
+
+        return limited
+
+    return decorate

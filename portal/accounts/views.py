@@ -39,21 +39,21 @@ def _submitted_email_fp() -> str:
     return services.email_fingerprint(request.form.get("email", ""))
 
 
-def _ip_and_email() -> str:
+def _per_ip_and_email() -> tuple[str, str]:
     """Failed logins count per IP address and email together: a stranger guessing from one
     place cannot lock the owner out of their account from everywhere else."""
-    return f"login:{request.remote_addr}:{_submitted_email_fp()}"
+    return current_app.config["LOGIN_RATE_LIMIT"], f"login:{request.remote_addr}:{_submitted_email_fp()}"
+
+
+def _per_ip() -> tuple[str, str]:
+    """...and per IP address across emails: one place guessing many accounts."""
+    return current_app.config["LOGIN_IP_RATE_LIMIT"], f"login-ip:{request.remote_addr}"
 
 
 def _target_address() -> str:
     """Registration and reset emails count per address they go to, shared by both forms, so
     nobody can flood one inbox from many IP addresses."""
     return "account-mail:" + _submitted_email_fp()
-
-
-def _failed(response) -> bool:
-    """Only failed attempts use up the allowance; a successful login redirects."""
-    return response.status_code != 302
 
 
 def _accepted(response) -> bool:
@@ -82,8 +82,7 @@ def _log_in(user, remember: bool) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_IP_RATE_LIMIT"), methods=["POST"], deduct_when=_failed)
-@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"], key_func=_ip_and_email, deduct_when=_failed)
+@throttle.failed_logins_limited(_per_ip, _per_ip_and_email)
 @public
 def login():
     """Log in with email and password; back to where the visitor was going."""
