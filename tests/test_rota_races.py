@@ -59,3 +59,44 @@ def test_a_booking_and_time_off_at_the_same_instant_never_both_succeed(race_app,
     with race_app.app_context():
         assert integrity.check().ok
     assert set(outcomes) <= {"booking", "time off"}
+
+
+def test_a_booking_and_a_cut_to_the_hours_at_the_same_instant_never_both_succeed(race_app, users, make_user,
+                                                                                   monkeypatch):
+    """The booking reads the hours, then takes a while (its re-check is slowed here) while the admin
+    removes that day's shift: without a lock both succeed, leaving an appointment outside the hours
+    that nobody was asked about. The booking holds the therapist's row (FOR KEY SHARE on PostgreSQL, the
+    write lock on SQLite) from its re-check to its commit, and the change takes it FOR UPDATE first:
+    whichever is second sees the first, so the change lists the booking or the booking is refused."""
+    salon = seed_salon(race_app, users)
+    from time import sleep
+
+    from portal.salon.models import WorkingHours
+    checked = slots.recheck
+
+    def slow_recheck(*args, **kwargs):
+        reason = checked(*args, **kwargs)
+        sleep(0.4)  # the admin's request lands here
+        return reason
+
+    monkeypatch.setattr(slots, "recheck", slow_recheck)
+    with race_app.app_context():
+        monday = db.session.scalar(select(WorkingHours).where(WorkingHours.therapist_id == salon.amelia,
+                                                              WorkingHours.weekday == 0))
+        shift_id, seen = monday.id, f"0|{monday.starts_at:%H:%M}|{monday.ends_at:%H:%M}|{monday.location_id}"
+    make_user("racer@example.com")
+    clients = logged_in_clients(race_app, ["racer@example.com", "admin@example.com"])
+    admin_post = (f"/admin/rota/shifts/{shift_id}/remove", {"seen": seen, "confirmed": "1"})
+    booking, cut = race_posts(clients, [("/book", booking_form(salon, at(MONDAY, "10:00"))), admin_post])
+    booked, changed = booking.status_code == 302, cut.status_code == 302
+    assert booked != changed, (booking.status_code, cut.status_code)
+    with race_app.app_context():
+        appointments = db.session.scalar(select(db.func.count()).select_from(Appointment).where(
+            Appointment.therapist_id == salon.amelia, Appointment.status == BOOKED))
+        still_works = db.session.get(WorkingHours, shift_id) is not None
+    assert appointments == (1 if booked else 0)
+    assert still_works == booked  # the change refused (it lists the booking to confirm) or the booking
+    if booked:
+        assert cut.status_code == 409 and "Remove the shift anyway" in cut.get_data(as_text=True)
+    else:
+        assert booking.status_code in (409, 422)

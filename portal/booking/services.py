@@ -38,7 +38,7 @@ from portal.audit.services import record_change
 from portal.booking import availability, notify, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
-from portal.booking.locks import lock_appointment, lock_client
+from portal.booking.locks import lock_appointment, lock_client, lock_therapist
 from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
 from portal.extensions import db
 from portal.formatting import local_datetime
@@ -249,7 +249,7 @@ def _book(client: User, request: BookingRequest, staff: bool = False) -> Booked:
             return _same_form(earlier, request)
         _check_client_diary(client.id, request.starts_at, request.starts_at + timedelta(minutes=service.minutes),
                             staff=staff)
-        reason = slots.recheck(therapist, location.id, service, request.starts_at, for_staff=staff)
+        reason = _recheck_locked(therapist, location.id, service, request.starts_at, for_staff=staff)
         if reason is None:
             appointment = insert_if_free(client, service, location, therapist, request,
                                          screening_confirmed_at=screened_at, announce=True)
@@ -262,6 +262,17 @@ def _book(client: User, request: BookingRequest, staff: bool = False) -> Booked:
             reason = availability.TAKEN
         refusals.append((therapist, reason))
     raise _unavailable(refusals, location, anyone=request.therapist_id is None)
+
+
+def _recheck_locked(therapist: Therapist, location_id: int, service: Service, starts_at: datetime,
+                    **options) -> str | None:
+    """`slots.recheck` on the therapist's hours and standing as they are now, held until the
+    booking commits (`lock_therapist`): hours cut or a therapist taken off the rota meanwhile refuse
+    it, and a change after it sees it. None if bookable, else the reason code."""
+    current = lock_therapist(therapist.id)
+    if current is None or not current.active or not slots.works_at(current, location_id):
+        return availability.OUTSIDE_HOURS
+    return slots.recheck(current, location_id, service, starts_at, **options)
 
 
 def _unavailable(refusals: list[tuple[Therapist, str]], location: Location, anyone: bool) -> BookingProblem:
@@ -481,8 +492,8 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
     if not decision.allowed:
         raise GateRefused(decision)
     # A move keeps the length (and price) it was booked at, even if the catalogue changed since.
-    reason = slots.recheck(therapist, appointment.location_id, appointment.service, starts_at,
-                           except_appointment=appointment.id, minutes=appointment.minutes, for_staff=staff)
+    reason = _recheck_locked(therapist, appointment.location_id, appointment.service, starts_at,
+                             except_appointment=appointment.id, minutes=appointment.minutes, for_staff=staff)
     if reason is not None:
         raise _unavailable([(therapist, reason)], appointment.location, anyone=False)
     length = timedelta(minutes=appointment.minutes)

@@ -22,6 +22,7 @@ from portal.accounts.models import User
 from portal.audit.services import record_change
 from portal.booking import availability, slots, time_off
 from portal.booking import services as booking
+from portal.booking.locks import lock_therapist
 from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.booking.queries import shifts_of
 from portal.extensions import db
@@ -73,10 +74,21 @@ def appointment_label(appointment: Appointment) -> str:
 
 
 def therapist(therapist_id: int) -> Therapist:
+    """The therapist with their qualifications and hours (a page's read: nothing held)."""
     found = db.session.scalar(
         select(Therapist).where(Therapist.id == therapist_id)
         .options(selectinload(Therapist.qualifications),
                  selectinload(Therapist.working_hours).joinedload(WorkingHours.location)))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _locked_therapist(therapist_id: int) -> Therapist:
+    """The therapist and their hours as they are now, held until the change commits: bookings of
+    them wait for it, and it waits for bookings already under way, so a change to the hours checks
+    the appointments as they will be (`booking.locks.lock_therapist`); two changes take turns."""
+    found = lock_therapist(therapist_id, to_change=True)
     if found is None:
         raise NotFound()
     return found
@@ -171,7 +183,7 @@ def _shift_label(who: Therapist, spec) -> str:
 
 
 def add_shift(actor: User, therapist_id: int, spec: ShiftSpec, grid_minutes: int) -> WorkingHours:
-    who = therapist(therapist_id)
+    who = _locked_therapist(therapist_id)
     _spec_problems(who, spec, grid_minutes)
     hours = WorkingHours(therapist_id=who.id, location_id=spec.location_id, weekday=spec.weekday,
                          starts_at=spec.starts_at, ends_at=spec.ends_at)
@@ -184,11 +196,16 @@ def add_shift(actor: User, therapist_id: int, spec: ShiftSpec, grid_minutes: int
     return hours
 
 
-def _own_shift(shift_id: int) -> WorkingHours:
-    hours = db.session.get(WorkingHours, shift_id)
-    if hours is None:
+def _own_shift(shift_id: int) -> tuple[Therapist, WorkingHours]:
+    """The shift's therapist, held for the change, and the shift as it is now."""
+    found = db.session.get(WorkingHours, shift_id)
+    if found is None:
         raise NotFound()
-    return hours
+    who = _locked_therapist(found.therapist_id)
+    hours = next((h for h in who.working_hours if h.id == shift_id), None)
+    if hours is None:  # removed while we waited
+        raise NotFound()
+    return who, hours
 
 
 def shift_spec(hours: WorkingHours) -> ShiftSpec:
@@ -204,9 +221,8 @@ def _check_seen(hours: WorkingHours, seen: ShiftSpec | None) -> None:
 
 def update_shift(actor: User, shift_id: int, spec: ShiftSpec, grid_minutes: int, *, seen: ShiftSpec | None,
                  accepted: set[int] = frozenset()) -> WorkingHours:
-    hours = _own_shift(shift_id)
+    who, hours = _own_shift(shift_id)
     _check_seen(hours, seen)
-    who = therapist(hours.therapist_id)
     _spec_problems(who, spec, grid_minutes, except_id=hours.id)
     after = [s for h, s in zip(who.working_hours, shifts_of(who)) if h.id != hours.id]
     after.append(availability.Shift(spec.weekday, spec.starts_at, spec.ends_at, spec.location_id))
@@ -224,9 +240,8 @@ def update_shift(actor: User, shift_id: int, spec: ShiftSpec, grid_minutes: int,
 
 def remove_shift(actor: User, shift_id: int, *, seen: ShiftSpec | None,
                  accepted: set[int] = frozenset()) -> WorkingHours:
-    hours = _own_shift(shift_id)
+    who, hours = _own_shift(shift_id)
     _check_seen(hours, seen)
-    who = therapist(hours.therapist_id)
     after = [s for h, s in zip(who.working_hours, shifts_of(who)) if h.id != hours.id]
     _check_stranded(who, after, set(accepted))
     before = _shift_values(hours, hours.location.name)
@@ -283,7 +298,7 @@ def remove_time_off(actor: User, time_off_id: int, *, therapist_id: int | None =
 
 def set_active(actor: User, therapist_id: int, active: bool, *, seen: bool | None) -> Therapist:
     """Take a therapist off (their history stays; no new bookings) or back on the rota."""
-    who = therapist(therapist_id)
+    who = _locked_therapist(therapist_id)
     if seen is not None and who.active != seen:
         raise Stale(f"Someone else already marked {who.display_name} "
                     f"{'active' if who.active else 'inactive'}. Nothing was changed: check and try again.")
