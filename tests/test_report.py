@@ -218,8 +218,18 @@ def test_a_share_link_opens_the_report_logged_out_and_every_view_is_logged(app, 
         assert link.expires_at - link.created_at == timedelta(days=7)  # the default
     auth.logout()
     stranger = app.test_client()
+    # What a link preview or a mail scanner fetches: a button, nothing of the report, no view.
+    first = stranger.get(f"/shared/report/{token}")
+    landing = first.get_data(as_text=True)
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in first.headers and "noindex" in first.headers["X-Robots-Tag"]
+    assert "Open the report" in landing and 'method="post"' in landing
+    assert "Claire" not in landing and "Robson" not in landing and "Lower back" not in landing
+    with app.app_context():
+        assert db.session.scalar(select(ReportShare.views)) == 0
+        assert db.session.scalar(select(func.count()).select_from(HealthAccess)) == 0
     for view in (1, 2):
-        response = stranger.get(f"/shared/report/{token}")
+        response = stranger.post(f"/shared/report/{token}")  # no CSRF token: no session to keep one in
         html = response.get_data(as_text=True)
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers
@@ -248,6 +258,7 @@ def test_a_share_link_opens_the_report_logged_out_and_every_view_is_logged(app, 
 def test_a_bad_or_missing_token_is_404(app, client, story):
     for token in ("nope", "x" * 43, "x" * 200):
         assert client.get(f"/shared/report/{token}").status_code == 404
+        assert client.post(f"/shared/report/{token}").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(HealthAccess)) == 0
 
@@ -260,8 +271,10 @@ def test_a_share_link_works_until_exactly_its_limit(app, client, auth, story, bo
     auth.logout()
     booking_clock.now = NOW + timedelta(days=days) - timedelta(seconds=1)
     assert client.get(f"/shared/report/{token}").status_code == 200
+    assert client.post(f"/shared/report/{token}").status_code == 200
     booking_clock.now = NOW + timedelta(days=days)
     assert client.get(f"/shared/report/{token}").status_code == 404
+    assert client.post(f"/shared/report/{token}").status_code == 404
     auth.login()
     assert "None: nothing is shared." in client.get("/report").get_data(as_text=True)
 
@@ -301,6 +314,7 @@ def test_revoking_closes_the_link_and_only_the_owner_can(app, client, auth, stor
     assert "revoked" in page and "None: nothing is shared." in page
     auth.logout()
     assert client.get(f"/shared/report/{token}").status_code == 404
+    assert client.post(f"/shared/report/{token}").status_code == 404
 
 
 def test_deleting_the_health_profile_or_the_account_deletes_the_links(app, client, auth, story, users):
@@ -323,6 +337,6 @@ def test_the_shared_report_is_the_period_the_link_was_made_for(app, client, auth
     old_day = TODAY - timedelta(days=400)
     token = _make_link(auth, client, start=old_day, end=TODAY - timedelta(days=300))
     auth.logout()
-    html = client.get(f"/shared/report/{token}").get_data(as_text=True)
+    html = client.post(f"/shared/report/{token}").get_data(as_text=True)
     assert "Lower back: 9 before, 8 after: small drop." in html
     assert "meaningful drop" not in html  # the recent session is outside that period

@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal import clock
 from portal.access import allow, public
 from portal.accounts.forms import EmptyForm
+from portal.extensions import csrf
 from portal.report import bp, links
 from portal.report.content import report_for
 from portal.report.formats import to_csv, to_pdf
@@ -122,14 +123,31 @@ def revoke(link_id: int):
 @bp.get("/shared/report/<token>")
 @public
 def shared(token: str):
+    """What a share link opens first: a button to open the report, and nothing of it. Link previews
+    and mail scanners fetch the address but never press a button, so they see no health data and
+    count no view. Unknown, expired or revoked: 404."""
+    link = links.open_link(token)
+    if link is None:
+        abort(404)
+    return _shared_response(render_template("report/shared_open.html", link=link, public_page=True))
+
+
+@bp.post("/shared/report/<token>")
+@csrf.exempt  # no session for a reader (no cookie is set); holding the token is what lets them in
+@public
+def shared_open(token: str):
     """The report behind a share link, read-only, for whoever holds the link (a GP, a physio);
-    every view goes to the client's access log. Unknown, expired or revoked: 404."""
+    every opening goes to the client's access log. Unknown, expired or revoked: 404."""
     link = links.open_link(token)
     if link is None:
         abort(404)
     links.record_view(link)
     report = report_for(link.client_id, link.client.name, link.period_start, link.period_end)
-    response = make_response(render_template("report/shared.html", report=report, link=link, public_page=True))
+    return _shared_response(render_template("report/shared.html", report=report, link=link, public_page=True))
+
+
+def _shared_response(html: str):
+    response = make_response(html)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -94,10 +94,14 @@ def test_axe_on_every_page_each_role_reaches_from_its_navigation(app, live_serve
         log_out(page)
     # And the report behind a share link, as the GP sees it (logged out).
     page.goto(f"/shared/report/{token}")
-    for size in (PHONE, DESKTOP):
-        page.set_viewport_size(size)
-        _fits(page) if size is PHONE else None
-        a11y(page)
+    for opened in (False, True):  # the page with the button, then the report it opens
+        if opened:
+            page.get_by_role("button", name="Open the report").click()
+            page.wait_for_load_state()
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            _fits(page) if size is PHONE else None
+            a11y(page)
     # The crawl really went somewhere: each role's own pages are among those checked.
     assert {"/dashboard", "/book", "/appointments", "/guidance", "/account/", "/our-therapists", "/report", "/pain"} <= set(checked["client"])
     assert {"/therapist", "/account/"} <= set(checked["therapist"])

@@ -111,6 +111,11 @@ def test_phone_feedback_then_share_the_report_open_it_logged_out_and_revoke_it(a
         assert response.status == 200
         assert response.headers["cache-control"] == "no-store"
         assert "noindex" in response.headers["x-robots-tag"]
+        # First a button (what a link preview sees), then the report.
+        expect(gp_page.locator("main")).not_to_contain_text("Claire")
+        with gp_page.expect_response(lambda r: r.request.method == "POST") as opened:
+            gp_page.get_by_role("button", name="Open the report").click()
+        assert opened.value.status == 200 and opened.value.headers["cache-control"] == "no-store"
         expect(gp_page.get_by_role("heading", level=1, name="Massage and pain report: Claire Robson")).to_be_visible()
         expect(gp_page.locator("article.report")).to_contain_text("meaningful drop")
         expect(gp_page.locator("main form")).to_have_count(0)  # read-only

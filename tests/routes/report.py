@@ -32,4 +32,5 @@ ROUTES = {
     "report.revoke": ("POST", "/report/share/999999/revoke", {"anonymous": LOGIN, "client": 404, "therapist": 403,
                                                                "admin": 403}),
     "report.shared": ("GET", _link, {"anonymous": 200, "client": 200, "therapist": 200, "admin": 200}),
+    "report.shared_open": ("POST", _link, {"anonymous": 200, "client": 200, "therapist": 200, "admin": 200}),
 }
