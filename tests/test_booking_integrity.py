@@ -72,6 +72,43 @@ def test_repair_frees_orphaned_cells_and_restores_missing_ones(app, broken, salo
     assert run(app).exit_code == 0
 
 
+def test_cells_held_under_another_therapist_are_found_and_freed(app, users, salon, booking_clock):
+    """The check goes one therapist at a time: a cell filed under Daniel for Amelia's booked
+    appointment, or for a cancelled one, is still found (and --repair frees it)."""
+    client_id = users["client"].id
+    booked = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    cancelled = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(MONDAY, "13:00"))
+    with app.app_context():
+        db.session.execute(update(Appointment).where(Appointment.id == cancelled).values(status="cancelled"))
+        db.session.execute(delete(AppointmentSlot).where(AppointmentSlot.appointment_id == cancelled))
+        db.session.add_all([AppointmentSlot(therapist_id=salon.daniel, starts_at=at(MONDAY, "10:00"), appointment_id=booked),
+                            AppointmentSlot(therapist_id=salon.daniel, starts_at=at(MONDAY, "13:00"),
+                                            appointment_id=cancelled)])
+        db.session.commit()
+        found = integrity.check()
+        assert found.outside == [(salon.daniel, at(MONDAY, "10:00"), booked)]
+        assert found.cancelled == [(salon.daniel, at(MONDAY, "13:00"), cancelled)]
+        assert found.missing == []
+    assert run(app, "--repair").exit_code == 0
+    with app.app_context():
+        assert integrity.check().ok
+        assert held(app, booked) == [at(MONDAY, "10:00") + timedelta(minutes=15 * n) for n in range(4)]
+
+
+def test_repair_leaves_a_missing_cell_someone_else_now_holds(app, broken, salon):
+    """Time off entered over the missing cell (the appointment accepted) holds it now: repair
+    cannot give it back and says so, and adds nothing over it."""
+    from portal.booking import time_off
+    _, _, short = broken
+    with app.app_context():
+        time_off.add(salon.amelia, at(MONDAY, "15:45"), at(MONDAY, "16:00"), "Dentist", accepted={short})
+        db.session.commit()
+    result = run(app, "--repair")
+    assert result.exit_code == 1
+    assert "1 missing cell(s) are held by another appointment" in result.output
+    assert held(app, short) == [at(MONDAY, "15:00") + timedelta(minutes=15 * n) for n in range(3)]
+
+
 def test_attendance_sees_a_cancellation_made_after_it_read_the_appointment(app, users, salon):
     session_at = clock.now() - timedelta(hours=1)  # attendance is for sessions that have started
     appointment_id = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, session_at)
