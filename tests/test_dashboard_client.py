@@ -31,7 +31,8 @@ def test_the_checkin_form_is_the_same_drawn_once_or_each_time(app, client, auth,
                                 checkin_form=CheckInForm(formdata=None, needs_consent=True))
     token_in = re.compile(r'(name="checkin-csrf_token" type="hidden" value=")[^"]+"')
     assert token_in.search(fresh)
-    assert _checkin_form(again) == _checkin_form(first)
+    # Each answer signs the session's token afresh (it carries the second it was signed in).
+    assert _checkin_form(again) == token_in.sub(lambda m: m.group(1) + token + '"', _checkin_form(first))
     assert _checkin_form(again) == _checkin_form(token_in.sub(lambda m: m.group(1) + token + '"', fresh))
 
 
@@ -85,3 +86,49 @@ def test_two_sessions_at_the_same_time_the_later_booked_is_the_latest(app, clien
     assert f'action="/appointments/{second}/feedback"' in html
     assert f'/appointments/{first}/feedback' not in html
     assert "Book the same again" in html
+
+
+FEEDBACK_FORM = re.compile(r'<form[^>]*id="feedback-form".*?</form>', re.S)
+
+
+def test_the_blank_feedback_form_is_drawn_once_with_each_clients_address_and_token(app, users, make_user,
+                                                                                   small_salon, consented):
+    """Two clients, each a session without feedback: one copy of the form per process (each shape),
+    each served with its own appointment's address and its own token, the same HTML as drawing it
+    each time; and it posts."""
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.booking.models import Appointment
+    from portal.feedback.forms import FeedbackForm
+    from portal.feedback.models import AppointmentFeedback
+    from tests.factories import make_appointment
+
+    second = make_user("second@example.com", "client", "Sam Second")  # no profile: the consent box
+    starts = clock.now() - timedelta(days=1)
+    sessions = {"client@example.com": make_appointment(app, small_salon, users["client"].id, starts),
+                "second@example.com": make_appointment(app, small_salon, second.id, starts)}
+    for email, appointment_id in sessions.items():
+        client = app.test_client()
+        assert AuthActions(client).login(email).status_code == 302
+        first = FEEDBACK_FORM.search(client.get("/dashboard").get_data(as_text=True)).group(0)
+        html = client.get("/dashboard").get_data(as_text=True)  # from the process's copy
+        again, token = FEEDBACK_FORM.search(html).group(0), csrf_token_from(html)
+        token_in = re.compile(r'(name="csrf_token" type="hidden" value=")[^"]+"')
+        assert again == token_in.sub(lambda m: m.group(1) + token + '"', first)
+        assert f'action="/appointments/{appointment_id}/feedback"' in again
+        assert f'hx-post="/appointments/{appointment_id}/feedback"' in again
+        assert ('name="consent"' in again) == (email == "second@example.com")
+        with app.test_request_context("/dashboard"):
+            appointment = db.session.get(Appointment, appointment_id)
+            fresh = render_template("feedback/_feedback_form.html", consent_statement=CONSENT_STATEMENT,
+                                    feedback=None, feedback_appointment=appointment,
+                                    feedback_form=FeedbackForm(formdata=None,
+                                                               needs_consent=email == "second@example.com"))
+        assert token_in.search(fresh) and token_in.search(again).group(0).endswith(f'value="{token}"')
+        assert again == FEEDBACK_FORM.search(token_in.sub(lambda m: m.group(1) + token + '"', fresh)).group(0)
+        response = client.post(f"/appointments/{appointment_id}/feedback", data={
+            "csrf_token": token, "pressure": "just_right", "consent": "y"})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        assert len(db.session.scalars(db.select(AppointmentFeedback)).all()) == 2

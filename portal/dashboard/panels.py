@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, or_, select
@@ -25,7 +25,7 @@ from portal.extensions import db
 from portal.client_guidance import guidance_for_client
 from portal.feedback import panels as feedback_panels
 from portal.feedback.pain import checkins_since
-from portal.feedback.forms import CheckInForm
+from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.models import AppointmentFeedback
 from portal.feedback.services import Session, as_session_feedback, history_for_guidance
 from portal.profile import panels as profile_panels
@@ -82,28 +82,51 @@ def _sessions_and_shown_statement():
     )
 
 
-# Stands for the session's CSRF token in the blank check-in form drawn once per process.
+# Stand for the session's CSRF token and the appointment's address in the blank forms drawn once
+# per process.
 _TOKEN_MARK = "csrf-token-of-this-session"
+_GIVE_MARK = "/address-of-this-appointments-feedback"
+
+
+def _drawn_once(key: tuple, draw, values: dict[str, str]) -> Markup:
+    """A blank form (nothing of the client's in it) as `draw()` draws it, drawn once per process
+    for each `key` and served with this request's `values` (mark -> this request's text) put in
+    where the first drawing had its own: the same HTML as drawing it each time. Drawn afresh
+    while templates reload (debug)."""
+    csrf = current_app.config.get("WTF_CSRF_ENABLED", True)
+    if csrf:
+        values = {_TOKEN_MARK: generate_csrf(), **values}
+    drawn = current_app.extensions.setdefault("dashboard.blank_forms", {})
+    full_key = (*key, csrf, request.script_root)
+    html = drawn.get(full_key)
+    if html is None:
+        html = draw()  # by the template, which escapes what it writes
+        if current_app.jinja_env.auto_reload:
+            return Markup(html)  # nosec B704
+        for mark, value in values.items():
+            html = html.replace(value, mark)
+        drawn[full_key] = html
+    # As the template drew it (escaped there), with this request's token and address (URL-safe
+    # characters) put back.
+    for mark, value in values.items():
+        html = html.replace(mark, value)
+    return Markup(html)  # nosec B704
 
 
 def blank_checkin_form(needs_consent: bool) -> Markup:
-    """Today's-pain form as the dashboard first shows it (blank: nothing of the client's in it),
-    drawn once per process for each of its two shapes (with and without the consent box) and
-    served with this session's CSRF token: the same HTML as drawing it each time, a fifth of
-    the dashboard's drawing. Drawn afresh while templates reload (debug)."""
-    csrf = current_app.config.get("WTF_CSRF_ENABLED", True)
-    key = (needs_consent, csrf, request.script_root)
-    drawn = current_app.extensions.setdefault("dashboard.blank_checkin_form", {})
-    html = drawn.get(key)
-    if html is None:
-        # Drawn by the template, which escapes what it writes.
-        html = render_template("feedback/_checkin_form.html", consent_statement=CONSENT_STATEMENT,
-                               checkin_form=CheckInForm(formdata=None, needs_consent=needs_consent))
-        if current_app.jinja_env.auto_reload:
-            return Markup(html)  # nosec B704
-        html = drawn[key] = html.replace(generate_csrf(), _TOKEN_MARK) if csrf else html
-    # As the template drew it (escaped there), with a token of ours (URL-safe characters) put back.
-    return Markup(html.replace(_TOKEN_MARK, generate_csrf()) if csrf else html)  # nosec B704
+    """Today's-pain form as the dashboard first shows it, with and without the consent box."""
+    return _drawn_once(("checkin", needs_consent), lambda: render_template(
+        "feedback/_checkin_form.html", consent_statement=CONSENT_STATEMENT,
+        checkin_form=CheckInForm(formdata=None, needs_consent=needs_consent)), {})
+
+
+def blank_feedback_form(appointment: Appointment, needs_consent: bool) -> Markup:
+    """The feedback form of a session without feedback yet (the latest one, just after it), with
+    and without the consent box; its address is this appointment's."""
+    return _drawn_once(("feedback", needs_consent), lambda: render_template(
+        "feedback/_feedback_form.html", consent_statement=CONSENT_STATEMENT, feedback=None,
+        feedback_appointment=appointment, feedback_form=FeedbackForm(formdata=None, needs_consent=needs_consent)),
+        {_GIVE_MARK: url_for("feedback.give", appointment_id=appointment.id)})
 
 
 def client_context(client_id: int, **feedback_forms) -> dict:
@@ -135,9 +158,13 @@ def client_context(client_id: int, **feedback_forms) -> dict:
                           checkins) if consented else []
 
     guidance = guidance_for_client(client_id, booked=booking_queries.local_days(a.starts_at for a in upcoming))
-    blank = {} if feedback_forms.get("checkin_form") else {"checkin_form_html": blank_checkin_form(not consented)}
+    feedback = feedback_panels.dashboard_context(client_id, given=given, blank_forms_drawn=True, **feedback_forms)
+    if feedback["checkin_form"] is None:
+        feedback["checkin_form_html"] = blank_checkin_form(not consented)
+    if feedback["feedback_form"] is None and feedback["feedback_appointment"] is not None \
+            and feedback["feedback"] is None:
+        feedback["feedback_form_html"] = blank_feedback_form(feedback["feedback_appointment"], not consented)
     return {**profile_panels.dashboard_context(client_id, guidance=guidance),
-            **booking_panels.dashboard_context(client_id, guidance=guidance),
-            **feedback_panels.dashboard_context(client_id, given=given, **feedback_forms),
+            **booking_panels.dashboard_context(client_id, guidance=guidance), **feedback,
             **feedback_panels.glance_context(client_id, [(f, s) for f, s in rows if s >= since], checkins),
-            **reminder_panels.relief_context(client_id, asked=asked), **blank}
+            **reminder_panels.relief_context(client_id, asked=asked)}

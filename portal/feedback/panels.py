@@ -52,10 +52,13 @@ def form_data(feedback) -> dict:
 def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
                       checkin_form: CheckInForm | None = None, feedback_saved: bool = False,
                       checkin_saved: bool = False, feedback_advice: bool = False,
-                      checkin_advice: bool = False, given: dict | None = None) -> dict:
+                      checkin_advice: bool = False, given: dict | None = None,
+                      blank_forms_drawn: bool = False) -> dict:
     """`feedback_advice`/`checkin_advice`: what was just saved calls for the advice to see a
     clinician, shown beside the thanks for it. `given`: the client's feedback by appointment
-    id, when the page has read it already."""
+    id, when the page has read it already. `blank_forms_drawn`: the page puts in the blank
+    check-in and feedback forms drawn once (`dashboard.panels`), so their forms are not built
+    here (None)."""
     now = clock.now()
     needs_consent = not has_consent(client_id)
     appointment = latest_completed(client_id)
@@ -65,17 +68,22 @@ def dashboard_context(client_id: int, feedback_form: FeedbackForm | None = None,
         feedback = given.get(appointment.id)
     else:
         feedback = services.feedback_for(appointment.id)
-    if feedback_form is None and appointment is not None:
+    editable = services.can_edit(feedback, now)
+    # Built only where it is shown: a session's form while its feedback may still be changed.
+    if feedback_form is None and appointment is not None and editable \
+            and not (blank_forms_drawn and feedback is None):
         feedback_form = FeedbackForm(formdata=None, data=form_data(feedback), needs_consent=needs_consent)
+    if checkin_form is None and not blank_forms_drawn:
+        checkin_form = CheckInForm(formdata=None, needs_consent=needs_consent)
     return {
         "needs_consent": needs_consent,
         "consent_statement": CONSENT_STATEMENT,
         "feedback_appointment": appointment,
         "feedback": feedback,
         "feedback_form": feedback_form,
-        "feedback_editable": services.can_edit(feedback, now),
+        "feedback_editable": editable,
         "feedback_saved": feedback_saved,
-        "checkin_form": checkin_form or CheckInForm(formdata=None, needs_consent=needs_consent),
+        "checkin_form": checkin_form,
         "checkin_saved": checkin_saved,
         "feedback_advice": CLIENT_ADVICE if feedback_advice else "",
         "checkin_advice": CLIENT_ADVICE if checkin_advice else "",
