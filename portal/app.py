@@ -87,6 +87,10 @@ def _init_extensions(app: Flask) -> None:
     # Every other answer (HTML, htmx fragments, JSON) brotli- or gzip-compressed when the client
     # accepts it; static files come compressed from portal/static_assets.py and are left alone.
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    # Brotli quality 1, not Flask-Compress's 4: on the demo's pages it compresses 4-5x faster
+    # (the dashboard 0.33 -> 0.07 ms, the profile 0.42 -> 0.09 ms) for 10-15% more bytes
+    # (4.1 -> 4.7 kB), and every page was paying it. Static files keep quality 11 (static_assets).
+    app.config.setdefault("COMPRESS_BR_LEVEL", 1)
     app.config["COMPRESS_REGISTER"] = False
     compress.init_app(app)
     app.after_request(static_assets.skipping_static(compress.after_request))
