@@ -25,6 +25,18 @@ def test_plain_reads(statement):
     assert plain_read(statement)
 
 
+def test_a_statement_text_is_searched_once(postgres, client, auth, users):
+    """The same texts come back on every page: each is searched once per process, then remembered."""
+    auth.login()
+    client.get("/dashboard")
+    plain_read.cache_clear()
+    client.get("/dashboard")
+    searched = plain_read.cache_info().misses
+    client.get("/dashboard")
+    assert searched >= 3 and plain_read.cache_info().misses == searched
+    assert plain_read.cache_info().hits >= searched
+
+
 @pytest.mark.parametrize("statement", [
     "INSERT INTO users (email) VALUES (%(email)s) RETURNING users.id",
     "UPDATE login_sessions SET last_seen_at=%(now)s WHERE login_sessions.id = %(id)s",
