@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal import clock
 from portal.accounts.models import User
@@ -36,6 +36,14 @@ def test_scale_fills_a_small_salon_that_the_guard_check_passes(app):
     check = app.test_cli_runner().invoke(args=["booking", "check"])
     assert check.exit_code == 0, check.output
     assert check.output.count("0 cell(s)") == 3
+
+    with app.app_context():  # the planner's statistics were gathered for what was loaded
+        if db.engine.dialect.name == "postgresql":
+            analysed = db.session.scalar(text(
+                "SELECT count(*) FROM pg_stats WHERE tablename = 'appointments' AND attname = 'client_id'"))
+        else:
+            analysed = db.session.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'appointments'"))
+        assert analysed >= 1
 
     with app.app_context():
         buffer = timedelta(minutes=app.config["BOOKING_BUFFER_MINUTES"])
