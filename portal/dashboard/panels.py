@@ -13,7 +13,7 @@ from flask import current_app, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import aliased, defaultload, lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from portal import clock
 from portal.booking import panels as booking_panels
@@ -34,7 +34,6 @@ from portal.read_memo import remember
 from portal.reminders import panels as reminder_panels
 from portal.reminders.rules import DASHBOARD_RELIEF_UNTIL, relief_asked_on_dashboard
 from portal.reminders.services import questions_for
-from portal.salon.models import Therapist
 
 
 def sessions_and_shown(client_id: int, now) -> tuple[list[Session], dict[int, Appointment]]:
@@ -50,6 +49,7 @@ def sessions_and_shown(client_id: int, now) -> tuple[list[Session], dict[int, Ap
             history.append(Session(appointment_id, starts_at, ends_at, done, feedback))
         if appointment is not None:
             whole[appointment_id] = appointment
+    booking_queries.with_catalogue(whole.values())
     return history, whole
 
 
@@ -74,7 +74,9 @@ def _sessions_and_shown_statement():
                                or_(Appointment.starts_at > now,
                                    Appointment.ends_at > bindparam("recent", type_=UTCDateTime()),
                                    Appointment.id == latest)))
-        .options(lazyload(shown.client), defaultload(shown.therapist).lazyload(Therapist.user))
+        # Therapist, salon and massage from the catalogue (`booking.queries.with_catalogue`).
+        .options(lazyload(shown.client), lazyload(shown.therapist), lazyload(shown.location),
+                 lazyload(shown.service))
         .where(Appointment.client_id == bindparam("client_id"),
                or_(done, AppointmentFeedback.id.is_not(None), ahead))
         # The same order as `latest` (the id breaks a tie): the last completed row is the one joined whole.
