@@ -301,9 +301,11 @@ def schedule(first: date, last: date, therapist_id: int | None = None) -> list[S
     One therapist's when `therapist_id` is given, everyone's otherwise (the admin's view).
     """
     begin, finish = local_day_bounds(first, last)
+    # Salon and massage from the catalogue copy (`with_catalogue`): two joins fewer to plan.
     appointments = (
         select(Appointment)
         .where(Appointment.status == BOOKED, Appointment.starts_at >= begin, Appointment.starts_at < finish)
+        .options(lazyload(Appointment.location), lazyload(Appointment.service))
         .order_by(Appointment.starts_at)
     )
     away = select(TimeOff).where(TimeOff.starts_at < finish, TimeOff.ends_at > begin).order_by(TimeOff.starts_at)
@@ -314,7 +316,9 @@ def schedule(first: date, last: date, therapist_id: int | None = None) -> list[S
         away = away.where(TimeOff.therapist_id == therapist_id)
 
     days = {first + timedelta(days=n): ScheduleDay(first + timedelta(days=n)) for n in range((last - first).days + 1)}
-    for appointment in db.session.scalars(appointments):
+    listed = list(db.session.scalars(appointments))
+    with_catalogue(listed)
+    for appointment in listed:
         day = days[to_local(appointment.starts_at).date()]
         day.by_location.setdefault(appointment.location, []).append(appointment)
     for time_off in db.session.scalars(away):
