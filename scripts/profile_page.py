@@ -2,7 +2,7 @@
 statements per request, and optionally where the time goes (cProfile).
 
     PORTAL_ENV=development DATABASE_URL=... .venv/bin/python scripts/profile_page.py \\
-        --email client17@scale.example.com --path /book [--repeat 30] [--profile]
+        --email client17@scale.example.com --path /book [--repeat 30] [--profile] [--statements]
 
 The app is built from the environment as `flask` builds it (so the database's health-data keys
 must be the ones in HEALTH_DATA_KEYS or instance/), in-process with Flask's test client: the
@@ -40,6 +40,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions for each page")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request: true (the pages' htmx swaps)")
     parser.add_argument("--compress", action="store_true", help="accept brotli, as browsers and the bench do")
+    parser.add_argument("--statements", action="store_true",
+                        help="each statement's median time, sent to answer (the last 2/3 of the repeats: "
+                             "PostgreSQL's plan cache has settled), and its first words")
     args = parser.parse_args()
 
     app = create_app({"LOGIN_RATE_LIMIT": "1000 per minute"})
@@ -52,27 +55,41 @@ def main() -> None:
     with app.app_context():
         engine = db.engine
     statements = [0]
+    sent: list[list] = []  # this request's [statement, started, ms]
 
-    def count(*_args):
+    def count(_conn, _cursor, statement, *_args):
         statements[0] += 1
+        sent.append([statement, time.perf_counter(), None])
+
+    def answered(*_args):
+        sent[-1][2] = (time.perf_counter() - sent[-1][1]) * 1000
 
     event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "after_cursor_execute", answered)
     headers = {"HX-Request": "true"} if args.htmx else {}
     if args.compress:
         headers["Accept-Encoding"] = "br"
     for path in args.path:
         client.get(path, headers=headers)  # warm: templates compiled, catalogue cached
         times, counts = [], []
+        per_request = []
         for _ in range(args.repeat):
             statements[0] = 0
+            sent.clear()
             started = time.perf_counter()
             response = client.get(path, headers=headers)
             status, size = response.status_code, len(response.data)
             times.append((time.perf_counter() - started) * 1000)
             counts.append(statements[0])
+            per_request.append([(text, ms) for text, _, ms in sent])
         times.sort()
         print(f"{path:<50} status {status}  statements {statistics.median(counts):.0f}  "
               f"p50 {statistics.median(times):.2f} ms  p95 {times[int(len(times) * 0.95) - 1]:.1f} ms  {size} bytes")
+        if args.statements:
+            settled = per_request[len(per_request) // 3:]
+            for n, (text, _) in enumerate(settled[-1]):
+                ms = statistics.median(r[n][1] for r in settled if len(r) > n and r[n][1] is not None)
+                print(f"    {ms:6.2f} ms  {' '.join(text.split())[:110]}")
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
