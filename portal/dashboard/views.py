@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session
+from markupsafe import Markup
 from flask_login import current_user
 
 from portal.access import allow, home_for, public
@@ -69,7 +70,19 @@ def admin():
         return render_page("dashboard/_salon_day.html", block="day_list", schedule=schedule)
     return render_page(
         "dashboard/admin.html", figures=figures.recent_owner_figures(current_app.config["CANCELLATION_WINDOW_HOURS"]),
-        services=catalogue_cache.active_services(), locations=schedule.locations,
-        therapists=salon_day.working_at(schedule.location),
-        schedule=schedule,
+        schedule=schedule, catalogue_sections=_catalogue_sections(schedule.location),
     )
+
+
+def _catalogue_sections(location) -> Markup:
+    """The overview's services, therapists (at the salon shown) and locations: the catalogue
+    alone, so drawn once per copy of it, salon and script root (a chain's therapists are dozens
+    of rows, escaped one by one on every request before), and afresh while templates reload."""
+    def draw(catalogue) -> Markup:
+        return Markup(render_template(  # nosec B704: the template escapes what it writes
+            "dashboard/_admin_catalogue.html", services=catalogue.services, locations=catalogue.locations,
+            therapists=salon_day.working_at(location), location=location))
+    if current_app.jinja_env.auto_reload:
+        return draw(catalogue_cache.catalogue())
+    key = ("admin catalogue sections", location.id if location is not None else None, request.script_root)
+    return catalogue_cache.worked_out(key, draw)
