@@ -62,6 +62,30 @@ def test_a_therapist_can_look_at_another_day_and_week(client, auth, booking_cloc
     assert client.get("/therapist?day=nonsense").status_code == 200
 
 
+def test_a_therapists_own_record_follows_the_back_office_and_outlives_leaving(app, client, auth, booking_clock,
+                                                                              diary, salon):
+    """The day reads an active therapist's hours from the process's catalogue copy: a change to
+    them shows on the next request; one no longer active is read from the database instead, and
+    still sees their own day and hours."""
+    from portal.salon.models import Therapist
+    auth.login("therapist@example.com")
+    assert "Qualifications:" in page_text(client.get("/therapist"))
+    with app.app_context():
+        amelia = db.session.get(Therapist, salon.amelia)
+        first = amelia.working_hours[0]
+        first.ends_at = first.ends_at.replace(minute=59)
+        db.session.commit()
+        weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[first.weekday]
+        changed = f"{weekday}: {first.starts_at:%H:%M}–{first.ends_at:%H:%M}"
+    assert changed in " ".join(page_text(client.get("/therapist")).split())
+    with app.app_context():
+        db.session.get(Therapist, salon.amelia).active = False
+        db.session.commit()
+    page = " ".join(page_text(client.get("/therapist")).split())
+    assert changed in page and "14:00–14:45" in page and "Claire Robson" in page
+    assert "not linked to a therapist" not in page
+
+
 def test_the_admin_sees_every_therapists_schedule(client, auth, booking_clock, diary):
     auth.login("admin@example.com")
     day = page_text(client.get("/admin")).split("Week of")[0]

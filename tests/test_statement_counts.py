@@ -156,7 +156,7 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 # - /admin 3 (11): the owner's figures kept 5 minutes; one salon's day (or an hour of a busy one,
 #   with the day's held bookings) and the week's counts with the day's per hour; its swap the same.
 CEILINGS = {"/dashboard": 4, "/book": 3, "/guidance": 4, "/profile": 4, "/pain": 3, "/appointments": 4,
-            "/therapist": 4, "/admin": 3,  # /admin: figures kept 5 minutes; one salon's day: 2 statements
+            "/therapist": 3, "/admin": 3,  # /admin: figures kept 5 minutes; one salon's day: 2 statements
             # The brief: the login, the appointment, the access record (one per view, it stays),
             # the appointments with their feedback and treatment notes, the profile, the check-ins.
             "/therapist/appointments/<id>/brief": 6}

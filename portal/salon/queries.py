@@ -94,6 +94,12 @@ _THERAPIST_FOR_USER = (
 
 def therapist_for_user(user_id: int) -> Therapist | None:
     """The therapist a login belongs to, with their qualifications and weekly hours (and each
-    shift's salon): one statement (a few shifts times a few qualifications), without the login
-    itself, which the caller has."""
+    shift's salon), for reading: an active one is the process's catalogue copy (no statement);
+    one no longer active is read (one statement: a few shifts times a few qualifications),
+    without the login itself, which the caller has."""
+    active = catalogue_cache.worked_out(("therapists by login",), lambda catalogue: {
+        therapist.user_id: therapist for therapist in catalogue.therapists if therapist.user_id is not None})
+    found = active.get(user_id)
+    if found is not None:
+        return found
     return db.session.scalars(_THERAPIST_FOR_USER, {"user_id": user_id}).unique().first()
