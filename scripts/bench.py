@@ -21,7 +21,8 @@
    same database and repeats, then prints the p50 ratio large/demo per page.
 
 Environment: BENCH_SECONDS (10), BENCH_USERS (6), BENCH_PORT (8765), BENCH_CLIENTS, BENCH_YEARS,
-BENCH_PG_URL. It is a script to run and compare, not a timed test; targets (issue 14): each
+BENCH_PG_URL; BENCH_PAGES (labels, comma-separated: only those pages) and BENCH_LARGE=0 (the demo
+alone) for a quicker run while working on one page. It is a script to run and compare, not a timed test; targets (issue 14): each
 key page >= 0.40 of the trivial route, each htmx swap >= 0.60, a swap <= 20% of its page's bytes,
 first load <= 60 kB compressed, p50 large/demo <= 1.5.
 """
@@ -55,6 +56,10 @@ USERS = int(os.environ.get("BENCH_USERS", "6"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CLIENTS = os.environ.get("BENCH_CLIENTS", "20000")
 YEARS = os.environ.get("BENCH_YEARS", "2")
+# Only these pages (labels from PAGES, comma-separated; a swap measured alone has no share of its
+# page's bytes), and whether to load the large salon after the demo: a quicker run while working.
+ONLY = [label.strip() for label in os.environ.get("BENCH_PAGES", "").split(",") if label.strip()]
+LARGE = os.environ.get("BENCH_LARGE", "1") != "0"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TRIVIAL = "/account/ping"
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -318,7 +323,8 @@ def locust(path: str, cookies: list[str], htmx: bool, folder: str, seconds: int 
 
 
 def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
-    pages = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in PAGES]
+    pages = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in PAGES
+             if not ONLY or p.label in ONLY]
     statements = count_statements(env, production, pages)
     server = serve(env, production)
     try:
@@ -366,7 +372,7 @@ def table(measured: dict, title: str) -> str:
         share = r["rps"] / r["floor"] if r["floor"] else 0
         target = 0.60 if page.htmx else 0.40
         swap = ""
-        if page.page_of:
+        if page.page_of in results:
             ratio = r["raw"] / results[page.page_of]["raw"]
             swap = f"{ratio:.2f} {'ok' if ratio <= 0.20 else 'over 0.20'}"
         lines.append(f"| {page.label} | {r['rps']:.0f} | {share:.2f} | {target:.2f} {'ok' if share >= target else 'MISSED'} "
@@ -382,6 +388,10 @@ def table(measured: dict, title: str) -> str:
 
 
 def main() -> None:
+    unknown = set(ONLY) - {page.label for page in PAGES}
+    if unknown:
+        raise SystemExit(f"BENCH_PAGES: no page called {', '.join(sorted(unknown))} "
+                         f"(the pages: {', '.join(page.label for page in PAGES)})")
     started = time.monotonic()
     folder = tempfile.mkdtemp(prefix="bench-")
     database_url, drop = make_database(folder)
@@ -396,7 +406,9 @@ def main() -> None:
         print(f"## Benchmark ({'PostgreSQL' if production else 'SQLite'}, gunicorn 2 workers, {USERS} users, "
               f"{SECONDS}s per page, {os.cpu_count()} CPUs)\n")
         print(table(demo, "Demo data"))
-        if "scale" in flask(env, "demo", "--help"):
+        if not LARGE:
+            say("BENCH_LARGE=0: the large-salon run is skipped")
+        elif "scale" in flask(env, "demo", "--help"):
             say(f"loading a large salon: flask demo scale --clients {CLIENTS} --years {YEARS}")
             flask(env, "demo", "scale", "--clients", CLIENTS, "--years", YEARS)
             large = measure(env, production, folder, demo_ids(env))
