@@ -457,3 +457,22 @@ def test_without_a_health_profile_staff_tick_the_screening_question_for_the_clie
     response = reception.post(f"/admin/clients/{claire}/book", form)
     assert response.status_code == 422 and "Please ask the client whether any of the listed" in page_text(response)
     assert count_appointments(app) == 0
+
+
+def test_a_search_is_answered_from_the_trigram_indexes_on_postgresql(app, reception):
+    """On PostgreSQL the name, email and phone-digit tests are each one of the trigram indexes
+    (accounts.models): the chain's 20,000 clients are not read for every search. A phone index
+    on an expression that differs in a character from the search's is never used."""
+    from sqlalchemy import text
+
+    from portal.reception.queries import _matching
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            pytest.skip("trigram indexes are PostgreSQL's")
+        connection.execute(text("SET LOCAL enable_seqscan = off"))  # a test database is small
+        sql = _matching("0191 498").compile(connection, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}".replace("%", "%%")))
+        db.session.rollback()
+    for index in ("ix_users_name_trgm", "ix_users_email_trgm", "ix_users_phone_digits_trgm"):
+        assert index in plan, plan

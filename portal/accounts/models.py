@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, event, func, literal
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
+from portal.accounts.phones import PHONE_PUNCTUATION
 from portal.db_types import UTCDateTime
+from portal.schema_compare import only_on
 from portal.roles import ADMIN, CLIENT, THERAPIST, role_check_sql
 from portal.extensions import db
 
@@ -66,6 +68,34 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+def phone_digits(phone):
+    """A phone column with what people type between digits taken out, in SQL (both databases):
+    how reception's search reads numbers, some kept as typed before numbers were normalised.
+    The marks are written into the SQL, not bound: PostgreSQL uses the index on this expression
+    only for the very same expression, whatever plan it keeps for the statement."""
+    digits = func.coalesce(phone, _written(""))
+    for mark in PHONE_PUNCTUATION:
+        digits = func.replace(digits, _written(mark), _written(""))
+    return digits
+
+
+def _written(text: str):
+    return literal(text, String(), literal_execute=True)  # in the SQL sent, not a parameter
+
+
+# Reception finds a client by any part of their name, email or phone's digits (`LIKE '%...%'`,
+# reception/queries.py). On PostgreSQL a trigram index (pg_trgm, made by the migration) answers
+# that from the clients who match instead of reading every client of the chain (20,000: 40 ms a
+# search); a search under three characters still reads them all. SQLite has no such index.
+for _name, _indexed in (("name", User.__table__.c.name), ("email", User.__table__.c.email),
+                        ("phone_digits", phone_digits(User.__table__.c.phone).label("phone_digits"))):
+    only_on("postgresql", Index(f"ix_users_{_name}_trgm", _indexed, postgresql_using="gin",
+                                postgresql_ops={_name: "gin_trgm_ops"}))
+# create_all (tests) needs the extension first, as the migration makes it.
+event.listen(User.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class LoginSession(db.Model):

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 
 SEPARATORS = re.compile(r"[\s\-.()]")
+# What people type between the digits of a phone number: reception's search takes them out of
+# the numbers kept as typed before numbers were normalised (accounts.models.phone_digits).
+PHONE_PUNCTUATION = (" ", "-", "(", ")", "+", ".", "/")
 # Premium-rate and similar numbers no client has as their own phone.
 NOT_PERSONAL = ("9", "87")
 

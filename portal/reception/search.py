@@ -13,8 +13,6 @@ import re
 # in an address-like search, say), only text.
 MIN_PHONE_DIGITS = 3
 LIKE_ESCAPE = "\\"
-# What people type between the digits of a phone number; the database strips the same.
-PHONE_PUNCTUATION = (" ", "-", "(", ")", "+", ".", "/")
 
 
 def digits(text: str) -> str:
