@@ -93,6 +93,10 @@ for _name, _indexed in (("name", User.__table__.c.name), ("email", User.__table_
                         ("phone_digits", phone_digits(User.__table__.c.phone).label("phone_digits"))):
     only_on("postgresql", Index(f"ix_users_{_name}_trgm", _indexed, postgresql_using="gin",
                                 postgresql_ops={_name: "gin_trgm_ops"}))
+# The clients' list in name order (reception with nothing typed yet, and every search's page):
+# read from this index, 20 at a time, instead of sorting every client of the chain (20 ms on
+# 20,000). Both databases.
+Index("ix_users_lower_name_id", func.lower(User.__table__.c.name), User.__table__.c.id)
 # create_all (tests) needs the extension first, as the migration makes it.
 event.listen(User.__table__, "before_create",
              DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
