@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from portal import clock
-from portal.booking.queries import completed_and_upcoming_days, completed_dates
-from portal.feedback.services import history_for_guidance
+from portal.booking.queries import completed_dates
+from portal.feedback.services import history_for_guidance, visits_and_feedback_for_guidance
 from portal.guidance.rules import Guidance, HealthFacts, guidance_for
 from portal.profile.services import facts_for
 from portal.read_memo import remembered
@@ -38,16 +38,10 @@ def _stored_guidance(client_id: int, booked: tuple[date, ...] | None) -> Guidanc
 
 
 def _guidance(client_id: int, today: date, facts: HealthFacts | None, booked: tuple[date, ...] | None) -> Guidance:
-    if booked is None:  # the visits done and those booked ahead, in one read
-        done, ahead = completed_and_upcoming_days(client_id)
+    facts = facts if facts is not None else facts_for(client_id)
+    if booked is None:  # the visits done, those booked ahead and the feedback, in one read
+        done, ahead, given = visits_and_feedback_for_guidance(client_id)
     else:
-        done, ahead = completed_dates(client_id), list(booked)
-    return guidance_for(
-        facts if facts is not None else facts_for(client_id),
-        done,
-        history_for_guidance(client_id),
-        today,
-        catalogue(),
-        booked=ahead,
-    )
+        done, ahead, given = completed_dates(client_id), list(booked), history_for_guidance(client_id)
+    return guidance_for(facts, done, given, today, catalogue(), booked=ahead)
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete
 
 from portal.booking import queries
 from portal.booking.models import Appointment
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.guidance.rules import HealthFacts
 from portal.salon.models import Service, WorkingHours
@@ -60,10 +61,13 @@ def test_completed_dates_are_past_appointments_not_cancelled_in_local_dates(app,
 
 
 def test_the_guidance_reads_visits_done_and_booked_ahead_at_once(app, client, logged_in, users, salon, count_queries):
-    """completed_and_upcoming_days: what completed_dates says, and the days still booked ahead,
-    in one statement; neither a cancelled visit nor a no-show nor one under way counts."""
+    """visits_and_feedback_for_guidance: what completed_dates says, the days still booked ahead
+    and the feedback, in one statement; neither a cancelled visit nor a no-show nor one under
+    way counts as a visit; the feedback is what history_for_guidance reads."""
+    from portal.feedback import services as feedback_services
+    from portal.feedback.models import AppointmentFeedback
     client_id = users["client"].id
-    add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(TODAY - timedelta(days=30), "10:00"))
+    done = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(TODAY - timedelta(days=30), "10:00"))
     no_show = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(TODAY - timedelta(days=9), "10:00"))
     cancelled = add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(MONDAY, "11:00"))
     add_appointment(app, client_id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))  # still to come
@@ -71,11 +75,22 @@ def test_the_guidance_reads_visits_done_and_booked_ahead_at_once(app, client, lo
     with app.app_context():
         db.session.get(Appointment, cancelled).status = "cancelled"
         db.session.get(Appointment, no_show).no_show = True
+        # Feedback on the visit done and on the one marked a no-show afterwards: both are feedback.
+        for appointment_id, neck in ((done, 6), (no_show, 3)):
+            db.session.add(AppointmentFeedback(appointment_id=appointment_id, client_id=client_id, neck_before=neck))
+        from portal.profile.services import record_consent
+        record_consent(db.session.get(User, client_id))
         db.session.commit()
-    with app.app_context(), count_queries() as counted:
-        assert queries.completed_and_upcoming_days(client_id) == ([TODAY - timedelta(days=30)], [MONDAY])
-        assert queries.completed_dates(client_id) == [TODAY - timedelta(days=30)]  # remembered, not read again
-    assert counted.count == 1, counted.statements
+    with app.app_context():
+        feedback_services.has_consent(client_id)  # the profile, read by the page before
+        with count_queries() as counted:
+            visits, ahead, given = feedback_services.visits_and_feedback_for_guidance(client_id)
+            assert (visits, ahead) == ([TODAY - timedelta(days=30)], [MONDAY])
+            assert queries.completed_dates(client_id) == [TODAY - timedelta(days=30)]  # remembered, not read again
+            assert feedback_services.history_for_guidance(client_id) == given  # remembered too
+        assert counted.count == 1, counted.statements
+        assert [f.pain_before for f in given] == [{"neck": 6}, {"neck": 3}]
+        assert given == feedback_services.history_for_guidance.unremembered(client_id)
 
 
 def test_an_appointment_counts_on_the_salons_date_not_utcs(app, users, salon, booking_clock):

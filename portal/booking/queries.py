@@ -77,11 +77,9 @@ _LATEST_CHOICES = (select(Appointment.service_id, Appointment.location_id)
                    .order_by(Appointment.starts_at.desc())
                    .limit(1))
 # Only the columns `is_completed` reads (rows, not whole appointments: far less to build).
-_DONE_AND_AHEAD = (select(Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show)
-                   .where(Appointment.client_id == bindparam("client_id"),
-                          or_(completed(bindparam("now")),
-                              and_(Appointment.status == BOOKED, Appointment.starts_at > bindparam("now"))))
-                   .order_by(Appointment.starts_at))
+DONE_COLUMNS = (Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show)
+# The visits that move a client's guidance: done, or booked and still ahead (at the bound `now`).
+DONE_OR_AHEAD = or_(completed(bindparam("now")), and_(Appointment.status == BOOKED, Appointment.starts_at > bindparam("now")))
 # Not the client joined to every row: they are the one logged in (already in the session).
 _ALL_OF_CLIENT = (select(Appointment).where(Appointment.client_id == bindparam("client_id"))
                   .options(lazyload(Appointment.client))
@@ -121,12 +119,11 @@ def local_days(starts) -> list[date]:
     return [to_local(starts_at).date() for starts_at in starts]
 
 
-def completed_and_upcoming_days(client_id: int) -> tuple[list[date], list[date]]:
+def done_and_ahead(client_id: int, rows, now: datetime) -> tuple[list[date], list[date]]:
     """`completed_dates`, and the local days of the booked appointments not started yet, soonest
-    first (what moves the next due date: `rules.next_due_date`): one read, `completed_dates`
-    remembered from it."""
-    now = clock.now()
-    rows = db.session.execute(_DONE_AND_AHEAD, {"client_id": client_id, "now": now}).all()
+    first (what moves the next due date: `rules.next_due_date`), from rows of the client's
+    appointments by start (with `DONE_COLUMNS`; others are left out); `completed_dates` is
+    remembered from them (feedback.services reads them with the feedback in one statement)."""
     done = local_days(a.starts_at for a in rows if is_completed(a, now))
     remember(completed_dates, (client_id,), done)
     return list(done), local_days(a.starts_at for a in rows if a.status == BOOKED and a.starts_at > now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, delete, or_, select
@@ -18,10 +18,11 @@ from portal.accounts.models import User
 from portal.booking.attendance import NotFound, Refused, staff_appointment  # noqa: F401  (one pair of refusals)
 from portal.booking.locks import lock_client
 from portal.booking.models import Appointment
+from portal.booking.queries import DONE_COLUMNS, DONE_OR_AHEAD, done_and_ahead
 from portal.booking.status import completed, is_completed
 from portal.db_types import UTCDateTime
 from portal.extensions import db
-from portal.read_memo import remembered
+from portal.read_memo import remember, remembered
 from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn, TreatmentNote, answered
 from portal.guidance.rules import SessionFeedback
 from portal.profile.services import ConsentRequired, has_consent, record_consent
@@ -203,19 +204,30 @@ def as_session_feedback(rows: list[tuple[AppointmentFeedback, datetime]]) -> lis
     ]
 
 
-def _history_for_guidance_statement():
-    """Only the columns the rules read (not whole feedback rows, sealed note included: a third
-    faster), built once per process with the client bound per call (building it and its cache
-    key cost about as much as running it)."""
-    befores = [getattr(AppointmentFeedback, f"{area}_before") for area in AREAS]
-    afters = [getattr(AppointmentFeedback, f"{area}_after") for area in AREAS]
-    return (select(Appointment.starts_at, AppointmentFeedback.pressure, *befores, *afters)
-            .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)
-            .where(AppointmentFeedback.client_id == bindparam("client_id"))
-            .order_by(Appointment.starts_at))
+# Only the columns the rules read (not whole feedback rows, sealed note included: a third
+# faster): the pressure, then each area's pain before, then after.
+_SCORES = (AppointmentFeedback.pressure, *(getattr(AppointmentFeedback, f"{area}_before") for area in AREAS),
+           *(getattr(AppointmentFeedback, f"{area}_after") for area in AREAS))
 
 
-_HISTORY_FOR_GUIDANCE = _history_for_guidance_statement()
+def _session_feedback(starts_at: datetime, scores) -> SessionFeedback:
+    """One session's feedback as the guidance rules read it, from `_SCORES`' values."""
+    n = len(AREAS)
+    return SessionFeedback(session_on=to_local(starts_at).date(), pressure=scores[0],
+                           pain_before=answered(AREAS, scores[1:1 + n]), pain_after=answered(AREAS, scores[1 + n:]))
+
+
+# Built once per process with the client (and the clock) bound per call: building a statement
+# and its cache key cost about as much as running it.
+_HISTORY_FOR_GUIDANCE = (select(Appointment.starts_at, *_SCORES)
+                         .join(Appointment, Appointment.id == AppointmentFeedback.appointment_id)
+                         .where(AppointmentFeedback.client_id == bindparam("client_id"))
+                         .order_by(Appointment.starts_at))
+_VISITS_AND_FEEDBACK = (select(*DONE_COLUMNS, AppointmentFeedback.id.label("feedback_id"), *_SCORES)
+                        .outerjoin(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
+                        .where(Appointment.client_id == bindparam("client_id"),
+                               or_(DONE_OR_AHEAD, AppointmentFeedback.id.is_not(None)))
+                        .order_by(Appointment.starts_at))
 
 
 @remembered
@@ -224,12 +236,22 @@ def history_for_guidance(client_id: int) -> list[SessionFeedback]:
     without current consent: withdrawing it stops every use)."""
     if not has_consent(client_id):
         return []
-    rows = db.session.execute(_HISTORY_FOR_GUIDANCE, {"client_id": client_id})
-    n = len(AREAS)
-    return [SessionFeedback(session_on=to_local(row[0]).date(), pressure=row[1],
-                            pain_before=answered(AREAS, row[2:2 + n]),
-                            pain_after=answered(AREAS, row[2 + n:]))
-            for row in rows]
+    return [_session_feedback(row[0], row[1:]) for row in db.session.execute(_HISTORY_FOR_GUIDANCE,
+                                                                            {"client_id": client_id})]
+
+
+def visits_and_feedback_for_guidance(client_id: int) -> tuple[list[date], list[date], list[SessionFeedback]]:
+    """What the client's guidance reads besides the profile, in one statement: the visits done
+    and the days booked ahead (`booking.queries.done_and_ahead`) and `history_for_guidance`,
+    both remembered for the rest of the transaction."""
+    now = clock.now()
+    rows = db.session.execute(_VISITS_AND_FEEDBACK, {"client_id": client_id, "now": now}).all()
+    done, ahead = done_and_ahead(client_id, rows, now)
+    first = len(DONE_COLUMNS) + 1
+    given = ([_session_feedback(row.starts_at, row[first:]) for row in rows if row.feedback_id is not None]
+             if has_consent(client_id) else [])
+    remember(history_for_guidance, (client_id,), given)
+    return done, ahead, list(given)
 
 
 def add_treatment_note(staff: User, appointment_id: int, text: str, now: datetime | None = None) -> TreatmentNote:
