@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.access import allow, home_for, public
 from portal.booking import panels as booking_panels
