@@ -69,11 +69,111 @@ def wired(f, hint=None, attrs=None) -> dict:
     return attrs
 
 
+# -- the portal's form fields ---------------------------------------------------------------------
+# Every field of the portal is drawn by one of these, so labels, hints, error messages and their
+# aria wiring look and behave the same on every page; templates import them from _forms.html. They
+# are Python, not Jinja macros: a macro call costs more than the field it draws, and the profile
+# draws some forty fields. A field's errors always sit in a container with a stable id
+# (errors-<field id>): the profile's live preview refreshes one field's message out of band by
+# swapping that container.
+
+def errors(f, oob: bool = False) -> Markup:
+    """The field's errors container (empty while it has none); `oob` swaps it out of band."""
+    shown = f'<p class="error" id="{escape(f.id)}-error">{Markup(" ").join(f.errors)}</p>' if f.errors else ""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return Markup(f'<div id="errors-{escape(f.id)}" class="field-errors"{swap}>{shown}</div>')  # nosec B704
+
+
+def hint_text(f, hint=None) -> Markup:
+    """The hint under a field's label, which its control is described by ("" for none)."""
+    return Markup(f'<p class="hint" id="{escape(f.id)}-hint">{escape(hint)}</p>' if hint else "")  # nosec B704
+
+
+def control(f, hint=None, **attrs) -> Markup:
+    """The control alone, with aria-describedby and aria-invalid; keywords become attributes."""
+    return f(**wired(f, hint, attrs))
+
+
+def field(f, hint=None, label=None, autocomplete=None, **attrs) -> Markup:
+    """One labelled field with its hint and errors. A BooleanField is a tick box with its label after it."""
+    if autocomplete:
+        attrs["autocomplete"] = autocomplete
+    drawn = f(**wired(f, hint, attrs))
+    name = f.label(text=label) if label else f.label
+    if f.type == "BooleanField":
+        kind, inside = " field-check", f"{drawn} {name}\n{hint_text(f, hint)}"
+    else:
+        kind, inside = "", f"{name}\n{hint_text(f, hint)}\n{drawn}"
+    invalid = " field-invalid" if f.errors else ""
+    # Each part was escaped or drawn (Markup) above.
+    return Markup(f'<div class="field{invalid}{kind}">\n{inside}\n{errors(f)}\n</div>')  # nosec B704
+
+
+def choice(f, value, label) -> Markup:
+    """One tick box of a multiple-choice field (SelectMultipleField), ticked if chosen."""
+    box = f"{escape(f.id)}-{escape(value)}"
+    ticked = " checked" if value in (f.data or []) else ""
+    return Markup(f'<div class="field-check"><input type="checkbox" id="{box}" name="{escape(f.name)}" '  # nosec B704
+                  f'value="{escape(value)}"{ticked}> <label for="{box}">{escape(label)}</label></div>')
+
+
+def _group(f, legend, hint, inside: str) -> Markup:
+    """A fieldset of choices with its legend, hint and errors."""
+    ids = described_by(f, hint)
+    invalid = " field-invalid" if f.errors else ""
+    described = f' aria-describedby="{ids}"' if ids else ""
+    return Markup(f'<fieldset class="choice-group{invalid}"{described}>\n'  # nosec B704
+                  f"<legend>{escape(legend or f.label.text)}</legend>\n{hint_text(f, hint)}\n{inside}\n{errors(f)}\n"
+                  "</fieldset>")
+
+
+def checkboxes(f, legend=None, hint=None) -> Markup:
+    """A group of tick boxes."""
+    return _group(f, legend, hint, "\n".join(choice(f, c.value, c.label) for c in f.choices))
+
+
+def radios(f, legend=None, hint=None, class_=None) -> Markup:
+    """One choice of several (RadioField); `class_` wraps the options, e.g. a horizontal scale."""
+    options = "\n".join(f'<div class="field-check">{option()} {option.label}</div>' for option in f)
+    if class_:
+        options = f'<div class="{escape(class_)}">{options}</div>'
+    return _group(f, legend, hint, options)
+
+
+def consent(f, statement) -> Markup:
+    """The separate, unticked health-data consent box; the statement describes the tick box. The
+    caller decides whether it is needed (only while the client has not, or no longer, agreed)."""
+    box = f(aria_describedby=f"{f.id}-statement" + (f" {f.id}-error" if f.errors else ""),
+            aria_invalid="true" if f.errors else False)
+    invalid = " field-invalid" if f.errors else ""
+    return Markup(f'<fieldset class="choice-group consent{invalid}">\n<legend>Your consent</legend>\n'  # nosec B704
+                  f'<p id="{escape(f.id)}-statement">{escape(statement)}</p>\n'
+                  f'<div class="field-check">{box} {f.label}</div>\n{errors(f)}\n</fieldset>')
+
+
+def pain_input(f) -> Markup:
+    """A 0-10 pain score box; its label is the caller's (a table header or a visually hidden one)."""
+    return f(class_="pain-input", aria_invalid="true" if f.errors else "false",
+             aria_describedby=f"{f.id}-error" if f.errors else False)
+
+
+def pain_field(f, label) -> Markup:
+    """A pain score with its own visible label, e.g. one area of the check-in."""
+    invalid = " field-invalid" if f.errors else ""
+    return Markup(f'<div class="field{invalid}">\n<label for="{escape(f.id)}">{escape(label)}</label>\n'  # nosec B704
+                  f"{pain_input(f)}\n{errors(f)}\n</div>")
+
+
+FIELD_WRITERS = {writer.__name__: writer for writer in (
+    errors, hint_text, control, field, choice, checkboxes, radios, consent, pain_input, pain_field)}
+
+
 def install(jinja_env=None) -> None:
-    """Every WTForms widget and label writes its attributes with `html_params` above; the
-    templates' field macros (templates/_forms.html) get their aria wiring from `wired`."""
+    """Every WTForms widget and label writes its attributes with `html_params` above; templates
+    draw fields with the writers above (imported from templates/_forms.html, which names them)."""
     if jinja_env is not None:
-        jinja_env.globals.update(described_by=described_by, wired=wired)
+        jinja_env.globals.update(described_by=described_by, wired=wired,
+                                 **{f"form_{name}": writer for name, writer in FIELD_WRITERS.items()})
     core.html_params = html_params
     widgets.html_params = html_params
     core.Input.html_params = staticmethod(html_params)

@@ -97,7 +97,7 @@ def main() -> None:
                 client.get(path, headers=headers)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
+            pstats.Stats(profiler, stream=out).sort_stats(*(__import__("os").environ.get("PROF_SORT", "cumulative").split(","))).print_stats(int(__import__("os").environ.get("PROF_N", "18")))
             print(out.getvalue())
 
 

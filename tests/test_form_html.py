@@ -126,3 +126,34 @@ def test_the_field_macro_writes_hint_and_errors_as_their_own_macros_do(app, erro
         assert str(module.hint_text(form.name, "Your <name>")) in html
         assert str(module.errors(form.name)) in html
         assert str(module.control(form.name, "Your <name>")) in html
+
+
+def test_tick_boxes_and_radios_escape_what_they_show_and_tick_what_was_chosen(app):
+    class Awkward(Form):
+        areas = SelectMultipleField("Areas <all>", choices=[SelectChoice('a"b', "A & <b>"), SelectChoice("c", "C")])
+        level = RadioField("Level", choices=[SelectChoice("1", "One <1>"), SelectChoice("2", "Two")])
+    form = Awkward(data={"areas": ['a"b'], "level": "2"})
+    form.areas.errors = ["Pick <one>."]
+    with app.test_request_context():
+        module = app.jinja_env.get_template("_forms.html").module
+        boxes = str(module.checkboxes(form.areas, hint="Any <that> apply"))
+        scale = str(module.radios(form.level, legend="How <much>", class_="scale"))
+    assert '<input type="checkbox" id="areas-a&#34;b" name="areas" value="a&#34;b" checked>' in boxes
+    assert '<label for="areas-a&#34;b">A &amp; &lt;b&gt;</label>' in boxes
+    assert re.search(r'<input type="checkbox" id="areas-c" name="areas" value="c">', boxes)
+    assert "<legend>Areas &lt;all&gt;</legend>" in boxes and "Any &lt;that&gt; apply" in boxes
+    assert boxes.startswith('<fieldset class="choice-group field-invalid" aria-describedby="areas-hint areas-error">')
+    assert '<p class="error" id="areas-error">Pick &lt;one&gt;.</p>' in boxes
+    assert "<legend>How &lt;much&gt;</legend>" in scale and '<div class="scale">' in scale
+    assert re.search(r'<input checked id="level-1" name="level" type="radio" value="2">|'
+                     r'<input checked id="level-\d" name="level" type="radio" value="2">', scale)
+    assert "One &lt;1&gt;" in scale and 'aria-describedby' not in scale.split(">")[0]
+
+
+def test_the_fields_are_written_in_python_not_by_macros(app):
+    """Every name _forms.html offers is one of form_html's writers (a macro call costs more than
+    the field it draws: the profile draws some forty)."""
+    with app.test_request_context():
+        module = app.jinja_env.get_template("_forms.html").module
+    for name, writer in form_html.FIELD_WRITERS.items():
+        assert getattr(module, name) is writer
