@@ -1,7 +1,7 @@
 """A large salon for measuring the portal at chain size (`flask demo scale`): development only.
 
 On top of the demo salon (loaded first, as `flask demo load` does) it adds about one therapist
-per 250 clients, each with weekly hours at one or both locations, `clients` clients (four in
+per 250 clients, each giving every massage, with weekly hours at one or both locations, `clients` clients (four in
 five with a consented, sealed health profile), `years` of past appointments (about six a client
 a year) and the next eight weeks' diaries about 70% full. Past sessions mostly carry feedback
 (a sealed note on some) and a pain check-in two days later; a few were cancelled or missed.
@@ -117,7 +117,7 @@ def scale_salon(clients: int = 20_000, years: float = 2.0, seed: int = 14) -> Sc
     load_demo_data()
     locations = list(db.session.scalars(select(Location).order_by(Location.id)))
     services = list(db.session.scalars(select(Service).where(Service.active).order_by(Service.id)))
-    therapists = _therapists(rng, max(2, -(-clients // CLIENTS_PER_THERAPIST)), locations)
+    therapists = _therapists(rng, max(2, -(-clients // CLIENTS_PER_THERAPIST)), locations, services)
     done.therapists = len(therapists)
     lap("therapists")
 
@@ -192,13 +192,14 @@ def scale_salon(clients: int = 20_000, years: float = 2.0, seed: int = 14) -> Sc
     return done
 
 
-def _therapists(rng: random.Random, count: int, locations: list[Location]) -> list[dict]:
+def _therapists(rng: random.Random, count: int, locations: list[Location], services: list[Service]) -> list[dict]:
     """`count` therapists through the ORM (a few rows; their flush stamps the catalogue), each
+    giving every massage (their diaries hold all of them, and the booking page offers them) and
     working five days a week at one salon, or split between both."""
     made = []
     for n in range(count):
         therapist = Therapist(display_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                              bio="Back, neck and shoulder massage.")
+                              bio="Back, neck and shoulder massage.", services=list(services))
         days = sorted(rng.sample(range(7), 5))
         start, end = rng.choice(SHIFTS)
         home = locations[n % len(locations)]

@@ -106,6 +106,21 @@ def test_scale_fills_a_small_salon_that_the_guard_check_passes(app):
         assert catalogue_cache.current_stamp() is not None  # the new therapists changed the catalogue
 
 
+def test_the_booking_page_offers_the_scaled_therapists_and_their_diaries_fill_it(app):
+    """A chain's booking page reads dozens of diaries: the scaled therapists give the massages
+    their appointments are for, so the page offers them (and the large salon measures that)."""
+    assert _scale(app).exit_code == 0
+    with app.app_context():
+        scaled = list(db.session.scalars(select(Therapist).where(Therapist.user_id.is_(None))))
+        given = {(a.therapist_id, a.service_id) for a in db.session.scalars(
+            select(Appointment).where(Appointment.therapist_id.in_([t.id for t in scaled])))}
+        assert given and all(any(s.id == service_id for s in t.services)
+                             for t in scaled for therapist_id, service_id in given if therapist_id == t.id)
+        assert all(len(t.services) == 3 for t in scaled)
+        offered = {t.id for t in catalogue_cache.active_therapists() if t.services}
+        assert {t.id for t in scaled} <= offered
+
+
 def test_scale_refuses_a_second_run_and_production(app):
     assert _scale(app).exit_code == 0
     again = _scale(app)

@@ -169,3 +169,21 @@ def test_outlook_refusal_names_indian_head_too(app, client, auth, users):
     assert "back, neck or full body massage" not in html
     assert "any of our massages (" in html
     assert "Indian Head Massage (includes upper back)" in html
+
+
+@pytest.mark.parametrize("conditions", [(), ("pregnancy",), ("severe_sunburn",), ("clotting_disorder",)])
+def test_the_decider_decides_as_decide_does_for_every_therapist_at_most_twice(salon, monkeypatch, conditions):
+    """The booking page asks the gate of every therapist of a chain: `decider` gives `decide`'s
+    answer for each, working it out once for the trained and once for the others."""
+    save(salon["client"], *conditions, due_date=TODAY + timedelta(weeks=12) if "pregnancy" in conditions else None)
+    facts = services.facts_for(salon["client"].id)
+    staff = therapists() * 3
+    expected = [gate.decide(facts, salon["services"][0], t, TODAY) for t in staff]
+    worked_out = []
+    real = gate.booking_decision
+    monkeypatch.setattr(gate, "booking_decision", lambda *args: worked_out.append(args) or real(*args))
+    decide = gate.decider(facts, salon["services"][0], TODAY)
+    assert [decide(t) for t in staff] == expected
+    assert len(worked_out) == 2  # the demo has trained and untrained therapists
+    if "pregnancy" in conditions:
+        assert {d.allowed for d in expected} == {True, False}

@@ -1,7 +1,7 @@
 """Statements per request are fixed by design: every key page costs the same with 1 session of
 history as with 100, and the client dashboard and booking page cost at most 8 each, however far
-the booking page looks ahead for a free day (one read of every diary for the whole range) and
-once the catalogue is cached (portal/salon/catalogue_cache.py)."""
+the booking page looks ahead for a free day (the day shown, then at most one read of every diary
+for the rest of the range) and once the catalogue is cached (portal/salon/catalogue_cache.py)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,9 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 #   appointments shown whole; the glance's check-ins.
 # - /book 3 (8): its defaults (the last appointment's massage and salon; the guidance's
 #   suggestion only without one) read only when a choice is missing, in one statement with the
-#   profile for the gate; then one read of every diary for the whole look-ahead.
+#   profile for the gate; then one read of the diaries of the day shown (of those working there
+#   that day) and, only when that day has nothing free, one of the fortnight after it: 4 then
+#   (tests/test_booking_diaries.py); the look-ahead page below reads no day (no one works it).
 # - /guidance and /profile 3 (8): the profile with its latest revision in one read; the visits done,
 #   booked ahead and their feedback in one.
 # - /pain 3 (6): the scores in one statement (its range switch 2).

@@ -113,10 +113,10 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
         return offer
     offer.therapist = next((t for t in suitable.therapists if t.id == therapist_id), None)
     working = _working(offer, suitable)
-    # One read of the diaries for the day shown and the fortnight after it, which is as far as
-    # the search for the next free day looks.
-    diaries = slots.Diaries(working, location.id, service, offer.day, slots.search_end(offer.day),
-                            for_staff=for_staff)
+    # One read of the diaries for the day shown; the fortnight after it, which is as far as the
+    # search for the next free day looks, in one more only if that search runs.
+    diaries = slots.Diaries(working, location.id, service, offer.day, offer.day,
+                            look_ahead_to=slots.search_end(offer.day), for_staff=for_staff)
     if chosen_day is None and not diaries.has_times(first_day):
         # No day asked for and nothing left today: open on the first day with something free.
         offer.day = diaries.next_free_day(first_day) or first_day
@@ -185,8 +185,8 @@ def move_offer(appointment, day: date | None, *, for_staff: bool = False) -> Mov
                                                       for_staff=for_staff)
         return offer
     offer.therapist_refused = True
-    diaries = slots.Diaries(suitable.therapists, location_id, service, day, slots.search_end(day), minutes=minutes,
-                            for_staff=for_staff)
+    diaries = slots.Diaries(suitable.therapists, location_id, service, day, day, look_ahead_to=slots.search_end(day),
+                            minutes=minutes, for_staff=for_staff)
     for other in suitable.therapists:
         times = diaries.times_of(other, day)
         if times:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.booking import availability, queries
-from portal.booking.availability import BookingPolicy
+from portal.booking.availability import BookingPolicy, Shift
 from portal.extensions import db
 from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED, BookingDecision
 from portal.profile import gate
@@ -66,6 +66,19 @@ def active_therapists() -> list[Therapist]:
     ).unique())
 
 
+def shifts_by_therapist(therapists: list[Therapist]) -> dict[int, list[Shift]]:
+    """Each therapist's weekly hours as the rules take them (`queries.shifts_of`), by id: worked
+    out once per copy of the catalogue for its therapists (what the pages offer), afresh for any
+    other row (one a write loaded itself). Never loads the catalogue."""
+    known = catalogue_cache.worked_out_on_copy(("shifts",), lambda catalogue: {
+        id(t): (t, queries.shifts_of(t)) for t in catalogue.therapists}) or {}
+    found = {}
+    for therapist in therapists:
+        entry = known.get(id(therapist))
+        found[therapist.id] = entry[1] if entry is not None and entry[0] is therapist else queries.shifts_of(therapist)
+    return found
+
+
 def works_at(therapist: Therapist, location_id: int) -> bool:
     return any(hours.location_id == location_id for hours in therapist.working_hours)
 
@@ -91,8 +104,9 @@ def suitable_therapists(client_id: int, service: Service, on: date,
     allowed, refused = [], []
     facts = gate.facts_for(client_id)  # one read (and decryption) of the profile for every therapist
     pool = catalogue_cache.active_therapists() if candidates is None else candidates
+    decide = gate.decider(facts, service, on)
     for therapist in (t for t in pool if t.gives(service)):
-        decision = gate.decide(facts, service, therapist, on)
+        decision = decide(therapist)
         (allowed if decision.allowed else refused).append((therapist, decision))
     pregnancy_only = any(d.code == CODE_NEEDS_PREGNANCY_TRAINED for _, d in refused)
     if allowed:
@@ -106,22 +120,48 @@ def suitable_therapists(client_id: int, service: Service, on: date,
 class Diaries:
     """Free start times of some therapists at one location over a range of days, from one read
     of their diaries (one statement, however many therapists and days); each day's times are
-    worked out only when asked for, so looking ahead for the next free day costs no query."""
+    worked out only when asked for, so looking ahead for the next free day costs no query.
+
+    `look_ahead_to`: the days after `last` up to it may be asked about too (the search for the
+    next free day), and are read, in one more statement, only if one is: at a busy salon the
+    fortnight ahead is dozens of therapists' hundreds of appointments, most pages show one day."""
 
     def __init__(self, therapists: list[Therapist], location_id: int, service: Service, first: date, last: date, *,
-                 except_appointment: int | None = None, minutes: int | None = None, for_staff: bool = False):
+                 look_ahead_to: date | None = None, except_appointment: int | None = None, minutes: int | None = None,
+                 for_staff: bool = False):
         self.therapists = [t for t in therapists if works_at(t, location_id)]
-        self.first, self.last = first, last
+        self.first, self.last = first, max(last, look_ahead_to or last)
         self._location_id, self._minutes = location_id, minutes or service.minutes
         self._rules, self._now = policy(for_staff), clock.now()
-        self._shifts = {t.id: queries.shifts_of(t) for t in self.therapists}
+        self._except = except_appointment
+        self._shifts = shifts_by_therapist(self.therapists)
         self._by_therapist_day: dict[tuple[int, date], list[datetime]] = {}
         self._busy: dict[int, list] = {t.id: [] for t in self.therapists}
-        if self.therapists and first <= last:
-            begin, finish = queries.local_day_bounds(first, last)
-            # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
-            self._busy = queries.busy_by_therapist([t.id for t in self.therapists], begin - self._rules.buffer,
-                                                   finish + self._rules.buffer, except_appointment=except_appointment)
+        self._read_to = first - timedelta(days=1)  # the diaries are read from `first` to here
+        self._read(first, last)
+
+    def _read(self, first: date, last: date) -> None:
+        """Add the appointments and time off of days `first` to `last` to the diaries."""
+        # Only the diaries of those working here on one of the days: no one else has a time to offer.
+        weekdays = {(first + timedelta(days=n)).weekday() for n in range(min(7, (last - first).days + 1))}
+        working = [t.id for t in self.therapists if any(
+            s.weekday in weekdays and s.location_id == self._location_id for s in self._shifts[t.id])]
+        self._read_to = max(self._read_to, last)
+        if not working:
+            return
+        begin, finish = queries.local_day_bounds(first, last)
+        # Widen by the buffer: an appointment just outside the days still needs its cleaning time.
+        found = queries.busy_by_therapist(working, begin - self._rules.buffer, finish + self._rules.buffer,
+                                          except_appointment=self._except)
+        for therapist_id, busy in found.items():
+            known = self._busy[therapist_id]
+            seen = set(known)  # near the seam of two reads, the buffer's width was read twice
+            known.extend(b for b in busy if b not in seen)
+
+    def _read_through(self, day: date) -> None:
+        """The rest of the look-ahead, in one read, the first time a day beyond what was read is asked about."""
+        if day > self._read_to:
+            self._read(self._read_to + timedelta(days=1), self.last)
 
     def covers(self, day: date) -> bool:
         return self.first <= day <= self.last
@@ -135,6 +175,7 @@ class Diaries:
             return []  # not working here that day: every instant would be "outside hours"
         key = (therapist.id, day)
         if key not in self._by_therapist_day:
+            self._read_through(day)
             self._by_therapist_day[key] = availability.free_slots(
                 day=day, shifts=self._shifts[therapist.id], location_id=self._location_id,
                 busy=self._busy[therapist.id], service_minutes=self._minutes, policy=self._rules, now=self._now)

@@ -4,6 +4,7 @@ minute ago already counts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from portal import vocabulary
@@ -22,6 +23,20 @@ def works_on_back(service: Service) -> bool:
 def decide(facts: HealthFacts, service: Service, therapist: Therapist, on: date) -> BookingDecision:
     """The gate for facts already read (several therapists in one request share one read)."""
     return booking_decision(facts, works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on)
+
+
+def decider(facts: HealthFacts, service: Service, on: date) -> Callable[[Therapist], BookingDecision]:
+    """`decide` for one service and day, therapist by therapist (the booking page asks it of every
+    therapist of a chain): a therapist counts only through their pregnancy training, so it
+    decides at most twice."""
+    back, made = works_on_back(service), {}
+
+    def for_therapist(therapist: Therapist) -> BookingDecision:
+        trained = therapist.has_qualification(PREGNANCY_MASSAGE)
+        if trained not in made:
+            made[trained] = booking_decision(facts, back, trained, on)
+        return made[trained]
+    return for_therapist
 
 
 def check_booking(client_id: int, service: Service, therapist: Therapist, on: date) -> BookingDecision:

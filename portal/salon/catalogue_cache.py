@@ -118,6 +118,18 @@ def worked_out(key: tuple, compute: Callable[[Catalogue], Any]) -> Any:
     return current.derived[key]
 
 
+def worked_out_on_copy(key: tuple, compute: Callable[[Catalogue], Any]) -> Any | None:
+    """`worked_out` on this process's latest copy of the catalogue, current or not (None before
+    one is loaded), without reading the stamp or loading a copy: for what depends only on the
+    copy's own objects (a therapist's weekly hours, say), asked about those objects."""
+    current = _cached
+    if current is None:
+        return None
+    if key not in current.derived:
+        current.derived[key] = compute(current)
+    return current.derived[key]
+
+
 def _load(stamp: str | None) -> Catalogue:
     # A session of its own on the request's connection (so it sees this transaction), closed at
     # once: what it loaded is detached, with every attribute the pages read already loaded.
