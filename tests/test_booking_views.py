@@ -111,6 +111,22 @@ def test_a_therapist_who_does_not_work_at_that_salon_is_explained(client, logged
     assert "Sofia Reyes doesn't work at Newcastle City Centre" in html and not times_on_page(html)
 
 
+def _therapist_options(html: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="therapist".*?</select>', html, re.S).group(0)
+    return [re.sub(r" \(.*", "", label) for label in re.findall(r"<option[^>]*>([^<]+)</option>", select)]
+
+
+def test_the_therapists_offered_are_those_at_the_salon_chosen(client, logged_in, salon):
+    """A chain's list would be dozens long: only those working at the salon (Sofia works at
+    Gosforth only; Amelia at both), and a therapist asked for elsewhere, to say so."""
+    city = _therapist_options(page_text(client.get(query(salon, MONDAY, "any"))))
+    assert city == ["Any suitable therapist", "Amelia Hart", "Daniel Okafor"]
+    gosforth = _therapist_options(page_text(client.get(query(salon, MONDAY, "any", location=salon.gosforth))))
+    assert gosforth == ["Any suitable therapist", "Amelia Hart", "Sofia Reyes"]
+    asked = page_text(client.get(query(salon, MONDAY, "sofia", location=salon.city)))
+    assert "Sofia Reyes" in _therapist_options(asked) and "Sofia Reyes doesn't work at" in asked
+
+
 def test_the_page_works_without_choices(client, logged_in, salon):
     response = client.get("/book?service=abc&location=&day=not-a-day&therapist=999")
     assert response.status_code == 200 and times_on_page(response.get_data(as_text=True))

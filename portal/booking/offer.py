@@ -27,7 +27,7 @@ from portal.timezones import to_local
 class BookingOffer:
     services: list[Service]
     locations: list[Location]
-    therapists: list[Therapist]  # everyone the gate lets this client book (any salon)
+    therapists: list[Therapist]  # those at the salon the gate lets this client book (and the one chosen)
     service: Service | None
     location: Location | None
     therapist: Therapist | None  # None: any suitable therapist
@@ -107,11 +107,13 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
         return offer
 
     suitable = slots.suitable_therapists(client_id, service, offer.day)
-    offer.therapists, offer.refusal = suitable.therapists, suitable.refusal
-    offer.pregnancy_trained_only = suitable.pregnancy_trained_only
+    offer.refusal, offer.pregnancy_trained_only = suitable.refusal, suitable.pregnancy_trained_only
     if suitable.refusal is not None:
         return offer
     offer.therapist = next((t for t in suitable.therapists if t.id == therapist_id), None)
+    # The therapists to choose from: those at this salon (a chain's are dozens), and the one
+    # chosen if they work elsewhere, so the page can say so (`not_here`).
+    offer.therapists = [t for t in suitable.therapists if t is offer.therapist or slots.works_at(t, location.id)]
     working = _working(offer, suitable)
     # One read of the diaries for the day shown; the fortnight after it, which is as far as the
     # search for the next free day looks, in one more only if that search runs.
