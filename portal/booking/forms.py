@@ -11,6 +11,7 @@ from wtforms.validators import UUID, InputRequired, Length, NumberRange, Optiona
 
 from portal.db_types import MAX_ID, day_in_range, valid_id
 from portal.fields import DayInRange
+from portal.salon import catalogue_cache
 from portal.timezones import SALON_TZ
 
 ANY_THERAPIST = "any"
@@ -169,14 +170,18 @@ class ScreeningForm(FlaskForm):
         "Please tick to confirm that none of the listed conditions applies to you.")])
 
 
+def therapist_label(therapist) -> str:
+    """A therapist as the booking form lists them: "Amelia Hart (Gosforth, Newcastle City Centre)"."""
+    return f"{therapist.display_name} ({', '.join(loc.name for loc in therapist.locations)})"
+
+
 def fill_choices(form: ChooseForm, offer) -> ChooseForm:
     """Fill the choice lists from a booking offer (`offer.BookingOffer`) and show what it settled
     on: the client's booking page and reception's booking for a client draw the same form."""
     form.service.choices = [(s.id, f"{s.name} · {s.minutes} min · {s.price_display}") for s in offer.services]
     form.location.choices = [(loc.id, loc.name) for loc in offer.locations]
-    form.therapist.choices = [("any", "Any suitable therapist")] + [
-        (str(t.id), f"{t.display_name} ({', '.join(loc.name for loc in t.locations)})") for t in offer.therapists
-    ]
+    labels = catalogue_cache.per_therapist("choice label", offer.therapists, therapist_label)
+    form.therapist.choices = [("any", "Any suitable therapist")] + [(str(t.id), labels[t.id]) for t in offer.therapists]
     form.service.data = offer.service.id if offer.service else None
     form.location.data = offer.location.id if offer.location else None
     form.therapist.data = offer.therapist_value

@@ -67,16 +67,9 @@ def active_therapists() -> list[Therapist]:
 
 
 def shifts_by_therapist(therapists: list[Therapist]) -> dict[int, list[Shift]]:
-    """Each therapist's weekly hours as the rules take them (`queries.shifts_of`), by id: worked
-    out once per copy of the catalogue for its therapists (what the pages offer), afresh for any
-    other row (one a write loaded itself). Never loads the catalogue."""
-    known = catalogue_cache.worked_out_on_copy(("shifts",), lambda catalogue: {
-        id(t): (t, queries.shifts_of(t)) for t in catalogue.therapists}) or {}
-    found = {}
-    for therapist in therapists:
-        entry = known.get(id(therapist))
-        found[therapist.id] = entry[1] if entry is not None and entry[0] is therapist else queries.shifts_of(therapist)
-    return found
+    """Each therapist's weekly hours as the rules take them (`queries.shifts_of`), by id, once
+    per catalogue copy for its own therapists (`catalogue_cache.per_therapist`)."""
+    return catalogue_cache.per_therapist("shifts", therapists, queries.shifts_of)
 
 
 def works_at(therapist: Therapist, location_id: int) -> bool:

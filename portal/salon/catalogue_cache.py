@@ -118,16 +118,22 @@ def worked_out(key: tuple, compute: Callable[[Catalogue], Any]) -> Any:
     return current.derived[key]
 
 
-def worked_out_on_copy(key: tuple, compute: Callable[[Catalogue], Any]) -> Any | None:
-    """`worked_out` on this process's latest copy of the catalogue, current or not (None before
-    one is loaded), without reading the stamp or loading a copy: for what depends only on the
-    copy's own objects (a therapist's weekly hours, say), asked about those objects."""
+def per_therapist(key: str, therapists: list[Therapist], compute: Callable[[Therapist], Any]) -> dict[int, Any]:
+    """`compute(therapist)` for each of `therapists`, by id: worked out once per copy of the
+    catalogue for the copy's own therapists (what the pages offer: a chain's dozens, on every
+    booking page), afresh for any other row (one a write loaded itself, maybe changed since).
+    Reads nothing: the latest copy is used whether current or not, as its objects are its own."""
     current = _cached
-    if current is None:
-        return None
-    if key not in current.derived:
-        current.derived[key] = compute(current)
-    return current.derived[key]
+    known = {}
+    if current is not None:
+        if ("per therapist", key) not in current.derived:
+            current.derived[("per therapist", key)] = {id(t): (t, compute(t)) for t in current.therapists}
+        known = current.derived[("per therapist", key)]
+    found = {}
+    for therapist in therapists:
+        entry = known.get(id(therapist))
+        found[therapist.id] = entry[1] if entry is not None and entry[0] is therapist else compute(therapist)
+    return found
 
 
 def _load(stamp: str | None) -> Catalogue:
