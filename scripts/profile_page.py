@@ -2,7 +2,8 @@
 statements per request, and optionally where the time goes (cProfile).
 
     PORTAL_ENV=development DATABASE_URL=... .venv/bin/python scripts/profile_page.py \\
-        --email client17@scale.example.com --path /book [--repeat 30] [--profile] [--statements]
+        --email client17@scale.example.com --path /book [--repeat 30] [--profile [--sort tottime] [--top 40]]
+        [--statements]
 
 The app is built from the environment as `flask` builds it (so the database's health-data keys
 must be the ones in HEALTH_DATA_KEYS or instance/), in-process with Flask's test client: the
@@ -38,6 +39,8 @@ def main() -> None:
     parser.add_argument("--path", action="append", required=True, help="may be given more than once")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions for each page")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats keys: cumulative, tottime...)")
+    parser.add_argument("--top", type=int, default=18, help="how many functions the profile lists")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request: true (the pages' htmx swaps)")
     parser.add_argument("--compress", action="store_true", help="accept brotli, as browsers and the bench do")
     parser.add_argument("--statements", action="store_true",
@@ -97,7 +100,7 @@ def main() -> None:
                 client.get(path, headers=headers)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(*(__import__("os").environ.get("PROF_SORT", "cumulative").split(","))).print_stats(int(__import__("os").environ.get("PROF_N", "18")))
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
             print(out.getvalue())
 
 

@@ -11,7 +11,8 @@ import pytest
 from portal.booking import offer, queries, slots
 from portal.booking.models import TimeOff
 from portal.extensions import db
-from portal.salon.models import Service, Therapist
+from portal.salon import catalogue_cache
+from portal.salon.models import Service, Therapist, WorkingHours
 from tests.booking_support import MONDAY, add_appointment, at
 
 SATURDAY, SUNDAY = MONDAY - timedelta(days=2), MONDAY - timedelta(days=1)
@@ -83,10 +84,8 @@ def test_reading_ahead_later_gives_the_times_reading_it_all_at_once_gives(app, u
 
 
 def test_weekly_hours_are_worked_out_once_per_catalogue_copy_and_afresh_for_other_rows(app, salon):
-    from portal.salon import catalogue_cache
-    from portal.salon.models import WorkingHours
     with app.test_request_context():
-        assert slots.shifts_by_therapist([db.session.get(Therapist, salon.daniel)])  # no copy loaded: still known
+        assert slots.shifts_by_therapist([db.session.get(Therapist, salon.daniel)])  # a row of its own: worked out
         copy = catalogue_cache.active_therapists()
         first, again = slots.shifts_by_therapist(copy), slots.shifts_by_therapist(copy)
         assert all(first[t.id] is again[t.id] for t in copy)  # the copy's, worked out once

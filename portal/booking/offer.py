@@ -14,7 +14,6 @@ from functools import cache
 
 from portal import clock
 from portal.booking import availability, queries, services, slots
-from portal.booking.slots import Suitable
 from portal.formatting import clock_time
 from portal.guidance.rules import BookingDecision, Guidance
 from portal.profile import gate
@@ -114,7 +113,7 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     # The therapists to choose from: those at this salon (a chain's are dozens), and the one
     # chosen if they work elsewhere, so the page can say so (`not_here`).
     offer.therapists = [t for t in suitable.therapists if t is offer.therapist or slots.works_at(t, location.id)]
-    working = _working(offer, suitable)
+    working = _working(offer)
     # One read of the diaries for the day shown; the fortnight after it, which is as far as the
     # search for the next free day looks, in one more only if that search runs.
     diaries = slots.Diaries(working, location.id, service, offer.day, offer.day,
@@ -128,14 +127,15 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     return offer
 
 
-def _working(offer: BookingOffer, suitable: Suitable) -> list[Therapist]:
-    """The therapists whose diaries make up the free times on the page."""
+def _working(offer: BookingOffer) -> list[Therapist]:
+    """The therapists whose diaries make up the free times on the page: the one chosen, if they
+    work at the salon, else everyone offered there (`offer.therapists`, those at the salon)."""
     if offer.therapist is not None:
         if not slots.works_at(offer.therapist, offer.location.id):
             offer.not_here = True
             return []
         return [offer.therapist]
-    return [t for t in suitable.therapists if slots.works_at(t, offer.location.id)]
+    return offer.therapists
 
 
 @dataclass

@@ -122,12 +122,13 @@ class Diaries:
     def __init__(self, therapists: list[Therapist], location_id: int, service: Service, first: date, last: date, *,
                  look_ahead_to: date | None = None, except_appointment: int | None = None, minutes: int | None = None,
                  for_staff: bool = False):
-        self.therapists = [t for t in therapists if works_at(t, location_id)]
+        shifts = shifts_by_therapist(therapists)
+        self.therapists = [t for t in therapists if any(s.location_id == location_id for s in shifts[t.id])]
+        self._shifts = {t.id: shifts[t.id] for t in self.therapists}
         self.first, self.last = first, max(last, look_ahead_to or last)
         self._location_id, self._minutes = location_id, minutes or service.minutes
         self._rules, self._now = policy(for_staff), clock.now()
         self._except = except_appointment
-        self._shifts = shifts_by_therapist(self.therapists)
         self._by_therapist_day: dict[tuple[int, date], list[datetime]] = {}
         self._busy: dict[int, list] = {t.id: [] for t in self.therapists}
         self._read_to = first - timedelta(days=1)  # the diaries are read from `first` to here

@@ -22,7 +22,7 @@ def works_on_back(service: Service) -> bool:
 
 def decide(facts: HealthFacts, service: Service, therapist: Therapist, on: date) -> BookingDecision:
     """The gate for facts already read (several therapists in one request share one read)."""
-    return booking_decision(facts, works_on_back(service), therapist.has_qualification(PREGNANCY_MASSAGE), on)
+    return decider(facts, service, on)(therapist)
 
 
 def decider(facts: HealthFacts, service: Service, on: date) -> Callable[[Therapist], BookingDecision]:
