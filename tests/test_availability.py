@@ -15,7 +15,9 @@ from portal.booking.availability import (
     BookingPolicy,
     Busy,
     Shift,
+    earliest_start,
     free_slots,
+    hours_left,
     is_bookable,
     nearest_slots,
 )
@@ -601,3 +603,22 @@ def test_clock_change_days_per_shift_match_one_by_one(day):
         expected = _one_by_one(day, night, busy=booked, service=service, policy=POLICY, now=now)
         assert slots(day, night, busy=booked, service=service, now=now) == expected
         assert service == 150 or expected  # the short ones find something around the change
+
+
+def test_hours_left_says_whether_a_day_can_still_offer_a_start():
+    """The booking page reads no diary for a day whose hours are over by the earliest start."""
+    hours = [shift(MON, "09:00", "13:00"), shift(MON, "14:00", "17:00"), shift(MON, "09:00", "20:00", OTHER_LOC)]
+    assert hours_left(MONDAY, hours, LOC, at(MONDAY, "16:59"))
+    assert not hours_left(MONDAY, hours, LOC, at(MONDAY, "17:00"))  # exactly at the end: nothing fits
+    assert hours_left(MONDAY, hours, OTHER_LOC, at(MONDAY, "17:00"))
+    assert not hours_left(MONDAY + timedelta(days=1), hours, LOC, at(MONDAY, "08:00"))  # no hours that Tuesday
+    # The earliest start is the notice from now (two hours by default; none for reception).
+    assert earliest_start(POLICY, at(MONDAY, "15:00")) == at(MONDAY, "17:00")
+    assert earliest_start(BookingPolicy(min_notice=timedelta(0)), at(MONDAY, "15:00")) == at(MONDAY, "15:00")
+    # Across the autumn change the hours are the wall clock's: 09:00-17:00 GMT that Sunday.
+    autumn = date(2027, 10, 31)
+    sunday = [shift(SUN, "09:00", "17:00")]
+    assert hours_left(autumn, sunday, LOC, at(autumn, "16:45")) and not hours_left(autumn, sunday, LOC, at(autumn, "17:00"))
+    # free_slots agrees: with no hours left, no start, whatever the diary.
+    assert not free_slots(day=MONDAY, shifts=hours, location_id=LOC, busy=[], service_minutes=45, policy=POLICY,
+                          now=at(MONDAY, "15:00"))

@@ -112,3 +112,24 @@ def test_a_full_day_costs_one_more_read_for_the_fortnight_after_it(app, client, 
     assert "the next day with free times" in page and f"day={MONDAY.isoformat()}" in page
     diaries = [s for s in counted.statements if "therapist_time_off" in s]
     assert len(diaries) == 2 and counted.count == 4  # the login, the profile, the day, the fortnight
+
+
+def test_in_the_evening_todays_diaries_are_not_read(app, client, users, salon, logged_in, booking_clock, count_queries,
+                                                     reads):
+    """At 18:00 City Centre's hours are over for the day (and the notice runs past them anyway):
+    the page reads no diary for today, opens on tomorrow from one read, and costs 3 statements."""
+    booking_clock.now = at(MONDAY, "18:00")
+    path = f"/book?service={salon.back}&location={salon.city}&therapist=any"
+    assert client.get(path).status_code == 200  # the catalogue copy loaded
+    reads.clear()
+    with app.app_context(), count_queries() as counted:
+        page = client.get(path).get_data(as_text=True)
+    assert "Free times on Tuesday 16 March" in page
+    assert counted.count == 3 and len(reads) == 1
+    ids, start, _ = reads[0]
+    assert ids == {salon.amelia, salon.daniel} and start >= at(MONDAY + timedelta(days=1), "00:00") - timedelta(hours=1)
+    # At 14:00 the notice ends at 16:00, before the hours do: today's diaries are read.
+    booking_clock.now = at(MONDAY, "14:00")
+    reads.clear()
+    assert "Free times on Monday 15 March" in client.get(path).get_data(as_text=True)
+    assert reads[0][1] < at(MONDAY, "00:00")

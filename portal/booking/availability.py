@@ -136,7 +136,7 @@ def free_slots(
     """
     _check_request(service_minutes, now)
     length = timedelta(minutes=service_minutes)
-    earliest, latest = max(now, now + policy.min_notice), now + policy.horizon
+    earliest, latest = earliest_start(policy, now), now + policy.horizon
     grid = _grid_of(day, policy.grid_minutes)
     found: list[datetime] = []
     for begin, finish in _shift_intervals(day, shifts, location_id):
@@ -145,6 +145,17 @@ def free_slots(
             if first <= last:
                 found.extend(grid[bisect_left(grid, first):bisect_right(grid, last)])
     return found
+
+
+def earliest_start(policy: BookingPolicy, now: datetime) -> datetime:
+    """The first instant a booking may start (the notice from now)."""
+    return max(now, now + policy.min_notice)
+
+
+def hours_left(day: date, shifts: list[Shift], location_id: int, after: datetime) -> bool:
+    """Do these hours at this location on `day` go on past `after` (the earliest start)? When
+    not, no diary can give that day a time: there is nothing to read."""
+    return any(finish > after for _, finish in _shift_intervals(day, shifts, location_id))
 
 
 def _free_starts(first: datetime, last: datetime, busy: Iterable[Busy], length: timedelta,
