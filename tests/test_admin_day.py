@@ -288,3 +288,32 @@ def test_a_days_hours_follow_the_clock_changes(day, hours_long):
     assert bounds[-1] - bounds[0] == timedelta(hours=hours_long)
     assert all(bounds[h + 1] - bounds[h] == timedelta(hours=1) for h in range(6, 24))
     assert [clock_time(bounds[h]) for h in (9, 13, 20)] == ["09:00", "13:00", "20:00"]
+
+
+def test_the_week_counts_are_read_from_the_starts_index_alone(app, chain_diary):
+    """The week's counts read nothing of an appointment but what ix_appointments_starts_at holds
+    (start, status, salon, health hold): an index-only scan on PostgreSQL (the planner told not
+    to prefer the table, which it does for a few rows), a covering index on SQLite. Without
+    those columns in the index each appointment of the week costs a heap page."""
+    from datetime import datetime
+
+    from portal.dashboard.salon_day import _week_statement
+    from portal.extensions import db
+
+    moment = datetime(2027, 3, 8)
+    values = {**{f"b{n}": moment for n in range(8)}, **{f"h{n}": moment for n in range(25)}}
+    with app.app_context():
+        connection = db.session.connection()
+        compiled = _week_statement().compile(dialect=connection.dialect)
+        values.update((name, value) for name, value in compiled.params.items() if name not in values)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            plan = connection.exec_driver_sql(f"EXPLAIN {compiled}", values).scalars().all()
+            expected = "Index Only Scan using ix_appointments_starts_at on appointments"
+        else:
+            plan = [row[-1] for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup))]
+            expected = "USING COVERING INDEX ix_appointments_starts_at"
+        db.session.rollback()
+    assert any(expected in line for line in plan), plan
