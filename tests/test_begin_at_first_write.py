@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from portal.accounts.models import User
 from portal.audit.models import HealthAccess
-from portal.audit.services import record_health_access
+from portal.audit.services import RecordingRead, record_health_access
 from portal.extensions import db, plain_read
 
 
@@ -163,6 +163,26 @@ def test_a_write_marked_to_run_alone_joins_a_transaction_already_open(postgres, 
     assert _accesses(postgres) == 0
 
 
+_USERS_BY_EMAIL = select(User.email).order_by(User.email)
+
+
+@pytest.mark.parametrize("alone", [True, False])
+def test_a_recording_read_gives_the_reads_rows_and_records_the_view(app, users, alone):
+    """On either database: the rows are the read's own, one access record is written with the
+    viewer and what was seen; `alone` on PostgreSQL it is committed as the read completes,
+    otherwise it is the caller's to commit or roll back."""
+    read = RecordingRead(_USERS_BY_EMAIL)
+    with app.app_context():
+        viewer = db.session.get(User, users["therapist"].id)
+        rows = read.execute({}, viewer, users["client"].id, "a test read", alone=alone).scalars().all()
+        assert rows == db.session.scalars(_USERS_BY_EMAIL).all() and len(rows) == 3
+        seen = db.session.execute(select(HealthAccess.client_id, HealthAccess.viewer_id, HealthAccess.what)).all()
+        assert seen == [(users["client"].id, users["therapist"].id, "a test read")]
+        committed_alone = alone and db.engine.dialect.driver == "psycopg"
+        db.session.rollback()
+    assert _accesses(app) == (1 if committed_alone else 0)
+
+
 def test_the_brief_logs_its_view_without_begin_or_commit(postgres, auth, users, small_salon, tmp_path):
     from datetime import timedelta
 
@@ -174,5 +194,8 @@ def test_the_brief_logs_its_view_without_begin_or_commit(postgres, auth, users, 
     with protocol(postgres, tmp_path) as lines:
         assert auth.client.get(f"/therapist/appointments/{appointment}/brief").status_code == 200
     assert _commands(lines) == []  # the access record committed by itself, no round trips around it
-    assert any("INSERT INTO health_access_log" in line for line in lines)
+    # It rides with the history read (audit.services.RecordingRead): WITH health_access_recorded
+    # AS (INSERT INTO health_access_log ...) SELECT ..., one statement, not an INSERT of its own.
+    assert any("WITH health_access_recorded AS" in line for line in lines)
+    assert not any("\"INSERT INTO health_access_log" in line for line in lines)
     assert _accesses(postgres) == 1

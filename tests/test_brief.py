@@ -292,9 +292,12 @@ def test_brief_and_pain_page_queries_do_not_grow_with_history(app, small_salon, 
 
     _sessions(app, small_salon, story["client_id"], 1)
     with_one_brief, with_one_page = measure(), measure_pain_page()
-    # The counter really counts: the brief reads the appointment, writes the access record, reads
-    # the history (with the treatment notes), the profile and the check-ins; the pain page: user, scores, goals.
-    assert with_one_brief == 5 and with_one_page >= 3
+    # The counter really counts: the brief reads the appointment, the history (with the treatment
+    # notes) recording the view (on SQLite the access record is a statement of its own before
+    # it), the profile and the check-ins; the pain page: user, scores, goals.
+    with app.app_context():
+        recorded_apart = db.engine.dialect.name != "postgresql"
+    assert with_one_brief == 4 + recorded_apart and with_one_page >= 3
     _sessions(app, small_salon, story["client_id"], 99)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Appointment)) >= 100

@@ -161,9 +161,12 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 #   with the day's held bookings) and the week's counts with the day's per hour; its swap the same.
 CEILINGS = {"/dashboard": 4, "/book": 4, "/guidance": 3, "/profile": 3, "/pain": 3, "/appointments": 4,
             "/therapist": 3, "/admin": 3,  # /admin: figures kept 5 minutes; one salon's day: 2 statements
-            # The brief: the login, the appointment, the access record (one per view, it stays),
-            # the appointments with their feedback and treatment notes, the profile, the check-ins.
-            "/therapist/appointments/<id>/brief": 6}
+            # The brief: the login, the appointment, the appointments with their feedback and
+            # treatment notes recording the view (the access record, one per view, it stays), the
+            # profile, the check-ins.
+            "/therapist/appointments/<id>/brief": 5}
+# SQLite has no INSERT inside a WITH: there the brief's access record is a statement of its own.
+ON_SQLITE = {"/therapist/appointments/<id>/brief": 1}
 
 
 def _page(path: str) -> str:
@@ -175,8 +178,10 @@ def test_key_pages_cost_a_fixed_number_of_statements_whatever_the_history(app, c
     with_one = _measure(app, count_queries, history_salon)
     _add_history(app, 99, first_back=10)
     with_hundred = _measure(app, count_queries, history_salon)
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
     for (who, path, htmx), count in with_hundred.items():
-        ceiling = CEILINGS[_page(path)]
+        ceiling = CEILINGS[_page(path)] + (ON_SQLITE.get(_page(path), 0) if sqlite else 0)
         assert count <= ceiling, f"{who} {path} htmx={htmx}: {count} statements (at most {ceiling})"
     assert with_hundred == with_one
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import g, has_request_context
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from portal import clock
 from portal.accounts.models import User
@@ -17,6 +17,26 @@ log = logging.getLogger("portal.audit")
 
 _RECORD_ACCESS = insert(HealthAccess.__table__)  # built once; the values are bound per call
 _ALONE, _IN_THE_TRANSACTION = {RUNS_ALONE: True}, {}
+_ACCESS_COLUMNS = ("client_id", "viewer_id", "viewer_name", "viewer_role", "what", "at", "request_id")
+# The same row written by a read it rides with (`RecordingRead`), its values bound as access_*.
+_RECORD_ACCESS_WITH_A_READ = (
+    insert(HealthAccess.__table__).values({name: bindparam(f"access_{name}") for name in _ACCESS_COLUMNS})
+    .returning(HealthAccess.__table__.c.id).cte("health_access_recorded"))
+
+
+def _access_row(viewer: User | None, client_id: int, what: str, viewer_name: str | None,
+                viewer_role: str | None) -> dict:
+    if viewer is None and not (viewer_name and viewer_role):
+        raise ValueError("a view by someone who is not a user needs a viewer_name and viewer_role")
+    return {"client_id": client_id, "viewer_id": viewer.id if viewer else None,
+            "viewer_name": (viewer_name or viewer.name)[:120], "viewer_role": (viewer_role or viewer.role)[:20],
+            "what": what[:120], "at": clock.now(),
+            "request_id": g.get("request_id") if has_request_context() else None}
+
+
+def _logged(row: dict) -> None:
+    log.info("health data viewed client_id=%s viewer_id=%s what=%s", row["client_id"], row["viewer_id"] or "-",
+             row["what"])
 
 
 def record_health_access(viewer: User | None, client_id: int, what: str, *, viewer_name: str | None = None,
@@ -27,17 +47,36 @@ def record_health_access(viewer: User | None, client_id: int, what: str, *, view
 
     A viewer who is not a user (someone opening the client's share link) is passed as None with
     a `viewer_name` and `viewer_role` that say what they came through."""
-    if viewer is None and not (viewer_name and viewer_role):
-        raise ValueError("a view by someone who is not a user needs a viewer_name and viewer_role")
-    request_id = g.get("request_id") if has_request_context() else None
+    row = _access_row(viewer, client_id, what, viewer_name, viewer_role)
     # A plain INSERT, sent now in the caller's transaction (committed or rolled back with it):
     # a brief writes one per view, and the unit of work's add and flush cost more than the row.
-    db.session.execute(_RECORD_ACCESS, {
-        "client_id": client_id, "viewer_id": viewer.id if viewer else None,
-        "viewer_name": (viewer_name or viewer.name)[:120], "viewer_role": (viewer_role or viewer.role)[:20],
-        "what": what[:120], "at": clock.now(), "request_id": request_id},
-        execution_options=_ALONE if alone else _IN_THE_TRANSACTION)
-    log.info("health data viewed client_id=%s viewer_id=%s what=%s", client_id, viewer.id if viewer else "-", what)
+    db.session.execute(_RECORD_ACCESS, row, execution_options=_ALONE if alone else _IN_THE_TRANSACTION)
+    _logged(row)
+
+
+class RecordingRead:
+    """A read of a client's health data that records the view as it runs.
+
+    On PostgreSQL the access record's INSERT rides with the read as a CTE: one statement, one
+    round trip, and, `alone` with no transaction open, committed as it completes (autocommit),
+    so the record is durable before the caller has the rows to show. Elsewhere (SQLite has no
+    INSERT in a WITH) the INSERT is sent first, then the read: the same rows, one more statement.
+    Built once per read (`statement`, a SELECT whose parameters do not start with access_)."""
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self.recording = statement.add_cte(_RECORD_ACCESS_WITH_A_READ)
+
+    def execute(self, params: dict, viewer: User | None, client_id: int, what: str, *, alone: bool = False):
+        """The read's result (as `db.session.execute` gives it), the view recorded."""
+        if db.session.get_bind().dialect.name != "postgresql":
+            record_health_access(viewer, client_id, what, alone=alone)
+            return db.session.execute(self.statement, params)
+        row = _access_row(viewer, client_id, what, None, None)
+        result = db.session.execute(self.recording, {**params, **{f"access_{k}": v for k, v in row.items()}},
+                                    execution_options=_ALONE if alone else _IN_THE_TRANSACTION)
+        _logged(row)
+        return result
 
 
 def accesses_for(client_id: int, limit: int = 200) -> list[HealthAccess]:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 
 from portal import clock
 from portal.accounts.models import User
-from portal.audit.services import record_health_access
+from portal.audit.services import RecordingRead
 from portal.booking.models import Appointment
 from portal.booking.status import is_completed
 from portal.extensions import db
@@ -122,22 +122,22 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *,
     """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged,
     in the caller's transaction, or with `log_alone` (the brief page, where the record is the
     request's only write) committed as it is written when no transaction is open yet.
-    Five statements whatever the client's history: the appointment, the access record, the
-    client's appointments with their feedback and treatment notes, the profile with its
-    revisions and (under consent) the check-ins."""
+    Four statements whatever the client's history (five on SQLite): the appointment, the
+    client's appointments with their feedback and treatment notes recording the view (on SQLite
+    the access record and then that read), the profile with its revisions and (under consent)
+    the check-ins."""
     now = now or clock.now()
     row = db.session.execute(_APPOINTMENT, {"appointment_id": appointment_id}).first()
     appointment = BriefAppointment(*row) if row is not None else None
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
     client_id = appointment.client_id
-    # Written now (a plain INSERT), durable before anything is shown: committed by the request,
-    # or, `log_alone` on PostgreSQL, as it runs (one statement, whole on its own: no BEGIN or
-    # COMMIT round trip; a request failing after it keeps the record of the view).
-    record_health_access(viewer, client_id, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}",
-                         alone=log_alone)
-
-    history, notes = _history(client_id)
+    # The view is recorded by the first read of the client's health data, before anything is
+    # shown: committed by the request, or, `log_alone` on PostgreSQL, as that read runs (the
+    # INSERT rides with it, one statement, no BEGIN or COMMIT round trip; a request failing after
+    # it keeps the record of the view). On SQLite the INSERT is sent just before the read.
+    history, notes = _history(client_id, viewer, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}",
+                              log_alone)
     earlier = [row for row in history if row.starts_at < appointment.starts_at]
     visits = [row for row in earlier if is_completed(row, now)]
     given = [(row.AppointmentFeedback, row.starts_at) for row in earlier if row.AppointmentFeedback is not None]
@@ -210,16 +210,18 @@ _HISTORY = (
     .where(Appointment.client_id == bindparam("client_id"))
     .order_by(Appointment.starts_at, Appointment.id)
 )
+_HISTORY_RECORDING_THE_VIEW = RecordingRead(_HISTORY)
 _CHECKINS = select(PainCheckIn).where(PainCheckIn.client_id == bindparam("client_id")).order_by(PainCheckIn.recorded_at)
 _CHECKINS_SINCE = _CHECKINS.where(PainCheckIn.recorded_at >= bindparam("since"))
 
 
-def _history(client_id: int) -> tuple[list, list[TreatmentNote]]:
+def _history(client_id: int, viewer: User, what: str, alone: bool) -> tuple[list, list[TreatmentNote]]:
     """Every appointment of the client, oldest first, with its feedback (or None), and every
     treatment note on them: one query, the columns `is_completed` reads, without the
-    appointment's joined relations. An appointment with several notes comes once."""
+    appointment's joined relations, recording `viewer`'s view as it runs. An appointment with
+    several notes comes once."""
     history, notes, last_id = [], [], None
-    for row in db.session.execute(_HISTORY, {"client_id": client_id}):
+    for row in _HISTORY_RECORDING_THE_VIEW.execute({"client_id": client_id}, viewer, client_id, what, alone=alone):
         if row.id != last_id:
             history.append(row)
             last_id = row.id
