@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions for each page")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats keys: cumulative, tottime...)")
     parser.add_argument("--top", type=int, default=18, help="how many functions the profile lists")
+    parser.add_argument("--profile-requests", type=int, default=5, help="how many requests the profile covers")
     parser.add_argument("--htmx", action="store_true", help="send HX-Request: true (the pages' htmx swaps)")
     parser.add_argument("--compress", action="store_true", help="accept brotli, as browsers and the bench do")
     parser.add_argument("--statements", action="store_true",
@@ -96,7 +97,7 @@ def main() -> None:
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
-            for _ in range(5):
+            for _ in range(args.profile_requests):
                 client.get(path, headers=headers)
             profiler.disable()
             out = io.StringIO()
