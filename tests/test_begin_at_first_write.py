@@ -183,6 +183,17 @@ def test_a_recording_read_gives_the_reads_rows_and_records_the_view(app, users, 
     assert _accesses(app) == (1 if committed_alone else 0)
 
 
+def test_a_recording_read_that_finds_nothing_still_records_the_view(app, users):
+    read = RecordingRead(_USERS_BY_EMAIL.where(User.id == -1))
+    with app.app_context():
+        viewer = db.session.get(User, users["admin"].id)
+        assert read.execute({}, viewer, users["client"].id, "nothing found").all() == []
+        db.session.commit()
+    with app.app_context():
+        assert db.session.execute(select(HealthAccess.viewer_id, HealthAccess.what)).all() == [
+            (users["admin"].id, "nothing found")]
+
+
 def test_the_brief_logs_its_view_without_begin_or_commit(postgres, auth, users, small_salon, tmp_path):
     from datetime import timedelta
 

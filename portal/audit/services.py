@@ -67,8 +67,9 @@ class RecordingRead:
         self.statement = statement
         self.recording = statement.add_cte(_RECORD_ACCESS_WITH_A_READ)
 
-    def execute(self, params: dict, viewer: User | None, client_id: int, what: str, *, alone: bool = False):
-        """The read's result (as `db.session.execute` gives it), the view recorded."""
+    def execute(self, params: dict, viewer: User, client_id: int, what: str, *, alone: bool = False):
+        """The read's result (as `db.session.execute` gives it), the view recorded (on PostgreSQL
+        a WITH's INSERT runs once and whole whether or not the read finds a row)."""
         if db.session.get_bind().dialect.name != "postgresql":
             record_health_access(viewer, client_id, what, alone=alone)
             return db.session.execute(self.statement, params)
