@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from portal.extensions import RUNS_ALONE, db
+from portal.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 health_cli = AppGroup("health", help="Health-data encryption keys and retention.")
@@ -61,7 +61,7 @@ def scale_demo(clients: int, years: float, seed: int) -> None:
     # fetch per row.
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"), execution_options={RUNS_ALONE: True})
+            connection.execute(text("VACUUM ANALYZE"))
     else:
         db.session.execute(text("ANALYZE"))
         db.session.commit()

@@ -180,6 +180,7 @@ def begin_at_first_write(engine: Engine) -> None:
     no transaction is open, it runs in autocommit, committed by PostgreSQL as it completes,
     without a BEGIN and a COMMIT round trip of its own; once a transaction is open it is part of
     it, as any statement. A marked statement does not open a transaction for the ones after it.
+    A connection given SQLAlchemy's AUTOCOMMIT isolation level keeps it for every statement.
 
     Not for an isolation level above READ COMMITTED (reads there share one snapshot, which they
     would lose): the engine must use the server's default."""
@@ -201,6 +202,12 @@ def begin_at_first_write(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _begin_before_the_first_write(conn, cursor, statement, parameters, context, executemany) -> None:
         dbapi_connection = conn.connection.dbapi_connection
-        if (dbapi_connection.autocommit and not plain_read(statement)
-                and not (context is not None and context.execution_options.get(RUNS_ALONE))):
+        if dbapi_connection.autocommit and not plain_read(statement) and not _runs_alone(context):
             dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
+
+
+def _runs_alone(context) -> bool:
+    """The statement was marked `RUNS_ALONE`, or its connection asked for SQLAlchemy's AUTOCOMMIT
+    isolation level (a VACUUM, which no transaction may hold): either way, no BEGIN before it."""
+    options = context.execution_options if context is not None else {}
+    return bool(options.get(RUNS_ALONE)) or options.get("isolation_level") == "AUTOCOMMIT"

@@ -163,6 +163,16 @@ def test_a_write_marked_to_run_alone_joins_a_transaction_already_open(postgres, 
     assert _accesses(postgres) == 0
 
 
+def test_a_connection_asking_for_autocommit_begins_no_transaction_for_a_write(postgres):
+    """SQLAlchemy's AUTOCOMMIT isolation level is kept for statements that are not plain reads
+    too: a VACUUM (what `flask demo scale` runs) fails inside a transaction."""
+    from sqlalchemy import text
+
+    with postgres.app_context():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM health_access_log"))
+
+
 _USERS_BY_EMAIL = select(User.email).order_by(User.email)
 
 

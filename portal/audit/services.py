@@ -54,6 +54,12 @@ def record_health_access(viewer: User | None, client_id: int, what: str, *, view
     _logged(row)
 
 
+def records_within_the_read() -> bool:
+    """Whether a `RecordingRead` writes its access record in its read's own statement (PostgreSQL)
+    or in one just before it (SQLite has no INSERT inside a WITH)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 class RecordingRead:
     """A read of a client's health data that records the view as it runs.
 
@@ -70,7 +76,7 @@ class RecordingRead:
     def execute(self, params: dict, viewer: User, client_id: int, what: str, *, alone: bool = False):
         """The read's result (as `db.session.execute` gives it), the view recorded (on PostgreSQL
         a WITH's INSERT runs once and whole whether or not the read finds a row)."""
-        if db.session.get_bind().dialect.name != "postgresql":
+        if not records_within_the_read():
             record_health_access(viewer, client_id, what, alone=alone)
             return db.session.execute(self.statement, params)
         row = _access_row(viewer, client_id, what, None, None)
