@@ -22,6 +22,7 @@ from portal.profile.services import latest_revision_of_profile, profile_of, reme
 from portal.read_memo import remember, remembered
 from portal.salon.catalogue_cache import worked_out
 from portal.salon.models import Location, Therapist
+from portal.sql_lists import one_of
 from portal.timezones import SALON_TZ, to_local
 
 
@@ -239,16 +240,16 @@ def busy(therapist_id: int, start: datetime, end: datetime, *, except_appointmen
 def _busy_statement(except_one: bool):
     """The statement of `busy_by_therapist`, built once per process (building it took about as
     long as running it on a small salon): appointments UNION ALL time off, bound per call."""
-    ids, start, end = bindparam("ids", expanding=True), bindparam("start"), bindparam("end")
+    start, end = bindparam("start"), bindparam("end")
     appointments = select(Appointment.therapist_id, Appointment.starts_at, Appointment.ends_at,
                           literal(False).label("away")).where(
-        Appointment.therapist_id.in_(ids), Appointment.status == BOOKED,
+        one_of(Appointment.therapist_id, "ids"), Appointment.status == BOOKED,
         Appointment.starts_at > bindparam("earliest_start"), Appointment.starts_at < end, Appointment.ends_at > start,
     )
     if except_one:
         appointments = appointments.where(Appointment.id != bindparam("except_appointment"))
     away = select(TimeOff.therapist_id, TimeOff.starts_at, TimeOff.ends_at, literal(True).label("away")).where(
-        TimeOff.therapist_id.in_(ids), TimeOff.starts_at < end, TimeOff.ends_at > start,
+        one_of(TimeOff.therapist_id, "ids"), TimeOff.starts_at < end, TimeOff.ends_at > start,
     )
     return union_all(appointments, away)
 
