@@ -296,6 +296,28 @@ def test_the_booking_page_offers_a_therapist_only_for_services_they_give(app, cl
         assert db.session.scalar(select(Appointment.therapist_id)) == salon.amelia
 
 
+def test_who_gives_a_service_and_works_where_is_worked_out_again_after_a_change(app, client, auth, users, salon,
+                                                                               booking_clock):
+    """The booking page reads who gives a service and who works at a salon from sets worked out
+    once per copy of the catalogue: a change made after a page has worked them out is offered
+    on the next page."""
+    auth.login("client@example.com")
+
+    def offered(service: int) -> str:
+        return therapist_choices(client.get(f"/book?service={service}&location={salon.city}&day={MONDAY.isoformat()}"))
+
+    assert "Daniel Okafor" in offered(salon.full) and "Amelia Hart" in offered(salon.full)
+    with app.app_context():
+        daniel = db.session.get(Therapist, salon.daniel)
+        daniel.services = [db.session.get(Service, salon.back)]
+        amelia = db.session.get(Therapist, salon.amelia)
+        for hours in amelia.working_hours:
+            hours.location_id = salon.gosforth
+        db.session.commit()
+    assert "Daniel Okafor" not in offered(salon.full) and "Daniel Okafor" in offered(salon.back)
+    assert "Amelia Hart" not in offered(salon.back)
+
+
 # --- clients who phone -------------------------------------------------------------------
 
 

@@ -123,17 +123,28 @@ def per_therapist(key: str, therapists: list[Therapist], compute: Callable[[Ther
     catalogue for the copy's own therapists (what the pages offer: a chain's dozens, on every
     booking page), afresh for any other row (one a write loaded itself, maybe changed since).
     Reads nothing: the latest copy is used whether current or not, as its objects are its own."""
+    known = _per_therapist(key, compute)
+    return {therapist.id: _known_or_computed(known, therapist, compute) for therapist in therapists}
+
+
+def of_therapist(key: str, therapist: Therapist, compute: Callable[[Therapist], Any]) -> Any:
+    """`per_therapist` for one therapist: what it gives for them, without building a dict."""
+    return _known_or_computed(_per_therapist(key, compute), therapist, compute)
+
+
+def _per_therapist(key: str, compute: Callable[[Therapist], Any]) -> dict[int, tuple[Therapist, Any]]:
     current = _cached
-    known = {}
-    if current is not None:
-        if ("per therapist", key) not in current.derived:
-            current.derived[("per therapist", key)] = {id(t): (t, compute(t)) for t in current.therapists}
-        known = current.derived[("per therapist", key)]
-    found = {}
-    for therapist in therapists:
-        entry = known.get(id(therapist))
-        found[therapist.id] = entry[1] if entry is not None and entry[0] is therapist else compute(therapist)
-    return found
+    if current is None:
+        return {}
+    known = current.derived.get(("per therapist", key))
+    if known is None:
+        known = current.derived[("per therapist", key)] = {id(t): (t, compute(t)) for t in current.therapists}
+    return known
+
+
+def _known_or_computed(known: dict, therapist: Therapist, compute: Callable[[Therapist], Any]) -> Any:
+    entry = known.get(id(therapist))
+    return entry[1] if entry is not None and entry[0] is therapist else compute(therapist)
 
 
 def _load(stamp: str | None) -> Catalogue:
