@@ -12,13 +12,15 @@ Two more costs of drawing a field go the same way: an attribute name is cleaned 
 per process (a form has a handful of names, drawn thousands of times), and a field's `flags` list
 only the flags set on it. Every WTForms widget looks for validation attributes (required,
 maxlength) with `dir(field.flags)`, which walks the class hierarchy too, about a third of drawing
-an input; `Flags.__dir__` below lists the same names (no flag lives on the class).
+an input; `Flags.__dir__` below lists the same names (no flag lives on the class). A select's
+options are written straight from its choices (`Select`), when they are plain.
 """
 
 from __future__ import annotations
 
 from markupsafe import Markup, escape
-from wtforms import widgets
+from wtforms import SelectChoice, widgets
+from wtforms.fields import choices as fields_choices
 from wtforms.fields import core as fields_core
 from wtforms.widgets import core
 
@@ -45,9 +47,61 @@ def html_params(**kwargs) -> Markup:
         if value is True:
             params.append(key)
         else:
-            params.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+            params.append(f'{key}="{_attribute_value(value)}"')
     # Every key was cleaned and escaped (_written_key) and every value escaped just above.
     return Markup(" ".join(params))  # nosec B704
+
+
+def _attribute_value(value) -> str:
+    """A value as `html_params` writes it after `name=` (never True or False: the caller's)."""
+    return str(escape(value)).replace(chr(34), "&quot;")
+
+
+class Select(core.Select):
+    """WTForms' select, the same HTML, with its options written straight from a SelectField's
+    choices when they are plain (a list of (value, label) pairs, values or SelectChoices with no
+    option attributes or groups); anything else is WTForms' own. For each option WTForms builds two
+    choice objects and a dict, sorts its attributes and formats a Markup: a chain's booking page
+    lists fifty-odd therapists."""
+
+    def __call__(self, field, **kwargs):
+        options = None if self.multiple else _plain_options(field)
+        if options is None:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        coerce, data = field.coerce, field.data
+        for value, label in options:
+            selected = "selected " if coerce(value) == data else ""
+            written = _attribute_value(str(value) if isinstance(value, bool) else value)
+            html.append(f'<option {selected}value="{written}">{escape(label or value)}</option>')
+        html.append("</select>")
+        # The select's attributes by html_params, each value and label escaped just above.
+        return Markup("".join(html))  # nosec B704
+
+
+def _plain_options(field) -> list[tuple] | None:
+    """The (value, label) of each of a SelectField's choices, or None where WTForms must draw them."""
+    if type(field).iter_choices is not fields_choices.SelectField.iter_choices:
+        return None
+    choices = field.choices
+    if not isinstance(choices, (list, tuple)):
+        return None
+    options = []
+    for choice in choices:
+        if type(choice) is tuple and len(choice) == 2:
+            options.append(choice)
+        elif type(choice) is SelectChoice and choice.render_kw is None and choice.optgroup is None:
+            options.append((choice.value, choice.label))
+        elif type(choice) is str:
+            options.append((choice, None))
+        else:
+            return None
+    return options
 
 
 def described_by(f, hint=None) -> str:
@@ -178,6 +232,7 @@ def install(jinja_env=None) -> None:
     widgets.html_params = html_params
     core.Input.html_params = staticmethod(html_params)
     core.Button.html_params = staticmethod(html_params)
+    fields_choices.SelectField.widget = Select()
     fields_core.Flags.__dir__ = _flag_names
 
 

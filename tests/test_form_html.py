@@ -66,12 +66,45 @@ def test_a_whole_form_draws_the_same_with_either(monkeypatch):
         monkeypatch.setattr(owner, name, form_html._wtforms_html_params)
     monkeypatch.setattr(core.Input, "html_params", staticmethod(form_html._wtforms_html_params))
     monkeypatch.setattr(core.Button, "html_params", staticmethod(form_html._wtforms_html_params))
+    monkeypatch.setattr(SelectField, "widget", core.Select())
     monkeypatch.delattr(Flags, "__dir__")  # back to object.__dir__, which walks the class too
     theirs = _draw(form)
     assert theirs == ours
     # The flags still reach the HTML: required and maxlength from the validators.
     name = str(form.name())
     assert 'maxlength="20"' in name and re.search(r"<input[^>]* required( |>)", name)
+
+
+SELECTS = [
+    # (choices, coerce, data): the booking form's shapes first, then awkward ones.
+    ([("any", "Any suitable therapist"), ("12", "Amelia Hart (Gosforth)"), ("7", 'Daniel "Dan" <O&K>')], str, "12"),
+    ([(3, "Back · 45 min · £45.00"), (5, "Full body")], int, 5),
+    ([(3, "Back"), (5, "Full body")], int, None),
+    ([SelectChoice("neck", "Neck & shoulders"), SelectChoice('a"b', Markup("<i>B</i>")), SelectChoice("c")], str, 'a"b'),
+    (["x", "y <z>"], str, "y <z>"),
+    ([(True, "Yes"), (False, "No")], lambda v: v == "True" if isinstance(v, str) else bool(v), False),
+    ([("", "Anything"), ("0", ""), (None, "Nothing")], str, ""),
+    ([(Markup('say "hi"'), "hi"), ("ünï ✿", "ünï ✿")], str, "ünï ✿"),
+    # Drawn by WTForms itself (option attributes, groups, a dict, nothing): the same either way.
+    ([SelectChoice("a", "A", render_kw={"disabled": True}), SelectChoice("b", "B")], str, "b"),
+    ([SelectChoice("a", "A", optgroup="G"), SelectChoice("b", "B", optgroup="G")], str, "a"),
+    ({"Group": [("a", "A")], "Other": [("b", "B")]}, str, "b"),
+    ([], str, None),
+    (None, str, None),
+]
+
+
+@pytest.mark.parametrize("required", [False, True])
+@pytest.mark.parametrize("choices, coerce, data", SELECTS)
+def test_a_select_draws_what_wtforms_draws(choices, coerce, data, required):
+    class Choosing(Form):
+        pick = SelectField("Pick <one>", coerce=coerce, validators=[DataRequired()] if required else [])
+    form = Choosing()
+    form.pick.choices, form.pick.data = choices, data
+    ours = form_html.Select()(form.pick, class_="c", data_x='q"q')
+    theirs = core.Select()(form.pick, class_="c", data_x='q"q')
+    assert ours == theirs and isinstance(ours, Markup)
+    assert (" required" in ours) == required
 
 
 def test_flags_list_the_same_names_as_before():
@@ -86,6 +119,7 @@ def test_the_app_draws_fields_with_it(app):
     assert core.Input.html_params is form_html.html_params
     assert core.Button.html_params is form_html.html_params
     assert Flags.__dir__ is form_html._flag_names
+    assert isinstance(SelectField.widget, form_html.Select)
 
 
 def test_a_control_is_described_by_its_hint_and_its_error():
