@@ -1,7 +1,8 @@
 """Statements per request are fixed by design: every key page costs the same with 1 session of
 history as with 100, and the client dashboard and booking page cost at most 8 each, however far
-the booking page looks ahead for a free day (the day shown, then at most one read of every diary
-for the rest of the range) and once the catalogue is cached (portal/salon/catalogue_cache.py)."""
+the booking page looks ahead for a free day (the day shown, then at most three reads of the
+diaries for the rest of the range: the next day, the three after, the rest) and once the
+catalogue is cached (portal/salon/catalogue_cache.py)."""
 
 from __future__ import annotations
 
@@ -150,8 +151,10 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 #   suggestion only without one) read only when a choice is missing, in one statement with the
 #   profile for the gate; then one read of the diaries of the day shown (of those with hours there
 #   still to come that day) and, only when that day has hours left but nothing free (the demo's
-#   diaries are full around the moment they were loaded), one of the fortnight after it
-#   (tests/test_booking_diaries.py: 3 on a day with times and in the evening, 4 on a full day);
+#   diaries are full around the moment they were loaded), reads ahead: the next day, the three
+#   after, the rest, each only if nothing was free so far (tests/test_booking_diaries.py: 3 on a
+#   day with times and in the evening, 4 on a full day; at worst 6: a full day, then nothing free
+#   in the four after it);
 #   the look-ahead page below reads no day (no one works it).
 # - /guidance and /profile 3 (8): the profile with its latest revision in one read; the visits done,
 #   booked ahead and their feedback in one.

@@ -115,7 +115,7 @@ def booking_offer(client_id: int, service_id: int | None = None, location_id: in
     offer.therapists = [t for t in suitable.therapists if t is offer.therapist or slots.works_at(t, location.id)]
     working = _working(offer)
     # One read of the diaries for the day shown; the fortnight after it, which is as far as the
-    # search for the next free day looks, in one more only if that search runs.
+    # search for the next free day looks, only as that search runs, a few days a read.
     diaries = slots.Diaries(working, location.id, service, offer.day, offer.day,
                             look_ahead_to=slots.search_end(offer.day), for_staff=for_staff)
     if chosen_day is None and not diaries.has_times(first_day):

@@ -24,6 +24,10 @@ from portal.salon.models import Location, Service, Therapist, WorkingHours
 
 # How far past a day with nothing free the booking page looks for the next free day.
 NEXT_FREE_DAY_SEARCH_DAYS = 14
+# How many days past what was read each read of the search reads, before it reads all the rest:
+# at a chain the whole fortnight is thousands of appointments (about 2,300 rows and 25 ms for one
+# salon's thirty-odd therapists), and the next free day is nearly always the next one or soon after.
+LOOK_AHEAD_STEPS = (1, 3)
 
 
 def policy(for_staff: bool = False) -> BookingPolicy:
@@ -127,8 +131,10 @@ class Diaries:
     worked out only when asked for, so looking ahead for the next free day costs no query.
 
     `look_ahead_to`: the days after `last` up to it may be asked about too (the search for the
-    next free day), and are read, in one more statement, only if one is: at a busy salon the
-    fortnight ahead is dozens of therapists' hundreds of appointments, most pages show one day."""
+    next free day), and are read only as one is asked about, in at most three more statements:
+    the next day, then the three after, then the rest (`LOOK_AHEAD_STEPS`). At a busy salon the
+    fortnight ahead is dozens of therapists' thousands of appointments; most pages show one day,
+    and the next free day is nearly always among the first few."""
 
     def __init__(self, therapists: list[Therapist], location_id: int, service: Service, first: date, last: date, *,
                  look_ahead_to: date | None = None, except_appointment: int | None = None, minutes: int | None = None,
@@ -143,6 +149,7 @@ class Diaries:
         self._by_therapist_day: dict[tuple[int, date], list[datetime]] = {}
         self._busy: dict[int, list] = {t.id: [] for t in self.therapists}
         self._read_to = first - timedelta(days=1)  # the diaries are read from `first` to here
+        self._steps = list(LOOK_AHEAD_STEPS)  # the look-ahead reads still to come before the rest
         self._read(first, last)
 
     def _read(self, first: date, last: date) -> None:
@@ -169,13 +176,21 @@ class Diaries:
                                           except_appointment=self._except)
         for therapist_id, busy in found.items():
             known = self._busy[therapist_id]
-            seen = set(known)  # near the seam of two reads, the buffer's width was read twice
-            known.extend(b for b in busy if b not in seen)
+            if known:
+                seen = set(known)  # near the seam of two reads, the buffer's width was read twice
+                known.extend(b for b in busy if b not in seen)
+            else:
+                known.extend(busy)
 
     def _read_through(self, day: date) -> None:
-        """The rest of the look-ahead, in one read, the first time a day beyond what was read is asked about."""
-        if day > self._read_to:
-            self._read(self._read_to + timedelta(days=1), self.last)
+        """The look-ahead, when a day beyond what was read is asked about: the next step's days
+        (`LOOK_AHEAD_STEPS`, or to `day` if further), once they are used up all the rest."""
+        if day <= self._read_to:
+            return
+        until = self.last
+        if self._steps:
+            until = min(self.last, max(day, self._read_to + timedelta(days=self._steps.pop(0))))
+        self._read(self._read_to + timedelta(days=1), until)
 
     def covers(self, day: date) -> bool:
         return self.first <= day <= self.last
