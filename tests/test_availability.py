@@ -612,6 +612,15 @@ def test_hours_left_says_whether_a_day_can_still_offer_a_start():
     assert not hours_left(MONDAY, hours, LOC, at(MONDAY, "17:00"))  # exactly at the end: nothing fits
     assert hours_left(MONDAY, hours, OTHER_LOC, at(MONDAY, "17:00"))
     assert not hours_left(MONDAY + timedelta(days=1), hours, LOC, at(MONDAY, "08:00"))  # no hours that Tuesday
+    # Long enough for the service: 16:15 leaves 45 minutes, 16:16 does not; 12:30 leaves the
+    # morning's half hour, then the whole afternoon (a later stretch counts from its own start).
+    forty_five = timedelta(minutes=45)
+    assert hours_left(MONDAY, hours, LOC, at(MONDAY, "16:15"), forty_five)
+    assert not hours_left(MONDAY, hours, LOC, at(MONDAY, "16:16"), forty_five)
+    assert hours_left(MONDAY, hours[:1], LOC, at(MONDAY, "12:30"), timedelta(minutes=30))
+    assert not hours_left(MONDAY, hours[:1], LOC, at(MONDAY, "12:30"), forty_five)
+    assert hours_left(MONDAY, hours, LOC, at(MONDAY, "12:30"), timedelta(hours=3))
+    assert not hours_left(MONDAY, hours, LOC, at(MONDAY, "12:30"), timedelta(hours=3, minutes=1))
     # The earliest start is the notice from now (two hours by default; none for reception).
     assert earliest_start(POLICY, at(MONDAY, "15:00")) == at(MONDAY, "17:00")
     assert earliest_start(BookingPolicy(min_notice=timedelta(0)), at(MONDAY, "15:00")) == at(MONDAY, "15:00")

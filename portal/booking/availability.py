@@ -152,10 +152,13 @@ def earliest_start(policy: BookingPolicy, now: datetime) -> datetime:
     return max(now, now + policy.min_notice)
 
 
-def hours_left(day: date, shifts: list[Shift], location_id: int, after: datetime) -> bool:
-    """Do these hours at this location on `day` go on past `after` (the earliest start)? When
-    not, no diary can give that day a time: there is nothing to read."""
-    return any(finish > after for _, finish in _shift_intervals(day, shifts, location_id))
+def hours_left(day: date, shifts: list[Shift], location_id: int, after: datetime,
+               length: timedelta = timedelta(0)) -> bool:
+    """Do these hours at this location on `day` go on past `after` (the earliest start), long
+    enough to hold `length` (the service) after it? When not, no diary can give that day a
+    time: there is nothing to read."""
+    return any(finish > after and finish - max(begin, after) >= length
+               for begin, finish in _shift_intervals(day, shifts, location_id))
 
 
 def _free_starts(first: datetime, last: datetime, busy: Iterable[Busy], length: timedelta,

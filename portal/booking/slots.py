@@ -156,7 +156,8 @@ class Diaries:
         """Add the appointments and time off of days `first` to `last` to the diaries."""
         # Only the diaries of those with hours here still to come on one of the days: no one else
         # has a time to offer. The day the notice ends in counts only if someone's hours go on past
-        # it (at the evening, today's diaries are not read), the days before it not at all.
+        # it long enough to hold the service (at the evening, today's diaries are not read), the
+        # days before it not at all.
         earliest = availability.earliest_start(self._rules, self._now)
         soonest = earliest.astimezone(availability.SALON_TZ).date()
         later = max(first, soonest + timedelta(days=1))
@@ -165,7 +166,8 @@ class Diaries:
 
         def has_hours(shifts: list[Shift]) -> bool:
             return any(s.weekday in weekdays and s.location_id == self._location_id for s in shifts) or (
-                notice_ends_within and availability.hours_left(soonest, shifts, self._location_id, earliest))
+                notice_ends_within and availability.hours_left(soonest, shifts, self._location_id, earliest,
+                                                               timedelta(minutes=self._minutes)))
         working = [t.id for t in self.therapists if has_hours(self._shifts[t.id])]
         self._read_to = max(self._read_to, last)
         if not working:
