@@ -79,15 +79,7 @@ def shifts_by_therapist(therapists: list[Therapist]) -> dict[int, list[Shift]]:
 def works_at(therapist: Therapist, location_id: int) -> bool:
     """Whether they have hours at this salon: a set lookup, the set worked out once per catalogue
     copy for its own therapists (a chain's dozens are asked about on every booking page)."""
-    return location_id in catalogue_cache.of_therapist("location ids", therapist, _location_ids)
-
-
-def _location_ids(therapist: Therapist) -> frozenset[int]:
-    return frozenset(hours.location_id for hours in therapist.working_hours)
-
-
-def _service_ids(therapist: Therapist) -> frozenset[int]:
-    return frozenset(service.id for service in therapist.services)
+    return location_id in catalogue_cache.of_therapist("location ids", therapist, Therapist.location_ids)
 
 
 @dataclass
@@ -112,7 +104,7 @@ def suitable_therapists(client_id: int, service: Service, on: date,
     facts = gate.facts_for(client_id)  # one read (and decryption) of the profile for every therapist
     pool = catalogue_cache.active_therapists() if candidates is None else candidates
     decide = gate.decider(facts, service, on)
-    gives = catalogue_cache.per_therapist("service ids", pool, _service_ids)  # Therapist.gives, by id
+    gives = catalogue_cache.per_therapist("service ids", pool, Therapist.service_ids)  # Therapist.gives, kept
     for therapist in (t for t in pool if service.id in gives[t.id]):
         decision = decide(therapist)
         (allowed if decision.allowed else refused).append((therapist, decision))

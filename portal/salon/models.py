@@ -146,9 +146,16 @@ class Therapist(db.Model):
     def has_qualification(self, slug: str) -> bool:
         return any(q.slug == slug for q in self.qualifications)
 
+    def service_ids(self) -> frozenset[int]:
+        """The services they give, by id (booking offers them for nothing else)."""
+        return frozenset(s.id for s in self.services)
+
     def gives(self, service: Service) -> bool:
-        """Whether they give this service (booking offers them for nothing else)."""
-        return any(s.id == service.id for s in self.services)
+        return service.id in self.service_ids()
+
+    def location_ids(self) -> frozenset[int]:
+        """The salons they work at, by id, read from their hours (as `locations`)."""
+        return frozenset(hours.location_id for hours in self.working_hours)
 
     @property
     def locations(self) -> list[Location]:
