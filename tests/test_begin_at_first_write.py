@@ -215,7 +215,7 @@ def test_the_brief_logs_its_view_without_begin_or_commit(postgres, auth, users, 
     with protocol(postgres, tmp_path) as lines:
         assert auth.client.get(f"/therapist/appointments/{appointment}/brief").status_code == 200
     assert _commands(lines) == []  # the access record committed by itself, no round trips around it
-    # It rides with the history read (audit.services.RecordingRead): WITH health_access_recorded
+    # It rides with the profile's read (audit.services.RecordingRead): WITH health_access_recorded
     # AS (INSERT INTO health_access_log ...) SELECT ..., one statement, not an INSERT of its own.
     assert any("WITH health_access_recorded AS" in line for line in lines)
     assert not any("\"INSERT INTO health_access_log" in line for line in lines)

@@ -165,10 +165,10 @@ def _measure(app, count_queries, salon) -> dict[tuple[str, str, bool], int]:
 #   with the day's held bookings) and the week's counts with the day's per hour; its swap the same.
 CEILINGS = {"/dashboard": 4, "/book": 4, "/guidance": 3, "/profile": 3, "/pain": 3, "/appointments": 4,
             "/therapist": 3, "/admin": 3,  # /admin: figures kept 5 minutes; one salon's day: 2 statements
-            # The brief: the login, the appointment, the appointments with their feedback and
-            # treatment notes recording the view (the access record, one per view, it stays), the
-            # profile, the check-ins.
-            "/therapist/appointments/<id>/brief": 5}
+            # The brief: the login, the appointment with all the client's appointments, their
+            # feedback and treatment notes, the profile recording the view (the access record, one
+            # per view, it stays), the check-ins.
+            "/therapist/appointments/<id>/brief": 4}
 # Where the access record cannot ride in the brief's read (SQLite has no INSERT inside a WITH:
 # audit.services.records_within_the_read), it is a statement of its own.
 RECORDED_APART = {"/therapist/appointments/<id>/brief": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import g, has_request_context
 from sqlalchemy import bindparam, insert, select
@@ -58,6 +59,15 @@ def records_within_the_read() -> bool:
     """Whether a `RecordingRead` writes its access record in its read's own statement (PostgreSQL)
     or in one just before it (SQLite has no INSERT inside a WITH)."""
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True)
+class Viewing:
+    """Someone about to see a client's health data, and what: for a read that records it as it
+    runs (`RecordingRead`); `alone` as in `record_health_access`."""
+    viewer: User
+    what: str
+    alone: bool = False
 
 
 class RecordingRead:

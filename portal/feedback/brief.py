@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 
 from portal import clock
 from portal.accounts.models import User
-from portal.audit.services import RecordingRead
+from portal.audit.services import Viewing
 from portal.booking.models import Appointment
 from portal.booking.status import is_completed
 from portal.extensions import db
@@ -122,29 +122,28 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *,
     """The brief for one appointment, if `viewer` may see it (else NotFound); the view is logged,
     in the caller's transaction, or with `log_alone` (the brief page, where the record is the
     request's only write) committed as it is written when no transaction is open yet.
-    Four statements whatever the client's history (five on SQLite): the appointment, the
-    client's appointments with their feedback and treatment notes recording the view (on SQLite
-    the access record and then that read), the profile with its revisions and (under consent)
-    the check-ins."""
+    Three statements whatever the client's history (four on SQLite): the appointment with all the
+    client's appointments, their feedback and treatment notes; the profile with its revisions,
+    recording the view (on SQLite the access record and then that read); under consent the
+    check-ins."""
     now = now or clock.now()
-    row = db.session.execute(_APPOINTMENT, {"appointment_id": appointment_id}).first()
-    appointment = BriefAppointment(*row) if row is not None else None
+    appointment, history, notes = _history(appointment_id)
     if appointment is None or not may_view(viewer, appointment, now):
         raise NotFound(appointment_id)
     client_id = appointment.client_id
-    # The view is recorded by the first read of the client's health data, before anything is
-    # shown: committed by the request, or, `log_alone` on PostgreSQL, as that read runs (the
-    # INSERT rides with it, one statement, no BEGIN or COMMIT round trip; a request failing after
-    # it keeps the record of the view). On SQLite the INSERT is sent just before the read.
-    history, notes = _history(client_id, viewer, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}",
-                              log_alone)
+    # The view is recorded by the profile's read, before anything is shown: committed by the
+    # request, or, `log_alone` on PostgreSQL, as that read runs (the INSERT rides with it, one
+    # statement, no BEGIN or COMMIT round trip; a request failing after it keeps the record of the
+    # view). On SQLite the INSERT is sent just before the read. Nothing read before it is shown
+    # unless it is written.
+    viewed = Viewing(viewer, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}", log_alone)
     earlier = [row for row in history if row.starts_at < appointment.starts_at]
     visits = [row for row in earlier if is_completed(row, now)]
     given = [(row.AppointmentFeedback, row.starts_at) for row in earlier if row.AppointmentFeedback is not None]
     brief = Brief(appointment=appointment, has_consent=False)
     brief.last_visit = to_local(visits[-1].starts_at).date() if visits else None
     brief.staff_notes = _staff_notes(notes)
-    profile, content, changes = consented_profile(client_id, visits[-1].starts_at if visits else None)
+    profile, content, changes = consented_profile(client_id, visits[-1].starts_at if visits else None, viewed)
     brief.has_consent = profile is not None and profile.has_consent
     if not brief.has_consent:
         return brief
@@ -190,44 +189,46 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *,
 
 # The brief's reads, built once (a statement's construction costs about as much Python as its
 # round trip); the client and the instant are bound per call.
-_APPOINTMENT = (
+# The appointment's own columns and names ride on every row of the client's history (the names
+# are a handful of short strings; a statement of its own costs more), found through the
+# appointment. The history carries the treatment notes too (a row per note; an appointment has
+# one or none, rarely more): one round trip fewer than reading them apart.
+_OF_THE_APPOINTMENTS_CLIENT = (select(Appointment.client_id).where(Appointment.id == bindparam("appointment_id"))
+                               .scalar_subquery())
+_HISTORY = (
     select(Appointment.id, Appointment.client_id, Appointment.starts_at, Appointment.no_show, Appointment.health_hold,
            Appointment.health_hold_at, Appointment.screening_confirmed_at, User.name, Service.name, Location.name,
-           Therapist.display_name, Therapist.user_id)
+           Therapist.display_name, Therapist.user_id, Appointment.ends_at, Appointment.status,
+           AppointmentFeedback, TreatmentNote)
     .join(User, User.id == Appointment.client_id)
     .join(Service, Service.id == Appointment.service_id)
     .join(Location, Location.id == Appointment.location_id)
     .outerjoin(Therapist, Therapist.id == Appointment.therapist_id)
-    .where(Appointment.id == bindparam("appointment_id"))
-)
-# The history carries the treatment notes too (a row per note; an appointment has one or none,
-# rarely more): one round trip fewer than reading them apart.
-_HISTORY = (
-    select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.no_show,
-           AppointmentFeedback, TreatmentNote)
     .outerjoin(AppointmentFeedback, AppointmentFeedback.appointment_id == Appointment.id)
     .outerjoin(TreatmentNote, TreatmentNote.appointment_id == Appointment.id)
-    .where(Appointment.client_id == bindparam("client_id"))
+    .where(Appointment.client_id == _OF_THE_APPOINTMENTS_CLIENT)
     .order_by(Appointment.starts_at, Appointment.id)
 )
-_HISTORY_RECORDING_THE_VIEW = RecordingRead(_HISTORY)
+_BRIEF_COLUMNS = len(BriefAppointment.__dataclass_fields__)
 _CHECKINS = select(PainCheckIn).where(PainCheckIn.client_id == bindparam("client_id")).order_by(PainCheckIn.recorded_at)
 _CHECKINS_SINCE = _CHECKINS.where(PainCheckIn.recorded_at >= bindparam("since"))
 
 
-def _history(client_id: int, viewer: User, what: str, alone: bool) -> tuple[list, list[TreatmentNote]]:
-    """Every appointment of the client, oldest first, with its feedback (or None), and every
-    treatment note on them: one query, the columns `is_completed` reads, without the
-    appointment's joined relations, recording `viewer`'s view as it runs. An appointment with
+def _history(appointment_id: int) -> tuple[BriefAppointment | None, list, list[TreatmentNote]]:
+    """The appointment (None if there is none), and every appointment of its client, oldest
+    first, with its feedback (or None), and every treatment note on them: one query, the columns
+    `is_completed` reads, without the appointments' joined relations. An appointment with
     several notes comes once."""
-    history, notes, last_id = [], [], None
-    for row in _HISTORY_RECORDING_THE_VIEW.execute({"client_id": client_id}, viewer, client_id, what, alone=alone):
+    appointment, history, notes, last_id = None, [], [], None
+    for row in db.session.execute(_HISTORY, {"appointment_id": appointment_id}):
         if row.id != last_id:
             history.append(row)
             last_id = row.id
+            if row.id == appointment_id:
+                appointment = BriefAppointment(*row[:_BRIEF_COLUMNS])
         if row.TreatmentNote is not None:
             notes.append(row.TreatmentNote)
-    return history, notes
+    return appointment, history, notes
 
 
 def _checkins(client_id: int, since: datetime | None) -> list[PainCheckIn]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, events
 from portal.accounts.models import User
-from portal.audit.services import record_health_access
+from portal.audit.services import RecordingRead, Viewing, record_health_access
 from portal.extensions import db
 from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.roles import STAFF
@@ -304,12 +304,15 @@ def changes_since(client_id: int, since: datetime | None) -> list[str]:
     return _changes(_with_revisions(client_id), since)
 
 
-def consented_profile(client_id: int, since: datetime | None
+def consented_profile(client_id: int, since: datetime | None, viewed: Viewing | None = None
                       ) -> tuple[HealthProfile | None, ProfileContent | None, list[str]]:
     """The profile, and under current consent its latest content and what changed after `since`
     (`changes_since`), in one statement: the profile joined to every revision (opened only as
-    needed). Without consent, the profile alone."""
-    profile = db.session.scalars(_PROFILE_WITH_REVISIONS, {"client_id": client_id}).unique().first()
+    needed), recording the view when `viewed` says who sees it. Without consent, the profile alone."""
+    params = {"client_id": client_id}
+    result = (db.session.execute(_PROFILE_WITH_REVISIONS, params) if viewed is None else
+              _PROFILE_RECORDING_THE_VIEW.execute(params, viewed.viewer, client_id, viewed.what, alone=viewed.alone))
+    profile = result.scalars().unique().first()
     if profile is None or not profile.has_consent:
         return profile, None, []
     opened: dict[int, ProfileContent] = {}  # each revision opened once
@@ -320,6 +323,7 @@ def consented_profile(client_id: int, since: datetime | None
 
 _PROFILE_WITH_REVISIONS = (select(HealthProfile).options(joinedload(HealthProfile.revisions))
                            .where(HealthProfile.client_id == bindparam("client_id")))
+_PROFILE_RECORDING_THE_VIEW = RecordingRead(_PROFILE_WITH_REVISIONS)
 
 
 def _changes(profile: HealthProfile | None, since: datetime | None, opened: dict | None = None) -> list[str]:
