@@ -188,14 +188,14 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *,
 
 
 # The brief's reads, built once (a statement's construction costs about as much Python as its
-# round trip); the client and the instant are bound per call.
+# round trip); the appointment, the client and the instant are bound per call.
 # The appointment's own columns and names ride on every row of the client's history (the names
 # are a handful of short strings; a statement of its own costs more), found through the
 # appointment. The history carries the treatment notes too (a row per note; an appointment has
 # one or none, rarely more): one round trip fewer than reading them apart.
 _OF_THE_APPOINTMENTS_CLIENT = (select(Appointment.client_id).where(Appointment.id == bindparam("appointment_id"))
                                .scalar_subquery())
-_HISTORY = (
+_HISTORY = (  # its first columns are a BriefAppointment's, in that order
     select(Appointment.id, Appointment.client_id, Appointment.starts_at, Appointment.no_show, Appointment.health_hold,
            Appointment.health_hold_at, Appointment.screening_confirmed_at, User.name, Service.name, Location.name,
            Therapist.display_name, Therapist.user_id, Appointment.ends_at, Appointment.status,
