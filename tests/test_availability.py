@@ -631,3 +631,10 @@ def test_hours_left_says_whether_a_day_can_still_offer_a_start():
     # free_slots agrees: with no hours left, no start, whatever the diary.
     assert not free_slots(day=MONDAY, shifts=hours, location_id=LOC, busy=[], service_minutes=45, policy=POLICY,
                           now=at(MONDAY, "15:00"))
+
+
+def test_a_busy_read_from_the_diaries_is_the_busy_the_rules_build():
+    start = datetime(2026, 3, 16, 10, tzinfo=UTC)
+    stored = Busy.stored(start, start + timedelta(hours=1), True)
+    assert stored == Busy(start, start + timedelta(hours=1), away=True) and stored.away is True
+    assert {stored, Busy(start, start + timedelta(hours=1), away=True)} == {stored}  # hashable, as Busy

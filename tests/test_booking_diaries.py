@@ -158,3 +158,31 @@ def test_in_the_evening_todays_diaries_are_not_read(app, client, users, salon, l
     reads.clear()
     assert "Free times on Monday 15 March" in client.get(path).get_data(as_text=True)
     assert reads[0][1] < at(MONDAY, "00:00")
+
+
+def test_days_no_one_can_start_on_are_not_worked_out(app, users, salon, booking_clock, monkeypatch):
+    """On Tuesday at 18:00 the notice runs past everyone's hours, and no day before the notice's
+    has a time: the free times are not worked out for Monday and Tuesday (a chain's booking page
+    asked it of every therapist each evening), and Wednesday's are as `free_times` gives them."""
+    worked_out = []
+    real = slots.availability.free_slots
+
+    def spy(**kwargs):
+        worked_out.append(kwargs["day"])
+        return real(**kwargs)
+    monkeypatch.setattr(slots.availability, "free_slots", spy)
+    tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
+    booking_clock.now = at(tuesday, "18:00")
+    with app.test_request_context():
+        therapists = [db.session.get(Therapist, t) for t in (salon.amelia, salon.daniel)]
+        service = db.session.get(Service, salon.back)
+        diaries = slots.Diaries(therapists, salon.city, service, MONDAY, wednesday)
+        assert diaries.times(MONDAY) == [] and diaries.times(tuesday) == []  # both work here both days
+        assert worked_out == []
+        assert diaries.times(wednesday) == slots.free_times(therapists, salon.city, service, wednesday)
+        assert diaries.times(wednesday) and set(worked_out) == {wednesday}
+        # At 14:00 the notice ends before the hours do: Tuesday is worked out, and has times.
+        booking_clock.now = at(tuesday, "14:00")
+        worked_out.clear()
+        assert slots.Diaries(therapists, salon.city, service, tuesday, tuesday).times(tuesday)
+        assert set(worked_out) == {tuesday}

@@ -270,7 +270,7 @@ def busy_by_therapist(therapist_ids: list[int], start: datetime, end: datetime, 
     # .all(): one fetch of every row, not one call per row (hundreds on a chain's look-ahead).
     for therapist_id, starts_at, ends_at, is_away in db.session.execute(_BUSY[except_appointment is not None],
                                                                         values).all():
-        result[therapist_id].append(Busy(starts_at, ends_at, away=bool(is_away)))
+        result[therapist_id].append(Busy.stored(starts_at, ends_at, bool(is_away)))
     return result
 
 

@@ -132,12 +132,20 @@ class Diaries:
                  look_ahead_to: date | None = None, except_appointment: int | None = None, minutes: int | None = None,
                  for_staff: bool = False):
         shifts = shifts_by_therapist(therapists)
-        self.therapists = [t for t in therapists if any(s.location_id == location_id for s in shifts[t.id])]
+        # The weekdays each therapist works here (a chain's page asks of dozens, each day shown).
+        days_here = {t.id: {s.weekday for s in shifts[t.id] if s.location_id == location_id} for t in therapists}
+        self.therapists = [t for t in therapists if days_here[t.id]]
         self._shifts = {t.id: shifts[t.id] for t in self.therapists}
+        self._days_here = {t.id: days_here[t.id] for t in self.therapists}
         self.first, self.last = first, max(last, look_ahead_to or last)
         self._location_id, self._minutes = location_id, minutes or service.minutes
         self._rules, self._now = policy(for_staff), clock.now()
         self._except = except_appointment
+        # The notice's end, and the day it falls on: no day before it has a time, and on it only
+        # those whose hours go on past it long enough for the massage (`_left_on_notice_day`).
+        self._earliest = availability.earliest_start(self._rules, self._now)
+        self._notice_day = self._earliest.astimezone(availability.SALON_TZ).date()
+        self._hours_left: dict[int, bool] = {}
         self._by_therapist_day: dict[tuple[int, date], list[datetime]] = {}
         self._busy: dict[int, list] = {t.id: [] for t in self.therapists}
         self._read_to = first - timedelta(days=1)  # the diaries are read from `first` to here
@@ -150,17 +158,11 @@ class Diaries:
         # has a time to offer. The day the notice ends in counts only if someone's hours go on past
         # it long enough to hold the service (at the evening, today's diaries are not read), the
         # days before it not at all.
-        earliest = availability.earliest_start(self._rules, self._now)
-        soonest = earliest.astimezone(availability.SALON_TZ).date()
-        later = max(first, soonest + timedelta(days=1))
+        later = max(first, self._notice_day + timedelta(days=1))
         weekdays = {(later + timedelta(days=n)).weekday() for n in range(min(7, (last - later).days + 1))}
-        notice_ends_within = first <= soonest <= last
-
-        def has_hours(shifts: list[Shift]) -> bool:
-            return any(s.weekday in weekdays and s.location_id == self._location_id for s in shifts) or (
-                notice_ends_within and availability.hours_left(soonest, shifts, self._location_id, earliest,
-                                                               timedelta(minutes=self._minutes)))
-        working = [t.id for t in self.therapists if has_hours(self._shifts[t.id])]
+        notice_ends_within = first <= self._notice_day <= last
+        working = [t.id for t in self.therapists
+                   if not weekdays.isdisjoint(self._days_here[t.id]) or (notice_ends_within and self._left(t.id))]
         self._read_to = max(self._read_to, last)
         if not working:
             return
@@ -186,6 +188,15 @@ class Diaries:
             until = min(self.last, max(day, self._read_to + timedelta(days=self._steps.pop(0))))
         self._read(self._read_to + timedelta(days=1), until)
 
+    def _left(self, therapist_id: int) -> bool:
+        """Do their hours here on the notice's day go on past it long enough for the massage?"""
+        left = self._hours_left.get(therapist_id)
+        if left is None:
+            left = self._hours_left[therapist_id] = availability.hours_left(
+                self._notice_day, self._shifts[therapist_id], self._location_id, self._earliest,
+                timedelta(minutes=self._minutes))
+        return left
+
     def covers(self, day: date) -> bool:
         return self.first <= day <= self.last
 
@@ -193,9 +204,10 @@ class Diaries:
         """One therapist's free start times on `day` (none if they don't work here)."""
         if therapist.id not in self._busy or not self.covers(day):
             return []
-        if not any(s.weekday == day.weekday() and s.location_id == self._location_id
-                   for s in self._shifts[therapist.id]):
+        if day.weekday() not in self._days_here[therapist.id]:
             return []  # not working here that day: every instant would be "outside hours"
+        if day < self._notice_day or (day == self._notice_day and not self._left(therapist.id)):
+            return []  # what `free_slots` would find: nothing starts before the notice ends
         key = (therapist.id, day)
         if key not in self._by_therapist_day:
             self._read_through(day)
