@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION, check_production, load_settings
 from portal.extensions import (begin_at_first_write, compress, csrf, db, limiter, login_manager, migrate,
-                               ping_when_idle, with_plan_cache_mode)
+                               ping_when_idle)
 from portal.listeners import connect_listeners
 
 
@@ -62,8 +62,6 @@ def _init_extensions(app: Flask) -> None:
     init_security(app)
     # Static files from memory, under content-hashed names, compressed, cached for a year.
     static_assets.init_app(app)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = with_plan_cache_mode(
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["SQLALCHEMY_DATABASE_URI"], app.config["DB_PLAN_CACHE_MODE"])
     db.init_app(app)
     if app.config["DB_IDLE_PING_SECONDS"] and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
         with app.app_context():

@@ -41,10 +41,6 @@ HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHm
 HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 
 
-# PostgreSQL's values of plan_cache_mode, and "" (leave the server's).
-PLAN_CACHE_MODES = {"", "auto", "force_generic_plan", "force_custom_plan"}
-
-
 class ConfigError(RuntimeError):
     """A setting that makes the portal unsafe or unable to run."""
 
@@ -95,11 +91,6 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
     if default_database:
         database_url = "sqlite:///" + str(Path(instance_path) / "portal.db")
 
-    plan_cache_mode = environ.get("DB_PLAN_CACHE_MODE", "force_generic_plan").strip()
-    if plan_cache_mode not in PLAN_CACHE_MODES:
-        raise ConfigError(f"DB_PLAN_CACHE_MODE must be empty or one of {', '.join(sorted(PLAN_CACHE_MODES - {''}))}, "
-                          f"not {plan_cache_mode!r}")
-
     redis_url = environ.get("REDIS_URL") or None
     # The job queue (portal/jobs.py): Redis when HUEY_REDIS_URL is set, or in production when
     # REDIS_URL is; otherwise a SQLite file next to the development database. Tests run each
@@ -124,9 +115,6 @@ def load_settings(environ: Mapping[str, str], instance_path: str) -> dict:
         # A pooled database connection unused this long is tested before use (a test on every
         # use is a round trip per request): portal.extensions.ping_when_idle. 0: never tested.
         "DB_IDLE_PING_SECONDS": float(environ.get("DB_IDLE_PING_SECONDS", "10")),
-        # PostgreSQL's plan_cache_mode for the app's connections (portal.extensions.with_plan_cache_mode);
-        # empty: the server's own setting (say, behind a pooler that refuses startup options).
-        "DB_PLAN_CACHE_MODE": plan_cache_mode,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX", "portal"),

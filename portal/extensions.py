@@ -161,27 +161,6 @@ def plain_read(statement: str) -> bool:
 RUNS_ALONE = "portal_runs_alone"
 
 
-def with_plan_cache_mode(engine_options: dict, database_url: str, mode: str) -> dict:
-    """The engine options, with every PostgreSQL connection started in plan_cache_mode `mode`
-    (a libpq startup option: no round trip); unchanged for another database or an empty `mode`.
-
-    psycopg prepares a statement on its fifth run on a connection (every hot read of a page);
-    PostgreSQL then plans it afresh for its values on each run (a custom plan) while the plan
-    for any values (the generic plan) looks dearer, which it always does for a range of times on a
-    large table: it estimates a range of unknown bounds to hold far more rows than a day does. On
-    the large salon that was 0.2 ms of planning for 0.05 ms of running the dashboard's read, and
-    0.09 for 0.02 on the therapist's day, every request. `force_generic_plan` plans each prepared
-    statement once per connection; the key pages' generic plans were checked to be the custom
-    ones (README, Measuring). A statement run fewer than five times on a connection (a report, a
-    search) is not prepared, so it is still planned for its values. A new dict: the caller's
-    options, shared with whoever passed them, are left as they were."""
-    if not mode or not database_url.startswith("postgresql"):
-        return engine_options
-    connect_args = dict(engine_options.get("connect_args") or {})
-    connect_args["options"] = f"{connect_args.get('options', '')} -c plan_cache_mode={mode}".strip()
-    return {**engine_options, "connect_args": connect_args}
-
-
 def begin_at_first_write(engine: Engine) -> None:
     """PostgreSQL (psycopg): a transaction's BEGIN is sent with its first write, not its first read.
 

@@ -8,7 +8,6 @@ import secrets
 import pytest
 
 from portal import create_app
-from portal.extensions import with_plan_cache_mode
 from portal.config import (
     ConfigError,
     check_production,
@@ -173,34 +172,3 @@ def test_make_run_exports_port_to_flask():
 
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
     assert "export PORT" in makefile.splitlines()
-
-
-def test_postgresql_connections_plan_each_prepared_statement_once_unless_told_otherwise(tmp_path):
-    assert load_settings({}, str(tmp_path))["DB_PLAN_CACHE_MODE"] == "force_generic_plan"
-    assert load_settings({"DB_PLAN_CACHE_MODE": ""}, str(tmp_path))["DB_PLAN_CACHE_MODE"] == ""
-    assert load_settings({"DB_PLAN_CACHE_MODE": " auto "}, str(tmp_path))["DB_PLAN_CACHE_MODE"] == "auto"
-    with pytest.raises(ConfigError, match="DB_PLAN_CACHE_MODE must be empty or one of auto, force_custom_plan"):
-        load_settings({"DB_PLAN_CACHE_MODE": "generic; DROP TABLE users"}, str(tmp_path))
-
-
-def test_the_plan_cache_mode_is_a_startup_option_of_postgresql_connections_only():
-    given = {"poolclass": "kept", "connect_args": {"options": "-c statement_timeout=5s", "sslmode": "require"}}
-    options = with_plan_cache_mode(given, "postgresql+psycopg://db/portal", "force_generic_plan")
-    assert options == {"poolclass": "kept", "connect_args": {
-        "options": "-c statement_timeout=5s -c plan_cache_mode=force_generic_plan", "sslmode": "require"}}
-    assert given["connect_args"]["options"] == "-c statement_timeout=5s"  # the caller's dict is left alone
-    assert with_plan_cache_mode({}, "postgresql+psycopg://db/portal", "auto") == {
-        "connect_args": {"options": "-c plan_cache_mode=auto"}}
-    assert with_plan_cache_mode(given, "sqlite:///portal.db", "force_generic_plan") is given
-    assert with_plan_cache_mode(given, "postgresql+psycopg://db/portal", "") is given
-
-
-def test_the_apps_postgresql_connections_run_in_that_mode(app):
-    from sqlalchemy import text
-
-    from portal.extensions import db
-
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("plan_cache_mode is PostgreSQL's")
-        assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
