@@ -142,7 +142,7 @@ class Diaries:
         self._rules, self._now = policy(for_staff), clock.now()
         self._except = except_appointment
         # The notice's end, and the day it falls on: no day before it has a time, and on it only
-        # those whose hours go on past it long enough for the massage (`_left_on_notice_day`).
+        # those whose hours go on past it long enough for the massage (`_left`).
         self._earliest = availability.earliest_start(self._rules, self._now)
         self._notice_day = self._earliest.astimezone(availability.SALON_TZ).date()
         self._hours_left: dict[int, bool] = {}

@@ -134,8 +134,8 @@ def brief_for(viewer: User, appointment_id: int, now: datetime | None = None, *,
     # The view is recorded by the profile's read, before anything is shown: committed by the
     # request, or, `log_alone` on PostgreSQL, as that read runs (the INSERT rides with it, one
     # statement, no BEGIN or COMMIT round trip; a request failing after it keeps the record of the
-    # view). On SQLite the INSERT is sent just before the read. Nothing read before it is shown
-    # unless it is written.
+    # view). On SQLite the INSERT is sent just before the read. Nothing is shown unless it is
+    # written: the history read before it is only held.
     viewed = Viewing(viewer, f"pre-session brief for {to_local(appointment.starts_at):%d %b %Y %H:%M}", log_alone)
     earlier = [row for row in history if row.starts_at < appointment.starts_at]
     visits = [row for row in earlier if is_completed(row, now)]
