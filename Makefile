@@ -9,9 +9,10 @@ FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
 
 .PHONY: run test security audit pip-audit install install-test install-bench bench migrate demo-data clean benchmark
 
+# A new virtualenv gets the newest pip and setuptools: the setuptools venv bundles is years old
+# (and `make audit`, which audits newest releases only, would name it unaudited).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	# setuptools too: the one a new venv comes with is years old (and `make audit` would name it unaudited)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
