@@ -133,10 +133,9 @@ class Diaries:
                  for_staff: bool = False):
         shifts = shifts_by_therapist(therapists)
         # The weekdays each therapist works here (a chain's page asks of dozens, each day shown).
-        days_here = {t.id: {s.weekday for s in shifts[t.id] if s.location_id == location_id} for t in therapists}
-        self.therapists = [t for t in therapists if days_here[t.id]]
+        self._days_here = {t.id: {s.weekday for s in shifts[t.id] if s.location_id == location_id} for t in therapists}
+        self.therapists = [t for t in therapists if self._days_here[t.id]]
         self._shifts = {t.id: shifts[t.id] for t in self.therapists}
-        self._days_here = {t.id: days_here[t.id] for t in self.therapists}
         self.first, self.last = first, max(last, look_ahead_to or last)
         self._location_id, self._minutes = location_id, minutes or service.minutes
         self._rules, self._now = policy(for_staff), clock.now()
