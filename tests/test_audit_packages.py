@@ -78,3 +78,19 @@ def test_the_audit_covers_this_environment_but_not_the_project_itself(audit):
     installed = audit.installed_packages()
     assert installed["flask"] and installed["sqlalchemy"]
     assert audit.OWN_PROJECT not in installed
+
+
+def test_make_audit_exits_1_on_a_vulnerability_and_0_when_clean(audit, monkeypatch, capsys):
+    """The script end to end, the index answered by a stand-in: its exit status is what CI reads."""
+    answers = {"pycrypto": document("2.6.1", ADVISORY), "flask": document("3.1.3"), "huey": document("3.5.4")}
+    monkeypatch.setattr(audit, "installed_packages", lambda: {"pycrypto": "2.6.1", "flask": "3.1.3", "huey": "2.6.0"})
+    monkeypatch.setattr(audit, "fetch", lambda index_url, name: answers[name])
+    monkeypatch.setattr("sys.argv", ["audit_packages.py", "--index-url", "http://index.invalid/pypi"])
+    assert audit.main() == 1
+    printed = capsys.readouterr().out
+    assert "VULNERABLE pycrypto 2.6.1: PYSEC-2017-94 / CVE-2013-7459" in printed
+    assert "huey 2.6.0 (newest 3.5.4)" in printed
+    answers["pycrypto"] = document("2.6.1")
+    assert audit.main() == 0
+    monkeypatch.setattr("sys.argv", ["audit_packages.py", "--strict", "--index-url", "http://index.invalid/pypi"])
+    assert audit.main() == 1  # huey is older than its newest release

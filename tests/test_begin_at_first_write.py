@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from portal.accounts.models import User
 from portal.audit.models import HealthAccess
-from portal.audit.services import RecordingRead, record_health_access
+from portal.audit.services import RecordingRead, Viewing, record_health_access
 from portal.extensions import db, plain_read
 
 
@@ -184,7 +184,7 @@ def test_a_recording_read_gives_the_reads_rows_and_records_the_view(app, users, 
     read = RecordingRead(_USERS_BY_EMAIL)
     with app.app_context():
         viewer = db.session.get(User, users["therapist"].id)
-        rows = read.execute({}, viewer, users["client"].id, "a test read", alone=alone).scalars().all()
+        rows = read.execute({}, users["client"].id, Viewing(viewer, "a test read", alone)).scalars().all()
         assert rows == db.session.scalars(_USERS_BY_EMAIL).all() and len(rows) == 3
         seen = db.session.execute(select(HealthAccess.client_id, HealthAccess.viewer_id, HealthAccess.what)).all()
         assert seen == [(users["client"].id, users["therapist"].id, "a test read")]
@@ -197,7 +197,7 @@ def test_a_recording_read_that_finds_nothing_still_records_the_view(app, users):
     read = RecordingRead(_USERS_BY_EMAIL.where(User.id == -1))
     with app.app_context():
         viewer = db.session.get(User, users["admin"].id)
-        assert read.execute({}, viewer, users["client"].id, "nothing found").all() == []
+        assert read.execute({}, users["client"].id, Viewing(viewer, "nothing found")).all() == []
         db.session.commit()
     with app.app_context():
         assert db.session.execute(select(HealthAccess.viewer_id, HealthAccess.what)).all() == [

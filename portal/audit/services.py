@@ -83,15 +83,15 @@ class RecordingRead:
         self.statement = statement
         self.recording = statement.add_cte(_RECORD_ACCESS_WITH_A_READ)
 
-    def execute(self, params: dict, viewer: User, client_id: int, what: str, *, alone: bool = False):
-        """The read's result (as `db.session.execute` gives it), the view recorded (on PostgreSQL
+    def execute(self, params: dict, client_id: int, viewing: Viewing):
+        """The read's result (as `db.session.execute` gives it), `viewing` recorded (on PostgreSQL
         a WITH's INSERT runs once and whole whether or not the read finds a row)."""
         if not records_within_the_read():
-            record_health_access(viewer, client_id, what, alone=alone)
+            record_health_access(viewing.viewer, client_id, viewing.what, alone=viewing.alone)
             return db.session.execute(self.statement, params)
-        row = _access_row(viewer, client_id, what, None, None)
+        row = _access_row(viewing.viewer, client_id, viewing.what, None, None)
         result = db.session.execute(self.recording, {**params, **{f"access_{k}": v for k, v in row.items()}},
-                                    execution_options=_ALONE if alone else _IN_THE_TRANSACTION)
+                                    execution_options=_ALONE if viewing.alone else _IN_THE_TRANSACTION)
         _logged(row)
         return result
 

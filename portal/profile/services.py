@@ -311,7 +311,7 @@ def consented_profile(client_id: int, since: datetime | None, viewed: Viewing | 
     needed), recording the view when `viewed` says who sees it. Without consent, the profile alone."""
     params = {"client_id": client_id}
     result = (db.session.execute(_PROFILE_WITH_REVISIONS, params) if viewed is None else
-              _PROFILE_RECORDING_THE_VIEW.execute(params, viewed.viewer, client_id, viewed.what, alone=viewed.alone))
+              _PROFILE_RECORDING_THE_VIEW.execute(params, client_id, viewed))
     profile = result.scalars().unique().first()
     if profile is None or not profile.has_consent:
         return profile, None, []

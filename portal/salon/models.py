@@ -151,6 +151,7 @@ class Therapist(db.Model):
         return frozenset(s.id for s in self.services)
 
     def gives(self, service: Service) -> bool:
+        """Whether they give this service (booking offers them for nothing else)."""
         return service.id in self.service_ids()
 
     def location_ids(self) -> frozenset[int]:
