@@ -117,7 +117,9 @@ def wants(app, user_id, category) -> bool:
 def assert_no_health_data(message):
     text, html = bodies(message)
     for body in (text, html):
-        for secret in (NOTE, "zqx", CONDITION_DETAIL, "Pregnancy", "pregnan", "sunburn", "Skin infection",
+        # The notes' shared marker, long enough that no random link signature in the email holds it
+        # ("zqx" alone turned up in one: "...AizbYrhrC2zqx4cFY").
+        for secret in (NOTE, "zqx-private", CONDITION_DETAIL, "Pregnancy", "pregnan", "sunburn", "Skin infection",
                        "osteoporosis", "Osteoporosis", "out of 10", "/10"):
             assert secret not in body, (secret, message["Subject"])
 
