@@ -12,13 +12,16 @@
    (headless, no wait between requests, BENCH_USERS users, BENCH_SECONDS each), alternating
    with the trivial logged-in route /account/ping (half as long, before and after every page;
    each page is compared with the mean of its two neighbouring trivial runs).
-4. Prints a markdown table: req/s, share of the trivial route, p50, p95, SQL statements per
-   request (counted in-process with a SQLAlchemy listener), bytes (raw and as sent, brotli),
+4. Prints a markdown table: req/s, share of the trivial route, p50, p95, the server's CPU time
+   per request (the gunicorn workers and, on this machine, the PostgreSQL backends serving them:
+   it leaves out waiting, such as a commit's flush to disk, and the load tool's share), SQL
+   statements per request (counted in-process with a SQLAlchemy listener), bytes (raw and as sent, brotli),
    the htmx swap's share of its page, and the gunicorn workers' memory; then the first load of
    the client dashboard (HTML + CSS + JS as transferred).
 5. When the app has `flask demo scale`, loads a large salon (BENCH_CLIENTS, default 20000;
    BENCH_YEARS, default 2: the chain issue 14 describes, about a minute on PostgreSQL) into the
-   same database and repeats, then prints the p50 ratio large/demo per page.
+   same database, has PostgreSQL write the load out (CHECKPOINT) and repeats, then prints the p50
+   ratio large/demo per page.
 
 Environment: BENCH_SECONDS (10), BENCH_USERS (6), BENCH_PORT (8765), BENCH_CLIENTS, BENCH_YEARS,
 BENCH_PG_URL; BENCH_PAGES (labels, comma-separated: only those pages) and BENCH_LARGE=0 (the demo
@@ -179,21 +182,87 @@ def stop(server: subprocess.Popen) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
-def workers_rss_mb(master: int) -> list[float]:
-    sizes = []
+def _processes():
+    """(pid, parent pid, command name, fields after the name) of every process /proc shows."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) != master:
-                continue
-            for line in (entry / "status").read_text().splitlines():
+        except OSError:
+            continue  # gone since the listing
+        name, _, rest = stat.partition(" (")[2].rpartition(") ")
+        fields = rest.split()
+        yield int(entry.name), int(fields[1]), name, fields
+
+
+def workers_rss_mb(master: int) -> list[float]:
+    sizes = []
+    for pid, parent, _name, _fields in _processes():
+        if parent != master:
+            continue
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     sizes.append(int(line.split()[1]) / 1024)
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue
     return sorted(sizes)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def serves(title: str, database: str) -> bool:
+    """Is this PostgreSQL process title ("postgres: [cluster: ]user database host(port) state",
+    "[local]" for a socket) a backend serving a client of `database`? The workers' connections;
+    not autovacuum, nor the server's own writers, nor other databases' clients."""
+    words = title.split()
+    if not words or words[0] != "postgres:":
+        return False
+    host = next((n for n, word in enumerate(words) if word == "[local]" or word.endswith(")") and "(" in word), None)
+    return host is not None and host >= 3 and words[host - 1] == database
+
+
+def _database_backend(pid: int, database: str) -> bool:
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False  # gone since the listing
+    return serves(title, database)
+
+
+def server_cpu_seconds(master: int, database: str | None = None) -> float:
+    """CPU time used so far (user + system) by the gunicorn workers under `master` and, when
+    PostgreSQL runs on this machine, by the backends serving `database`: what serving requests
+    costs, without the load tool's share of the machine (nor what other tenants take)."""
+    total = 0
+    for pid, parent, name, fields in _processes():
+        if parent == master or (database and name == "postgres" and _database_backend(pid, database)):
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+    return total / _TICKS
+
+
+def with_cpu(master: int, database: str | None, run) -> dict:
+    """`run()`'s locust figures, with the server's CPU milliseconds per request over the run
+    (`server_cpu_seconds`): unlike req/s, it leaves out waiting, such as a commit's flush to disk."""
+    before = server_cpu_seconds(master, database)
+    measured = run()
+    measured["cpu"] = (server_cpu_seconds(master, database) - before) * 1000 / max(measured["requests"], 1)
+    return measured
+
+
+def checkpoint(database_url: str) -> None:
+    """Write out what a bulk load left in PostgreSQL's buffers now, not while pages are measured
+    (a checkpoint the load's WAL set off would otherwise go on writing through the first pages)."""
+    if not database_url.startswith("postgresql"):
+        return
+    import psycopg
+    try:
+        with psycopg.connect(PG_URL, autocommit=True) as connection:
+            connection.execute("CHECKPOINT")
+    except psycopg.Error as error:  # CHECKPOINT needs a superuser or pg_checkpoint
+        say(f"WARNING: no CHECKPOINT after the load ({error}); the first pages may share the disk with it")
 
 
 # -- HTTP, by hand, so the sizes are what travels ---------------------------------------------------
@@ -340,6 +409,8 @@ def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
              if not ONLY or p.label in ONLY]
     statements = count_statements(env, production, pages)
     server = serve(env, production)
+    # Its PostgreSQL backends count with the workers' CPU when the server runs on this machine.
+    database = env["DATABASE_URL"].rsplit("/", 1)[-1] if production else None
     try:
         cookies = {role: [log_in(f"{role}@example.com") for _ in range(USERS)]
                    for role in ("client", "therapist", "admin")}
@@ -351,18 +422,24 @@ def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
                 raise SystemExit(f"{page.label} ({page.path}) answered {status}")
             results[page.label] = {"raw": decoded_length(headers, sent), "sent": len(sent),
                                    "statements": statements[page.label]}
+
+        def run(path: str, role: str, htmx: bool, seconds: int = SECONDS) -> dict:
+            return with_cpu(server.pid, database, lambda: locust(path, cookies[role], htmx, folder, seconds))
+
         # The floor is measured between every two pages (for half as long), and each page is
         # compared with the mean of the runs just before and after it: on a shared machine the
         # load from elsewhere drifts, and a ratio within one stretch of time does not.
-        trivial = [locust(TRIVIAL, cookies["client"], False, folder, max(2, SECONDS // 2))]
+        trivial = [run(TRIVIAL, "client", False, max(2, SECONDS // 2))]
         for page in pages:
             say(f"loading {page.label} for {SECONDS}s")
-            results[page.label] |= locust(page.path, cookies[page.role], page.htmx, folder)
-            trivial.append(locust(TRIVIAL, cookies["client"], False, folder, max(2, SECONDS // 2)))
+            results[page.label] |= run(page.path, page.role, page.htmx)
+            trivial.append(run(TRIVIAL, "client", False, max(2, SECONDS // 2)))
             results[page.label]["floor"] = statistics.mean(t["rps"] for t in trivial[-2:])
+            results[page.label]["floor_cpu"] = statistics.mean(t["cpu"] for t in trivial[-2:])
         floor = statistics.mean(t["rps"] for t in trivial)
         results["trivial route"] = {"rps": floor, "p50": statistics.mean(t["p50"] for t in trivial),
                                     "p95": max(t["p95"] for t in trivial), "statements": statements["trivial route"],
+                                    "cpu": statistics.mean(t["cpu"] for t in trivial),
                                     "failures": sum(t["failures"] for t in trivial), "raw": 0, "sent": 0}
         memory = workers_rss_mb(server.pid)
         total, parts = first_load(cookies["client"][0])
@@ -371,15 +448,20 @@ def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
     return {"pages": pages, "results": results, "floor": floor, "memory": memory, "first_load": (total, parts)}
 
 
+def cpu_cell(cpu: float, floor_cpu: float) -> str:
+    """A page's server CPU per request, and how many times the trivial route's next to it."""
+    return f"{cpu:.2f} ({cpu / floor_cpu:.1f}x)" if floor_cpu > 0 else f"{cpu:.2f}"
+
+
 def table(measured: dict, title: str) -> str:
     results, floor = measured["results"], measured["floor"]
     lines = [f"### {title}", "",
-             "| page | req/s | share of trivial (adjacent runs) | target | p50 ms | p95 ms | statements | bytes (raw) "
-             "| bytes (sent, br) | swap share of page | failures |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| page | req/s | share of trivial (adjacent runs) | target | p50 ms | p95 ms | server CPU ms/req "
+             "(x trivial) | statements | bytes (raw) | bytes (sent, br) | swap share of page | failures |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     trivial = results["trivial route"]
     lines.append(f"| trivial route `{TRIVIAL}` | {floor:.0f} | 1.00 | | {trivial['p50']:.1f} | {trivial['p95']:.1f} "
-                 f"| {trivial['statements']} | 0 | 0 | | {trivial['failures']} |")
+                 f"| {trivial['cpu']:.2f} | {trivial['statements']} | 0 | 0 | | {trivial['failures']} |")
     for page in measured["pages"]:
         r = results[page.label]
         share = r["rps"] / r["floor"] if r["floor"] else 0
@@ -389,7 +471,8 @@ def table(measured: dict, title: str) -> str:
             ratio = r["raw"] / results[page.page_of]["raw"]
             swap = f"{ratio:.2f} {'ok' if ratio <= 0.20 else 'over 0.20'}"
         lines.append(f"| {page.label} | {r['rps']:.0f} | {share:.2f} | {target:.2f} {'ok' if share >= target else 'MISSED'} "
-                     f"| {r['p50']:.1f} | {r['p95']:.1f} | {r['statements']} | {r['raw']} | {r['sent']} | {swap} "
+                     f"| {r['p50']:.1f} | {r['p95']:.1f} | {cpu_cell(r['cpu'], r['floor_cpu'])} | {r['statements']} "
+                     f"| {r['raw']} | {r['sent']} | {swap} "
                      f"| {r['failures']} |")
     total, parts = measured["first_load"]
     memory = ", ".join(f"{mb:.0f} MB" for mb in measured["memory"]) or "unknown"
@@ -424,6 +507,7 @@ def main() -> None:
         elif "scale" in flask(env, "demo", "--help"):
             say(f"loading a large salon: flask demo scale --clients {CLIENTS} --years {YEARS}")
             flask(env, "demo", "scale", "--clients", CLIENTS, "--years", YEARS)
+            checkpoint(database_url)
             large = measure(env, production, folder, demo_ids(env))
             print(table(large, f"Large salon ({CLIENTS} clients, {YEARS} years)"))
             print("### p50 large / demo (target <= 1.5)\n\n| page | demo p50 ms | large p50 ms | ratio |\n|---|---|---|---|")

@@ -1,10 +1,13 @@
-"""`make bench`'s percentiles (scripts/bench.py): from every request's own time, not locust's
-whole milliseconds."""
+"""`make bench` (scripts/bench.py): percentiles from every request's own time, not locust's whole
+milliseconds; the server's CPU time per request."""
 
 from __future__ import annotations
 
 import math
+import os
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -54,3 +57,43 @@ def test_a_locust_run_reports_the_requests_own_percentiles(bench, tmp_path, monk
     assert measured["rps"] == 100.0 and measured["failures"] == 0 and measured["requests"] == 10
     assert measured["p50"] == pytest.approx(8.45)  # locust's own summary says 8
     assert measured["p95"] == pytest.approx(8.945)  # and 9
+
+
+def test_a_database_backend_is_known_by_its_title(bench):
+    # As ps shows them, with and without a cluster name.
+    assert bench.serves("postgres: 15/main: postgres bench_1a2b 127.0.0.1(54944) SELECT", "bench_1a2b")
+    assert bench.serves("postgres: postgres bench_1a2b 127.0.0.1(54944) idle", "bench_1a2b")
+    assert bench.serves("postgres: 15/main: app bench_1a2b [local] idle in transaction", "bench_1a2b")
+    assert not bench.serves("postgres: 15/main: postgres demo_base 127.0.0.1(54944) idle", "bench_1a2b")
+    assert not bench.serves("postgres: 15/main: autovacuum worker bench_1a2b", "bench_1a2b")
+    assert not bench.serves("postgres: 15/main: walwriter", "bench_1a2b")
+    assert not bench.serves("gunicorn: worker [wsgi:app]", "bench_1a2b")
+
+
+def test_the_server_cpu_counts_the_workers_own_time(bench):
+    # This process stands in for gunicorn's master: a child that works for 0.3 s when told counts,
+    # one that only sleeps adds nothing.
+    work = ("import sys, time\nsys.stdin.readline()\nend = time.process_time() + 0.3\n"
+            "while time.process_time() < end: pass\nprint('done', flush=True)\ntime.sleep(30)")
+    with (subprocess.Popen([sys.executable, "-c", work], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True) as worker,
+          subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as sleeper):
+        try:
+            time.sleep(0.3)  # both started (their start-up is not the run's)
+            before = bench.server_cpu_seconds(os.getpid())
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+            assert worker.stdout.readline().strip() == "done"
+            used = bench.server_cpu_seconds(os.getpid()) - before
+            assert 0.25 <= used <= 0.45  # the worker's 0.3 s (in clock ticks), and nothing of the sleeper's
+        finally:
+            worker.kill()
+            sleeper.kill()
+
+
+def test_a_run_reports_the_server_cpu_per_request(bench, monkeypatch):
+    spent = iter([10.0, 10.5])  # 0.5 s of CPU over the run
+    monkeypatch.setattr(bench, "server_cpu_seconds", lambda master, database: next(spent))
+    measured = bench.with_cpu(1, "bench_x", lambda: {"rps": 100.0, "requests": 250})
+    assert measured["cpu"] == pytest.approx(2.0)  # ms per request
+    assert bench.cpu_cell(3.24, 1.93) == "3.24 (1.7x)"
