@@ -97,3 +97,16 @@ def test_a_run_reports_the_server_cpu_per_request(bench, monkeypatch):
     measured = bench.with_cpu(1, "bench_x", lambda: {"rps": 100.0, "requests": 250})
     assert measured["cpu"] == pytest.approx(2.0)  # ms per request
     assert bench.cpu_cell(3.24, 1.93) == "3.24 (1.7x)"
+
+
+def test_the_table_shows_each_pages_cpu_against_the_trivial_routes_next_to_it(bench):
+    page = bench.Page("booking slot list (htmx)", "client", "/book", True, None)
+    row = {"rps": 500.0, "p50": 11.5, "p95": 14.9, "statements": 3, "raw": 818, "sent": 418, "failures": 0}
+    measured = {"pages": [page], "floor": 894.0, "memory": [151.0], "first_load": (25900, []), "results": {
+        "trivial route": {"rps": 894.0, "p50": 6.4, "p95": 11.6, "statements": 1, "failures": 0, "cpu": 1.87},
+        page.label: row | {"floor": 880.0, "cpu": 3.53, "floor_cpu": 1.60}}}
+    text = bench.table(measured, "Demo data")
+    assert "server CPU ms/req (x trivial)" in text
+    assert "| trivial route `/account/ping` | 894 | 1.00 | | 6.4 | 11.6 | 1.87 | 1 |" in text
+    # The page against the trivial runs next to it (1.60: 2.2x), not the whole run's (1.87: 1.9x).
+    assert "| booking slot list (htmx) | 500 | 0.57 | 0.60 MISSED | 11.5 | 14.9 | 3.53 (2.2x) | 3 | 818 | 418 |" in text
