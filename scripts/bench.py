@@ -111,19 +111,20 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
+def on_server(command: str) -> None:
+    """Run one command on the PostgreSQL server at BENCH_PG_URL, outside a transaction."""
+    import psycopg
+    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as connection:
+        connection.execute(command)
+
+
 def make_database(folder: str) -> tuple[str, callable]:
     """(DATABASE_URL, drop): a new PostgreSQL database, or a SQLite file when none answers."""
     try:
-        import psycopg
         name = f"bench_{secrets.token_hex(4)}"
-        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+        on_server(f'CREATE DATABASE "{name}"')
         url = PG_URL.rsplit("/", 1)[0] + "/" + name
-
-        def drop():
-            with psycopg.connect(PG_URL, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return url, drop
+        return url, lambda: on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     except Exception as error:  # noqa: BLE001  (any failure means: no PostgreSQL here)
         say(f"WARNING: no PostgreSQL at {PG_URL} ({error}); using SQLite, which production does not run: "
             "figures are not comparable with the README's")
@@ -254,13 +255,12 @@ def with_cpu(master: int, database: str | None, run) -> dict:
 
 def checkpoint(database_url: str) -> None:
     """Write out what a bulk load left in PostgreSQL's buffers now, not while pages are measured
-    (a checkpoint the load's WAL set off would otherwise go on writing through the first pages)."""
+    (a checkpoint the load's WAL set off could still be writing as the first pages run)."""
     if not database_url.startswith("postgresql"):
         return
     import psycopg
     try:
-        with psycopg.connect(PG_URL, autocommit=True) as connection:
-            connection.execute("CHECKPOINT")
+        on_server("CHECKPOINT")
     except psycopg.Error as error:  # CHECKPOINT needs a superuser or pg_checkpoint
         say(f"WARNING: no CHECKPOINT after the load ({error}); the first pages may share the disk with it")
 

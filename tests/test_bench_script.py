@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -71,24 +72,28 @@ def test_a_database_backend_is_known_by_its_title(bench):
 
 
 def test_the_server_cpu_counts_the_workers_own_time(bench):
-    # This process stands in for gunicorn's master: a child that works for 0.3 s when told counts,
-    # one that only sleeps adds nothing.
+    # This process stands in for gunicorn's master: its child that works for 0.3 s when told
+    # counts; a sleeping child adds nothing, nor does a process that is not its child (here a
+    # grandchild) working all the while.
     work = ("import sys, time\nsys.stdin.readline()\nend = time.process_time() + 0.3\n"
             "while time.process_time() < end: pass\nprint('done', flush=True)\ntime.sleep(30)")
+    spin = f"{sys.executable} -c 'while True: pass' & wait"
     with (subprocess.Popen([sys.executable, "-c", work], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            text=True) as worker,
-          subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as sleeper):
+          subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as sleeper,
+          subprocess.Popen(["bash", "-c", spin], start_new_session=True) as elsewhere):
         try:
-            time.sleep(0.3)  # both started (their start-up is not the run's)
+            time.sleep(0.3)  # all started (their start-up is not the run's)
             before = bench.server_cpu_seconds(os.getpid())
             worker.stdin.write("go\n")
             worker.stdin.flush()
             assert worker.stdout.readline().strip() == "done"
             used = bench.server_cpu_seconds(os.getpid()) - before
-            assert 0.25 <= used <= 0.45  # the worker's 0.3 s (in clock ticks), and nothing of the sleeper's
+            assert 0.25 <= used <= 0.45  # the worker's 0.3 s (in clock ticks), nothing of the others'
         finally:
             worker.kill()
             sleeper.kill()
+            os.killpg(elsewhere.pid, signal.SIGKILL)
 
 
 def test_a_run_reports_the_server_cpu_per_request(bench, monkeypatch):
