@@ -23,8 +23,10 @@ from portal import clock
 from portal.timezones import to_local
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
+from tests.stopped_clock import clock_stopped_at
 
 NOW = clock.now()
+clock_stopped_at_import = clock_stopped_at(NOW)
 
 
 @pytest.fixture

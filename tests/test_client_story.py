@@ -25,8 +25,10 @@ from portal.timezones import SALON_TZ
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
 from tests.test_pain_chart import dot_count
+from tests.stopped_clock import clock_stopped_at
 
 NOW = clock.now()
+clock_stopped_at_import = clock_stopped_at(NOW)
 
 
 def _client(user_id: int) -> User:

@@ -19,8 +19,10 @@ from portal.client_guidance import guidance_for_client
 from tests.factories import make_appointment
 from tests.test_pain_chart import dot_count
 from tests.racing import RACERS, logged_in_clients
+from tests.stopped_clock import clock_stopped_at
 
 NOW = clock.now()
+clock_stopped_at_import = clock_stopped_at(NOW)
 
 
 @pytest.fixture

@@ -16,8 +16,12 @@ from portal.profile.content import ConditionEntry, ProfileContent
 from portal.salon.models import PREGNANCY_MASSAGE
 from portal.salon.queries import active_services, therapists
 from portal import clock
+from portal.timezones import SALON_TZ
+from tests.stopped_clock import clock_stopped_at
 
-TODAY = clock.today()
+NOW = clock.now()
+TODAY = NOW.astimezone(SALON_TZ).date()  # clock.today() at NOW
+clock_stopped_at_import = clock_stopped_at(NOW)
 
 
 @pytest.fixture

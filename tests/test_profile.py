@@ -16,8 +16,12 @@ from portal.profile import services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.profile.models import HealthProfile, ProfileRevision
 from portal import clock
+from portal.timezones import SALON_TZ
+from tests.stopped_clock import clock_stopped_at
 
-TODAY = clock.today()
+NOW = clock.now()
+TODAY = NOW.astimezone(SALON_TZ).date()  # clock.today() at NOW
+clock_stopped_at_import = clock_stopped_at(NOW)
 DUE = (TODAY + timedelta(weeks=20)).isoformat()
 
 
@@ -376,6 +380,7 @@ def test_changes_since_last_visit(app, users):
         client = db.session.get(User, users["client"].id)
         services.save_profile(client, ProfileContent(lifestyle=frozenset({"desk_worker"})), consent_given=True)
         visit = db.session.scalar(select(ProfileRevision.created_at))
+        clock.set_now(NOW + timedelta(minutes=1))  # the module's clock is stopped: the change comes later
         services.save_profile(client, ProfileContent(lifestyle=frozenset({"desk_worker"}),
                                                      conditions=_conditions("severe_sunburn")))
         changes = services.changes_since(client.id, visit)

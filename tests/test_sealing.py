@@ -22,8 +22,10 @@ from portal.profile.models import ProfileRevision
 from portal.sealing import FIELDS, SealedBlob, pack, rotate_keys, unpack
 from tests.conftest import AuthActions
 from tests.factories import make_appointment
+from tests.stopped_clock import clock_stopped_at
 
 NOW = clock.now()
+clock_stopped_at_import = clock_stopped_at(NOW)
 PROFILE_TEXT = "PROFILE-MARKER cold hands, warm up first"
 FEEDBACK_TEXT = "FEEDBACK-MARKER sore the next day"
 TREATMENT_TEXT = "TREATMENT-MARKER tight QL on the left"
