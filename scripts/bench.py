@@ -48,7 +48,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,7 +75,7 @@ STATIC = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 class Page:
     label: str
     role: str
-    path: str  # may hold {brief} / {service}, filled once the data is loaded
+    path: str  # may hold {brief} / {service}, filled once the data is loaded, and {choices}, once served
     htmx: bool = False
     page_of: str | None = None  # for a swap: the label of its full page
 
@@ -81,7 +83,9 @@ class Page:
 PAGES = [
     Page("client dashboard", "client", "/dashboard"),
     Page("booking page", "client", "/book"),
-    Page("booking slot list (htmx)", "client", "/book", True, "booking page"),
+    # Any change of choice swaps the free times: htmx sends the whole form (massage, salon,
+    # therapist, day), as the booking page shows it, not the bare /book.
+    Page("booking slot list (htmx)", "client", "/book?{choices}", True, "booking page"),
     Page("guidance", "client", "/guidance"),
     Page("profile", "client", "/profile"),
     Page("pain over time", "client", "/pain?range=all"),
@@ -318,6 +322,54 @@ def decoded_length(headers, data: bytes) -> int:
     return len(data)
 
 
+class _FormValues(HTMLParser):
+    """The values a form would send (text and date inputs, each select's chosen option), for
+    the first form whose hx-get is `action`."""
+
+    def __init__(self, action: str):
+        super().__init__()
+        self.action, self.inside, self.done, self.select = action, False, False, None
+        self.values: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and not self.done and attrs.get("hx-get") == self.action:
+            self.inside = True
+        elif not self.inside:
+            return
+        elif tag == "select":
+            self.select = attrs.get("name")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values.append((self.select, attrs.get("value", "")))
+            self.select = None  # one choice each
+        elif tag == "input" and attrs.get("name") and attrs.get("type", "text") not in ("submit", "button", "image"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.values.append((attrs["name"], attrs.get("value") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form" and self.inside:
+            self.inside, self.done = False, True
+
+
+def form_query(html: str, action: str) -> str:
+    """The query string an htmx GET of the form whose hx-get is `action` sends, as the page shows it."""
+    parser = _FormValues(action)
+    parser.feed(html)
+    if not parser.done:
+        raise SystemExit(f"no form with hx-get={action!r} on the page")
+    return urlencode(parser.values)
+
+
+def booking_choices(cookie: str) -> str:
+    """The booking page's choices as its form sends them when one changes (the slot list's swap)."""
+    status, headers, sent = get("/book", cookie, {"Accept-Encoding": "identity"})
+    if status != 200:
+        raise SystemExit(f"the booking page answered {status}")
+    return form_query(sent.decode(), "/book")
+
+
 def first_load(cookie: str) -> tuple[int, list[tuple[str, int]]]:
     """Bytes transferred for the client dashboard with an empty cache: HTML, CSS, JS, icon."""
     accept = {"Accept-Encoding": "br, gzip"}
@@ -405,15 +457,16 @@ def percentiles(times: list[float]) -> tuple[float, float]:
 
 
 def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
-    pages = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in PAGES
-             if not ONLY or p.label in ONLY]
-    statements = count_statements(env, production, pages)
     server = serve(env, production)
     # Its PostgreSQL backends count with the workers' CPU when the server runs on this machine.
     database = env["DATABASE_URL"].rsplit("/", 1)[-1] if production else None
     try:
         cookies = {role: [log_in(f"{role}@example.com") for _ in range(USERS)]
                    for role in ("client", "therapist", "admin")}
+        ids = ids | {"choices": booking_choices(cookies["client"][0])}
+        pages = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in PAGES
+                 if not ONLY or p.label in ONLY]
+        statements = count_statements(env, production, pages)
         results: dict[str, dict] = {}
         for page in pages:
             hx = {"HX-Request": "true"} if page.htmx else {}

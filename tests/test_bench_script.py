@@ -4,6 +4,7 @@ milliseconds; the server's CPU time per request."""
 from __future__ import annotations
 
 import math
+import re
 import os
 import signal
 import subprocess
@@ -115,3 +116,45 @@ def test_the_table_shows_each_pages_cpu_against_the_trivial_routes_next_to_it(be
     assert "| trivial route `/account/ping` | 894 | 1.00 | | 6.4 | 11.6 | 1.87 | 1 |" in text
     # The page against the trivial runs next to it (1.60: 2.2x), not the whole run's (1.87: 1.9x).
     assert "| booking slot list (htmx) | 500 | 0.57 | 0.60 MISSED | 11.5 | 14.9 | 3.53 (2.2x) | 3 | 818 | 418 |" in text
+
+
+FORMS = """<form method="post" action="/account/logout" hx-post="/account/logout">
+<input type="hidden" name="csrf_token" value="t"></form>
+<form class="card" method="get" action="/book" hx-get="/book" hx-trigger="change">
+<select id="service" name="service"><option value="3">Indian Head</option><option selected value="1">Back &amp; Neck</option></select>
+<select name="therapist"><option value="any">Any</option><option value="2" selected>Sofia</option></select>
+<input id="day" max="2027-01-31" name="day" type="date" value="2026-12-07">
+<input type="checkbox" name="unticked" value="yes"><input type="checkbox" name="ticked" value="yes" checked>
+<button type="submit" name="go" value="1">Show free times</button>
+</form>
+<form hx-get="/book"><input name="later" value="no"></form>"""
+
+
+def test_the_slot_lists_swap_sends_the_booking_forms_choices(bench):
+    # What htmx sends for a change in that form: each select's chosen option, the day, a ticked
+    # box; not another form's fields, an unticked box or the submit button.
+    assert bench.form_query(FORMS, "/book") == "service=1&therapist=2&day=2026-12-07&ticked=yes"
+    with pytest.raises(SystemExit):
+        bench.form_query(FORMS, "/elsewhere")
+    slot_list = next(page for page in bench.PAGES if page.label == "booking slot list (htmx)")
+    assert slot_list.path == "/book?{choices}" and slot_list.htmx
+
+
+def test_the_booking_pages_choices_ask_for_the_free_times_it_shows(bench, app, client, auth):
+    # On the app itself: the query read off the booking page asks for the same day's times, as a
+    # fragment, that the page shows.
+    from portal.demo import DEMO_PASSWORD, load_demo_data
+    from portal.extensions import db
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+    assert auth.login("client@example.com", DEMO_PASSWORD).status_code == 302
+    page = client.get("/book").get_data(as_text=True)
+    query = bench.form_query(page, "/book")
+    assert set(dict(pair.split("=") for pair in query.split("&"))) == {"service", "location", "therapist", "day"}
+    swap = client.get(f"/book?{query}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in swap
+    heading = swap[swap.index("<h2"):swap.index("</h2>")]
+    assert heading.startswith('<h2 id="slots-heading">Free times on ') and heading in page
+    times = re.compile(r"<button name=time value=([0-9:]+)>")
+    assert times.findall(swap) and times.findall(swap) == times.findall(page)  # the same times, one button each
