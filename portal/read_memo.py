@@ -27,7 +27,7 @@ def remembered(read):
 
     @wraps(read)
     def remembering(*args):
-        session = db.session
+        session = db.session()  # the request's own session, looked up once (not at each attribute)
         if _unflushed(session):
             return read(*args)  # unflushed changes: read through the autoflush, as without the memo
         memo = session.info.setdefault(MEMO, {})
@@ -43,7 +43,7 @@ def remembered(read):
 
 def remember(read, args: tuple, value) -> None:
     """Store what `read(*args)` (a `@remembered` read) would return, found by a wider query."""
-    session = db.session
+    session = db.session()
     if not _unflushed(session):
         session.info.setdefault(MEMO, {})[_key(read, args)] = value
 
