@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
 from sqlalchemy import false as sa_false
@@ -35,6 +36,12 @@ def answered(names, values) -> dict[str, int]:
     """{name: value} for scores read column by column (`values` in `names`' order), leaving out
     what was not answered: what `pain()` and `wellbeing()` below give, for reads of the columns."""
     return {name: value for name, value in zip(names, values) if value is not None}
+
+
+# Each set of scores read off a row in one call (a page reads them a few dozen times).
+_READ_SCORES = {when: attrgetter(*(f"{area}_{when}" for area in AREAS)) for when in ("before", "after")}
+_READ_WELLBEING = attrgetter(*WELLBEING)
+_READ_CHECKIN_PAIN = attrgetter(*AREAS)
 
 
 class AppointmentFeedback(db.Model):
@@ -70,11 +77,11 @@ class AppointmentFeedback(db.Model):
 
     def pain(self, when: str) -> dict[str, int]:
         """{area: score} for "before" or "after", leaving out areas the client left blank."""
-        return answered(AREAS, (getattr(self, f"{area}_{when}") for area in AREAS))
+        return answered(AREAS, _READ_SCORES[when](self))
 
     def wellbeing(self) -> dict[str, int]:
         """{"stress": n, "sleep_quality": n}, leaving out what was not answered."""
-        return answered(WELLBEING, (getattr(self, name) for name in WELLBEING))
+        return answered(WELLBEING, _READ_WELLBEING(self))
 
     @property
     def focus(self) -> list[str]:
@@ -116,10 +123,10 @@ class PainCheckIn(db.Model):
 
     def wellbeing(self) -> dict[str, int]:
         """{"stress": n, "sleep_quality": n}, leaving out what was not answered."""
-        return answered(WELLBEING, (getattr(self, name) for name in WELLBEING))
+        return answered(WELLBEING, _READ_WELLBEING(self))
 
     def pain(self) -> dict[str, int]:
-        return answered(AREAS, (getattr(self, area) for area in AREAS))
+        return answered(AREAS, _READ_CHECKIN_PAIN(self))
 
 
 class TreatmentNote(db.Model):
