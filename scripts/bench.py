@@ -323,12 +323,15 @@ def decoded_length(headers, data: bytes) -> int:
 
 
 class _FormValues(HTMLParser):
-    """The values a form would send (text and date inputs, each select's chosen option), for
-    the first form whose hx-get is `action`."""
+    """The values a form would send (its inputs, ticked boxes, each select's chosen option or,
+    none chosen, its first, as a browser does), for the first form whose hx-get is `action`."""
 
     def __init__(self, action: str):
         super().__init__()
-        self.action, self.inside, self.done, self.select = action, False, False, None
+        self.action, self.inside, self.done = action, False, False
+        self.select: str | None = None  # the name of the select being read
+        self.chosen: str | None = None  # its chosen option's value, or its first's
+        self.picked = False  # an option said it was chosen
         self.values: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag, attrs):
@@ -338,16 +341,21 @@ class _FormValues(HTMLParser):
         elif not self.inside:
             return
         elif tag == "select":
-            self.select = attrs.get("name")
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.values.append((self.select, attrs.get("value", "")))
-            self.select = None  # one choice each
+            self.select, self.chosen, self.picked = attrs.get("name"), None, False
+        elif tag == "option" and self.select:
+            value = attrs.get("value", "")
+            if "selected" in attrs and not self.picked:
+                self.chosen, self.picked = value, True
+            elif self.chosen is None:
+                self.chosen = value
         elif tag == "input" and attrs.get("name") and attrs.get("type", "text") not in ("submit", "button", "image"):
             if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
                 self.values.append((attrs["name"], attrs.get("value") or ""))
 
     def handle_endtag(self, tag):
-        if tag == "select":
+        if tag == "select" and self.select:
+            if self.chosen is not None:
+                self.values.append((self.select, self.chosen))
             self.select = None
         elif tag == "form" and self.inside:
             self.inside, self.done = False, True

@@ -123,6 +123,7 @@ FORMS = """<form method="post" action="/account/logout" hx-post="/account/logout
 <form class="card" method="get" action="/book" hx-get="/book" hx-trigger="change">
 <select id="service" name="service"><option value="3">Indian Head</option><option selected value="1">Back &amp; Neck</option></select>
 <select name="therapist"><option value="any">Any</option><option value="2" selected>Sofia</option></select>
+<select name="location"><option value="2">Gosforth</option><option value="1">City Centre</option></select>
 <input id="day" max="2027-01-31" name="day" type="date" value="2026-12-07">
 <input type="checkbox" name="unticked" value="yes"><input type="checkbox" name="ticked" value="yes" checked>
 <button type="submit" name="go" value="1">Show free times</button>
@@ -131,9 +132,10 @@ FORMS = """<form method="post" action="/account/logout" hx-post="/account/logout
 
 
 def test_the_slot_lists_swap_sends_the_booking_forms_choices(bench):
-    # What htmx sends for a change in that form: each select's chosen option, the day, a ticked
-    # box; not another form's fields, an unticked box or the submit button.
-    assert bench.form_query(FORMS, "/book") == "service=1&therapist=2&day=2026-12-07&ticked=yes"
+    # What htmx sends for a change in that form: each select's chosen option (the first, when
+    # none says so), the day, a ticked box; not another form's fields, an unticked box or the
+    # submit button.
+    assert bench.form_query(FORMS, "/book") == "service=1&therapist=2&location=2&day=2026-12-07&ticked=yes"
     with pytest.raises(SystemExit):
         bench.form_query(FORMS, "/elsewhere")
     slot_list = next(page for page in bench.PAGES if page.label == "booking slot list (htmx)")
