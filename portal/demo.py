@@ -14,7 +14,7 @@ from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
 from portal.accounts.phones import normalise_uk_phone
 from portal.booking import time_off
-from portal.booking.models import TimeOff
+from portal.booking.models import Appointment, TimeOff
 from portal.booking.demo import load_demo_bookings
 from portal.extensions import db
 from portal.feedback.demo import load_demo_feedback
@@ -173,6 +173,14 @@ def _add_time_off(admin: User) -> int:
         except rota.Refused:
             continue
     return db.session.scalar(select(func.count()).select_from(TimeOff).where(TimeOff.ends_at > clock.now()))
+
+
+def brief_appointment_id() -> int | None:
+    """The demo client's latest appointment (the demo therapist's, soon): the one whose
+    pre-session brief the benchmarks and the swap-size test open."""
+    return db.session.scalar(select(Appointment.id).join(User, User.id == Appointment.client_id)
+                             .where(User.email == "client@example.com")
+                             .order_by(Appointment.starts_at.desc(), Appointment.id.desc()).limit(1))
 
 
 def load_demo_data() -> dict[str, int]:

@@ -22,11 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.booking.models import Appointment  # noqa: E402
-from portal.demo import DEMO_PASSWORD, load_demo_data  # noqa: E402
+from portal.demo import DEMO_PASSWORD, brief_appointment_id, load_demo_data  # noqa: E402
 from portal.encryption import new_key_entry  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
@@ -93,9 +92,7 @@ def demo_app_from_args(description: str):
 def main() -> None:
     with demo_app_from_args(__doc__) as (app, args):
         with app.app_context():
-            today_id = db.session.scalar(
-                select(Appointment.id).join(Appointment.client).where(Appointment.client.has(email="client@example.com"))
-                .order_by(Appointment.starts_at.desc()).limit(1))
+            today_id = brief_appointment_id()
         client, therapist, admin = (log_in(app, f"{role}@example.com") for role in ("client", "therapist", "admin"))
         hx = {"HX-Request": "true"}
         visitor = app.test_client()

@@ -70,20 +70,14 @@ def count(spec: str, requests: int, valgrind: str = "valgrind") -> int:
 def child(spec: str, requests: int) -> None:
     """Under valgrind: log in, warm the page up, then ask for it `requests` times."""
     sys.path.insert(0, str(ROOT))
-    from sqlalchemy import text
-
     from portal import create_app
-    from portal.demo import DEMO_PASSWORD
-    from portal.extensions import db
+    from portal.demo import DEMO_PASSWORD, brief_appointment_id
 
     email, path, htmx = parse_page(spec)
     app = create_app({"LOGIN_RATE_LIMIT": "1000 per minute"})
     if "{brief}" in path:
         with app.app_context():
-            brief = db.session.scalar(text(
-                "SELECT a.id FROM appointments a JOIN users u ON u.id = a.client_id "
-                "WHERE u.email = 'client@example.com' ORDER BY a.starts_at DESC LIMIT 1"))
-        path = path.format(brief=brief)
+            path = path.format(brief=brief_appointment_id())
     client = app.test_client()
     token = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/account/login").get_data(as_text=True)).group(1)
     response = client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
@@ -104,6 +98,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
     if args.child:
         return child(args.child, args.requests)
     pages = [TRIVIAL, *(args.page or DEFAULT_PAGES)]

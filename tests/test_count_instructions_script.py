@@ -70,3 +70,10 @@ def test_the_table_gives_each_page_against_the_trivial_route(counting, monkeypat
     assert "| client:/dashboard | 16.46 | 4.06 |" in out
     assert sorted(asked) == [("client:/account/ping", 0), ("client:/account/ping", 20),
                              ("client:/dashboard", 0), ("client:/dashboard", 20)]
+
+
+def test_a_count_needs_at_least_one_request(counting, monkeypatch):
+    # Per request over none would divide by nothing, after minutes of counting.
+    monkeypatch.setattr(sys, "argv", ["count_instructions.py", "--requests", "0"])
+    with pytest.raises(SystemExit):
+        counting.main()

@@ -159,3 +159,20 @@ def test_demo_back_office_is_not_empty_and_a_second_load_adds_nothing(app):
         load_demo_data()
         db.session.commit()
         assert _count(TimeOff) == 3 and _count(AdminChange) == logged
+
+
+def test_the_brief_the_benchmarks_open_is_the_demo_clients_latest_and_the_demo_therapist_may_open_it(
+        app, client, auth):
+    from portal.booking.models import Appointment
+    from portal.demo import brief_appointment_id
+    with app.app_context():
+        assert brief_appointment_id() is None  # no demo yet
+        load_demo_data()
+        db.session.commit()
+        claire = db.session.scalar(select(User).where(User.email == "client@example.com"))
+        latest = max(db.session.scalars(select(Appointment).where(Appointment.client_id == claire.id)),
+                     key=lambda appointment: (appointment.starts_at, appointment.id))
+        assert brief_appointment_id() == latest.id
+    assert auth.login("therapist@example.com", DEMO_PASSWORD).status_code == 302
+    brief = client.get(f"/therapist/appointments/{latest.id}/brief")
+    assert brief.status_code == 200 and "Claire Robson" in brief.get_data(as_text=True)

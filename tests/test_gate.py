@@ -16,11 +16,11 @@ from portal.profile.content import ConditionEntry, ProfileContent
 from portal.salon.models import PREGNANCY_MASSAGE
 from portal.salon.queries import active_services, therapists
 from portal import clock
-from portal.timezones import SALON_TZ
+from portal.timezones import to_local
 from tests.stopped_clock import clock_stopped_at
 
 NOW = clock.now()
-TODAY = NOW.astimezone(SALON_TZ).date()  # clock.today() at NOW
+TODAY = to_local(NOW).date()  # clock.today() at NOW
 clock_stopped_at_import = clock_stopped_at(NOW)
 
 

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import clock
-from portal.booking.models import Appointment
-from portal.demo import DEMO_PASSWORD, load_demo_data
+from portal.demo import DEMO_PASSWORD, brief_appointment_id, load_demo_data
 from portal.extensions import db
 from portal.salon.models import Service
 from tests.conftest import AuthActions
@@ -30,9 +29,7 @@ def frozen_clock(monkeypatch):
 
 
 def _ids() -> dict:
-    latest = (select(Appointment.id).join(Appointment.client).where(Appointment.client.has(email="client@example.com"))
-              .order_by(Appointment.starts_at.desc()).limit(1))
-    return {"brief": db.session.scalar(latest), "service": db.session.scalar(select(Service.id).limit(1))}
+    return {"brief": brief_appointment_id(), "service": db.session.scalar(select(Service.id).limit(1))}
 
 
 # (name, role, full page, swap, method of the swap, form data of the swap). The full page is

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.timezones import SALON_TZ
+from portal.timezones import to_local
 from portal.accounts.models import User
 from portal.audit.models import HealthAccess
 from portal.extensions import db
@@ -33,7 +33,7 @@ from tests.factories import make_appointment
 from tests.stopped_clock import clock_stopped_at
 
 NOW = clock.now()
-TODAY = NOW.astimezone(SALON_TZ).date()  # clock.today() at NOW
+TODAY = to_local(NOW).date()  # clock.today() at NOW
 clock_stopped_at_import = clock_stopped_at(NOW)
 NOTE = "Trigger point left rhomboid, SECRET-TREATMENT-NOTE"
 OWN_NOTE = "my-own-private-feedback-note"
