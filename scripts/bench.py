@@ -161,11 +161,14 @@ def settings(database_url: str, folder: str) -> dict:
 
 # -- the server -----------------------------------------------------------------------------------
 
-def serve(env: dict, production: bool) -> subprocess.Popen:
+def serve(env: dict, production: bool, app: str = "wsgi:app") -> subprocess.Popen:
+    """Gunicorn as production runs it; `app` another module of the repo's scripts/ instead of
+    wsgi.py (scripts/bench_data_only.py, the app with its extra routes)."""
     run_env = env | {"PORTAL_ENV": "production" if production else "development", "PORT": str(PORT),
                      "WEB_CONCURRENCY": "2"}
+    scripts = [] if app == "wsgi:app" else ["--pythonpath", str(ROOT / "scripts")]
     server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
-                               "--bind", f"127.0.0.1:{PORT}", "wsgi:app"], cwd=ROOT, env=run_env,
+                               *scripts, "--bind", f"127.0.0.1:{PORT}", app], cwd=ROOT, env=run_env,
                               start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -404,13 +407,15 @@ def in_process_app(env: dict, production: bool):
                        "REMEMBER_COOKIE_SECURE": False, "HUEY_IMMEDIATE": True})
 
 
-def count_statements(env: dict, production: bool, pages: list[Page]) -> dict[str, int]:
+def count_statements(env: dict, production: bool, pages: list[Page], extend=None) -> dict[str, int]:
     """The median number of SQL statements per request, with the app's own test client and a
-    listener on the engine (as tests/conftest.py count_queries does)."""
+    listener on the engine (as tests/conftest.py count_queries does); `extend(app)` adds routes."""
     from sqlalchemy import event
 
     from portal.extensions import db
     app = in_process_app(env, production)
+    if extend is not None:
+        extend(app)
     clients = {}
     for role in ("client", "therapist", "admin"):
         client = app.test_client()
@@ -469,18 +474,22 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), statistics.quantiles(times, n=20)[18]
 
 
-def measure(env: dict, production: bool, folder: str, ids: dict) -> dict:
-    server = serve(env, production)
+def measure(env: dict, production: bool, folder: str, ids: dict, pages: list[Page] | None = None,
+            app: str = "wsgi:app", extend=None) -> dict:
+    """Each page's run between two of the trivial route's, its statements and bytes: `pages`
+    (default PAGES, or those BENCH_PAGES names) served as `app` (see `serve`), whose routes
+    `extend` adds to the in-process app that counts the statements."""
+    server = serve(env, production, app)
     # Its PostgreSQL backends count with the workers' CPU when the server runs on this machine.
     database = env["DATABASE_URL"].rsplit("/", 1)[-1] if production else None
     try:
         cookies = {role: [log_in(f"{role}@example.com") for _ in range(USERS)]
                    for role in ("client", "therapist", "admin")}
-        chosen = [p for p in PAGES if not ONLY or p.label in ONLY]
+        chosen = pages if pages is not None else [p for p in PAGES if not ONLY or p.label in ONLY]
         if any("{choices}" in p.path for p in chosen):  # read off the booking page only when asked for
             ids = ids | {"choices": booking_choices(cookies["client"][0])}
         pages = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in chosen]
-        statements = count_statements(env, production, pages)
+        statements = count_statements(env, production, pages, extend)
         results: dict[str, dict] = {}
         for page in pages:
             hx = {"HX-Request": "true"} if page.htmx else {}
