@@ -51,7 +51,7 @@ def add_routes(app) -> None:
     from portal.client_guidance import guidance_for_client
     from portal.extensions import db
     from portal.feedback import brief as briefs
-    from portal.profile import services as profiles
+    from portal.profile import views as profile_views
 
     @allow("client")
     def book():
@@ -70,11 +70,9 @@ def add_routes(app) -> None:
 
     @allow("client")
     def profile():
-        # portal.profile.views.edit's GET, up to the form and the drawing: the stored profile and
-        # the guidance beside it.
-        stored = profiles.profile_of(current_user.id) if profiles.content_for_use(current_user.id) is None else None
-        if stored is not None:  # no consent now: the page still shows the answers
-            profiles.latest_content(stored)
+        # portal.profile.views.edit's GET, up to the form and the drawing: the stored profile (the
+        # view's own reader) and the guidance beside it.
+        profile_views._stored(current_user.id)
         guidance_for_client(current_user.id)
         return "ok"
 
