@@ -19,11 +19,13 @@
    the htmx swap's share of its page, and the gunicorn workers' memory; then the first load of
    the client dashboard (HTML + CSS + JS as transferred).
 5. When the app has `flask demo scale`, loads a large salon (BENCH_CLIENTS, default 20000;
-   BENCH_YEARS, default 2: the chain issue 14 describes, about a minute on PostgreSQL) into the
-   same database, has PostgreSQL write the load out (CHECKPOINT) and repeats, then prints the p50
-   ratio large/demo per page.
+   BENCH_YEARS, default 2: the chain issue 14 describes, about a minute on PostgreSQL) into a
+   second database, has PostgreSQL write the load out (CHECKPOINT), serves it at the same time on
+   the next port, and runs each page on the demo and then on the large salon, seconds apart (the
+   machine's drift over the minutes of a run does not enter their p50 ratio); prints a table for
+   each and the p50 ratio large/demo per page.
 
-Environment: BENCH_SECONDS (10), BENCH_USERS (6), BENCH_PORT (8765), BENCH_CLIENTS, BENCH_YEARS,
+Environment: BENCH_SECONDS (10), BENCH_USERS (6), BENCH_PORT (8765; the large salon the next), BENCH_CLIENTS, BENCH_YEARS,
 BENCH_PG_URL; BENCH_PAGES (labels, comma-separated: only those pages) and BENCH_LARGE=0 (the demo
 alone) for a quicker run while working on one page. It is a script to run and compare, not a timed test; targets (issue 14): each
 key page >= 0.40 of the trivial route, each htmx swap >= 0.60, a swap <= 20% of its page's bytes,
@@ -161,21 +163,21 @@ def settings(database_url: str, folder: str) -> dict:
 
 # -- the server -----------------------------------------------------------------------------------
 
-def serve(env: dict, production: bool, app: str = "wsgi:app") -> subprocess.Popen:
-    """Gunicorn as production runs it; `app` another module of the repo's scripts/ instead of
-    wsgi.py (scripts/bench_data_only.py, the app with its extra routes)."""
-    run_env = env | {"PORTAL_ENV": "production" if production else "development", "PORT": str(PORT),
+def serve(env: dict, production: bool, app: str = "wsgi:app", port: int = PORT) -> subprocess.Popen:
+    """Gunicorn as production runs it, on `port`; `app` another module of the repo's scripts/
+    instead of wsgi.py (scripts/bench_data_only.py, the app with its extra routes)."""
+    run_env = env | {"PORTAL_ENV": "production" if production else "development", "PORT": str(port),
                      "WEB_CONCURRENCY": "2"}
     scripts = [] if app == "wsgi:app" else ["--pythonpath", str(ROOT / "scripts")]
     server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
-                               *scripts, "--bind", f"127.0.0.1:{PORT}", app], cwd=ROOT, env=run_env,
+                               *scripts, "--bind", f"127.0.0.1:{port}", app], cwd=ROOT, env=run_env,
                               start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit("gunicorn did not start")
         try:
-            if get("/healthz")[0] == 200:
+            if get("/healthz", port=port)[0] == 200:
                 return server
         except OSError:
             time.sleep(0.3)
@@ -274,9 +276,10 @@ def checkpoint(database_url: str) -> None:
 
 # -- HTTP, by hand, so the sizes are what travels ---------------------------------------------------
 
-def get(path: str, cookie: str = "", headers: dict | None = None, method: str = "GET", body: str = ""):
+def get(path: str, cookie: str = "", headers: dict | None = None, method: str = "GET", body: str = "",
+        port: int = PORT):
     """(status, headers, body as sent: still compressed if the server compressed it)."""
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     all_headers = {"Cookie": cookie} if cookie else {}
     all_headers |= headers or {}
     if body:
@@ -296,21 +299,21 @@ def _session_cookie(headers, cookie: str) -> str:
     return cookie
 
 
-def log_in(email: str) -> str:
+def log_in(email: str, port: int = PORT) -> str:
     """A Cookie header for a fresh login session; the CSRF token is already in it."""
-    status, headers, body = get("/account/login")
+    status, headers, body = get("/account/login", port=port)
     cookie = _session_cookie(headers, "")
     match = CSRF_FIELD.search(body.decode())
     token = match.group(1) or match.group(2)
     from urllib.parse import urlencode
     status, headers, _ = get("/account/login", cookie, method="POST",
-                             body=urlencode({"email": email, "password": PASSWORD, "csrf_token": token}))
+                             body=urlencode({"email": email, "password": PASSWORD, "csrf_token": token}), port=port)
     if status != 302:
         raise SystemExit(f"log in as {email} failed ({status})")
     cookie = _session_cookie(headers, cookie)
     # A first page puts the form token in the session, so no later answer has to set a cookie.
     for path in ("/account/", "/account/ping"):
-        _status, headers, _ = get(path, cookie)
+        _status, headers, _ = get(path, cookie, port=port)
         cookie = _session_cookie(headers, cookie)
     return cookie
 
@@ -373,25 +376,25 @@ def form_query(html: str, action: str) -> str:
     return urlencode(parser.values)
 
 
-def booking_choices(cookie: str) -> str:
+def booking_choices(cookie: str, port: int = PORT) -> str:
     """The booking page's choices as its form sends them when one changes (the slot list's swap)."""
-    status, headers, sent = get("/book", cookie, {"Accept-Encoding": "identity"})
+    status, headers, sent = get("/book", cookie, {"Accept-Encoding": "identity"}, port=port)
     if status != 200:
         raise SystemExit(f"the booking page answered {status}")
     return form_query(sent.decode(), "/book")
 
 
-def first_load(cookie: str) -> tuple[int, list[tuple[str, int]]]:
+def first_load(cookie: str, port: int = PORT) -> tuple[int, list[tuple[str, int]]]:
     """Bytes transferred for the client dashboard with an empty cache: HTML, CSS, JS, icon."""
     accept = {"Accept-Encoding": "br, gzip"}
-    _status, headers, html = get("/dashboard", cookie, accept)
+    _status, headers, html = get("/dashboard", cookie, accept, port=port)
     parts = [("/dashboard", len(html))]
     text = html if headers.get("Content-Encoding") is None else None
     if text is None:
         import brotli
         text = brotli.decompress(html) if headers["Content-Encoding"] == "br" else gzip.decompress(html)
     for url in sorted(set(STATIC.findall(text.decode()))):
-        parts.append((url, len(get(url, headers=accept)[2])))
+        parts.append((url, len(get(url, headers=accept, port=port)[2])))
     return sum(size for _url, size in parts), parts
 
 
@@ -447,7 +450,7 @@ def count_statements(env: dict, production: bool, pages: list[Page], extend=None
 
 # -- the load ---------------------------------------------------------------------------------------
 
-def locust(path: str, cookies: list[str], htmx: bool, folder: str, seconds: int = SECONDS) -> dict:
+def locust(path: str, cookies: list[str], htmx: bool, folder: str, seconds: int = SECONDS, port: int = PORT) -> dict:
     """One locust run: req/s and failures from its summary; p50 and p95 from every request's own
     time (locust's percentiles are whole milliseconds: 8 against 12 or 13 ms is a ratio of 1.50
     or 1.62 by rounding alone)."""
@@ -455,7 +458,7 @@ def locust(path: str, cookies: list[str], htmx: bool, folder: str, seconds: int 
     env = dict(os.environ) | {"BENCH_PATH": path, "BENCH_COOKIES": json.dumps(cookies),
                               "BENCH_HTMX": "1" if htmx else "0", "BENCH_TIMES": f"{prefix}_times.txt"}
     subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "scripts/bench_locustfile.py"), "--headless",
-                    "--host", f"http://127.0.0.1:{PORT}", "-u", str(USERS), "-r", str(USERS), "-t", f"{seconds}s",
+                    "--host", f"http://127.0.0.1:{port}", "-u", str(USERS), "-r", str(USERS), "-t", f"{seconds}s",
                     "--csv", prefix, "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
                    env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open(f"{prefix}_stats.csv") as stats:
@@ -474,54 +477,103 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), statistics.quantiles(times, n=20)[18]
 
 
-def measure(env: dict, production: bool, folder: str, ids: dict, pages: list[Page] | None = None,
-            app: str = "wsgi:app", extend=None) -> dict:
-    """Each page's run between two of the trivial route's, its statements and bytes: `pages`
-    (default PAGES, or those BENCH_PAGES names) served as `app` (see `serve`), whose routes
-    `extend` adds to the in-process app that counts the statements."""
-    server = serve(env, production, app)
-    # Its PostgreSQL backends count with the workers' CPU when the server runs on this machine.
-    database = env["DATABASE_URL"].rsplit("/", 1)[-1] if production else None
+@dataclass
+class Salon:
+    """One database served by its own gunicorn, its sessions, and what was measured on it."""
+    name: str
+    server: subprocess.Popen
+    port: int
+    database: str | None  # its PostgreSQL backends count with the workers' CPU (this machine's server)
+    cookies: dict[str, list[str]]
+    pages: list[Page]
+    results: dict[str, dict]
+    trivial: list[dict]
+
+
+def open_salon(name: str, env: dict, production: bool, ids: dict, port: int = PORT, pages: list[Page] | None = None,
+               app: str = "wsgi:app", extend=None) -> Salon:
+    """Serve `env`'s database as `app` (see `serve`) on `port`, log in, and take each page's
+    statements and bytes: `pages` (default PAGES, or those BENCH_PAGES names), whose routes
+    `extend` adds to the in-process app that counts the statements. Stop it with `close_salon`."""
+    server = serve(env, production, app, port)
     try:
-        cookies = {role: [log_in(f"{role}@example.com") for _ in range(USERS)]
+        cookies = {role: [log_in(f"{role}@example.com", port) for _ in range(USERS)]
                    for role in ("client", "therapist", "admin")}
         chosen = pages if pages is not None else [p for p in PAGES if not ONLY or p.label in ONLY]
         if any("{choices}" in p.path for p in chosen):  # read off the booking page only when asked for
-            ids = ids | {"choices": booking_choices(cookies["client"][0])}
-        pages = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in chosen]
-        statements = count_statements(env, production, pages, extend)
-        results: dict[str, dict] = {}
-        for page in pages:
+            ids = ids | {"choices": booking_choices(cookies["client"][0], port)}
+        listed = [Page(p.label, p.role, p.path.format(**ids), p.htmx, p.page_of) for p in chosen]
+        statements = count_statements(env, production, listed, extend)
+        results: dict[str, dict] = {"trivial route": {"statements": statements["trivial route"]}}
+        for page in listed:
             hx = {"HX-Request": "true"} if page.htmx else {}
-            status, headers, sent = get(page.path, cookies[page.role][0], hx | {"Accept-Encoding": "br, gzip"})
+            status, headers, sent = get(page.path, cookies[page.role][0], hx | {"Accept-Encoding": "br, gzip"},
+                                        port=port)
             if status != 200:
                 raise SystemExit(f"{page.label} ({page.path}) answered {status}")
             results[page.label] = {"raw": decoded_length(headers, sent), "sent": len(sent),
                                    "statements": statements[page.label]}
-
-        def run(path: str, role: str, htmx: bool, seconds: int = SECONDS) -> dict:
-            return with_cpu(server.pid, database, lambda: locust(path, cookies[role], htmx, folder, seconds))
-
-        # The floor is measured between every two pages (for half as long), and each page is
-        # compared with the mean of the runs just before and after it: on a shared machine the
-        # load from elsewhere drifts, and a ratio within one stretch of time does not.
-        trivial = [run(TRIVIAL, "client", False, max(2, SECONDS // 2))]
-        for page in pages:
-            say(f"loading {page.label} for {SECONDS}s")
-            results[page.label] |= run(page.path, page.role, page.htmx)
-            trivial.append(run(TRIVIAL, "client", False, max(2, SECONDS // 2)))
-            results[page.label]["floor"] = statistics.mean(t["rps"] for t in trivial[-2:])
-            results[page.label]["floor_cpu"] = statistics.mean(t["cpu"] for t in trivial[-2:])
-        floor = statistics.mean(t["rps"] for t in trivial)
-        results["trivial route"] = {"rps": floor, "p50": statistics.mean(t["p50"] for t in trivial),
-                                    "p95": max(t["p95"] for t in trivial), "statements": statements["trivial route"],
-                                    "cpu": statistics.mean(t["cpu"] for t in trivial),
-                                    "failures": sum(t["failures"] for t in trivial), "raw": 0, "sent": 0}
-        memory = workers_rss_mb(server.pid)
-        total, parts = first_load(cookies["client"][0])
-    finally:
+    except BaseException:
         stop(server)
-    return {"pages": pages, "results": results, "floor": floor, "memory": memory, "first_load": (total, parts)}
+        raise
+    database = env["DATABASE_URL"].rsplit("/", 1)[-1] if production else None
+    return Salon(name, server, port, database, cookies, listed, results, [])
+
+
+def run_pages(salons: list[Salon], folder: str) -> None:
+    """Each page under load on every salon in turn, each run between two of that salon's trivial
+    route runs (half as long). A page is compared with the mean of the trivial runs just before
+    and after it, and one salon's run of a page with another's seconds later: on a shared machine
+    the load from elsewhere drifts, and a ratio within one stretch of time does not."""
+    def run(salon: Salon, path: str, role: str, htmx: bool, seconds: int = SECONDS) -> dict:
+        return with_cpu(salon.server.pid, salon.database,
+                        lambda: locust(path, salon.cookies[role], htmx, folder, seconds, salon.port))
+
+    for salon in salons:
+        salon.trivial.append(run(salon, TRIVIAL, "client", False, max(2, SECONDS // 2)))
+    for index in range(len(salons[0].pages)):
+        for salon in salons:
+            page = salon.pages[index]
+            say(f"loading {page.label} ({salon.name}) for {SECONDS}s")
+            salon.results[page.label] |= run(salon, page.path, page.role, page.htmx)
+            salon.trivial.append(run(salon, TRIVIAL, "client", False, max(2, SECONDS // 2)))
+            salon.results[page.label]["floor"] = statistics.mean(t["rps"] for t in salon.trivial[-2:])
+            salon.results[page.label]["floor_cpu"] = statistics.mean(t["cpu"] for t in salon.trivial[-2:])
+
+
+def close_salon(salon: Salon) -> dict:
+    """The worker memory and first load, then stop the server: what `table` prints."""
+    try:
+        trivial = salon.trivial
+        floor = statistics.mean(t["rps"] for t in trivial)
+        salon.results["trivial route"] |= {
+            "rps": floor, "p50": statistics.mean(t["p50"] for t in trivial), "p95": max(t["p95"] for t in trivial),
+            "cpu": statistics.mean(t["cpu"] for t in trivial), "failures": sum(t["failures"] for t in trivial),
+            "raw": 0, "sent": 0}
+        memory = workers_rss_mb(salon.server.pid)
+        total, parts = first_load(salon.cookies["client"][0], salon.port)
+    finally:
+        stop(salon.server)
+    return {"pages": salon.pages, "results": salon.results, "floor": floor, "memory": memory,
+            "first_load": (total, parts)}
+
+
+def measure(env: dict, production: bool, folder: str, ids: dict, pages: list[Page] | None = None,
+            app: str = "wsgi:app", extend=None) -> dict:
+    """One salon alone (`open_salon`'s arguments): each page's run between two of the trivial
+    route's, its statements and bytes."""
+    return measured([open_salon("demo", env, production, ids, PORT, pages, app, extend)], folder)[0]
+
+
+def measured(salons: list[Salon], folder: str) -> list[dict]:
+    """`run_pages` on the salons, then what `table` prints for each; every server stopped."""
+    try:
+        run_pages(salons, folder)
+        return [close_salon(salon) for salon in salons]
+    finally:
+        for salon in salons:
+            if salon.server.poll() is None:
+                stop(salon.server)
 
 
 def cpu_cell(cpu: float, floor_cpu: float) -> str:
@@ -559,6 +611,19 @@ def table(measured: dict, title: str) -> str:
     return "\n".join(lines)
 
 
+def prepared(name: str, folder: str, drops: list) -> tuple[dict, bool]:
+    """A new database (`make_database`, its drop added to `drops`) migrated, with the demo salon:
+    (the environment to serve it with, whether it is PostgreSQL)."""
+    os.makedirs(f"{folder}/{name}", exist_ok=True)
+    database_url, drop = make_database(f"{folder}/{name}")
+    drops.append(drop)
+    env = settings(database_url, f"{folder}/{name}")
+    say(f"database {database_url.rsplit('/', 1)[-1]} ({name}): migrating and loading the demo salon")
+    flask(env, "db", "upgrade")
+    flask(env, "demo", "load")
+    return env, database_url.startswith("postgresql")
+
+
 def main() -> None:
     unknown = set(ONLY) - {page.label for page in PAGES}
     if unknown:
@@ -566,25 +631,27 @@ def main() -> None:
                          f"(the pages: {', '.join(page.label for page in PAGES)})")
     started = time.monotonic()
     folder = tempfile.mkdtemp(prefix="bench-")
-    database_url, drop = make_database(folder)
-    production = database_url.startswith("postgresql")
+    drops: list = []
     try:
-        env = settings(database_url, folder)
-        say(f"database {database_url.rsplit('/', 1)[-1]}: migrating and loading the demo salon")
-        flask(env, "db", "upgrade")
-        flask(env, "demo", "load")
-        ids = demo_ids(env, production)
-        demo = measure(env, production, folder, ids)
-        print(f"## Benchmark ({'PostgreSQL' if production else 'SQLite'}, gunicorn 2 workers, {USERS} users, "
-              f"{SECONDS}s per page, {os.cpu_count()} CPUs)\n")
-        print(table(demo, "Demo data"))
+        # The demo salon and the large one in databases of their own, each served by its own
+        # gunicorn at once: each page runs on the one, then on the other, seconds apart.
+        demo_env, production = prepared("demo", folder, drops)
+        large_env = None
         if not LARGE:
             say("BENCH_LARGE=0: the large-salon run is skipped")
-        elif "scale" in flask(env, "demo", "--help"):
+        elif "scale" in flask(demo_env, "demo", "--help"):
+            large_env, _ = prepared("large", folder, drops)
             say(f"loading a large salon: flask demo scale --clients {CLIENTS} --years {YEARS}")
-            flask(env, "demo", "scale", "--clients", CLIENTS, "--years", YEARS)
-            checkpoint(database_url)
-            large = measure(env, production, folder, demo_ids(env, production))
+            flask(large_env, "demo", "scale", "--clients", CLIENTS, "--years", YEARS)
+            checkpoint(large_env["DATABASE_URL"])
+        else:
+            say("this app has no `flask demo scale`: the large-salon run is skipped")
+        measured = measure_salons(demo_env, large_env, production, folder)
+        print(f"## Benchmark ({'PostgreSQL' if production else 'SQLite'}, gunicorn 2 workers, {USERS} users, "
+              f"{SECONDS}s per page, {os.cpu_count()} CPUs)\n")
+        print(table(measured[0], "Demo data"))
+        if len(measured) > 1:
+            demo, large = measured
             print(table(large, f"Large salon ({CLIENTS} clients, {YEARS} years)"))
             print("### p50 large / demo (target <= 1.5)\n\n| page | demo p50 ms | large p50 ms | ratio |\n|---|---|---|---|")
             for page in ["trivial route", *(p.label for p in demo["pages"])]:
@@ -592,12 +659,24 @@ def main() -> None:
                 ratio = after / before if before else float("nan")
                 print(f"| {page} | {before:.1f} | {after:.1f} | {ratio:.2f} {'ok' if ratio <= 1.5 else 'MISSED'} |")
             print()
-        else:
-            say("this app has no `flask demo scale`: the large-salon run is skipped")
     finally:
-        drop()
+        for drop in drops:
+            drop()
         shutil.rmtree(folder, ignore_errors=True)
     say(f"done in {(time.monotonic() - started) / 60:.1f} minutes")
+
+
+def measure_salons(demo_env: dict, large_env: dict | None, production: bool, folder: str) -> list[dict]:
+    """The demo salon, and the large one when there is one (on the next port), measured page by
+    page in turn: what `table` prints for each."""
+    salons = [open_salon("demo", demo_env, production, demo_ids(demo_env, production))]
+    if large_env is not None:
+        try:
+            salons.append(open_salon("large salon", large_env, production, demo_ids(large_env, production), PORT + 1))
+        except BaseException:
+            stop(salons[0].server)
+            raise
+    return measured(salons, folder)
 
 
 def demo_ids(env: dict, production: bool) -> dict:

@@ -125,7 +125,7 @@ def test_gunicorn_finds_the_scripts_app_only_when_asked_to(data_only, monkeypatc
             return None
 
     monkeypatch.setattr(bench.subprocess, "Popen", Server)
-    monkeypatch.setattr(bench, "get", lambda path: (200, {}, b"ok"))
+    monkeypatch.setattr(bench, "get", lambda path, **_: (200, {}, b"ok"))
     bench.serve({}, True, "bench_data_only:app")
     bench.serve({}, True)
     scripts, portal = started

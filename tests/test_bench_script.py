@@ -160,3 +160,30 @@ def test_the_booking_pages_choices_ask_for_the_free_times_it_shows(bench, app, c
     assert heading.startswith('<h2 id="slots-heading">Free times on ') and heading in page
     times = re.compile(r"<button name=time value=([0-9:]+)>")
     assert times.findall(swap) and times.findall(swap) == times.findall(page)  # the same times, one button each
+
+
+def test_each_page_runs_on_every_salon_in_turn_between_that_salons_trivial_runs(bench, monkeypatch):
+    # The demo and the large salon are served at once (two ports): each page runs on the one,
+    # then on the other, seconds apart, so their p50 ratio is not the machine's drift.
+    ran = []
+
+    def locust(path, cookies, htmx, folder, seconds=bench.SECONDS, port=bench.PORT):
+        ran.append((port, path, cookies[0]))
+        rps = 1000.0 + len(ran) if path == bench.TRIVIAL else 500.0 + port - bench.PORT
+        return {"rps": rps, "p50": 5.0, "p95": 6.0, "failures": 0, "requests": 100}
+    monkeypatch.setattr(bench, "locust", locust)
+    monkeypatch.setattr(bench, "server_cpu_seconds", lambda master, database: 0.0)
+    demo, large = (bench.Salon(name, type("Server", (), {"pid": 1})(), port, None, {"client": [f"{name} cookie"]},
+                               [bench.Page("a", "client", "/a"), bench.Page("b", "client", "/b")],
+                               {"a": {}, "b": {}}, [])
+                   for name, port in (("demo", bench.PORT), ("large", bench.PORT + 1)))
+    bench.run_pages([demo, large], "/tmp")
+    trivial, other = bench.TRIVIAL, bench.PORT + 1
+    assert [(port, path) for port, path, _ in ran] == [
+        (bench.PORT, trivial), (other, trivial),
+        (bench.PORT, "/a"), (bench.PORT, trivial), (other, "/a"), (other, trivial),
+        (bench.PORT, "/b"), (bench.PORT, trivial), (other, "/b"), (other, trivial)]
+    assert all(cookie == ("demo cookie" if port == bench.PORT else "large cookie") for port, _, cookie in ran)
+    # Each salon's page against the mean of its own trivial runs just before and after it.
+    assert (demo.results["a"]["rps"], demo.results["a"]["floor"]) == (500.0, (1001.0 + 1004.0) / 2)
+    assert (large.results["b"]["rps"], large.results["b"]["floor"]) == (501.0, (1006.0 + 1010.0) / 2)
