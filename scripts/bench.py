@@ -494,7 +494,7 @@ def open_salon(name: str, env: dict, production: bool, ids: dict, port: int = PO
                app: str = "wsgi:app", extend=None) -> Salon:
     """Serve `env`'s database as `app` (see `serve`) on `port`, log in, and take each page's
     statements and bytes: `pages` (default PAGES, or those BENCH_PAGES names), whose routes
-    `extend` adds to the in-process app that counts the statements. Stop it with `close_salon`."""
+    `extend` adds to the in-process app that counts the statements. `measured` stops it."""
     server = serve(env, production, app, port)
     try:
         cookies = {role: [log_in(f"{role}@example.com", port) for _ in range(USERS)]
@@ -541,21 +541,17 @@ def run_pages(salons: list[Salon], folder: str) -> None:
             salon.results[page.label]["floor_cpu"] = statistics.mean(t["cpu"] for t in salon.trivial[-2:])
 
 
-def close_salon(salon: Salon) -> dict:
-    """The worker memory and first load, then stop the server: what `table` prints."""
-    try:
-        trivial = salon.trivial
-        floor = statistics.mean(t["rps"] for t in trivial)
-        salon.results["trivial route"] |= {
-            "rps": floor, "p50": statistics.mean(t["p50"] for t in trivial), "p95": max(t["p95"] for t in trivial),
-            "cpu": statistics.mean(t["cpu"] for t in trivial), "failures": sum(t["failures"] for t in trivial),
-            "raw": 0, "sent": 0}
-        memory = workers_rss_mb(salon.server.pid)
-        total, parts = first_load(salon.cookies["client"][0], salon.port)
-    finally:
-        stop(salon.server)
-    return {"pages": salon.pages, "results": salon.results, "floor": floor, "memory": memory,
-            "first_load": (total, parts)}
+def figures(salon: Salon) -> dict:
+    """What `table` prints for a measured salon: its pages' figures, the trivial route's over all
+    its runs, the worker memory and the first load (its server still up)."""
+    trivial = salon.trivial
+    floor = statistics.mean(t["rps"] for t in trivial)
+    salon.results["trivial route"] |= {
+        "rps": floor, "p50": statistics.mean(t["p50"] for t in trivial), "p95": max(t["p95"] for t in trivial),
+        "cpu": statistics.mean(t["cpu"] for t in trivial), "failures": sum(t["failures"] for t in trivial),
+        "raw": 0, "sent": 0}
+    return {"pages": salon.pages, "results": salon.results, "floor": floor, "memory": workers_rss_mb(salon.server.pid),
+            "first_load": first_load(salon.cookies["client"][0], salon.port)}
 
 
 def measure(env: dict, production: bool, folder: str, ids: dict, pages: list[Page] | None = None,
@@ -566,13 +562,13 @@ def measure(env: dict, production: bool, folder: str, ids: dict, pages: list[Pag
 
 
 def measured(salons: list[Salon], folder: str) -> list[dict]:
-    """`run_pages` on the salons, then what `table` prints for each; every server stopped."""
+    """`run_pages` on the salons, then each one's `figures`; every server stopped, whatever fails."""
     try:
         run_pages(salons, folder)
-        return [close_salon(salon) for salon in salons]
+        return [figures(salon) for salon in salons]
     finally:
         for salon in salons:
-            if salon.server.poll() is None:
+            if salon.server.poll() is None:  # one that died already has no process group to end
                 stop(salon.server)
 
 

@@ -129,9 +129,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-else:
+elif __name__ == "bench_data_only":
     # Imported by gunicorn (`serve(..., app="bench_data_only:app")`): the production app, extended.
-    if __name__ == "bench_data_only":
-        from wsgi import app
+    from wsgi import app
 
-        add_routes(app)
+    add_routes(app)

@@ -187,3 +187,25 @@ def test_each_page_runs_on_every_salon_in_turn_between_that_salons_trivial_runs(
     # Each salon's page against the mean of its own trivial runs just before and after it.
     assert (demo.results["a"]["rps"], demo.results["a"]["floor"]) == (500.0, (1001.0 + 1004.0) / 2)
     assert (large.results["b"]["rps"], large.results["b"]["floor"]) == (501.0, (1006.0 + 1010.0) / 2)
+
+
+def test_every_salons_server_is_stopped_whatever_fails(bench, monkeypatch):
+    stopped = []
+
+    class Server:
+        def __init__(self, running):
+            self.running = running
+
+        def poll(self):
+            return None if self.running else 0
+
+    def fail(salons, folder):
+        raise RuntimeError("locust failed")
+    monkeypatch.setattr(bench, "run_pages", fail)
+    monkeypatch.setattr(bench, "stop", stopped.append)
+    running, dead, other = Server(True), Server(False), Server(True)
+    salons = [bench.Salon(name, server, bench.PORT, None, {}, [], {}, [])
+              for name, server in (("demo", running), ("large", dead), ("third", other))]
+    with pytest.raises(RuntimeError):
+        bench.measured(salons, "/tmp")
+    assert stopped == [running, other]  # a server that died already has nothing to stop
