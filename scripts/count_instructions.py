@@ -98,10 +98,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:  # the run without requests is one of each page's two
+        return child(args.child, args.requests)
     if args.requests < 1:
         parser.error("--requests must be at least 1")
-    if args.child:
-        return child(args.child, args.requests)
     pages = [TRIVIAL, *(args.page or DEFAULT_PAGES)]
     for spec in pages:
         parse_page(spec)  # a mistyped page fails now, not after minutes

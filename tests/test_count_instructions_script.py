@@ -77,3 +77,13 @@ def test_a_count_needs_at_least_one_request(counting, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["count_instructions.py", "--requests", "0"])
     with pytest.raises(SystemExit):
         counting.main()
+
+
+def test_the_run_without_requests_is_allowed_under_valgrind(counting, monkeypatch):
+    # Each page is counted twice, once with --requests 0: the child must take it (the refusal
+    # above once stopped every count after its first run under valgrind).
+    ran = []
+    monkeypatch.setattr(counting, "child", lambda spec, requests: ran.append((spec, requests)))
+    monkeypatch.setattr(sys, "argv", ["count_instructions.py", "--child", "client:/dashboard", "--requests", "0"])
+    counting.main()
+    assert ran == [("client:/dashboard", 0)]
