@@ -40,14 +40,19 @@ def _written_key(key: str) -> str:
 
 def html_params(**kwargs) -> Markup:
     params = []
-    for key, value in sorted(kwargs.items()):
+    for key in sorted(kwargs):
+        value = kwargs[key]
         if value is False:
             continue
-        key = _written_key(key)
+        written = _keys.get(key) or _written_key(key)
         if value is True:
-            params.append(key)
+            params.append(written)
+        elif type(value) is str:  # the usual case: escaping a plain string leaves no quote
+            params.append(f'{written}="{escape(value)}"')
+        elif type(value) is int:  # a number's digits need no escaping (True and False are not ints here)
+            params.append(f'{written}="{value}"')
         else:
-            params.append(f'{key}="{_attribute_value(value)}"')
+            params.append(f'{written}="{_attribute_value(value)}"')
     # Every key was cleaned and escaped (_written_key) and every value escaped just above.
     return Markup(" ".join(params))  # nosec B704
 
@@ -153,7 +158,7 @@ def field(f, hint=None, label=None, autocomplete=None, **attrs) -> Markup:
     if autocomplete:
         attrs["autocomplete"] = autocomplete
     drawn = f(**wired(f, hint, attrs))
-    name = f.label(text=label) if label else f.label
+    name = label_for(f, label)
     if f.type == "BooleanField":
         kind, inside = " field-check", f"{drawn} {name}\n{hint_text(f, hint)}"
     else:
@@ -161,6 +166,15 @@ def field(f, hint=None, label=None, autocomplete=None, **attrs) -> Markup:
     invalid = " field-invalid" if f.errors else ""
     # Each part was escaped or drawn (Markup) above.
     return Markup(f'<div class="field{invalid}{kind}">\n{inside}\n{errors(f)}\n</div>')  # nosec B704
+
+
+def label_for(f, text=None) -> str:
+    """The field's label, as WTForms' `f.label(text=text)` writes it, without its attribute
+    machinery (WTForms' own where the label names no control, as a group's does not)."""
+    label = f.label
+    if type(label.field_id) is not str:
+        return label(text=text) if text else label()
+    return f'<label for="{escape(label.field_id)}">{escape(text or label.text)}</label>'
 
 
 def choice(f, value, label) -> Markup:
@@ -188,10 +202,38 @@ def checkboxes(f, legend=None, hint=None) -> Markup:
 
 def radios(f, legend=None, hint=None, class_=None) -> Markup:
     """One choice of several (RadioField); `class_` wraps the options, e.g. a horizontal scale."""
-    options = "\n".join(f'<div class="field-check">{option()} {option.label}</div>' for option in f)
+    options = _radio_options(f)
+    if options is None:
+        options = "\n".join(f'<div class="field-check">{option()} {option.label}</div>' for option in f)
     if class_:
         options = f'<div class="{escape(class_)}">{options}</div>'
     return _group(f, legend, hint, options)
+
+
+def _radio_options(f) -> str | None:
+    """A RadioField's options, each its radio button and label in a `field-check` div, as WTForms
+    draws them (`option()` and `option.label`) but straight from its choices: WTForms builds a
+    whole field for each option first. None where WTForms must draw them (attributes on the field
+    or an option, another option widget)."""
+    if f.render_kw is not None or type(f.option_widget) is not core.RadioInput:
+        return None
+    flags = {}  # each option's own, as WTForms sets them: from the validators and the option widget
+    for source in (*f.validators, f.option_widget):
+        flags.update(getattr(source, "field_flags", {}))
+    if any(type(flags.get(flag, False)) is not bool for flag in core.RadioInput.validation_attrs):
+        return None  # a flag with a value of its own: WTForms writes it as an attribute's value
+    disabled = "disabled " if flags.get("disabled") else ""
+    required = "required " if flags.get("required") else ""
+    name, options = escape(f.name), []
+    for i, option in enumerate(f._iter_choices_normalized()):
+        if option.render_kw:
+            return None
+        box = escape(f"{f.id}-{i}")
+        checked = "checked " if option.selected else ""
+        options.append(f'<div class="field-check"><input {checked}{disabled}id="{box}" name="{name}" {required}'
+                       f'type="radio" value="{_attribute_value(str(option.value))}"> '
+                       f'<label for="{box}">{escape(option.label or option.value)}</label></div>')
+    return "\n".join(options)
 
 
 def consent(f, statement) -> Markup:

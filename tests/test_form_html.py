@@ -190,3 +190,58 @@ def test_the_fields_are_written_in_python_not_by_macros(app):
         module = app.jinja_env.get_template("_forms.html").module
     for name, writer in form_html.FIELD_WRITERS.items():
         assert getattr(module, name) is writer
+
+
+RADIOS = [
+    # (choices, data, validators): the profile's pressure scale first, then awkward ones.
+    ([SelectChoice("", "No preference"), SelectChoice("light", "Light"), SelectChoice("firm", "Firm")], "", []),
+    ([SelectChoice("", "No preference"), SelectChoice("light", "Light")], "light", [DataRequired()]),
+    ([SelectChoice("a", 'The "A" <one>'), SelectChoice("b&c", Markup("<i>B</i>")), SelectChoice("", "")], "b&c", []),
+    ([SelectChoice(3, "Three"), SelectChoice(5)], "5", []),
+    ([SelectChoice("x"), SelectChoice('y "z"')], 'y "z"', []),
+    ([SelectChoice(Markup('say "hi"'), "hi"), SelectChoice("ünï ✿", "ünï ✿")], "ünï ✿", []),
+    ([], None, []),
+]
+
+
+def _wtforms_radio_options(f) -> str:
+    return "\n".join(f'<div class="field-check">{option()} {option.label}</div>' for option in f)
+
+
+@pytest.mark.parametrize("choices, data, validators", RADIOS)
+def test_radio_options_draw_what_wtforms_draws(choices, data, validators):
+    class Choosing(Form):
+        level = RadioField("Level <one>", choices=choices, validators=validators)
+    form = Choosing(data={"level": data})
+    ours = form_html._radio_options(form.level)
+    assert ours == _wtforms_radio_options(form.level)
+    # The group around them is the same whichever draws the options.
+    assert form_html.radios(form.level, class_="scale") == form_html._group(
+        form.level, None, None, f'<div class="scale">{ours}</div>')
+
+
+class Disabling:
+    field_flags = {"disabled": "disabled"}
+
+    def __call__(self, form, field):
+        pass
+
+
+def test_radio_options_with_attributes_of_their_own_are_drawn_by_wtforms():
+    class Choosing(Form):
+        level = RadioField("Level", choices=[SelectChoice("a", "A", render_kw={"data-x": "1"}), SelectChoice("b", "B")])
+        kept = RadioField("Kept", choices=[SelectChoice("a", "A")], render_kw={"class": "k"})
+        # A flag with a value: WTForms writes disabled="disabled".
+        flagged = RadioField("Flagged", choices=[SelectChoice("a", "A")], validators=[Disabling()])
+    form = Choosing(data={"level": "a"})
+    for field in (form.level, form.kept, form.flagged):
+        assert form_html._radio_options(field) is None
+        assert _wtforms_radio_options(field) in form_html.radios(field)
+    assert 'class="k"' in form_html.radios(form.kept) and 'disabled="disabled"' in form_html.radios(form.flagged)
+
+
+@pytest.mark.parametrize("text", [None, "Your <own> words", Markup("<b>Bold</b> label")])
+def test_a_label_is_written_as_wtforms_writes_it(text):
+    form = Everything()
+    for field in form:
+        assert form_html.label_for(field, text) == (field.label(text=text) if text else field.label())
