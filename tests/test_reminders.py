@@ -156,6 +156,26 @@ def test_the_reminder_goes_the_day_before_once_with_what_where_who_and_links(app
     assert_no_health_data(message)
 
 
+def test_a_client_without_email_gets_nothing_and_stops_no_one_elses_messages(app, booking_clock, small_salon, users):
+    # A client reception added by phone (no address) booked beside one who reads email: every
+    # scan still queues the other's messages (before, the phone client's row broke the whole run).
+    from portal.staff.services import add_phone_client
+    with app.app_context():
+        pat = add_phone_client(db.session.get(User, users["admin"].id), "Pat Phone", "+447700900456", None)
+        db.session.commit()
+        pat_id = pat.id
+    client_id = users["client"].id
+    appointment(app, small_salon, pat_id, z(2027, 3, 9, 10, 0))
+    theirs = appointment(app, small_salon, client_id, z(2027, 3, 9, 14, 0))
+    assert run(app, booking_clock, run_all, z(2027, 3, 8, 9, 0))["reminders"] == 1
+    assert [row.user_id for row in sent_of(app, "reminder")] == [client_id]
+    # After both sessions: the "how did it feel" follow-up the same way.
+    assert run(app, booking_clock, scan_feel, z(2027, 3, 9, 18, 0)) == 1
+    [feel] = sent_of(app, "feel")
+    assert (feel.user_id, feel.appointment_id) == (client_id, theirs)
+    assert {row.to for row in record(app).values()} == {"client@example.com"}
+
+
 def test_a_moved_appointment_gets_a_reminder_for_its_new_time(app, booking_clock, small_salon, users):
     moved = appointment(app, small_salon, users["client"].id, z(2027, 3, 9, 10, 0))
     assert run(app, booking_clock, scan_reminders, z(2027, 3, 8, 9, 0)) == 1

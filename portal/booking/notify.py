@@ -10,7 +10,6 @@ the health profile (no conditions, no precautions, no gate reasons): email is no
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from flask import current_app
@@ -21,17 +20,13 @@ from portal.salon import queries as salon_queries
 from portal.formatting import local_datetime
 from portal.urls import external_url
 
-log = logging.getLogger("portal.booking")
-
 WHEN = "%A {day} %B %Y at %H:%M"
 
 
 def _queue(appointment: Appointment, kind: str, subject: str, **extra) -> bool:
     """Queue email `kind` about `appointment` in the caller's transaction: sent once it commits,
-    never if it rolls back; the key (appointment, sequence) makes a repeat queue nothing."""
-    if appointment.client.email is None:  # a client reception added by phone: reception tells them
-        log.info("appointment email skipped (client has no email) appointment=%s", appointment.id)
-        return False
+    never if it rolls back; the key (appointment, sequence) makes a repeat queue nothing, and a
+    client reception added by phone (no email address) gets none: reception tells them."""
     return queue_email(
         kind=kind, key=f"{kind}:{appointment.id}:{appointment.sequence}", to=appointment.client.email,
         subject=subject, template=kind, user_id=appointment.client_id, appointment_id=appointment.id,

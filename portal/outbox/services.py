@@ -35,16 +35,28 @@ LEASE = timedelta(minutes=5)
 _AFTER_RESPONSE = "outbox_after_response"
 
 
-def queue_email(*, kind: str, key: str, to: str, subject: str, template: str, context: dict,
+def _no_address(kind: str, to: str | None, user_id: int | None) -> bool:
+    """A client reception added by phone has no email address: nothing is queued for them (the
+    salon tells them by phone), and the caller's other messages go on."""
+    if to:
+        return False
+    log.info("email skipped (no address) kind=%s user_id=%s", kind, user_id)
+    return True
+
+
+def queue_email(*, kind: str, key: str, to: str | None, subject: str, template: str, context: dict,
                 user_id: int | None = None, appointment_id: int | None = None,
                 not_before: datetime | None = None, transactional: bool = True,
                 headers: dict[str, str] | None = None) -> bool:
     """Render `template` with `context` and queue it for `to`, in the caller's transaction.
 
-    False (and nothing added) when a message of this `kind` and `key` was queued before. It is
-    delivered after the transaction commits, no earlier than `not_before` (aware UTC); `headers`
-    are added to the email (e.g. List-Unsubscribe). Flushes, never commits.
+    False (and nothing added) when a message of this `kind` and `key` was queued before, or when
+    there is no address to send it to. It is delivered after the transaction commits, no earlier
+    than `not_before` (aware UTC); `headers` are added to the email (e.g. List-Unsubscribe).
+    Flushes, never commits.
     """
+    if _no_address(kind, to, user_id):
+        return False
     body, html = render_email(template, **context)
     return _insert(kind=kind, key=key, to=to, subject=subject, body=body, html=html, user_id=user_id,
                    appointment_id=appointment_id, not_before=not_before, transactional=transactional,
@@ -90,12 +102,14 @@ class PreparedEmail:
     user_id: int | None = None
 
 
-def queue_email_after_response(*, kind: str, key: str, to: str, subject: str, template: str,
+def queue_email_after_response(*, kind: str, key: str, to: str | None, subject: str, template: str,
                                context: dict, user_id: int | None = None) -> None:
     """`queue_email`, but inside a request the row is written once the response has gone out,
     so how long a request takes cannot show whether it sent mail (whether an address has an
     account). Rendered now; queued by `portal.outbox.tasks.queue_after_response`. Outside a
     request it is `queue_email` in the caller's transaction."""
+    if _no_address(kind, to, user_id):
+        return
     if not has_request_context():
         queue_email(kind=kind, key=key, to=to, subject=subject, template=template, context=context,
                     user_id=user_id)
