@@ -158,6 +158,12 @@ def test_a_time_on_the_salons_clock_is_one_instant_or_refused():
     ({"day": "9999-12-31"}, "Please choose one of the free times."),
     ({"service": ""}, "Please choose a massage."),
     ({"service": "999999"}, "We don't offer that massage there."),
+    # The way back to a rebook offer, edited by hand: past any row's id (before, a 500: the id
+    # reached the database), none, or not a number.
+    ({"rebook": str(2**63)}, "That rebook offer can't be found. Please choose a time again."),
+    ({"rebook": str(2**31)}, "That rebook offer can't be found. Please choose a time again."),
+    ({"rebook": "-5"}, "That rebook offer can't be found. Please choose a time again."),
+    ({"rebook": "x"}, "Not a valid integer value."),
 ])
 def test_an_unreadable_choice_shows_the_booking_page_with_the_reason(client, logged_in, salon, consented,
                                                                     change, message):

@@ -97,6 +97,7 @@ class StartTime:
 SERVICE_MESSAGE = "Please choose a massage."
 UNKNOWN_THERAPIST_MESSAGE = "That therapist doesn't work at that salon. Please choose again."
 LOCATION_MESSAGE = "Please choose a salon."
+REBOOK_MESSAGE = "That rebook offer can't be found. Please choose a time again."
 
 
 def id_range(message: str) -> NumberRange:
@@ -145,7 +146,7 @@ class ChosenTimeForm(FlaskForm):
     therapist = StringField(validators=[Optional(), Length(max=12, message=UNKNOWN_THERAPIST_MESSAGE)])
     starts_at = StringField(validators=[InputRequired(TIME_MESSAGE), Length(max=40), StartTime()])
     idempotency_key = HiddenField(validators=[Optional(), UUID()])
-    rebook = IntegerField(validators=[Optional(), id_range("")])
+    rebook = IntegerField(validators=[Optional(), id_range(REBOOK_MESSAGE)])
 
 
 class DayForm(FlaskForm):

@@ -109,7 +109,8 @@ def confirm():
     form = ChosenTimeForm(formdata=chosen_time_data(request.args))
     valid = form.validate()
     starts_at = parse_start(form.starts_at.data)
-    source = _rebook_source(form.rebook.data)
+    # Only a rebook id that passed its checks is looked up: one past any row's id cannot be sent.
+    source = None if form.rebook.errors else _rebook_source(form.rebook.data)
     if not valid:
         return _not_confirmable(form, BookingProblem(next(iter(form.errors.values()))[0]), source, starts_at)
     summary = booking_summary(current_user.id, form.service.data, form.location.data,
