@@ -21,6 +21,7 @@ from portal.public import page_cache
 from portal.salon.models import Location, Service, Therapist
 from portal.salon.opening import Shift, opening_ranges, opening_week
 from tests.booking_support import MONDAY, add_appointment, at, chosen_on_page, page_text
+from tests.conftest import AuthActions
 from tests.routes import MATRIX
 
 PUBLIC_PAGES = ("/", "/salons", "/our-therapists", "/is-massage-right-for-me", "/free-times")
@@ -448,7 +449,7 @@ def test_admin_edits_a_salons_details_and_listings_recorded(app, client, auth, u
     url = f"/admin/locations/{salon.gosforth}"
     form = {"address": "12 High Street, Gosforth, Newcastle upon Tyne NE3 1HB", "phone": "0191 498 0999",
             "treatwell_url": "https://www.treatwell.co.uk/place/mesmerising-beauty-gosforth/",
-            "fresha_url": "", "booksy_url": ""}
+            "fresha_url": "", "booksy_url": "", "version": "1"}
     response = auth.post(url, form)
     assert response.status_code == 302 and response.location == "/admin"
     with app.app_context():
@@ -480,7 +481,7 @@ def test_admin_form_refuses_bad_input_and_keeps_the_rest(app, auth, users, salon
     auth.login("admin@example.com")
     form = {"address": "Grey Street, Newcastle upon Tyne NE1", "phone": "0191 498 0123",
             "treatwell_url": "https://www.treatwell.co.uk/place/city/", "fresha_url": "", "booksy_url": "",
-            field: value}
+            "version": "1", field: value}
     response = auth.post(f"/admin/locations/{salon.city}", form)
     text = page_text(response)
     assert response.status_code == 422 and message in text
@@ -489,6 +490,36 @@ def test_admin_form_refuses_bad_input_and_keeps_the_rest(app, auth, users, salon
     with app.app_context():
         assert db.session.get(Location, salon.city).treatwell_url is None
         assert db.session.scalars(select(AdminChange)).all() == []
+
+
+def test_two_admins_editing_a_salon_at_once_the_later_is_told_and_loses_nothing(app, auth, users, salon, make_user):
+    make_user("owner@example.com", "admin", "Olive Owner")
+    other = AuthActions(app.test_client())
+    url = f"/admin/locations/{salon.gosforth}"
+    auth.login("admin@example.com")
+    other.login("owner@example.com")
+    # Both open the form (version 1); the owner saves a new phone first.
+    for admin in (auth, other):
+        assert 'name="version" type="hidden" value="1"' in page_text(admin.client.get(url))
+    mine = {"address": "Gosforth High Street, Newcastle upon Tyne NE3", "phone": "0191 498 0456",
+            "treatwell_url": "", "fresha_url": "", "booksy_url": "", "version": "1"}
+    assert other.post(url, {**mine, "address": "Gosforth, Newcastle upon Tyne NE3 1HB",
+                            "phone": "0191 498 0999"}).status_code == 302
+    # The admin's older form does not overwrite it unseen: told, shown what is saved, nothing lost.
+    response = auth.post(url, {**mine, "address": "14 High Street, Gosforth NE3"})
+    text = page_text(response)
+    assert response.status_code == 409 and "Someone else saved Gosforth's details" in text
+    assert 'value="14 High Street, Gosforth NE3"' in text and "0191 498 0999" in text  # typed; saved now
+    assert 'name="version" type="hidden" value="2"' in text
+    with app.app_context():
+        gosforth = db.session.get(Location, salon.gosforth)
+        assert (gosforth.address, gosforth.phone, gosforth.version) == (
+            "Gosforth, Newcastle upon Tyne NE3 1HB", "0191 498 0999", 2)
+        assert len(db.session.scalars(select(AdminChange)).all()) == 1
+    # Saving again, having seen theirs, keeps the admin's values.
+    assert auth.post(url, {**mine, "address": "14 High Street, Gosforth NE3", "version": "2"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Location, salon.gosforth).address == "14 High Street, Gosforth NE3"
 
 
 def test_no_such_salon_is_404(auth, users, salon):

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 
 from portal.catalogue.services import ServiceInput
 from portal.fields import CheckboxesField, MaxChars, strip
+from portal.salon import versions
 from portal.salon.models import Location, Service
 from portal.salon.pricing import PriceProblem, minutes_problem, parse_price, price_text
 from portal.vocabulary import BODY_AREAS
@@ -53,8 +54,7 @@ class RowForm(FlaskForm):
             raise ValidationError(str(problem)) from None
 
     def seen_version(self) -> int | None:
-        text = (self.version.data or "").strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+        return versions.seen(self.version.data)
 
     def to_input(self, service: Service) -> ServiceInput:
         """The row's fields over everything else as `service` has it now (a stale version is
@@ -123,5 +123,4 @@ class RetireForm(FlaskForm):
     version = HiddenField()
 
     def seen_version(self) -> int | None:
-        text = (self.version.data or "").strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+        return versions.seen(self.version.data)

@@ -12,13 +12,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
 from portal.audit.services import record_change
 from portal.extensions import db
+from portal.salon import versions
 from portal.salon.models import Location, Service, Therapist, format_price, therapist_services
 from portal.salon.pricing import minutes_problem
 from portal.vocabulary import join_labels
@@ -140,14 +141,8 @@ def _claim(service: Service, seen_version: int | None) -> None:
     """Move the row to its next version, only if it is still the version the form was drawn
     from: one UPDATE, so two admins saving at once cannot both pass (the second waits for the
     first's row lock, then matches nothing)."""
-    claimed = db.session.execute(
-        update(Service).where(Service.id == service.id, Service.version == seen_version)
-        .values(version=Service.version + 1).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.refresh(service)
+    if not versions.claim(Service, service, seen_version):
         raise StaleService(service)
-    db.session.refresh(service)
 
 
 def update_service(admin: User, service_id: int, data: ServiceInput, seen_version: int | None) -> Service:

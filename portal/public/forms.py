@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.booking.forms import DayInRange
+from portal.salon import versions
 
 # Each platform's own domain: a listing URL must point at the platform it is filed under.
 PLATFORM_DOMAINS = {"treatwell_url": "treatwell.co.uk", "fresha_url": "fresha.com", "booksy_url": "booksy.com"}
@@ -63,3 +64,7 @@ class LocationForm(FlaskForm):
         Length(max=500, message="That address is too long."), ListingUrl(PLATFORM_DOMAINS["fresha_url"])])
     booksy_url = StringField("Booksy page", validators=[
         Length(max=500, message="That address is too long."), ListingUrl(PLATFORM_DOMAINS["booksy_url"])])
+    version = HiddenField()  # of the details the form was drawn from (portal.salon.versions)
+
+    def seen_version(self) -> int | None:
+        return versions.seen(self.version.data)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from portal.accounts.models import User
 from portal.audit.services import record_change
 from portal.extensions import db
+from portal.salon import versions
 from portal.salon.models import Location
 
 
@@ -19,12 +20,26 @@ class LocationDetails:
     booksy_url: str | None = None
 
 
-def update_location(admin: User, location_id: int, details: LocationDetails) -> Location | None:
-    """Change a salon's details and record who changed what; None if there is no such salon.
-    Flushes, never commits (the request does)."""
+class StaleLocation(Exception):
+    """The salon's details were saved by someone else since the form was drawn."""
+
+    def __init__(self, current: Location):
+        super().__init__(
+            f"Someone else saved {current.name}'s details after you opened this form. Nothing of yours "
+            "was saved: check the details now saved (shown below the form), then save again to keep yours.")
+        self.current = current
+
+
+def update_location(admin: User, location_id: int, details: LocationDetails,
+                    seen_version: int | None) -> Location | None:
+    """Change a salon's details, drawn at `seen_version`, and record who changed what; None if
+    there is no such salon, StaleLocation if they were saved since. Flushes, never commits (the
+    request does)."""
     location = db.session.get(Location, location_id)
     if location is None:
         return None
+    if not versions.claim(Location, location, seen_version):
+        raise StaleLocation(location)
     changes = {}
     for item in fields(details):
         new = getattr(details, item.name)

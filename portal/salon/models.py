@@ -61,6 +61,8 @@ class Location(db.Model):
     treatwell_url: Mapped[str | None] = mapped_column(String(500))
     fresha_url: Mapped[str | None] = mapped_column(String(500))
     booksy_url: Mapped[str | None] = mapped_column(String(500))
+    # Bumped by every edit of these details in the back office (portal.salon.versions).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def listings(self) -> list[tuple[str, str]]:
