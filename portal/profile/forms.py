@@ -14,7 +14,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, offered, strip
-from portal.formatting import format_date
 from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
 from portal.profile.content import (
     DETAIL_MAX,
@@ -81,13 +80,10 @@ class ProfileForm(FlaskForm):
                                   filters=[strip])
     consent = BooleanField("I agree to this")
 
-    def __init__(self, *args, today: date, needs_consent: bool, injury_recorded_on: date | None = None,
-                 **kwargs):
+    def __init__(self, *args, today: date, needs_consent: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.needs_consent = needs_consent
-        # When the stored profile first recorded the acute injury (None: not on it yet).
-        self.injury_recorded_on = injury_recorded_on
 
     def detail_field(self, slug: str):
         return self[f"detail_{slug}"]
@@ -126,12 +122,6 @@ class ProfileForm(FlaskForm):
     def validate_acute_injury_diagnosed_on(self, field):
         if field.data and field.data > self.today:
             raise ValidationError("The diagnosis date can't be in the future.")
-        # A diagnosis from before the client told us about the injury was of something else.
-        if (field.data and self.injury_recorded_on and field.data < self.injury_recorded_on
-                and DIAGNOSED_CONDITION in (self.conditions.data or [])):
-            raise ValidationError(
-                "The diagnosis date can't be before you told us about the injury "
-                f"({format_date(self.injury_recorded_on)}). Please check the date.")
 
     def validate_medical_clearance_on(self, field):
         if field.data and field.data > self.today:

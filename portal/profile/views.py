@@ -15,7 +15,7 @@ from portal.data_export import export_for
 from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.htmx import render_page, wants_fragment
 from portal.profile import bp, gate, services
-from portal.profile.forms import DIAGNOSED_CONDITION, ProfileForm, answered, form_data
+from portal.profile.forms import ProfileForm, answered, form_data
 from portal.client_guidance import guidance_for_client
 from portal.security import is_safe_next
 
@@ -24,11 +24,9 @@ def _client():
     return current_user._get_current_object()
 
 
-def _profile_form(profile, stored=None, **kwargs) -> ProfileForm:
+def _profile_form(profile, **kwargs) -> ProfileForm:
     needs_consent = not (profile and profile.has_consent)
-    injury = stored.conditions.get(DIAGNOSED_CONDITION) if stored else None
-    return ProfileForm(today=clock.today(), needs_consent=needs_consent,
-                       injury_recorded_on=injury.recorded_on if injury else None, **kwargs)
+    return ProfileForm(today=clock.today(), needs_consent=needs_consent, **kwargs)
 
 
 def _preview_facts(form: ProfileForm, stored) -> HealthFacts:
@@ -61,8 +59,8 @@ def edit():
     """Edit the health profile; each save is a new revision."""
     profile, content = _stored(current_user.id)
     if request.method == "GET":
-        return _edit_page(_profile_form(profile, content, data=form_data(content)), profile, content)
-    form = _profile_form(profile, content)
+        return _edit_page(_profile_form(profile, data=form_data(content)), profile, content)
+    form = _profile_form(profile)
     if not form.validate():
         # Nothing is stored; the form comes back exactly as typed, with each problem beside its field.
         return _edit_page(form, profile, content, status=422)
@@ -78,7 +76,7 @@ def preview():
     if not wants_fragment():
         return redirect(url_for("profile.edit"))
     profile, content = _stored(current_user.id)
-    form = _profile_form(profile, content)
+    form = _profile_form(profile)
     form.validate()
     # The preview runs on every change, so a box that appeared a moment ago (the due date after
     # ticking Pregnancy) would be "missing" at once. Here only what was typed is checked; a
