@@ -23,6 +23,7 @@ NOW = clock.now()
 TODAY = to_local(NOW).date()  # clock.today() at NOW
 clock_stopped_at_import = clock_stopped_at(NOW)
 DUE = (TODAY + timedelta(weeks=20)).isoformat()
+OUT_OF_RANGE = "Please choose a day between 1900 and 2999."
 
 
 def profile_form(**fields) -> dict:
@@ -158,6 +159,13 @@ def test_health_data_is_encrypted_at_rest(app, client_in, database_url):
     ({"conditions": "acute_back_injury", "acute_injury_diagnosed_by": "Dr Shah"},
      "acute_injury_diagnosed_on", "Please give the date the injury was diagnosed"),
     ({"notes_for_therapist": "x" * 2001}, "notes_for_therapist", "under 2,000 characters (it is 2,001 now)"),
+    # Days outside the portal's range (DayInRange) get its message alone: no "in the future" beside it.
+    ({"conditions": "severe_osteoporosis", "medical_clearance_on": "0001-01-01", "clearance_source": "Dr X"},
+     "medical_clearance_on", OUT_OF_RANGE),
+    ({"medical_clearance_on": "9999-12-31", "clearance_source": "Dr X"}, "medical_clearance_on", OUT_OF_RANGE),
+    ({"conditions": "acute_back_injury", "acute_injury_diagnosed_on": "1899-12-31",
+      "acute_injury_diagnosed_by": "Dr Shah"}, "acute_injury_diagnosed_on", OUT_OF_RANGE),
+    ({"conditions": "pregnancy", "due_date": "0001-01-01"}, "due_date", OUT_OF_RANGE),
     ({"conditions": "open_wound", "detail_open_wound": "y" * 301}, "detail_open_wound", "under 300 characters"),
     ({"conditions": "broken_heart"}, "conditions", "Please choose from the options shown."),
     ({"lifestyle": "astronaut"}, "lifestyle", "Please choose from the options shown."),
@@ -172,6 +180,7 @@ def test_bad_input_is_refused_on_its_field_and_nothing_is_half_saved(app, client
     assert response.status_code == 422
     errors = re.search(rf'<div id="errors-{field_id}" class="field-errors">(.*?)</div>', html, re.S).group(1)
     assert message in errors
+    assert errors.count('class="error"') == 1, errors  # one message a field
     assert revision_count(app) == 1 and stored(app) == before
     if "notes_for_therapist" not in fields:
         assert "kept as typed" in html  # what was typed comes back
@@ -203,6 +212,16 @@ def test_live_preview_checks_what_was_typed(app, client, client_in):
     html = response.get_data(as_text=True)
     assert re.search(r'<div id="errors-due_date" class="field-errors" hx-swap-oob="true"><p class="error"[^>]*>'
                      r'Your due date can&#39;t be in the past', html)
+
+
+def test_live_preview_refuses_a_day_out_of_range_and_does_not_act_on_it(client, client_in):
+    response = client.post("/profile/preview", data=profile_form(
+        csrf_token=client_in.csrf_token(), conditions=["severe_osteoporosis"], medical_clearance_on="0001-01-01",
+        clearance_source="Dr X"), headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert re.search(r'<div id="errors-medical_clearance_on" class="field-errors" hx-swap-oob="true">'
+                     r'<p class="error"[^>]*>' + OUT_OF_RANGE, html)
+    assert "1 January 1" not in html and "so you can book" not in html
 
 
 def test_preview_without_htmx_goes_back_to_the_form(client, client_in):

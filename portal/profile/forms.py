@@ -13,7 +13,8 @@ from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, offered, strip
+from portal.db_types import day_in_range
+from portal.fields import CheckboxesField, ChoicesOnly, DayInRange, MaxChars, offered, strip
 from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
 from portal.profile.content import (
     DETAIL_MAX,
@@ -46,6 +47,10 @@ PREGNANCY = "pregnancy"
 
 
 class FriendlyDateField(DateField):
+    """An optional date; one that can't be read, or is outside the days the portal works with
+    (DayInRange: year 1 or 9999 is a typo or a probe), is refused with that message alone and
+    taken as no date, so no other check or the preview acts on it."""
+
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, [Optional(), *(validators or [])], format="%Y-%m-%d", **kwargs)
 
@@ -55,6 +60,9 @@ class FriendlyDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("Please enter a real date, for example 14/03/2027.") from None
+        if self.data is not None and not day_in_range(self.data):
+            self.data = None
+            raise ValueError(DayInRange.message)
 
 
 class ProfileForm(FlaskForm):
