@@ -244,7 +244,20 @@ def test_mark_healed_is_one_click_and_opens_the_gate(app, client, client_in):
     assert response.status_code == 302 and response.location.endswith("/guidance")
     assert set(stored(app).conditions) == {"pregnancy"}
     assert revision_count(app) == 2
-    assert client_in.post("/profile/healed/severe_sunburn").status_code == 400  # nothing left to heal
+
+
+def test_clicking_it_has_healed_twice_goes_where_the_first_click_went(app, client, client_in):
+    client_in.post("/profile", profile_form(conditions=["severe_sunburn", "pregnancy"], due_date=DUE, consent="y"))
+    first = client_in.post("/profile/healed/severe_sunburn?next=/dashboard")
+    again = client_in.post("/profile/healed/severe_sunburn?next=/dashboard")  # the double click
+    assert (first.status_code, again.status_code) == (302, 302)
+    assert again.location == first.location and again.location.endswith("/dashboard")
+    assert "Already marked as healed: Severe sunburn on the back." in client.get("/dashboard").get_data(as_text=True)
+    assert set(stored(app).conditions) == {"pregnancy"} and revision_count(app) == 2  # nothing saved again
+    # A condition never on the profile is the same "nothing to heal"; without consent, still refused.
+    assert client_in.post("/profile/healed/open_wound").location.endswith("/guidance")
+    client_in.post("/profile/consent/withdraw")
+    assert client_in.post("/profile/healed/severe_sunburn").status_code == 400
 
 
 def test_only_temporary_conditions_can_be_marked_healed(client_in):

@@ -242,6 +242,13 @@ def mark_healed(client: User, condition: str) -> bool:
     return True
 
 
+def already_healed(client_id: int, condition: str) -> bool:
+    """Is the condition off the client's consented profile, so there is nothing to heal (a second
+    click of "It has healed", or a condition they never had)? False without consent."""
+    content = content_for_use(client_id)
+    return content is not None and condition not in content.conditions
+
+
 def withdraw_consent(client: User) -> None:
     """Stop using the profile at once; the client is then offered deletion."""
     profile = profile_of(client.id)

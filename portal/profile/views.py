@@ -101,9 +101,12 @@ def mark_healed(condition: str):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    if not services.mark_healed(_client(), condition):
+    if services.mark_healed(_client(), condition):
+        flash(f"Marked as healed: {rule.label}. Your guidance is updated.", "success")
+    elif services.already_healed(current_user.id, condition):  # a double click: the first one did it
+        flash(f"Already marked as healed: {rule.label}.", "info")
+    else:
         abort(400)
-    flash(f"Marked as healed: {rule.label}. Your guidance is updated.", "success")
     target = request.args.get("next")
     return redirect(target if is_safe_next(target) else url_for("profile.guidance"))
 
