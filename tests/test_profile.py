@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.profile import services
 from portal.profile.content import ConditionEntry, ProfileContent
 from portal.profile.models import HealthProfile, ProfileRevision
-from portal import clock
+from portal import clock, events
 from portal.timezones import to_local
 from tests.stopped_clock import clock_stopped_at
 
@@ -103,6 +103,40 @@ def test_every_save_is_a_revision_and_history_says_what_changed(app, client, cli
     assert html.count('<li class="card">') == 2  # one entry per save
     assert "osteoporosis" in html.lower()
     assert "Notes for the therapist changed." in html
+
+
+def test_saving_the_profile_unchanged_stores_no_revision(app, client, client_in):
+    answers = profile_form(lifestyle="desk_worker", conditions="severe_osteoporosis",
+                           medical_clearance_on=TODAY.isoformat(), clearance_source="Dr Patel",
+                           notes_for_therapist="Gentle please")
+    client_in.post("/profile", {**answers, "consent": "y"})
+    client.get("/guidance")  # the first save's message shown
+    again = client_in.post("/profile", {**answers, "consent": "y"})  # the box ticked again changes nothing
+    assert again.status_code == 302 and again.location.endswith("/guidance")
+    assert "You didn&#39;t change anything" in client.get("/guidance").get_data(as_text=True)
+    assert revision_count(app) == 1
+    assert client.get("/profile/history").get_data(as_text=True).count('<li class="card">') == 1
+    # Consent given again after withdrawing it is a change, even with the same answers.
+    client_in.post("/profile/consent/withdraw")
+    client_in.post("/profile", {**answers, "consent": "y"})
+    assert revision_count(app) == 2
+
+
+def test_an_unchanged_save_days_later_is_no_news_for_anyone(app, users):
+    with app.app_context():
+        client = db.session.get(User, users["client"].id)
+        content = ProfileContent(conditions=_conditions("severe_osteoporosis"), medical_clearance_on=TODAY,
+                                 clearance_source="Dr Patel", lifestyle=frozenset({"desk_worker"}))
+        assert services.save_profile(client, content, consent_given=True)
+        db.session.commit()
+        saved_at = services.profile_of(client.id).updated_at
+        # The form's answers carry no dates: the ones first recorded are kept, so nothing changed.
+        clock.set_now(NOW + timedelta(days=3))
+        assert not services.save_profile(client, content, today=TODAY + timedelta(days=3))
+        assert events.pending() == []  # no health_profile_changed: no re-check of bookings
+        db.session.commit()
+        assert services.profile_of(client.id).updated_at == saved_at
+    assert revision_count(app) == 1
 
 
 def test_a_later_save_keeps_the_date_a_condition_was_first_recorded(app, users):

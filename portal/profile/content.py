@@ -150,6 +150,11 @@ def to_json(content: ProfileContent) -> bytes:
     return json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
 
 
+def same_revision(previous: ProfileContent | None, content: ProfileContent) -> bool:
+    """Would `content` (dated, as `save_profile` stores it) be stored exactly as `previous` was?"""
+    return previous is not None and to_json(previous) == to_json(content)
+
+
 def from_json(raw: bytes) -> ProfileContent:
     document = json.loads(raw)
     if document.get("schema") not in READABLE_SCHEMAS:

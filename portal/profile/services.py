@@ -23,7 +23,14 @@ from portal.audit.services import RecordingRead, Viewing, record_health_access
 from portal.extensions import db
 from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.roles import STAFF
-from portal.profile.content import ProfileContent, changes_across, changes_between, from_json, to_json
+from portal.profile.content import (
+    ProfileContent,
+    changes_across,
+    changes_between,
+    from_json,
+    same_revision,
+    to_json,
+)
 from portal.profile.models import HealthProfile, ProfileRevision
 from portal.read_memo import remember, remembered
 from portal.signals import health_profile_changed, health_profile_deleted
@@ -169,8 +176,10 @@ def record_consent(client: User, now: datetime | None = None) -> HealthProfile:
 
 
 def save_profile(client: User, content: ProfileContent, consent_given: bool = False,
-                 today: date | None = None, *, by: User | None = None) -> HealthProfile:
+                 today: date | None = None, *, by: User | None = None) -> bool:
     """Store a new revision; the first save (or one after withdrawal) needs consent ticked.
+    True if it stored one; False if nothing changed (the same content, dated as it would be
+    stored, under the same consent): then nothing is written and no change is announced.
 
     `by`: the member of staff saving it for the client (the revision names them). Staff never
     give consent for a client: their save needs the client's current consent."""
@@ -178,12 +187,16 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     staff = by is not None and by.id != client.id
     if staff and by.role not in STAFF:
         raise NotYours("only staff save a profile for someone else")
-    if not has_consent(client.id) and (staff or not consent_given):
+    consented = has_consent(client.id)
+    if not consented and (staff or not consent_given):
         raise ConsentRequired("tick the consent statement to store health information")
     now = clock.now()
     profile = record_consent(client, now)
     previous = latest_content(profile)
     dated = content.dated_from(previous, today or clock.today())
+    if consented and same_revision(previous, dated):
+        log.info("health profile unchanged, nothing saved user_id=%s", client.id)
+        return False
     revision = ProfileRevision(profile=profile, created_at=now,
                                recorded_by_id=by.id if staff else None, recorded_by_name=by.name if staff else None)
     revision.content_json = to_json(dated).decode()  # sealed, bound to this profile
@@ -192,7 +205,7 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     db.session.flush()
     log.info("health profile saved user_id=%s by=%s", client.id, by.id if staff else "client")
     events.after_commit(health_profile_changed, client_id=client.id)
-    return profile
+    return True
 
 
 def clearable_conditions(content: ProfileContent | None) -> list[str]:
@@ -222,11 +235,11 @@ def record_clearance(staff: User, client: User, cleared_on: date, source: str,
         raise ClearanceRefused("Nothing on this client's health profile needs a GP's clearance.")
     if (current.medical_clearance_on, current.clearance_source) == (cleared_on, source):
         raise ClearanceRefused("That clearance is already recorded.")
-    profile = save_profile(client, replace(current, medical_clearance_on=cleared_on, clearance_source=source),
-                           today=today, by=staff)
+    save_profile(client, replace(current, medical_clearance_on=cleared_on, clearance_source=source),
+                 today=today, by=staff)
     record_health_access(staff, client.id, "recorded a GP clearance")
     log.info("gp clearance recorded user_id=%s by=%s", client.id, staff.id)
-    return profile
+    return profile_of(client.id)
 
 
 def mark_healed(client: User, condition: str) -> bool:

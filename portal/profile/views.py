@@ -56,7 +56,7 @@ def _edit_page(form: ProfileForm, profile, stored, status: int = 200):
 @bp.route("/profile", methods=["GET", "POST"])
 @allow("client")
 def edit():
-    """Edit the health profile; each save is a new revision."""
+    """Edit the health profile; each save that changes something is a new revision."""
     profile, content = _stored(current_user.id)
     if request.method == "GET":
         return _edit_page(_profile_form(profile, data=form_data(content)), profile, content)
@@ -64,8 +64,10 @@ def edit():
     if not form.validate():
         # Nothing is stored; the form comes back exactly as typed, with each problem beside its field.
         return _edit_page(form, profile, content, status=422)
-    services.save_profile(_client(), form.to_content(), consent_given=bool(form.consent.data))
-    flash("Your health profile is saved. Your guidance below is up to date.", "success")
+    if services.save_profile(_client(), form.to_content(), consent_given=bool(form.consent.data)):
+        flash("Your health profile is saved. Your guidance below is up to date.", "success")
+    else:
+        flash("You didn't change anything, so your health profile stays as it was.", "info")
     return redirect(url_for("profile.guidance"))
 
 
