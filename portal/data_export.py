@@ -11,12 +11,15 @@ from portal.extensions import db
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
 from portal.feedback.services import open_note
 from portal.profile.services import export as profile_export
+from portal.reminders.services import categories_for, preferences_for
 from portal.report.models import ReportShare
 
 
 def export_for(client: User) -> dict:
-    """Account, health profile (every revision), appointments, feedback, check-ins and who viewed them."""
+    """Account (phone included), email choices, health profile (every revision), appointments,
+    feedback, check-ins and who viewed them."""
     document = profile_export(client)
+    document["email_preferences"] = _email_preferences(client)
     feedback = {f.appointment_id: f for f in db.session.scalars(
         select(AppointmentFeedback).where(AppointmentFeedback.client_id == client.id))}
     appointments = list(db.session.scalars(select(Appointment).where(Appointment.client_id == client.id)
@@ -54,6 +57,14 @@ def export_for(client: User) -> dict:
         {"at": v.at.isoformat(), "viewer": v.viewer_name, "role": v.viewer_role, "what": v.what}
         for v in accesses_for(client.id)
     ]
+    return document
+
+
+def _email_preferences(client: User) -> dict:
+    """Which kinds of email the client gets (the defaults, and no change time, if they never chose)."""
+    chosen = preferences_for(client.id)
+    document = {kind: getattr(chosen, kind) for kind in categories_for(client)}
+    document["changed_at"] = chosen.updated_at.isoformat() if chosen.updated_at else None
     return document
 
 

@@ -436,7 +436,11 @@ def test_delete_needs_confirmation_then_removes_every_revision(app, client_in):
     assert revision_count(app) == 0
 
 
-def test_export_is_readable_and_complete(client, client_in):
+def test_export_is_readable_and_complete(app, client, client_in):
+    with app.app_context():
+        db.session.scalar(select(User).where(User.email == "client@example.com")).phone = "+447700900123"
+        db.session.commit()
+    assert client_in.post("/account/emails", {"follow_ups": "y", "due_nudges": "y"}).status_code == 302
     client_in.post("/profile", profile_form(conditions="pregnancy", due_date=DUE, consent="y",
                                             notes_for_therapist="first"))
     client_in.post("/profile", profile_form(conditions="pregnancy", due_date=DUE, notes_for_therapist="second"))
@@ -444,9 +448,21 @@ def test_export_is_readable_and_complete(client, client_in):
     assert "attachment" in response.headers["Content-Disposition"]
     document = json.loads(response.get_data(as_text=True))
     assert document["account"]["email"] == "client@example.com"
+    assert document["account"]["phone"] == "+447700900123"
+    choices = document["email_preferences"]
+    assert {kind: choices[kind] for kind in ("reminders", "follow_ups", "due_nudges")} == {
+        "reminders": False, "follow_ups": True, "due_nudges": True}
+    assert choices["changed_at"] is not None
     assert document["health_profile"]["consent"]["version"] == services.CONSENT_VERSION
     notes = [r["content"]["notes_for_therapist"] for r in document["health_profile"]["revisions"]]
     assert notes == ["first", "second"]
+
+
+def test_export_of_a_client_who_never_chose_says_the_defaults(client, client_in):
+    document = client.get("/profile/export").get_json()
+    assert document["account"]["phone"] is None
+    assert document["email_preferences"] == {"reminders": True, "follow_ups": True, "due_nudges": True,
+                                             "changed_at": None}
 
 
 def test_staff_cannot_keep_a_health_profile(app, users):

@@ -368,7 +368,8 @@ def export(client: User) -> dict:
     """Everything the portal keeps about the client's health profile, readable."""
     profile = profile_of(client.id)
     document = {
-        "account": {"name": client.name, "email": client.email, "created_at": client.created_at.isoformat()},
+        "account": {"name": client.name, "email": client.email, "phone": client.phone,
+                    "created_at": client.created_at.isoformat()},
         "health_profile": None,
     }
     if profile is None:
