@@ -28,6 +28,9 @@ NAMING_CONVENTION = {
 PENDING_EVENTS = "portal_pending_events"
 # Set when the current transaction flushed a write, so the request knows it has work to commit.
 HAS_WRITES = "portal_has_writes"
+# Writes that must be made whatever becomes of the transaction's other work (portal.events.keep):
+# sent by its commit, and still waiting for the next commit after a rollback.
+KEPT_WRITES = "portal_kept_writes"
 
 
 class EventSession(Session):
@@ -38,9 +41,14 @@ class EventSession(Session):
     Sending happens after `commit()` has returned, not inside SQLAlchemy's after_commit hook:
     listeners may read (an email loads the appointment's salon), which needs a live session.
     A SAVEPOINT (`begin_nested`) releasing is not a commit and sends nothing.
+
+    The writes kept with `portal.events.keep` are sent by `commit()`, just before it commits; a
+    rollback leaves them waiting for the next commit (only closing the session drops them).
     """
 
     def commit(self) -> None:
+        for statement, params in self.info.pop(KEPT_WRITES, ()):
+            self.execute(statement, params)
         super().commit()
         self.info.pop(HAS_WRITES, None)
         for signal, values in self.info.pop(PENDING_EVENTS, []):
@@ -54,6 +62,7 @@ class EventSession(Session):
     def close(self) -> None:
         self.info.pop(PENDING_EVENTS, None)
         self.info.pop(HAS_WRITES, None)
+        self.info.pop(KEPT_WRITES, None)
         super().close()
 
 

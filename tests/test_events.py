@@ -94,6 +94,35 @@ def test_two_operations_compose_into_the_requests_one_transaction(app, users, sa
         assert (_accesses(app), sent) == (accesses, mails)
 
 
+def test_a_record_that_survives_rollback_is_committed_whatever_the_answer(app, users, salon,  # noqa: F811
+                                                                         booking_clock):
+    """A page answered with an error that shows health data (a form shown again, 422) keeps its
+    access record: the request's other work rolls back, the record is committed alone; a
+    rollback inside the request (a refused booking) leaves it for the request's commit."""
+    from portal.audit.services import record_health_access
+
+    for status, accesses, booked in ((422, 1, 0), (200, 2, 1)):
+        with app.test_request_context():
+            admin = db.session.get(User, users["admin"].id)
+            db.session.rollback()  # a refusal's rollback before the record: nothing is lost
+            record_health_access(admin, users["client"].id, "shown again", survives_rollback=True)
+            db.session.rollback()  # ...nor after it
+            _insert(app, users, salon, at(MONDAY, "10:00"), f"k{status}")  # the request's other work
+            events.commit_request(Response(status=status))
+        assert (_accesses(app), _appointments(app)) == (accesses, booked)
+    with app.app_context():  # a session closed without a commit writes nothing
+        record_health_access(db.session.get(User, users["admin"].id), users["client"].id, "dropped",
+                             survives_rollback=True)
+        db.session.close()
+        db.session.commit()
+    assert _accesses(app) == 2
+
+
+def _appointments(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Appointment))
+
+
 def test_attendance_is_a_booking_operation_that_the_request_commits(app, users, salon, booking_clock):  # noqa: F811
     from portal import clock
     from portal.booking import attendance

@@ -315,6 +315,51 @@ def test_a_clearance_needs_who_a_date_not_in_the_future_and_what_it_covers(app, 
         assert latest_content(profile_of(claire)).medical_clearance_on is None
 
 
+@pytest.mark.parametrize("fields", [{"source": "", "cleared_on": ""}, {"cleared_on": "2099-01-01"}])
+def test_the_form_shown_again_with_its_mistakes_is_in_the_access_log(app, client, reception, users, salon, fields):
+    """The form shown again lists the conditions: the view is recorded, although the answer (422)
+    rolls the request's work back."""
+    claire = users["client"].id
+    give_profile(app, claire, "severe_osteoporosis")
+    response = _clearance(reception, claire, **fields)
+    assert response.status_code == 422 and "Severe osteoporosis" in page_text(response)
+    [entry] = accesses(app, claire)
+    assert (entry.viewer_id, entry.viewer_role, entry.what) == (users["admin"].id, "admin",
+                                                                "GP clearance form at reception")
+    with app.app_context():
+        assert latest_content(profile_of(claire)).medical_clearance_on is None  # nothing else was kept
+
+
+def test_a_refused_clearance_shown_again_is_in_the_access_log(app, client, reception, users, salon):
+    claire = users["client"].id
+    give_profile(app, claire, "severe_osteoporosis")
+    assert _clearance(reception, claire).status_code == 302
+    again = _clearance(reception, claire)
+    assert again.status_code == 422 and "already recorded" in page_text(again)
+    assert "Severe osteoporosis" in page_text(again)
+    assert [a.what for a in accesses(app, claire)] == ["recorded a GP clearance", "GP clearance form at reception"]
+
+
+def test_saying_only_trained_therapists_are_offered_is_in_the_access_log(app, client, reception, users, salon):
+    """The booking page's "only suitably trained therapists" comes from the health profile: each
+    page that says it is recorded, also one answered with an error."""
+    claire = users["client"].id
+    choices = {"service": salon.back, "location": salon.city, "day": MONDAY.isoformat()}
+    page = page_text(client.get(f"/admin/clients/{claire}/book", query_string=choices))
+    assert "Only suitably trained therapists" not in page and accesses(app, claire) == []
+    give_profile(app, claire, "pregnancy", due_date=TODAY + timedelta(weeks=20))
+    page = page_text(client.get(f"/admin/clients/{claire}/book", query_string=choices))
+    assert "Only suitably trained therapists are offered" in page and "Daniel Okafor" not in page
+    what = "booking at reception: trained therapists only"
+    assert [a.what for a in accesses(app, claire)] == [what]
+    # A time taken meanwhile (409, the request rolls back) says it again, and is recorded too.
+    add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.full, at(MONDAY, "10:00"))
+    clash = reception.post(f"/admin/clients/{claire}/book", booking_form(salon, at(MONDAY, "10:00")))
+    assert clash.status_code == 409 and "Only suitably trained therapists are offered" in page_text(clash)
+    assert [a.what for a in accesses(app, claire)] == [what, what]
+    assert count_appointments(app, client_id=claire) == 1
+
+
 def test_recording_the_clearance_the_client_shows_lets_the_booking_through(app, client, reception, users, salon):
     claire = users["client"].id
     give_profile(app, claire, "severe_osteoporosis", "clotting_disorder")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from sqlalchemy import bindparam, insert, select
 
-from portal import clock
+from portal import clock, events
 from portal.accounts.models import User
 from portal.audit.models import AdminChange, HealthAccess
 from portal.extensions import RUNS_ALONE, db
@@ -41,17 +41,27 @@ def _logged(row: dict) -> None:
 
 
 def record_health_access(viewer: User | None, client_id: int, what: str, *, viewer_name: str | None = None,
-                         viewer_role: str | None = None, alone: bool = False) -> None:
+                         viewer_role: str | None = None, alone: bool = False,
+                         survives_rollback: bool = False) -> None:
     """Note that `viewer` saw `client_id`'s health data; part of the caller's transaction, or,
     with `alone` and no write before it, committed as it is written (PostgreSQL: one statement
     in autocommit, no BEGIN or COMMIT round trip; portal.extensions.begin_at_first_write).
 
+    `survives_rollback`: written by the transaction's commit whatever becomes of its other work
+    (`events.keep`), for a page answered with an error (a form shown again with its mistakes,
+    422) that shows health data: the request rolls its work back and commits the record alone.
+
     A viewer who is not a user (someone opening the client's share link) is passed as None with
     a `viewer_name` and `viewer_role` that say what they came through."""
+    if alone and survives_rollback:
+        raise ValueError("a record is either committed as it is written or kept for the commit, not both")
     row = _access_row(viewer, client_id, what, viewer_name, viewer_role)
-    # A plain INSERT, sent now in the caller's transaction (committed or rolled back with it):
-    # a brief writes one per view, and the unit of work's add and flush cost more than the row.
-    db.session.execute(_RECORD_ACCESS, row, execution_options=_ALONE if alone else _IN_THE_TRANSACTION)
+    if survives_rollback:
+        events.keep(_RECORD_ACCESS, row)
+    else:
+        # A plain INSERT, sent now in the caller's transaction (committed or rolled back with it):
+        # a brief writes one per view, and the unit of work's add and flush cost more than the row.
+        db.session.execute(_RECORD_ACCESS, row, execution_options=_ALONE if alone else _IN_THE_TRANSACTION)
     _logged(row)
 
 

@@ -7,7 +7,10 @@ is a GET form that htmx re-runs as staff type, swapping only the results.
 A refusal that tells staff something about the client's health (the gate's level and reason,
 or the client page with its precautions) is also answered with a redirect to a page that
 shows it: the request commits only below 400 (`events.commit_request`), and the health access
-log entry for what staff saw must be kept.
+log entry for what staff saw must be kept. A page that shows health data with an error answer
+(the GP clearance form shown again with its mistakes, the booking page's "only suitably trained
+therapists" beside a time taken meanwhile) records the view with `survives_rollback`: the
+request's other work rolls back, the record is committed.
 """
 
 from __future__ import annotations
@@ -152,8 +155,14 @@ def _booking_page(client, offer: BookingOffer, problem: BookingProblem | None = 
                    therapist=form.therapist.data, day=offer.day.isoformat())
     # A refusing offer only comes with a 200 (a refused POST redirects here, see _refused).
     refusal = _refusal_logged(client, offer.refusal, "booking refusal at reception") if status < 400 else None
+    # Saying that only suitably trained therapists are offered tells staff what the health profile
+    # asks: recorded, also on a page answered with an error (a time taken meanwhile, 409).
+    trained_only = offer.pregnancy_trained_only and offer.refusal is None
+    if trained_only:
+        record_health_access(_staff(), client.id, "booking at reception: trained therapists only",
+                             survives_rollback=True)
     return render_page("reception/book.html", block="slots", status=status, client=client, form=form, offer=offer,
-                       problem=problem, refusal=refusal, here=here)
+                       problem=problem, refusal=refusal, here=here, trained_only=trained_only)
 
 
 @bp.get("/<int:client_id>/book")
@@ -275,6 +284,10 @@ def cancel(client_id: int, appointment_id: int):
 
 def _clearance_page(client, form: ClearanceForm, covers: list[str], back: str, status: int = 200,
                     problem: str | None = None):
+    """The form with the conditions a clearance covers (or that none needs one): health data, so
+    the view is recorded, and kept when the form is shown again with its mistakes (422), where
+    the request's other work rolls back."""
+    record_health_access(_staff(), client.id, "GP clearance form at reception", survives_rollback=True)
     return render_page("reception/clearance.html", status=status, client=client, form=form, covers=covers,
                        back=back, problem=problem)
 
@@ -291,7 +304,6 @@ def clearance(client_id: int):
     covers = profile_services.clearable_conditions(gate.content_for_use(client.id))
     form = ClearanceForm(today=clock.today())
     if request.method == "GET":
-        record_health_access(_staff(), client.id, "GP clearance form at reception")
         return _clearance_page(client, form, covers, back)
     if not covers:
         return _clearance_page(client, form, covers, back, 422,
