@@ -18,6 +18,8 @@ from portal.report import links as report_links
 def connect_listeners() -> None:
     # Strong references: the receivers are module functions, but say so rather than rely on it.
     signals.health_profile_changed.connect(recheck.on_profile_changed, weak=False)
+    # A therapist's qualifications are what the gate reads of them: their bookings are re-checked.
+    signals.therapist_qualifications_changed.connect(recheck.on_therapist_qualifications_changed, weak=False)
     signals.health_profile_deleted.connect(feedback_services.on_health_profile_deleted, weak=False)
     # Share links show health data: they go with the profile.
     signals.health_profile_deleted.connect(report_links.on_health_profile_deleted, weak=False)

@@ -17,6 +17,12 @@ _signals = Namespace()
 # committed, so each is its own unit of work (booking's re-check commits its holds).
 health_profile_changed = _signals.signal("health-profile-changed")
 
+# Sent by the staff services when an admin changes a therapist's qualifications, with
+# `therapist_id=`: what the health gate reads of that therapist (pregnancy training) has changed,
+# so booking re-checks their upcoming appointments as after a profile change. Queued with
+# portal.events.after_commit: the re-check is its own unit of work and commits its holds.
+therapist_qualifications_changed = _signals.signal("therapist-qualifications-changed")
+
 # Sent by profile.services.delete_profile INSIDE its transaction, with `client_id=`: every
 # feature deletes the client's health data it keeps (feedback: check-ins and session feedback)
 # as part of the same commit, so a deletion is whole or not at all. Receivers flush, never commit.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner
@@ -17,6 +18,7 @@ from portal.audit.models import AdminChange
 from portal.booking import notify
 from portal.booking.models import Appointment
 from portal.extensions import db
+from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED
 from portal.mail import outbox
 from portal.salon.models import PREGNANCY_MASSAGE, Qualification, Service, Therapist
 from tests.booking_support import MONDAY, add_appointment, at, booking_form, page_text
@@ -256,6 +258,63 @@ def test_taking_a_qualification_away_is_recorded(app, client, admin, salon):
         assert not db.session.get(Therapist, salon.amelia).has_qualification(PREGNANCY_MASSAGE)
         [entry] = changes("therapist")
         assert entry.changes["qualifications"] == ["Pregnancy massage", ""]
+
+
+def _pregnant(app, client_id: int) -> None:
+    from portal.profile import services as profile_services
+    from portal.profile.content import ConditionEntry, ProfileContent
+
+    with app.app_context():
+        content = ProfileContent(conditions={"pregnancy": ConditionEntry()},
+                                 due_date=MONDAY + timedelta(weeks=20))
+        profile_services.save_profile(db.session.get(User, client_id), content, consent_given=True)
+        db.session.commit()  # the request's commit: the profile's re-check listens for it
+
+
+def _holds(app, *appointment_ids: int) -> list[str | None]:
+    with app.app_context():
+        return [db.session.get(Appointment, a).health_hold for a in appointment_ids]
+
+
+def test_a_qualification_taken_away_or_given_re_checks_the_therapists_bookings(app, client, booking_clock, admin,
+                                                                              users, salon, make_user):
+    """A pregnant client's bookings with Amelia are re-checked when her pregnancy training is
+    taken away, as after a profile change: held, and lifted again when it is given back. What has
+    passed stays as it was, and so does another client's booking (no profile: the gate reads
+    nothing of the therapist for them, so the change does not ask them the screening tick)."""
+    claire, other = users["client"].id, make_user("other@example.com", "client", "Olivia Other").id
+    first = add_appointment(app, claire, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    second = add_appointment(app, claire, salon.amelia, salon.city, salon.full, at(MONDAY + timedelta(days=1), "10:00"))
+    past = add_appointment(app, claire, salon.amelia, salon.city, salon.back, booking_clock.now - timedelta(days=3))
+    theirs = add_appointment(app, other, salon.amelia, salon.city, salon.back, at(MONDAY, "14:00"))
+    _pregnant(app, claire)
+    assert _holds(app, first, second, past, theirs) == [None] * 4  # Amelia is trained
+    services = [salon.back, salon.full]
+    response = admin.post(f"/admin/staff/therapists/{salon.amelia}", therapist_form("Amelia Hart", "", [], services))
+    assert response.status_code == 302 and response.location == "/admin/staff"
+    assert _holds(app, first, second, past, theirs) == [CODE_NEEDS_PREGNANCY_TRAINED] * 2 + [None, None]
+    with app.app_context():
+        trained_id = db.session.scalar(select(Qualification.id).where(Qualification.slug == PREGNANCY_MASSAGE))
+    admin.post(f"/admin/staff/therapists/{salon.amelia}", therapist_form("Amelia Hart", "", [trained_id], services))
+    assert _holds(app, first, second, past, theirs) == [None] * 4
+
+
+def test_only_a_change_of_qualifications_asks_for_the_re_check(app, users, salon):
+    from portal import events, signals
+    from portal.staff.services import update_therapist
+
+    def re_checks() -> list[dict]:
+        return [values for signal, values in events.pending() if signal is signals.therapist_qualifications_changed]
+
+    with app.test_request_context():
+        admin = db.session.get(User, users["admin"].id)
+        amelia = db.session.get(Therapist, salon.amelia)
+        trained = {q.id for q in amelia.qualifications}
+        update_therapist(admin, salon.amelia, "Amelia H", "New bio", trained, {salon.back})
+        assert re_checks() == []  # name, bio and services: nothing the health gate reads
+        update_therapist(admin, salon.amelia, "Amelia H", "New bio", set(), {salon.back})
+        assert re_checks() == [{"therapist_id": salon.amelia}]
+        db.session.rollback()
 
 
 def test_a_bad_therapist_form_keeps_what_was_typed(app, client, admin, salon):

@@ -136,6 +136,16 @@ def upcoming(client_id: int) -> list[Appointment]:
     return _booked_until(client_id, Appointment.starts_at)
 
 
+def upcoming_with_therapist(therapist_id: int) -> list[Appointment]:
+    """The therapist's booked appointments that have not started yet, soonest first."""
+    return list(db.session.scalars(
+        select(Appointment)
+        .where(Appointment.therapist_id == therapist_id, Appointment.status == BOOKED,
+               Appointment.starts_at > clock.now())
+        .order_by(Appointment.starts_at)
+    ))
+
+
 def booked_not_ended(client_id: int) -> list[Appointment]:
     """Booked appointments still to come or under way: what a new booking must not overlap."""
     return _booked_until(client_id, Appointment.ends_at)

@@ -2,7 +2,9 @@
 
 The profile services send `health_profile_changed` after a save, a healed condition, a
 consent withdrawal or a deletion; every upcoming appointment of that client then goes through
-the gate again, as if it were booked now. A refusal is stored on the appointment as a code
+the gate again, as if it were booked now. The staff services send
+`therapist_qualifications_changed` when a therapist's qualifications change (the gate reads
+their pregnancy training); every upcoming appointment of that therapist is re-checked the same way. A refusal is stored on the appointment as a code
 (`health_hold`, no health detail); a later re-check that passes clears it. What the client can
 do about a hold is read live from the gate (`advice`), for their eyes only.
 """
@@ -35,6 +37,13 @@ def on_profile_changed(sender, client_id: int, **extra) -> None:
     be: it commits the holds it set or cleared. (A failure here leaves the profile saved and
     the holds as they were; the next change or move re-checks them.)"""
     recheck_client(client_id)
+    db.session.commit()
+
+
+def on_therapist_qualifications_changed(sender, therapist_id: int, **extra) -> None:
+    """Listener of `therapist_qualifications_changed` (connected in portal.listeners): after the
+    change committed, its own unit of work like `on_profile_changed`; it commits the holds."""
+    recheck_therapist(therapist_id)
     db.session.commit()
 
 
@@ -71,6 +80,23 @@ def recheck_client(client_id: int) -> list[Appointment]:
     facts = _facts(client_id)  # one read (and decryption) for all of them
     for appointment in upcoming:
         _apply(appointment, _hold(appointment, facts))
+    db.session.flush()
+    return [a for a in upcoming if a.health_hold]
+
+
+def recheck_therapist(therapist_id: int) -> list[Appointment]:
+    """Re-check every upcoming booked appointment with the therapist (after their qualifications
+    changed); returns those now held. One read of each client's profile, whatever their number
+    of appointments. A client without a consented profile is left as they are: the gate then
+    reads nothing of the therapist, so the change cannot alter their hold (their screening tick
+    is asked when their own profile changes or they book)."""
+    facts: dict[int, HealthFacts | None] = {}
+    upcoming = queries.upcoming_with_therapist(therapist_id)
+    for appointment in upcoming:
+        if appointment.client_id not in facts:
+            facts[appointment.client_id] = _facts(appointment.client_id)
+        if facts[appointment.client_id] is not None:
+            _apply(appointment, _hold(appointment, facts[appointment.client_id]))
     db.session.flush()
     return [a for a in upcoming if a.health_hold]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from portal import events, signals
 from portal.accounts import invitations
 from portal.accounts.invitations import AlreadyHasAccount
 from portal.accounts.models import User
@@ -61,7 +62,11 @@ def resend_invitation(actor: User, user_id: int) -> User:
 
 def update_therapist(actor: User, therapist_id: int, display_name: str, bio: str,
                      qualification_ids: set[int], service_ids: set[int]) -> Therapist:
-    """Name, bio, qualifications and the services they give (booking offers them only for those)."""
+    """Name, bio, qualifications and the services they give (booking offers them only for those).
+
+    Qualifications are what the health gate reads of a therapist (pregnancy training): when they
+    change, booking re-checks the therapist's upcoming appointments once this has committed
+    (`therapist_qualifications_changed`), holding those the gate would now refuse."""
     therapist = queries.therapist(therapist_id)
     if therapist is None:
         raise NotFound(therapist_id)
@@ -69,9 +74,12 @@ def update_therapist(actor: User, therapist_id: int, display_name: str, bio: str
     services = [s for s in queries.services() if s.id in service_ids]
     before = {"display_name": therapist.display_name, "bio": therapist.bio,
               "qualifications": _names(therapist.qualifications), "services": _names(therapist.services)}
+    qualified_before = {q.id for q in therapist.qualifications}
     therapist.display_name, therapist.bio = display_name, bio
     therapist.qualifications, therapist.services = qualifications, services
     db.session.flush()
+    if {q.id for q in qualifications} != qualified_before:
+        events.after_commit(signals.therapist_qualifications_changed, therapist_id=therapist.id)
     after = {"display_name": display_name, "bio": bio, "qualifications": _names(qualifications),
              "services": _names(services)}
     record_change(actor, "updated", "therapist", therapist.id, display_name,
