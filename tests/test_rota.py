@@ -289,6 +289,54 @@ def test_a_pregnant_client_is_offered_only_pregnancy_trained_therapists(app, adm
     assert _rows(app, Appointment, id=booked)[0].therapist_id == salon.amelia and _mails(app) == []
 
 
+def _qualifications(admin, salon, therapist_id: int, name: str, *qualification_ids: int) -> None:
+    form = {"display_name": name, "bio": "", "qualifications": [str(q) for q in qualification_ids],
+            "services": [str(salon.back), str(salon.full)]}
+    assert admin.post(f"/admin/staff/therapists/{therapist_id}", form).status_code == 302
+
+
+def _profile(app, client_id: int, condition: str, **fields) -> None:
+    """The client saves their profile (consent ticked); the re-check follows the commit."""
+    from portal.accounts.models import User
+    from portal.profile import services as profile_services
+    from portal.profile.content import ConditionEntry, ProfileContent
+
+    with app.app_context():
+        profile_services.save_profile(db.session.get(User, client_id),
+                                      ProfileContent(conditions={condition: ConditionEntry()}, **fields),
+                                      consent_given=True)
+        db.session.commit()
+
+
+def test_bookings_held_when_their_therapist_loses_a_qualification_need_attention(app, admin, users, salon, booked):
+    """A pregnant client's booking with Amelia, whose pregnancy training is taken away: held by
+    the re-check, listed here without health detail, and moved to a trained therapist (which
+    lifts the hold). A hold another therapist cannot lift (not now) is not the rota's to list."""
+    from portal.salon.models import PREGNANCY_MASSAGE, Qualification
+
+    with app.app_context():
+        trained = db.session.scalar(select(Qualification.id).where(Qualification.slug == PREGNANCY_MASSAGE))
+    _profile(app, users["client"].id, "pregnancy", due_date=MONDAY + timedelta(weeks=20))
+    _qualifications(admin, salon, salon.daniel, "Daniel Okafor", trained)  # now he could take it
+    assert f'id="attention-{booked}"' not in page_text(admin.client.get("/admin/rota/attention"))
+    _qualifications(admin, salon, salon.amelia, "Amelia Hart")  # her training taken away
+    page = page_text(admin.client.get("/admin/rota/attention"))
+    assert f'id="attention-{booked}"' in page and "Health check needed" in page
+    assert "pregnan" not in page.lower()  # no health detail on the admin's page
+    assert f'name="therapist" value="{salon.daniel}"' in page
+    sequence = _rows(app, Appointment, id=booked)[0].sequence
+    response = admin.post(f"/admin/rota/appointments/{booked}/reassign",
+                          {"therapist": str(salon.daniel), "sequence": str(sequence)})
+    assert response.status_code == 302
+    [moved] = _rows(app, Appointment, id=booked)
+    assert (moved.therapist_id, moved.health_hold) == (salon.daniel, None)
+    assert f'id="attention-{booked}"' not in page_text(admin.client.get("/admin/rota/attention"))
+    # Not now: no therapist would do, so it waits for the client (their dashboard says what to do).
+    _profile(app, users["client"].id, "severe_sunburn")
+    assert _rows(app, Appointment, id=booked)[0].health_hold is not None
+    assert f'id="attention-{booked}"' not in page_text(admin.client.get("/admin/rota/attention"))
+
+
 def test_cancelling_a_stranded_appointment_asks_then_emails_the_client(app, admin, salon, booked, booking_clock):
     _confirmed_day_off(app, admin, salon, booked)
     booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=3)  # inside the client's window: the salon still can
