@@ -202,6 +202,35 @@ def test_only_their_own_clients_recent_or_upcoming(app, client, auth, small_salo
     assert client.get(f"/therapist/appointments/{story['today']}/brief").status_code == 403
 
 
+def test_a_cancelled_appointment_has_no_brief_for_its_therapist(app, client, auth, small_salon, story, users):
+    """Cancelled (here by reception), it is no session to prepare for: its therapist is refused the
+    brief, nothing is logged, and their day offers no link to it; an admin, who sees every
+    brief, still can."""
+    brief = f"/therapist/appointments/{story['today']}/brief"
+    auth.login("admin@example.com")
+    cancelled = auth.post(f"/admin/clients/{story['client_id']}/appointments/{story['today']}/cancel",
+                          {"sequence": "0"})
+    assert cancelled.status_code == 302
+    with app.app_context():
+        appointment = db.session.get(Appointment, story["today"])
+        assert appointment.is_cancelled
+        on = to_local(appointment.starts_at).date()
+    auth.logout()
+    auth.login("therapist@example.com")
+    assert client.get(brief).status_code == 404
+    assert client.get(brief, headers={"HX-Request": "true"}).status_code == 404
+    day = client.get(f"/therapist?day={on.isoformat()}").get_data(as_text=True)
+    assert brief not in day
+    with app.app_context():
+        assert list(db.session.scalars(select(HealthAccess.viewer_role))) == []
+    auth.logout()
+    auth.login("admin@example.com")
+    seen = client.get(brief)
+    assert seen.status_code == 200 and "This appointment was cancelled." in seen.get_data(as_text=True)
+    today = make_appointment(app, small_salon, story["client_id"], NOW + timedelta(hours=3))
+    assert "was cancelled" not in client.get(f"/therapist/appointments/{today}/brief").get_data(as_text=True)
+
+
 def test_brief_without_consent_says_to_ask(app, client, auth, story, users):
     with app.app_context():
         profile_services.withdraw_consent(db.session.get(User, users["client"].id))

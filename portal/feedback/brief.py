@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from portal import clock
 from portal.accounts.models import User
 from portal.audit.services import Viewing
-from portal.booking.models import Appointment
+from portal.booking.models import CANCELLED, Appointment
 from portal.booking.status import is_completed
 from portal.extensions import db
 from portal.feedback.chart import PainPoint
@@ -83,6 +83,11 @@ class BriefAppointment:
     location_name: str
     therapist_name: str | None
     therapist_user_id: int | None
+    status: str  # booked or cancelled
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CANCELLED
 
 
 @dataclass
@@ -110,10 +115,12 @@ class Brief:
 
 
 def may_view(viewer: User, appointment: BriefAppointment, now: datetime) -> bool:
-    """Admins see every brief; a therapist only their own clients', recent or upcoming."""
+    """Admins see every brief; a therapist only their own clients', recent or upcoming, and never
+    a cancelled appointment's: it is no session they need the client's health data for (their day
+    and the morning email list booked appointments only)."""
     if viewer.is_admin:
         return True
-    if not viewer.is_therapist or appointment.therapist_user_id != viewer.id:
+    if not viewer.is_therapist or appointment.therapist_user_id != viewer.id or appointment.is_cancelled:
         return False
     return now - PAST_REACH <= appointment.starts_at <= now + FUTURE_REACH
 
@@ -198,7 +205,7 @@ _OF_THE_APPOINTMENTS_CLIENT = (select(Appointment.client_id).where(Appointment.i
 _HISTORY = (  # its first columns are a BriefAppointment's, in that order
     select(Appointment.id, Appointment.client_id, Appointment.starts_at, Appointment.no_show, Appointment.health_hold,
            Appointment.health_hold_at, Appointment.screening_confirmed_at, User.name, Service.name, Location.name,
-           Therapist.display_name, Therapist.user_id, Appointment.ends_at, Appointment.status,
+           Therapist.display_name, Therapist.user_id, Appointment.status, Appointment.ends_at,
            AppointmentFeedback, TreatmentNote)
     .join(User, User.id == Appointment.client_id)
     .join(Service, Service.id == Appointment.service_id)
