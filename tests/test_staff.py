@@ -222,8 +222,8 @@ def therapist_choices(response) -> str:
 # --- therapists' details and the services they give ------------------------------------------
 
 
-def therapist_form(display_name="Daniel Okafor", bio="Sports massage.", qualifications=(), services=()):
-    return {"display_name": display_name, "bio": bio,
+def therapist_form(display_name="Daniel Okafor", bio="Sports massage.", qualifications=(), services=(), version=1):
+    return {"display_name": display_name, "bio": bio, "version": str(version),
             "qualifications": [str(q) for q in qualifications], "services": [str(s) for s in services]}
 
 
@@ -295,7 +295,8 @@ def test_a_qualification_taken_away_or_given_re_checks_the_therapists_bookings(a
     assert _holds(app, first, second, past, theirs) == [CODE_NEEDS_PREGNANCY_TRAINED] * 2 + [None, None]
     with app.app_context():
         trained_id = db.session.scalar(select(Qualification.id).where(Qualification.slug == PREGNANCY_MASSAGE))
-    admin.post(f"/admin/staff/therapists/{salon.amelia}", therapist_form("Amelia Hart", "", [trained_id], services))
+    admin.post(f"/admin/staff/therapists/{salon.amelia}",
+               therapist_form("Amelia Hart", "", [trained_id], services, version=2))
     assert _holds(app, first, second, past, theirs) == [None] * 4
 
 
@@ -310,11 +311,37 @@ def test_only_a_change_of_qualifications_asks_for_the_re_check(app, users, salon
         admin = db.session.get(User, users["admin"].id)
         amelia = db.session.get(Therapist, salon.amelia)
         trained = {q.id for q in amelia.qualifications}
-        update_therapist(admin, salon.amelia, "Amelia H", "New bio", trained, {salon.back})
+        update_therapist(admin, salon.amelia, "Amelia H", "New bio", trained, {salon.back}, seen_version=1)
         assert re_checks() == []  # name, bio and services: nothing the health gate reads
-        update_therapist(admin, salon.amelia, "Amelia H", "New bio", set(), {salon.back})
+        update_therapist(admin, salon.amelia, "Amelia H", "New bio", set(), {salon.back}, seen_version=2)
         assert re_checks() == [{"therapist_id": salon.amelia}]
         db.session.rollback()
+
+
+def test_two_admins_editing_a_therapist_at_once_the_later_is_told_and_loses_nothing(app, admin, users, salon,
+                                                                                    make_user):
+    make_user("owner@example.com", "admin", "Olive Owner")
+    owner = AuthActions(app.test_client())
+    owner.login("owner@example.com", PASSWORD)
+    url = f"/admin/staff/therapists/{salon.daniel}"
+    for someone in (admin, owner):  # both open the form at version 1
+        assert 'name="version" type="hidden" value="1"' in page_text(someone.client.get(url))
+    assert owner.post(url, therapist_form("Daniel Okafor", "Runners and cyclists.", [], [salon.back])).status_code == 302
+    # The admin's older form does not overwrite the owner's bio unseen: told, shown it, nothing lost.
+    response = admin.post(url, therapist_form("Dan Okafor", "Sports massage.", [], [salon.back]))
+    text = page_text(response)
+    assert response.status_code == 409 and "Someone else saved Daniel Okafor's details" in text
+    assert 'value="Dan Okafor"' in text and "Runners and cyclists." in text  # typed; saved now
+    assert 'name="version" type="hidden" value="2"' in text
+    with app.app_context():
+        daniel = db.session.get(Therapist, salon.daniel)
+        assert (daniel.display_name, daniel.bio, daniel.version) == ("Daniel Okafor", "Runners and cyclists.", 2)
+        assert len(changes("therapist")) == 1
+    # Saving again, having seen theirs, keeps the admin's values.
+    assert admin.post(url, therapist_form("Dan Okafor", "Sports massage.", [], [salon.back], version=2)
+                      ).status_code == 302
+    with app.app_context():
+        assert db.session.get(Therapist, salon.daniel).display_name == "Dan Okafor"
 
 
 def test_a_bad_therapist_form_keeps_what_was_typed(app, client, admin, salon):

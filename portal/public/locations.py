@@ -20,26 +20,16 @@ class LocationDetails:
     booksy_url: str | None = None
 
 
-class StaleLocation(Exception):
-    """The salon's details were saved by someone else since the form was drawn."""
-
-    def __init__(self, current: Location):
-        super().__init__(
-            f"Someone else saved {current.name}'s details after you opened this form. Nothing of yours "
-            "was saved: check the details now saved (shown below the form), then save again to keep yours.")
-        self.current = current
-
-
 def update_location(admin: User, location_id: int, details: LocationDetails,
                     seen_version: int | None) -> Location | None:
     """Change a salon's details, drawn at `seen_version`, and record who changed what; None if
-    there is no such salon, StaleLocation if they were saved since. Flushes, never commits (the
+    there is no such salon, versions.Stale if they were saved since. Flushes, never commits (the
     request does)."""
     location = db.session.get(Location, location_id)
     if location is None:
         return None
     if not versions.claim(Location, location, seen_version):
-        raise StaleLocation(location)
+        raise versions.Stale(location, f"{location.name}'s details")
     changes = {}
     for item in fields(details):
         new = getattr(details, item.name)

@@ -21,8 +21,8 @@ from portal.public import bp, content, panels
 from portal.public.page_cache import cached
 from portal.public import free_times as visitor_times
 from portal.public.forms import FreeTimesForm, LocationForm
-from portal.public.locations import LocationDetails, StaleLocation, update_location
-from portal.salon import queries
+from portal.public.locations import LocationDetails, update_location
+from portal.salon import queries, versions
 from portal.security import public_page
 from portal.urls import external_url
 
@@ -139,11 +139,8 @@ def edit_location(location_id: int):
             update_location(current_user._get_current_object(), location_id, LocationDetails(
                 address=form.address.data, phone=form.phone.data, treatwell_url=form.treatwell_url.data,
                 fresha_url=form.fresha_url.data, booksy_url=form.booksy_url.data), form.seen_version())
-        except StaleLocation as problem:
-            # What was typed stays; saving again now means "mine wins, I have seen theirs".
-            current = problem.current
-            form.form_errors.append(str(problem))
-            form.version.data = str(current.version)
+        except versions.Stale as problem:
+            current = versions.told(form, problem)
         else:
             flash(f"{location.name}: details saved.", "success")
             return redirect(url_for("dashboard.admin"))

@@ -134,6 +134,8 @@ class Therapist(db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     bio: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Bumped by every edit of the details page in the back office (portal.salon.versions).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     user = relationship("User", lazy="joined")
     qualifications: Mapped[list[Qualification]] = relationship(

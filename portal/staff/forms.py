@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField, TelField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, SubmitField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -11,6 +11,7 @@ from portal.accounts.forms import email_field
 from portal.accounts.phones import PhoneProblem, normalise_uk_phone
 from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, one_line, strip
 from portal.roles import ADMIN, THERAPIST
+from portal.salon import versions
 
 BIO_MAX = 2000
 ROLE_CHOICES = [SelectChoice(THERAPIST, "Therapist: sees their diary and their clients' briefs"),
@@ -49,7 +50,11 @@ class TherapistForm(FlaskForm):
     bio = TextAreaField("About them", validators=[MaxChars(BIO_MAX)], filters=[strip])
     qualifications = CheckboxesField("Qualifications")
     services = CheckboxesField("Services they give")
+    version = HiddenField()  # of the details the form was drawn from (portal.salon.versions)
     submit = SubmitField("Save")
+
+    def seen_version(self) -> int | None:
+        return versions.seen(self.version.data)
 
 
 class PhoneClientForm(FlaskForm):

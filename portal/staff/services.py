@@ -16,13 +16,14 @@ from portal.accounts.models import User
 from portal.audit.services import record_change
 from portal.extensions import db
 from portal.roles import CLIENT, THERAPIST
+from portal.salon import versions
 from portal.salon.models import Therapist
 from portal.staff import queries
 
 log = logging.getLogger("portal.staff")
 
-__all__ = ["AlreadyHasAccount", "NotFound", "invite_staff", "resend_invitation", "update_therapist",
-           "add_phone_client"]
+__all__ = ["AlreadyHasAccount", "NotFound", "invite_staff", "resend_invitation",
+           "update_therapist", "add_phone_client"]
 
 
 class NotFound(LookupError):
@@ -61,8 +62,9 @@ def resend_invitation(actor: User, user_id: int) -> User:
 
 
 def update_therapist(actor: User, therapist_id: int, display_name: str, bio: str,
-                     qualification_ids: set[int], service_ids: set[int]) -> Therapist:
-    """Name, bio, qualifications and the services they give (booking offers them only for those).
+                     qualification_ids: set[int], service_ids: set[int], *, seen_version: int | None) -> Therapist:
+    """Name, bio, qualifications and the services they give (booking offers them only for those),
+    as the form drawn at `seen_version` has them; versions.Stale if they were saved since.
 
     Qualifications are what the health gate reads of a therapist (pregnancy training): when they
     change, booking re-checks the therapist's upcoming appointments once this has committed
@@ -70,6 +72,8 @@ def update_therapist(actor: User, therapist_id: int, display_name: str, bio: str
     therapist = queries.therapist(therapist_id)
     if therapist is None:
         raise NotFound(therapist_id)
+    if not versions.claim(Therapist, therapist, seen_version):
+        raise versions.Stale(therapist, f"{therapist.display_name}'s details")
     qualifications = [q for q in queries.qualifications() if q.id in qualification_ids]
     services = [s for s in queries.services() if s.id in service_ids]
     before = {"display_name": therapist.display_name, "bio": therapist.bio,

@@ -17,6 +17,7 @@ from portal.accounts.invitations import is_pending
 from portal.accounts.services import find_by_email
 from portal.accounts.phones import display_uk_phone
 from portal.roles import ADMIN, THERAPIST
+from portal.salon import versions
 from portal.staff import bp, queries, services
 from portal.staff.forms import InviteForm, PhoneClientForm, TherapistForm
 
@@ -84,16 +85,22 @@ def edit_therapist(therapist_id: int):
     form = TherapistForm(data={
         "display_name": therapist.display_name, "bio": therapist.bio,
         "qualifications": [str(q.id) for q in therapist.qualifications],
-        "services": [str(s.id) for s in therapist.services],
+        "services": [str(s.id) for s in therapist.services], "version": str(therapist.version),
     })
     _therapist_choices(form)
+    current = None
     if form.validate_on_submit():
-        services.update_therapist(_actor(), therapist.id, form.display_name.data, form.bio.data or "",
-                                  {int(v) for v in form.qualifications.data or []},
-                                  {int(v) for v in form.services.data or []})
-        flash(f"{form.display_name.data}'s details are saved.", "success")
-        return redirect(url_for("staff.index"))
-    return render_template("staff/therapist.html", form=form, therapist=therapist), 422 if form.errors else 200
+        try:
+            services.update_therapist(_actor(), therapist.id, form.display_name.data, form.bio.data or "",
+                                      {int(v) for v in form.qualifications.data or []},
+                                      {int(v) for v in form.services.data or []}, seen_version=form.seen_version())
+        except versions.Stale as problem:
+            current = versions.told(form, problem)
+        else:
+            flash(f"{form.display_name.data}'s details are saved.", "success")
+            return redirect(url_for("staff.index"))
+    status = 409 if current is not None else 422 if form.errors else 200
+    return render_template("staff/therapist.html", form=form, therapist=therapist, current=current), status
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
