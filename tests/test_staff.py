@@ -531,6 +531,27 @@ def test_the_form_checks_itself_as_reception_types(app, client, admin, users):
         assert db.session.scalar(select(func.count()).select_from(User)) == 3 and changes() == []
 
 
+def test_a_phone_number_a_client_has_already_is_told_before_adding_another(app, client, admin):
+    """Reception is told who already has the number (perhaps the same person, phoning again), and
+    adds someone else with it only on a tick: a family shares a home phone."""
+    assert admin.post("/admin/clients/new", {"name": "Pat Dodds", "phone": "07700 900456"}).status_code == 302
+    again = {"name": "Sam Dodds", "phone": "07700900456", "email": ""}
+    response = admin.post("/admin/clients/new", again)
+    text = page_text(response)
+    assert response.status_code == 422 and "Pat Dodds already has this phone number" in text
+    assert 'name="same_phone_ok"' in text and 'value="Sam Dodds"' in text  # the tick; nothing lost
+    live = admin.post("/admin/clients/new/check", {"phone": "+44 7700 900456"}, headers={"HX-Request": "true"})
+    assert "Pat Dodds already has this phone number" in live.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.phone == "+447700900456")) == 1
+    assert admin.post("/admin/clients/new", {**again, "same_phone_ok": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(User.name).where(User.phone == "+447700900456").order_by(User.name)
+                                  ).all() == ["Pat Dodds", "Sam Dodds"]
+    # A number no one has: no question, no tick.
+    assert 'name="same_phone_ok"' not in page_text(client.get("/admin/clients/new"))
+
+
 def test_two_admins_inviting_one_address_at_once_make_one_account(race_app, users):
     racers = logged_in_clients(race_app, ["admin@example.com", "admin@example.com"])
     form = {"name": "Grace Liddell", "email": "grace@example.com", "role": "therapist"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, SubmitField, TelField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, SubmitField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -61,4 +61,6 @@ class PhoneClientForm(FlaskForm):
     name = _name_field("Client's full name")
     phone = TelField("Phone number", validators=[UkPhone()], filters=[strip])
     email = email_field("Email address (optional)", required=None)
+    # Asked only when a client already has the number: someone else sharing a home phone, say.
+    same_phone_ok = BooleanField("This is someone else with the same phone number: add them")
     submit = SubmitField("Add the client")

@@ -7,8 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.roles import ADMIN, THERAPIST
+from portal.roles import ADMIN, CLIENT, THERAPIST
 from portal.salon.models import Qualification, Service, Therapist
+
+
+def clients_with_phone(phone: str) -> list[User]:
+    """The clients already kept with this (normalised) phone number, by name."""
+    return list(db.session.scalars(select(User).where(User.role == CLIENT, User.phone == phone).order_by(User.name)))
 
 
 def admins() -> list[User]:

@@ -24,6 +24,18 @@ from portal.staff.forms import InviteForm, PhoneClientForm, TherapistForm
 ALREADY_HAS_ACCOUNT = "That email address already has an account; nothing was created."
 
 
+def _same_phone(form: PhoneClientForm) -> str | None:
+    """Who already has the phone number typed (a valid one), as reception is told before adding
+    someone who may be a client already; None when no one has it."""
+    if not form.phone.data or form.phone.errors:
+        return None
+    names = [client.name for client in queries.clients_with_phone(form.phone.data)]
+    if not names:
+        return None
+    return (f"{' and '.join(names)} already {'has' if len(names) == 1 else 'have'} this phone number: find "
+            "them under Clients. If this is someone else (a shared home phone, say), tick the box below to add them.")
+
+
 def _actor():
     return current_user._get_current_object()
 
@@ -108,20 +120,25 @@ def edit_therapist(therapist_id: int):
 def new_client():
     """Reception adds a client who phoned: name and phone, and an email if they have one."""
     form = PhoneClientForm()
+    same_phone = None
     if form.validate_on_submit():
-        try:
-            user = services.add_phone_client(_actor(), form.name.data, form.phone.data, form.email.data or None)
-        except services.AlreadyHasAccount:
-            form.email.errors.append(ALREADY_HAS_ACCOUNT)
+        same_phone = None if form.same_phone_ok.data else _same_phone(form)
+        if same_phone:
+            form.phone.errors.append(same_phone)  # told first; the tick box then adds them
         else:
-            if user.email:
-                flash(f"{user.name} is added. We have emailed {user.email} a link to choose a password "
-                      "and fill in their health form before the visit.", "success")
+            try:
+                user = services.add_phone_client(_actor(), form.name.data, form.phone.data, form.email.data or None)
+            except services.AlreadyHasAccount:
+                form.email.errors.append(ALREADY_HAS_ACCOUNT)
             else:
-                flash(f"{user.name} is added with phone {display_uk_phone(user.phone)}. Without an email "
-                      "address they cannot log in: book and change their visits for them.", "success")
-            return redirect(url_for("staff.new_client"))
-    return render_template("staff/new_client.html", form=form), 422 if form.errors else 200
+                if user.email:
+                    flash(f"{user.name} is added. We have emailed {user.email} a link to choose a password "
+                          "and fill in their health form before the visit.", "success")
+                else:
+                    flash(f"{user.name} is added with phone {display_uk_phone(user.phone)}. Without an email "
+                          "address they cannot log in: book and change their visits for them.", "success")
+                return redirect(url_for("staff.new_client"))
+    return render_template("staff/new_client.html", form=form, same_phone=same_phone), 422 if form.errors else 200
 
 
 @bp.route("/clients/new/check", methods=["POST"])
@@ -132,5 +149,8 @@ def check_client():
     form.validate()
     if form.email.data and not form.email.errors and find_by_email(form.email.data):
         form.email.errors.append(ALREADY_HAS_ACCOUNT)
+    same_phone = _same_phone(form)
+    if same_phone:
+        form.phone.errors.append(same_phone)
     typed = [f for f in (form.name, form.phone, form.email) if f.raw_data and (f.raw_data[0] or "").strip()]
     return render_template("staff/_field_errors.html", fields=typed)
