@@ -16,6 +16,7 @@ from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.brief import brief_for
+from portal.feedback.models import TreatmentNote
 from portal.formatting import format_date
 from portal.profile import services as profile_services
 from portal.profile.content import ConditionEntry, ProfileContent
@@ -223,6 +224,17 @@ def test_a_cancelled_appointment_has_no_brief_for_its_therapist(app, client, aut
     assert brief not in day
     with app.app_context():
         assert list(db.session.scalars(select(HealthAccess.viewer_role))) == []
+    # A page opened before the cancellation: attendance and a note are refused, and its
+    # therapist is sent to their day with why, not to the brief they may no longer see.
+    base = f"/therapist/appointments/{story['today']}"
+    for action, form, said in ((f"{base}/attendance", {"attended": "yes"}, "That appointment was cancelled."),
+                               (f"{base}/notes", {"note": "Tight QL"}, "there was no session to write a note about")):
+        refused = auth.post(action, form)
+        assert refused.status_code == 302 and refused.location == "/therapist", action
+        assert said in client.get("/therapist").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TreatmentNote)) == 0
+        assert db.session.get(Appointment, story["today"]).no_show is not True
     auth.logout()
     auth.login("admin@example.com")
     seen = client.get(brief)

@@ -24,6 +24,11 @@ class Refused(PermissionError):
     """The action is not possible now; the message says why, in the client's words."""
 
 
+class Cancelled(Refused):
+    """The appointment was cancelled: there is no session to record anything on (and its
+    therapist no longer sees its brief)."""
+
+
 def staff_appointment(staff: User, appointment_id: int) -> Appointment:
     """An appointment this therapist treats (or any, for an admin)."""
     appointment = db.session.get(Appointment, appointment_id)
@@ -48,7 +53,7 @@ def mark_attendance(staff: User, appointment_id: int, attended: bool, now: datet
     if appointment is None:
         raise NotFound(appointment_id)
     if appointment.is_cancelled:
-        raise Refused("That appointment was cancelled.")
+        raise Cancelled("That appointment was cancelled.")
     if appointment.starts_at > now:
         raise Refused("You can mark attendance once the session has started.")
     appointment.no_show = not attended

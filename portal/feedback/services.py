@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, or_, select
 
 from portal import clock
 from portal.accounts.models import User
-from portal.booking.attendance import NotFound, Refused, staff_appointment  # noqa: F401  (one pair of refusals)
+from portal.booking.attendance import Cancelled, NotFound, Refused, staff_appointment  # noqa: F401  (one set of refusals)
 from portal.booking.locks import lock_client
 from portal.booking.models import Appointment
 from portal.booking.queries import DONE_COLUMNS, DONE_OR_AHEAD, done_and_ahead
@@ -258,6 +258,8 @@ def add_treatment_note(staff: User, appointment_id: int, text: str, now: datetim
     """A private note after the session, for the therapists who treat this client next."""
     now = now or clock.now()
     appointment = staff_appointment(staff, appointment_id)
+    if appointment.is_cancelled:
+        raise Cancelled("That appointment was cancelled: there was no session to write a note about.")
     if appointment.starts_at > now:
         raise Refused("Treatment notes are written after the session has started.")
     note = TreatmentNote(appointment_id=appointment.id, author_id=staff.id, author_name=staff.name, created_at=now)

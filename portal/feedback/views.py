@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import clock
-from portal.access import allow
+from portal.access import allow, home_for
 from portal.accounts.forms import EmptyForm
 from portal.booking import attendance as attendance_service
 from portal.dashboard import panels as dashboard_panels
@@ -127,11 +127,15 @@ def brief(appointment_id: int):
 
 
 def _staff_action(appointment_id: int, action, done: str):
-    """Run a therapist's action on an appointment; back to its brief with what happened."""
+    """Run a therapist's action on an appointment; back to its brief with what happened (to
+    their day if it was cancelled meanwhile: its therapist no longer sees the brief)."""
     try:
         action()
     except services.NotFound:
         abort(404)
+    except services.Cancelled as refusal:
+        flash(str(refusal), "error")
+        return redirect(home_for(current_user))
     except services.Refused as refusal:
         flash(str(refusal), "error")
     else:
