@@ -485,3 +485,29 @@ def test_changes_since_last_visit(app, users):
         assert any("sunburn" in change.lower() for change in changes)
         assert services.changes_since(client.id, services.profile_of(client.id).updated_at) == []
         db.session.commit()
+
+
+def test_the_same_save_or_heal_sent_four_times_at_once_is_stored_once(race_app, users):
+    """Four tabs (or a quadruple click) sending the same first profile, a change to it, then "It
+    has healed", at the same moment: one revision each, not four. Each save re-reads the latest revision only once it holds
+    the client's row, so the later ones find nothing changed (threads, a connection each)."""
+    from collections import Counter
+
+    from tests.racing import logged_in_clients, race
+
+    racers = 4
+    clients = logged_in_clients(race_app, ["client@example.com"] * racers)
+    first = profile_form(conditions=["severe_sunburn", "pregnancy"], due_date=DUE, consent="y")
+    responses = race(clients, [first] * racers, url="/profile")  # the first save: consent given once
+    assert Counter(r.status_code for r in responses) == {302: racers}
+    assert revision_count(race_app) == 1
+    changed = profile_form(conditions=["severe_sunburn", "pregnancy"], due_date=DUE,
+                           notes_for_therapist="Left shoulder is stiff.")
+    responses = race(clients, [changed] * racers, url="/profile")
+    assert Counter(r.status_code for r in responses) == {302: racers}
+    assert revision_count(race_app) == 2
+    assert stored(race_app).notes_for_therapist == "Left shoulder is stiff."
+    responses = race(clients, [{}] * racers, url="/profile/healed/severe_sunburn")
+    assert Counter(r.status_code for r in responses) == {302: racers}
+    assert revision_count(race_app) == 3
+    assert set(stored(race_app).conditions) == {"pregnancy"}

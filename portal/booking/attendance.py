@@ -9,7 +9,8 @@ from datetime import datetime
 
 from portal import clock
 from portal.accounts.models import User
-from portal.booking.locks import lock_appointment, lock_client
+from portal.accounts.locks import lock_client
+from portal.booking.locks import lock_appointment
 from portal.booking.models import Appointment
 from portal.extensions import db
 

@@ -1,5 +1,5 @@
-"""Row locks for booking writes, in one fixed order: the client's users row, then appointment rows,
-then the therapist's row.
+"""Row locks for booking writes, in one fixed order: the client's users row
+(`portal.accounts.locks.lock_client`), then appointment rows, then the therapist's row.
 
 Every write that changes an appointment (book, move, cancel, attendance) takes them before it
 reads what it will decide on, so two requests for one client or one appointment take turns
@@ -14,28 +14,9 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.models import User
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.salon.models import Therapist, WorkingHours
-
-
-def lock_client(client_id: int) -> None:
-    """Hold the client's users row until this transaction ends: one client's bookings and
-    changes take turns, so each sees what the one before it did.
-
-    Always the first lock a booking write takes (then appointment rows, by id), so two writes
-    never wait for each other in opposite orders. SQLite has no row locks: a no-op UPDATE takes
-    its database write lock instead, so the reads that follow are current and nobody else
-    writes until we commit or roll back.
-    """
-    users = User.__table__
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(users).where(users.c.id == client_id).values(id=users.c.id))
-    else:
-        # NO KEY UPDATE: bookings take turns, while rows merely pointing at the client (a
-        # check-in, feedback) are not held up.
-        db.session.execute(select(users.c.id).where(users.c.id == client_id).with_for_update(key_share=True))
 
 
 def lock_appointment(appointment_id: int, client_id: int | None = None) -> Appointment | None:

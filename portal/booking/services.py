@@ -38,7 +38,8 @@ from portal.audit.services import record_change
 from portal.booking import availability, notify, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
-from portal.booking.locks import lock_appointment, lock_client, lock_therapist
+from portal.accounts.locks import lock_client
+from portal.booking.locks import lock_appointment, lock_therapist
 from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
 from portal.extensions import db
 from portal.formatting import local_datetime

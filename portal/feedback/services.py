@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, or_, select
 from portal import clock
 from portal.accounts.models import User
 from portal.booking.attendance import Cancelled, NotFound, Refused, staff_appointment  # noqa: F401  (one set of refusals)
-from portal.booking.locks import lock_client
+from portal.accounts.locks import lock_client
 from portal.booking.models import Appointment
 from portal.booking.queries import DONE_COLUMNS, DONE_OR_AHEAD, done_and_ahead
 from portal.booking.status import completed, is_completed

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, events
+from portal.accounts.locks import lock_client
 from portal.accounts.models import User
 from portal.audit.services import RecordingRead, Viewing, record_health_access
 from portal.extensions import db
@@ -187,6 +188,9 @@ def save_profile(client: User, content: ProfileContent, consent_given: bool = Fa
     staff = by is not None and by.id != client.id
     if staff and by.role not in STAFF:
         raise NotYours("only staff save a profile for someone else")
+    # Two saves at once (two tabs, a double click) take turns, and the later compares with what
+    # the earlier stored: the same answers sent twice are one revision, not two.
+    lock_client(client.id)
     consented = has_consent(client.id)
     if not consented and (staff or not consent_given):
         raise ConsentRequired("tick the consent statement to store health information")
@@ -247,6 +251,7 @@ def mark_healed(client: User, condition: str) -> bool:
     condition needs more than the client's word (an acute injury needs a recorded diagnosis)."""
     _require_client(client)
     rule = CONDITIONS.get(condition)
+    lock_client(client.id)  # a second click at once waits, then finds the condition gone
     profile = profile_of(client.id)
     current = latest_content(profile) if profile and profile.has_consent else None
     if rule is None or not rule.heals_in_one_click or current is None or condition not in current.conditions:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.accounts.models import User
-from portal.booking.locks import lock_client
+from portal.accounts.locks import lock_client
 from portal.booking.models import Appointment
 from portal.booking.status import completed, is_completed
 from portal.extensions import db
