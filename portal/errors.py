@@ -7,7 +7,7 @@ import logging
 from flask import Flask, g, render_template
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger("portal.errors")
 
@@ -20,6 +20,13 @@ MESSAGES = {
     429: ("Too many attempts", "Please wait a minute before trying again."),
     500: ("Something went wrong on our side", "We have been told about it. Please try again shortly."),
 }
+
+
+class UnstorableInput(BadRequest):
+    """The request held a character that can't be stored (a NUL): refused with its own advice."""
+
+    description = ("What you sent held a character we can't store (a NUL, often from text copied out of "
+                   "another program). Please go back, type that text again and send it.")
 
 
 def _render(status: int, detail: str | None = None):
@@ -38,6 +45,10 @@ def init_errors(app: Flask) -> None:
         log.warning("csrf refused: %s", error.description)
         return _render(400, "The form had expired or was missing its security token. "
                             "Please reload the page and try again.")
+
+    @app.errorhandler(UnstorableInput)
+    def unstorable_input(error: UnstorableInput):
+        return _render(error.code, error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -12,6 +12,8 @@ from flask import Flask, current_app, g, request, session
 from flask.wrappers import Response
 from flask_login import current_user
 
+from portal.errors import UnstorableInput
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -101,6 +103,19 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def refuse_nul_characters() -> None:
+    """A NUL character (U+0000) in the address, a query or a form is refused (400) before any
+    view reads it: no one types one, PostgreSQL can't store or even compare one (the query fails,
+    a 500), and SQLite would store it. One check for every field, present and future."""
+    if "\x00" in request.path:
+        raise UnstorableInput()
+    for values in (request.args, request.form) if request.method == "POST" else (request.args,):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise UnstorableInput()
+
+
 def init_security(app: Flask) -> None:
     app.before_request(assign_request_id)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)

@@ -131,3 +131,56 @@ def test_the_admin_day_ignores_a_salon_switch_out_of_range(client, auth, users, 
     assert response.status_code == 200 and "Newcastle City Centre" in page_text(response)
     with client.session_transaction() as session:
         assert REMEMBERED not in session  # nothing remembered from an id no salon has
+
+
+# --- a NUL character ---------------------------------------------------------------------------
+
+NUL_ADVICE = "held a character we can't store"
+
+
+def _every_form_field_name() -> set[str]:
+    """The name of every field of every form in the portal (and the query fields read by hand)."""
+    import importlib
+    import pkgutil
+
+    from wtforms import Form
+    from wtforms.fields.core import UnboundField
+
+    import portal
+
+    for module in pkgutil.walk_packages(portal.__path__, "portal."):
+        importlib.import_module(module.name)
+    names, forms = {"q", "range", "next", "day", "salon", "page"}, [Form]
+    while forms:
+        form = forms.pop()
+        forms += form.__subclasses__()
+        names |= {name for name in dir(form) if isinstance(getattr(form, name, None), UnboundField)}
+    return names
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_a_nul_character_in_any_field_of_any_route_is_refused_before_it_is_read(app, client, auth, users,
+                                                                                 endpoint):
+    """PostgreSQL can't store or compare a NUL: the admin's client search with one was a 500."""
+    _, path, _ = MATRIX[endpoint]
+    if callable(path):
+        path = path(client.application, users)
+    nul = dict.fromkeys(_every_form_field_name(), "a\x00b")
+    assert len(nul) > 100
+    for role in ("anonymous", "client"):
+        if role != "anonymous":
+            assert auth.login(f"{role}@example.com").status_code == 302
+        for method, _rule in _methods(app, endpoint):
+            response = _send(client, auth, method, path, nul)
+            assert response.status_code == 400 and NUL_ADVICE in page_text(response), f"{role} {method} {path}"
+
+
+def test_a_nul_character_is_refused_in_the_address_a_query_and_a_form(client, auth, users):
+    auth.login("admin@example.com")
+    assert client.get("/admin/clients", query_string={"q": "claire"}).status_code == 200
+    for response in (client.get("/admin/clients", query_string={"q": "a\x00b"}),  # was a 500 on PostgreSQL
+                     client.get("/admin/clients", query_string={"a\x00b": "claire"}),
+                     client.get("/account/confirm/a%00b"),
+                     auth.post("/account/logout", {"next\x00": "/"})):
+        assert response.status_code == 400 and NUL_ADVICE in page_text(response)
+    assert client.get("/account/").status_code == 200  # still logged in: the logout was refused
