@@ -337,6 +337,84 @@ def test_bookings_held_when_their_therapist_loses_a_qualification_need_attention
     assert f'id="attention-{booked}"' not in page_text(admin.client.get("/admin/rota/attention"))
 
 
+def _gives(admin, salon, therapist_id: int, name: str, services: list[int], version: int):
+    """The admin saves the therapist's page with these massages ticked (pregnancy training kept)."""
+    from portal.salon.models import PREGNANCY_MASSAGE, Qualification
+
+    with admin.client.application.app_context():
+        trained = db.session.scalar(select(Qualification.id).where(Qualification.slug == PREGNANCY_MASSAGE))
+    form = {"display_name": name, "bio": "", "qualifications": [str(trained)],
+            "services": [str(s) for s in services], "version": str(version)}
+    response = admin.post(f"/admin/staff/therapists/{therapist_id}", form)
+    assert response.status_code == 302
+    return page_text(admin.client.get(response.location))
+
+
+def test_bookings_of_a_massage_their_therapist_no_longer_gives_need_attention(app, admin, users, salon, booked,
+                                                                             booking_clock):
+    """Amelia's back massage is unticked on her page: her upcoming bookings of it are listed (read
+    from what she gives now, nothing stored) with therapists who give it and are free then; her
+    past and cancelled ones, and her bookings of a massage she still gives, are not. Ticking it
+    again, or moving the booking to Daniel, takes it off the list."""
+    claire = users["client"].id
+    past = add_appointment(app, claire, salon.amelia, salon.city, salon.back, booking_clock.now - timedelta(days=3))
+    cancelled = add_appointment(app, claire, salon.amelia, salon.city, salon.back, at(MONDAY + timedelta(days=1), "10:00"))
+    with app.app_context():
+        db.session.get(Appointment, cancelled).status = "cancelled"
+        db.session.commit()
+    still_given = add_appointment(app, claire, salon.amelia, salon.city, salon.full, at(MONDAY + timedelta(days=2), "10:00"))
+
+    def listed() -> set[int]:
+        page = page_text(admin.client.get("/admin/rota/attention"))
+        return {a for a in (booked, past, cancelled, still_given) if f'id="attention-{a}"' in page}
+
+    assert listed() == set()
+    told = _gives(admin, salon, salon.amelia, "Amelia Hart", [salon.full], version=1)
+    assert listed() == {booked}
+    assert "Amelia Hart has 1 upcoming booking of a massage they no longer give" in told
+    page = page_text(admin.client.get("/admin/rota/attention"))
+    assert "Amelia Hart no longer gives this massage" in page
+    assert f'name="therapist" value="{salon.daniel}"' in page
+    assert f'name="therapist" value="{salon.amelia}"' not in page
+    _gives(admin, salon, salon.amelia, "Amelia Hart", [salon.back, salon.full], version=2)  # ticked again
+    assert listed() == set()
+    _gives(admin, salon, salon.amelia, "Amelia Hart", [salon.full], version=3)
+    assert listed() == {booked}
+    sequence = _rows(app, Appointment, id=booked)[0].sequence
+    response = admin.post(f"/admin/rota/appointments/{booked}/reassign",
+                          {"therapist": str(salon.daniel), "sequence": str(sequence)})
+    assert response.status_code == 302
+    assert _rows(app, Appointment, id=booked)[0].therapist_id == salon.daniel
+    assert listed() == set()
+
+
+def test_a_client_is_not_offered_a_therapist_for_a_massage_they_no_longer_give(app, admin, auth, users, salon,
+                                                                               booked, booking_clock):
+    """Claire's back massage with Amelia, who no longer gives it: her appointment and move pages
+    answer (no error), the move page says why and offers Daniel, not Amelia; a move kept with
+    Amelia is refused; rebooking her last back massage with Amelia offers no time."""
+    past = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back,
+                           booking_clock.now - timedelta(days=3))
+    _gives(admin, salon, salon.amelia, "Amelia Hart", [salon.full], version=1)
+    auth.logout()
+    assert auth.login().status_code == 302
+    assert auth.client.get(f"/appointments/{booked}").status_code == 200
+    move = auth.client.get(f"/appointments/{booked}/move?day={MONDAY.isoformat()}")
+    page = page_text(move)
+    assert move.status_code == 200 and "Amelia Hart no longer gives this massage." in page
+    assert "Your health profile" not in page
+    assert f'name="therapist" value="{salon.daniel}"' in page
+    assert f'name="therapist" value="{salon.amelia}"' not in page
+    sequence = _rows(app, Appointment, id=booked)[0].sequence
+    kept = auth.post(f"/appointments/{booked}/move", {"starts_at": at(MONDAY, "11:00").isoformat(),
+                                                      "sequence": str(sequence)})
+    assert kept.status_code == 422 and "doesn't give the Back" in page_text(kept)
+    assert _rows(app, Appointment, id=booked)[0].starts_at == at(MONDAY, "10:00")
+    rebook = auth.client.get(f"/appointments/{past}/rebook")
+    assert rebook.status_code == 200 and "Amelia Hart no longer gives the Back" in page_text(rebook)
+    assert 'name="starts_at"' not in page_text(rebook)
+
+
 def test_cancelling_a_stranded_appointment_asks_then_emails_the_client(app, admin, salon, booked, booking_clock):
     _confirmed_day_off(app, admin, salon, booked)
     booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=3)  # inside the client's window: the salon still can

@@ -157,6 +157,9 @@ class MoveOffer:
     # booking): suitable therapists at the same salon instead, each with their free times.
     others: list[TherapistTimes] = field(default_factory=list)
     therapist_refused: bool = False
+    # Why the therapist is refused: they no longer give this massage (the admin unticked it after
+    # booking), rather than the health gate.
+    no_longer_given: bool = False
     refusal: BookingDecision | None = None  # the gate refuses every therapist on that day
 
 
@@ -187,6 +190,7 @@ def move_offer(appointment, day: date | None, *, for_staff: bool = False) -> Mov
                                                       for_staff=for_staff)
         return offer
     offer.therapist_refused = True
+    offer.no_longer_given = not therapist.gives(service)
     diaries = slots.Diaries(suitable.therapists, location_id, service, day, day, look_ahead_to=slots.search_end(day),
                             minutes=minutes, for_staff=for_staff)
     for other in suitable.therapists:

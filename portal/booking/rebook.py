@@ -69,6 +69,9 @@ def proposal(client_id: int, source: Appointment, guidance: Guidance) -> RebookP
     if not therapist.active or not slots.works_at(therapist, source.location_id):
         found.problem = f"{therapist.display_name} no longer works at {source.location.name}. Please choose again."
         return found
+    if not therapist.gives(service):
+        found.problem = f"{therapist.display_name} no longer gives the {service.name}. Please choose another therapist."
+        return found
     decision = gate.check_booking(client_id, service, therapist, due)
     if not decision.allowed:
         found.refusal = decision

@@ -489,6 +489,9 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
         therapist = db.session.get(Therapist, therapist_id)
         if therapist is None or not therapist.active or not slots.works_at(therapist, appointment.location_id):
             raise NotOffered("That therapist doesn't work at that salon. Please choose again.")
+    if not therapist.gives(appointment.service):  # unticked on their page since it was booked, say
+        raise NotOffered(f"{therapist.display_name} doesn't give the {appointment.service.name}. "
+                         "Please choose another therapist.")
     decision = gate.check_booking(client.id, appointment.service, therapist, to_local(starts_at).date())
     if not decision.allowed:
         raise GateRefused(decision)

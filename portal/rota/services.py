@@ -331,6 +331,7 @@ INACTIVE = "inactive"
 AWAY = "away"
 OUTSIDE_HOURS = "outside_hours"
 UNSUITED = "unsuited"
+NOT_GIVEN = "not_given"
 REASONS = {
     INACTIVE: "Therapist inactive",
     AWAY: "In the therapist's time off",
@@ -338,6 +339,9 @@ REASONS = {
     # Held by the health check because of who the therapist is (their training), so another
     # therapist solves it; said without detail, as on the therapists' and the admin's days.
     UNSUITED: "Health check needed",
+    # The admin unticked this massage on the therapist's page after it was booked: another
+    # therapist who gives it takes it, or the salon cancels it.
+    NOT_GIVEN: "{therapist} no longer gives this massage",
 }
 # The holds another therapist lifts: the gate refuses this therapist, not the massage.
 _THERAPIST_HOLDS = frozenset({CODE_NEEDS_PREGNANCY_TRAINED})
@@ -352,7 +356,7 @@ class Attention:
 
     @property
     def labels(self) -> list[str]:
-        return [REASONS[r] for r in self.reasons]
+        return [REASONS[r].format(therapist=self.appointment.therapist.display_name) for r in self.reasons]
 
 
 def _reasons(appointment: Appointment, who: Therapist, away: list[TimeOff], buffer) -> list[str]:
@@ -366,18 +370,22 @@ def _reasons(appointment: Appointment, who: Therapist, away: list[TimeOff], buff
         reasons.append(OUTSIDE_HOURS)
     if appointment.health_hold in _THERAPIST_HOLDS:
         reasons.append(UNSUITED)
+    if appointment.service_id not in who.service_ids():
+        reasons.append(NOT_GIVEN)
     return reasons
 
 
-def needs_attention(*, with_candidates: bool = True) -> list[Attention]:
-    """Every future booked appointment whose therapist is inactive, away or off shift then, or
-    held by the health check for want of another therapist (booking's re-check: their
-    qualifications, or the client's profile, changed after booking)."""
-    appointments = _future_booked()
+def needs_attention(*, with_candidates: bool = True, therapist_id: int | None = None) -> list[Attention]:
+    """Every future booked appointment whose therapist is inactive, away or off shift then, no
+    longer gives its massage (read from their services as they are now: nothing is stored, so
+    ticking it again, or moving the booking, takes it off the list), or held by the health check
+    for want of another therapist (booking's re-check: their qualifications, or the client's
+    profile, changed after booking). `therapist_id`: that therapist's appointments only."""
+    appointments = _future_booked(therapist_id)
     if not appointments:
         return []
     therapists = {t.id: t for t in db.session.scalars(
-        select(Therapist).options(selectinload(Therapist.qualifications),
+        select(Therapist).options(selectinload(Therapist.qualifications), selectinload(Therapist.services),
                                   selectinload(Therapist.working_hours))).unique()}
     away: dict[int, list[TimeOff]] = {}
     for entry in db.session.scalars(select(TimeOff).where(TimeOff.ends_at > clock.now())):

@@ -17,6 +17,7 @@ from portal.accounts.invitations import is_pending
 from portal.accounts.services import find_by_email
 from portal.accounts.phones import display_uk_phone
 from portal.roles import ADMIN, THERAPIST
+from portal.rota import services as rota
 from portal.salon import versions
 from portal.staff import bp, queries, services
 from portal.staff.forms import InviteForm, PhoneClientForm, TherapistForm
@@ -87,6 +88,16 @@ def _therapist_choices(form: TherapistForm) -> None:
                              for s in queries.services()]
 
 
+def _tell_of_massages_no_longer_given(therapist_id: int, name: str) -> None:
+    """A massage unticked while the therapist has bookings of it: they stay booked (the salon
+    decides what to do) and the rota's needs-attention list shows them; say so on saving."""
+    count = sum(1 for item in rota.needs_attention(with_candidates=False, therapist_id=therapist_id)
+                if rota.NOT_GIVEN in item.reasons)
+    if count:
+        flash(f"{name} has {count} upcoming booking{'s' if count != 1 else ''} of a massage they no longer "
+              "give: see Needs attention on the rota to move or cancel them.", "warning")
+
+
 @bp.route("/staff/therapists/<int:therapist_id>", methods=["GET", "POST"])
 @allow(ADMIN)
 def edit_therapist(therapist_id: int):
@@ -110,6 +121,7 @@ def edit_therapist(therapist_id: int):
             current = versions.told(form, problem)
         else:
             flash(f"{form.display_name.data}'s details are saved.", "success")
+            _tell_of_massages_no_longer_given(therapist.id, form.display_name.data)
             return redirect(url_for("staff.index"))
     status = 409 if current is not None else 422 if form.errors else 200
     return render_template("staff/therapist.html", form=form, therapist=therapist, current=current), status
