@@ -39,7 +39,7 @@ from portal.booking import availability, notify, queries, recheck, slots
 from portal.booking.forms import UNKNOWN_THERAPIST_MESSAGE
 from portal.booking.guard import held_cells
 from portal.accounts.locks import lock_client
-from portal.booking.locks import lock_appointment, lock_therapist
+from portal.booking.locks import lock_appointment
 from portal.booking.models import BOOKED, CANCELLED, Appointment, AppointmentSlot, CalendarFeed
 from portal.extensions import db
 from portal.formatting import local_datetime
@@ -47,6 +47,7 @@ from portal.guidance.rules import BookingDecision
 from portal.profile import gate
 from portal.roles import STAFF
 from portal.salon import queries as salon_queries
+from portal.salon.locks import lock_therapist
 from portal.salon.models import Location, Service, Therapist
 from portal.signals import appointment_booked, appointment_cancelled, appointment_moved
 from portal.timezones import to_local
@@ -241,6 +242,7 @@ def _book(client: User, request: BookingRequest, staff: bool = False) -> Booked:
 
     # "Any suitable": try each free therapist in turn; a clash with one is no reason to give up.
     refusals: list[tuple[Therapist, str]] = []
+    unsuited: BookingProblem | None = None  # refused once read under the lock (changed meanwhile)
     for therapist in suitable.therapists:
         # Each attempt holds the client's row (a clash rolls back and lets go of it), so two
         # bookings by one client take turns and the second sees the first.
@@ -252,6 +254,9 @@ def _book(client: User, request: BookingRequest, staff: bool = False) -> Booked:
                             staff=staff)
         reason = _recheck_locked(therapist, location.id, service, request.starts_at, for_staff=staff)
         if reason is None:
+            unsuited = _unsuited_now(client.id, service, therapist, request.starts_at)
+            if unsuited is not None:
+                continue  # "any suitable": the next one may still do
             appointment = insert_if_free(client, service, location, therapist, request,
                                          screening_confirmed_at=screened_at, announce=True)
             if appointment is not None:
@@ -262,6 +267,8 @@ def _book(client: User, request: BookingRequest, staff: bool = False) -> Booked:
                 return Booked(earlier, created=False)
             reason = availability.TAKEN
         refusals.append((therapist, reason))
+    if unsuited is not None and not refusals:
+        raise unsuited
     raise _unavailable(refusals, location, anyone=request.therapist_id is None)
 
 
@@ -274,6 +281,17 @@ def _recheck_locked(therapist: Therapist, location_id: int, service: Service, st
     if current is None or not current.active or not slots.works_at(current, location_id):
         return availability.OUTSIDE_HOURS
     return slots.recheck(current, location_id, service, starts_at, **options)
+
+
+def _unsuited_now(client_id: int, service: Service, therapist: Therapist, starts_at: datetime) -> BookingProblem | None:
+    """After `_recheck_locked` (which read the therapist's services and qualifications again):
+    the refusal if they no longer give the massage or the health gate no longer allows them, else
+    None. A change to either made meanwhile either committed before the lock (and is read here)
+    or waits for this booking to commit (and the re-check after it sees this booking)."""
+    if not therapist.gives(service):  # unticked on their page since the page was drawn, say
+        return NotOffered(f"{therapist.display_name} doesn't give the {service.name}. Please choose another therapist.")
+    decision = gate.check_booking(client_id, service, therapist, to_local(starts_at).date())
+    return None if decision.allowed else GateRefused(decision)
 
 
 def _unavailable(refusals: list[tuple[Therapist, str]], location: Location, anyone: bool) -> BookingProblem:
@@ -489,17 +507,14 @@ def _reschedule(client: User, appointment_id: int, starts_at: datetime, therapis
         therapist = db.session.get(Therapist, therapist_id)
         if therapist is None or not therapist.active or not slots.works_at(therapist, appointment.location_id):
             raise NotOffered("That therapist doesn't work at that salon. Please choose again.")
-    if not therapist.gives(appointment.service):  # unticked on their page since it was booked, say
-        raise NotOffered(f"{therapist.display_name} doesn't give the {appointment.service.name}. "
-                         "Please choose another therapist.")
-    decision = gate.check_booking(client.id, appointment.service, therapist, to_local(starts_at).date())
-    if not decision.allowed:
-        raise GateRefused(decision)
     # A move keeps the length (and price) it was booked at, even if the catalogue changed since.
     reason = _recheck_locked(therapist, appointment.location_id, appointment.service, starts_at,
                              except_appointment=appointment.id, minutes=appointment.minutes, for_staff=staff)
     if reason is not None:
         raise _unavailable([(therapist, reason)], appointment.location, anyone=False)
+    unsuited = _unsuited_now(client.id, appointment.service, therapist, starts_at)
+    if unsuited is not None:
+        raise unsuited
     length = timedelta(minutes=appointment.minutes)
     _check_client_diary(client.id, starts_at, starts_at + length, moving=appointment.id, staff=staff)
 

@@ -22,7 +22,6 @@ from portal.accounts.models import User
 from portal.audit.services import record_change
 from portal.booking import availability, slots, time_off
 from portal.booking import services as booking
-from portal.booking.locks import lock_therapist
 from portal.booking.models import BOOKED, Appointment, TimeOff
 from portal.booking.queries import shifts_of
 from portal.extensions import db
@@ -30,6 +29,7 @@ from portal.formatting import local_datetime
 from portal.guidance.rules import CODE_NEEDS_PREGNANCY_TRAINED
 from portal.rota.rules import WEEKDAYS, OtherShift, ShiftSpec, shift_problems, time_off_words
 from portal.salon import settings
+from portal.salon.locks import lock_therapist
 from portal.salon.models import Location, Therapist, WorkingHours
 
 log = logging.getLogger("portal.rota")
@@ -88,7 +88,7 @@ def therapist(therapist_id: int) -> Therapist:
 def _locked_therapist(therapist_id: int) -> Therapist:
     """The therapist and their hours as they are now, held until the change commits: bookings of
     them wait for it, and it waits for bookings already under way, so a change to the hours checks
-    the appointments as they will be (`booking.locks.lock_therapist`); two changes take turns."""
+    the appointments as they will be (`salon.locks.lock_therapist`); two changes take turns."""
     found = lock_therapist(therapist_id, to_change=True)
     if found is None:
         raise NotFound()

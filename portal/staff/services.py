@@ -17,6 +17,7 @@ from portal.audit.services import record_change
 from portal.extensions import db
 from portal.roles import CLIENT, THERAPIST
 from portal.salon import versions
+from portal.salon.locks import lock_therapist
 from portal.salon.models import Therapist
 from portal.staff import queries
 
@@ -69,9 +70,12 @@ def update_therapist(actor: User, therapist_id: int, display_name: str, bio: str
     Qualifications are what the health gate reads of a therapist (pregnancy training): when they
     change, booking re-checks the therapist's upcoming appointments once this has committed
     (`therapist_qualifications_changed`), holding those the gate would now refuse."""
-    therapist = queries.therapist(therapist_id)
-    if therapist is None:
+    # First the therapist's row lock (as the rota's changes): a booking holds it shared from its
+    # check of their qualifications and services to its commit, and the version claim's UPDATE
+    # alone would not wait for it, so the re-check after this commit could miss that booking.
+    if lock_therapist(therapist_id, to_change=True) is None:
         raise NotFound(therapist_id)
+    therapist = queries.therapist(therapist_id)
     if not versions.claim(Therapist, therapist, seen_version):
         raise versions.Stale(therapist, f"{therapist.display_name}'s details")
     qualifications = [q for q in queries.qualifications() if q.id in qualification_ids]
