@@ -227,6 +227,51 @@ def test_a_scan_in_quiet_hours_queues_for_eight_the_next_morning(app, booking_cl
     assert sent.not_before == z(2027, 3, 9, 8, 0)
 
 
+def _deliver_at_eight(app, booking_clock) -> list[str]:
+    """08:00: the outbox's sweep delivers what waited for the morning; the subjects that went."""
+    app.extensions["mail_outbox"] = []
+    booking_clock.now = z(2027, 3, 8, 8, 0)
+    with app.app_context():
+        sweep_outbox.run_once()
+    return [message["Subject"] for message in outbox(app)]
+
+
+def _reminded_at_night_then_changed(app, booking_clock, small_salon, users, starts_at, change) -> int:
+    """An appointment on Tuesday whose reminder the scan after midnight on Monday queues for 08:00,
+    then at 07:00 (online: more than a day before) the client's `change(booking services, client,
+    appointment id)`; the appointment's id."""
+    from portal.booking import services as booking_services
+    client_id = users["client"].id
+    tuesday = appointment(app, small_salon, client_id, starts_at)
+    assert run(app, booking_clock, scan_reminders, z(2027, 3, 8, 0, 30)) == 1
+    booking_clock.now = z(2027, 3, 8, 7, 0)
+    with app.app_context():
+        change(booking_services, db.session.get(User, client_id), tuesday)
+        db.session.commit()
+    return tuesday
+
+
+def test_an_appointment_cancelled_before_eight_gets_no_reminder_at_eight(app, booking_clock, small_salon, users):
+    # Before, at 08:00 the reminder went anyway, after the cancellation email: "Tomorrow: ... at
+    # 18:00" for a booking the client no longer had.
+    _reminded_at_night_then_changed(app, booking_clock, small_salon, users, z(2027, 3, 9, 18, 0),
+                                    lambda booking, client, booked: booking.cancel(client, booked))
+    assert _deliver_at_eight(app, booking_clock) == []  # the cancellation went at 07:00
+    assert [row.kind for row in record(app).values()] == ["cancelled"]
+    assert run(app, booking_clock, scan_reminders, z(2027, 3, 8, 9, 0)) == 0
+
+
+def test_an_appointment_moved_before_eight_is_reminded_of_its_new_time_only(app, booking_clock, small_salon, users):
+    tuesday = _reminded_at_night_then_changed(
+        app, booking_clock, small_salon, users, z(2027, 3, 9, 15, 0),
+        lambda booking, client, booked: booking.reschedule(client, booked, z(2027, 3, 9, 11, 0)))
+    assert _deliver_at_eight(app, booking_clock) == []  # not "Tomorrow: ... at 15:00"
+    assert run(app, booking_clock, scan_reminders, z(2027, 3, 8, 9, 0)) == 1
+    [message] = outbox(app)
+    assert message["Subject"] == "Tomorrow: Back, Neck & Shoulder Massage at 11:00"
+    assert [s.key for s in sent_of(app, "reminder")] == [f"reminder:{tuesday}:2027-03-09T11:00:00+00:00"]
+
+
 # --- preferences and unsubscribe -------------------------------------------------------------------
 
 

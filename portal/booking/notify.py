@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import current_app
 
 from portal.booking.models import Appointment
-from portal.outbox.services import queue_email
+from portal.outbox.services import queue_email, withdraw
 from portal.salon import queries as salon_queries
 from portal.formatting import local_datetime
 from portal.urls import external_url
@@ -44,8 +44,16 @@ def booked(appointment: Appointment) -> bool:
     return _queue(appointment, "booked", f"Booked: {local_datetime(appointment.starts_at, WHEN)}")
 
 
+def _withdraw_reminders(appointment: Appointment) -> None:
+    """A moved or cancelled appointment's reminders not sent yet (one queued at night waits for
+    08:00) say a time, a therapist or a booking that no longer holds: they go, so the client gets
+    only this email. The scans queue a reminder for the new time, keyed by it."""
+    withdraw(appointment_id=appointment.id, transactional=False)
+
+
 def rescheduled(appointment: Appointment, was: datetime, *, was_with: str | None = None,
                 by_salon: bool = False) -> bool:
+    _withdraw_reminders(appointment)
     if by_salon and was == appointment.starts_at:
         subject = f"New therapist for {local_datetime(appointment.starts_at, WHEN)}"
     else:
@@ -55,5 +63,6 @@ def rescheduled(appointment: Appointment, was: datetime, *, was_with: str | None
 
 
 def cancelled(appointment: Appointment, *, by_salon: bool = False) -> bool:
+    _withdraw_reminders(appointment)
     return _queue(appointment, "cancelled", f"Cancelled: {local_datetime(appointment.starts_at, WHEN)}",
                   by_salon=by_salon)

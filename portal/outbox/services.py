@@ -194,6 +194,33 @@ def due(limit: int = 500) -> list[int]:
     ))
 
 
+def withdraw(*, user_id: int | None = None, appointment_id: int | None = None,
+             kinds: tuple[str, ...] | None = None, transactional: bool | None = None) -> int:
+    """Delete the messages matching every condition given that have not gone yet and that no job
+    is sending (queued, waiting for a retry, or dead: the admin must not resend one either): what
+    they say stopped being true (a reminder for an appointment cancelled or moved), or their
+    person said no more (turned that kind off, deleted the account). How many went. A message a
+    job holds is already on its way. A job that comes for a deleted one finds nothing to claim.
+    Flushes with the caller's transaction, never commits."""
+    if user_id is None and appointment_id is None:
+        raise ValueError("withdraw whose messages? name a person or an appointment")
+    conditions = [OutboxMessage.status.in_((QUEUED, FAILED, DEAD))]
+    if user_id is not None:
+        conditions.append(OutboxMessage.user_id == user_id)
+    if appointment_id is not None:
+        conditions.append(OutboxMessage.appointment_id == appointment_id)
+    if kinds is not None:
+        conditions.append(OutboxMessage.kind.in_(kinds))
+    if transactional is not None:
+        conditions.append(OutboxMessage.transactional.is_(transactional))
+    gone = db.session.execute(delete(OutboxMessage).where(*conditions)
+                              .execution_options(synchronize_session="fetch")).rowcount
+    if gone:
+        log.info("emails withdrawn count=%s user_id=%s appointment_id=%s kinds=%s", gone, user_id,
+                 appointment_id, kinds)
+    return gone
+
+
 def purge_delivered(older_than: timedelta) -> int:
     """Delete delivered messages sent more than `older_than` ago; how many went."""
     cutoff = clock.now() - older_than
