@@ -272,6 +272,24 @@ def test_an_appointment_moved_before_eight_is_reminded_of_its_new_time_only(app,
     assert [s.key for s in sent_of(app, "reminder")] == [f"reminder:{tuesday}:2027-03-09T11:00:00+00:00"]
 
 
+def test_an_account_deleted_before_eight_is_sent_nothing_at_eight(app, client, auth, booking_clock, small_salon,
+                                                                  users):
+    # Before, the reminder queued for 08:00 went to the address of the deleted account, about an
+    # appointment deleted with it (its row kept, user_id emptied), and a dead one could be resent.
+    from tests.conftest import PASSWORD
+    appointment(app, small_salon, users["client"].id, z(2027, 3, 9, 18, 0))
+    assert run(app, booking_clock, scan_reminders, z(2027, 3, 8, 0, 30)) == 1
+    with app.app_context():
+        db.session.add(OutboxMessage(kind="booked", key="earlier", to="client@example.com", subject="Booked",
+                                     body="...", user_id=users["client"].id, status="dead", attempts=8))
+        db.session.commit()
+    booking_clock.now = z(2027, 3, 8, 7, 0)
+    auth.login()
+    assert auth.post("/account/delete", {"password": PASSWORD, "confirm": "y"}).status_code == 302
+    assert _deliver_at_eight(app, booking_clock) == []
+    assert record(app) == {}
+
+
 # --- preferences and unsubscribe -------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, read_set_password_token, read_token, set_password_token
 from portal.db_types import valid_id
 from portal.extensions import db, login_manager
+from portal.outbox.services import withdraw
 from portal.roles import ADMIN
 from portal.salon import catalogue_cache
 from portal.signals import account_registered, password_reset_requested, registration_for_existing_account
@@ -289,13 +290,17 @@ class CannotDelete(PermissionError):
 
 def delete_account(user: User, password: str) -> None:
     """A client closes their account: everything about them goes with it (the database cascades
-    to their profile, appointments, feedback, check-ins, calendar feeds and access log)."""
+    to their profile, appointments, feedback, check-ins, calendar feeds and access log), and no
+    email still waiting to go to them is sent."""
     if not user.is_client:
         raise CannotDelete("Staff accounts are closed by the salon admin.")
     if not passwords.verify_password(user.password_hash, password):
         log.warning("account deletion refused (wrong password) user_id=%s", user.id)
         raise CannotDelete("That is not your password.")
     user_id = user.id
+    # Email not sent yet (a reminder waiting for 08:00, a retry) would still reach the address of
+    # an account that is gone, about appointments that are gone too.
+    withdraw(user_id=user_id)
     db.session.delete(user)
     db.session.flush()
     log.info("account deleted user_id=%s", user_id)
