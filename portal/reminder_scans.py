@@ -53,12 +53,16 @@ TIME = "%H:%M"
 class Message:
     kind: str
     key: str
-    category: str  # the EmailPreferences column that lets the person turn it off
     user: User
     subject: str
     template: str
     context: dict
     appointment_id: int | None = None
+
+    @property
+    def category(self) -> str:
+        """The EmailPreferences column that lets the person turn it off."""
+        return links.category_of(self.kind)
 
 
 def _callable_anywhere(scan: Callable[[datetime], int]) -> Callable[[datetime], int]:
@@ -123,7 +127,7 @@ def scan_reminders(now: datetime) -> int:
             "on_hold": appointment.health_hold is not None,
         }
         queued += _queue(Message(
-            "reminder", reminder_key(appointment), "reminders", appointment.client,
+            "reminder", reminder_key(appointment), appointment.client,
             f"Tomorrow: {appointment.service.name} at {local_datetime(appointment.starts_at, TIME)}",
             "reminder", context, appointment.id), now)
     return queued
@@ -148,7 +152,7 @@ def scan_feel(now: datetime) -> int:
             continue
         context = _appointment_context(appointment) | {
             "feedback_url": external_url("feedback.give", appointment_id=appointment.id)}
-        queued += _queue(Message("feel", f"feel:{appointment.id}", "follow_ups", appointment.client,
+        queued += _queue(Message("feel", f"feel:{appointment.id}", appointment.client,
                                  "How did your massage feel?", "feel", context, appointment.id), now)
     return queued
 
@@ -186,7 +190,7 @@ def scan_relief(now: datetime) -> int:
         context = _appointment_context(appointment) | {
             "questions": questions, "expires": local_datetime(expires, WHEN),
             "pain_url": external_url("feedback.pain")}
-        queued += _queue(Message("relief", f"relief:{appointment.id}", "follow_ups", appointment.client,
+        queued += _queue(Message("relief", f"relief:{appointment.id}", appointment.client,
                                  "Two days on: how are you feeling?", "relief", context, appointment.id), now)
     return queued
 
@@ -224,13 +228,13 @@ def scan_due(now: datetime) -> int:
         if held_back:
             # Which precaution, and why, stays behind the login: the email only points there.
             context = {"profile_url": external_url("profile.edit"), "guidance_url": external_url("profile.guidance")}
-            queued += _queue(Message("due_note", f"due-note:{client_id}:{due}", "due_nudges", client,
+            queued += _queue(Message("due_note", f"due-note:{client_id}:{due}", client,
                                      "Before your next massage", "due_note", context), now)
             continue
         rebook_url = external_url("booking.rebook_offer", appointment_id=source.id)
         context = {"source": source, "rebook_url": rebook_url, "book_url": external_url("booking.book"),
                    "times": [local_datetime(time, WHEN) for time in offer.times]}
-        queued += _queue(Message("due", f"due:{client_id}:{due}", "due_nudges", client,
+        queued += _queue(Message("due", f"due:{client_id}:{due}", client,
                                  "You're due for your next massage", "due", context, source.id), now)
     return queued
 
@@ -291,7 +295,7 @@ def scan_morning_lists(now: datetime) -> int:
                                      external_url("feedback.brief", appointment_id=appointment.id)))
         context = {"entries": entries, "day": local_datetime(begin, "%A {day} %B"),
                    "schedule_url": external_url("dashboard.home")}
-        queued += _queue(Message("morning_list", f"morning:{user.id}:{today.isoformat()}", "morning_list", user,
+        queued += _queue(Message("morning_list", f"morning:{user.id}:{today.isoformat()}", user,
                                  f"Your appointments today ({len(entries)})", "morning_list", context), now)
     return queued
 

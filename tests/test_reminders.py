@@ -355,6 +355,30 @@ def test_email_choices_and_history_on_the_account_page(app, client, auth, bookin
         or re.search(r'<input[^>]*checked[^>]*id="follow_ups"', again)
 
 
+@pytest.mark.parametrize("way", ["one-click link", "account page"])
+def test_reminders_turned_off_before_eight_stop_the_one_waiting_for_eight(app, client, auth, booking_clock,
+                                                                          small_salon, users, way):
+    # After midnight the scans queue Tuesday's reminder and Sunday evening's "how did it feel?",
+    # both held for 08:00. At 07:00 the client turns reminders off. Before, the reminder still went
+    # at 08:00: the choice was read only when a message was queued.
+    from portal.reminders.links import unsubscribe_token
+    client_id = users["client"].id
+    appointment(app, small_salon, client_id, z(2027, 3, 9, 18, 0))
+    appointment(app, small_salon, client_id, z(2027, 3, 7, 19, 15))
+    queued = run(app, booking_clock, run_all, z(2027, 3, 8, 0, 30))
+    assert (queued["reminders"], queued["feel"]) == (1, 1)
+    booking_clock.now = z(2027, 3, 8, 7, 0)
+    if way == "account page":
+        auth.login()
+        assert auth.post("/account/emails", {"follow_ups": "y", "due_nudges": "y"}).status_code == 302
+    else:
+        with app.test_request_context():
+            token = unsubscribe_token(client_id, "reminders")
+        assert client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert not wants(app, client_id, "reminders")
+    assert _deliver_at_eight(app, booking_clock) == ["How did your massage feel?"]  # follow-ups stay on
+
+
 def test_a_therapist_opts_in_to_the_morning_list(app, client, auth, users):
     auth.login("therapist@example.com")
     page = page_text(client.get("/account/"))

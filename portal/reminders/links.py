@@ -26,6 +26,18 @@ CATEGORIES = {
     "due_nudges": "reminders when you are due again",
     "morning_list": "the morning list of your appointments",
 }
+# The emails (outbox kinds) each of them turns off: the scans file each message under its kind's
+# category, and turning a category off also withdraws its messages still waiting to go.
+KINDS = {
+    "reminders": ("reminder",),
+    "follow_ups": ("feel", "relief"),
+    "due_nudges": ("due", "due_note"),
+    "morning_list": ("morning_list",),
+}
+
+
+def category_of(kind: str) -> str:
+    return next(category for category, kinds in KINDS.items() if kind in kinds)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from portal.booking.status import completed, is_completed
 from portal.extensions import db
 from portal.feedback.models import AREAS, AppointmentFeedback, PainCheckIn
 from portal.profile.services import has_consent
-from portal.reminders.links import CATEGORIES, ReliefAnswer
+from portal.outbox.services import withdraw
+from portal.reminders.links import CATEGORIES, KINDS, ReliefAnswer
 from portal.reminders.models import EmailPreferences
 from portal.reminders.rules import DASHBOARD_RELIEF_FROM, DASHBOARD_RELIEF_UNTIL, relief_asked_on_dashboard
 
@@ -58,12 +59,20 @@ def _stored(user_id: int) -> EmailPreferences:
     return stored
 
 
+def _withdraw_waiting(user_id: int, category: str) -> None:
+    """Turned off means none from now on: one already queued (held by the quiet hours until
+    08:00, or waiting for a retry) is withdrawn, not sent."""
+    withdraw(user_id=user_id, kinds=KINDS[category])
+
+
 def set_preferences(user: User, chosen: dict[str, bool]) -> EmailPreferences:
     """Save `user`'s choices for the kinds they may choose (others in `chosen` are ignored)."""
     stored = _stored(user.id)
     for category in categories_for(user):
         if category in chosen:
             setattr(stored, category, bool(chosen[category]))
+            if not chosen[category]:
+                _withdraw_waiting(user.id, category)
     stored.updated_at = clock.now()
     db.session.flush()
     log.info("email preferences saved user_id=%s", user.id)
@@ -76,6 +85,7 @@ def unsubscribe(user_id: int, category: str) -> bool:
         return False
     stored = _stored(user_id)
     setattr(stored, category, False)
+    _withdraw_waiting(user_id, category)
     stored.updated_at = clock.now()
     db.session.flush()
     log.info("unsubscribed user_id=%s category=%s", user_id, category)
