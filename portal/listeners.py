@@ -12,6 +12,7 @@ from portal.accounts import emails as account_emails
 from portal.booking import recheck
 from portal.feedback import services as feedback_services
 from portal.outbox import tasks as outbox_tasks
+from portal.reminders import answered
 from portal.report import links as report_links
 
 
@@ -26,6 +27,10 @@ def connect_listeners() -> None:
     # Booking emails are queued by the booking services in their own transaction (the outbox);
     # this queues the delivery job of every committed email.
     signals.email_queued.connect(outbox_tasks.on_email_queued, weak=False)
+    # An email still waiting to go (held by the quiet hours for 08:00) that booking or feedback
+    # has just answered is withdrawn: "you're due" after a booking, "how did it feel?" after feedback.
+    signals.appointment_booked.connect(answered.on_appointment_booked, weak=False)
+    signals.feedback_given.connect(answered.on_feedback_given, weak=False)
     signals.account_registered.connect(account_emails.on_registered, weak=False)
     signals.registration_for_existing_account.connect(
         account_emails.on_registration_for_existing_account, weak=False)

@@ -152,7 +152,7 @@ def scan_feel(now: datetime) -> int:
             continue
         context = _appointment_context(appointment) | {
             "feedback_url": external_url("feedback.give", appointment_id=appointment.id)}
-        queued += _queue(Message("feel", f"feel:{appointment.id}", appointment.client,
+        queued += _queue(Message(links.FEEL, f"feel:{appointment.id}", appointment.client,
                                  "How did your massage feel?", "feel", context, appointment.id), now)
     return queued
 

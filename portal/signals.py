@@ -30,12 +30,17 @@ health_profile_deleted = _signals.signal("health-profile-deleted")
 
 # Booking, each with `appointment=` (and `was=`, the old start, for a move). Queued with
 # portal.events.after_commit, so they are sent only once the change is committed: listeners
-# (reminders and waitlist offers tomorrow; the client's email is queued in the booking's own
-# transaction, portal.outbox) never announce a booking
-# that rolled back.
+# (reminders: a "you're due" email still waiting to go is withdrawn once the client has booked;
+# the client's email is queued in the booking's own transaction, portal.outbox) never act on a
+# booking that rolled back.
 appointment_booked = _signals.signal("appointment-booked")
 appointment_moved = _signals.signal("appointment-moved")
 appointment_cancelled = _signals.signal("appointment-cancelled")
+
+# Sent by feedback.services.save_feedback with `appointment_id=`: the client told us how that
+# session felt. Queued with portal.events.after_commit (reminders withdraw the "how did it
+# feel?" email still waiting to go for it).
+feedback_given = _signals.signal("feedback-given")
 
 # Accounts, each with `user=` (a portal.accounts.emails.Addressee: plain values) (and `token=`, the signed reset token, for a reset). Queued with
 # portal.events.after_commit: the emails (portal.accounts.emails) follow the committed

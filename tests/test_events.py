@@ -235,6 +235,8 @@ COMMITS_ALLOWED = {
     ("portal/cli.py", "reminders_run"),
     ("portal/booking/recheck.py", "on_profile_changed"),  # a listener after commit: its own unit
     ("portal/booking/recheck.py", "on_therapist_qualifications_changed"),  # the same, for a therapist
+    ("portal/reminders/answered.py", "on_appointment_booked"),  # listeners after commit: withdraw a
+    ("portal/reminders/answered.py", "on_feedback_given"),  # waiting email booking/feedback answered
     ("portal/sealing.py", "rotate_keys"),  # a CLI batch job: each batch is committed
     ("portal/outbox/tasks.py", "deliver"),  # the outbox's jobs, each its own unit of work
     ("portal/outbox/tasks.py", "_write_prepared"),  # account emails, queued after the response

@@ -391,6 +391,16 @@ def test_a_therapist_opts_in_to_the_morning_list(app, client, auth, users):
 # --- 2. how did it feel? -----------------------------------------------------------------------------
 
 
+def test_feedback_given_before_eight_stops_how_did_it_feel_waiting_for_eight(app, booking_clock, small_salon, users):
+    # Sunday evening's session: the scan after midnight queues "How did your massage feel?" for
+    # 08:00, and at 07:00 the client tells us. Before, the question still went at 08:00.
+    sunday = appointment(app, small_salon, users["client"].id, z(2027, 3, 7, 19, 15))
+    assert run(app, booking_clock, scan_feel, z(2027, 3, 8, 0, 30)) == 1
+    give_feedback(app, users["client"].id, sunday, z(2027, 3, 8, 7, 0))
+    assert _deliver_at_eight(app, booking_clock) == []
+    assert record(app) == {}
+
+
 def test_how_did_it_feel_three_hours_after_unless_they_already_said(app, booking_clock, small_salon, users):
     client_id = users["client"].id
     first = appointment(app, small_salon, client_id, z(2027, 3, 8, 9, 0))  # ends 09:45
@@ -523,6 +533,22 @@ def _csrf(response) -> str:
 def last_visit(app, small_salon, users):
     """A session four weeks before Monday 8 March 2027: with the baseline interval, due that day."""
     return appointment(app, small_salon, users["client"].id, z(2027, 2, 8, 10, 0))
+
+
+def test_a_booking_made_before_eight_stops_the_due_nudge_waiting_for_eight(app, auth, booking_clock, small_salon,
+                                                                           users, last_visit):
+    # The scan after midnight queues "You're due" for 08:00; at 07:00 the client books. Before,
+    # the nudge still went at 08:00, asking someone who had just booked to book.
+    profile(app, users["client"].id)
+    assert run(app, booking_clock, scan_due, z(2027, 3, 8, 0, 30)) == 1
+    booking_clock.now = z(2027, 3, 8, 7, 0)
+    auth.login()
+    response = auth.post("/book", {"service": str(small_salon.service_id), "location": str(small_salon.location_id),
+                                   "therapist": str(small_salon.therapist_id), "idempotency_key": "6b1f0e4e-2c8a-4a8e-9a43-0d2f1c7b5e11",
+                                   "starts_at": z(2027, 3, 20, 10, 0).isoformat()})
+    assert response.status_code == 302, page_text(response)
+    assert _deliver_at_eight(app, booking_clock) == []  # the booking's own email went at 07:00
+    assert [kind for kind, _ in record(app)] == ["booked"]
 
 
 def test_the_due_nudge_on_the_due_date_offers_times_once(app, booking_clock, small_salon, users, last_visit):

@@ -13,7 +13,7 @@ from functools import cache
 
 from sqlalchemy import bindparam, delete, or_, select
 
-from portal import clock
+from portal import clock, events
 from portal.accounts.models import User
 from portal.booking.attendance import Cancelled, NotFound, Refused, staff_appointment  # noqa: F401  (one set of refusals)
 from portal.accounts.locks import lock_client
@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.read_memo import remember, remembered
 from portal.feedback.models import AREAS, WELLBEING, AppointmentFeedback, PainCheckIn, TreatmentNote, answered
 from portal.guidance.rules import SessionFeedback
+from portal.signals import feedback_given
 from portal.profile.services import ConsentRequired, has_consent, record_consent
 from portal.timezones import to_local
 
@@ -108,6 +109,7 @@ def save_feedback(client: User, appointment_id: int, given: FeedbackInput, now: 
     feedback.updated_at = now
     db.session.flush()
     log.info("feedback saved user_id=%s appointment_id=%s", client.id, appointment_id)
+    events.after_commit(feedback_given, appointment_id=appointment_id)
     return feedback
 
 

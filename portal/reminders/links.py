@@ -28,9 +28,10 @@ CATEGORIES = {
 }
 # The emails (outbox kinds) each of them turns off: the scans file each message under its kind's
 # category, and turning a category off also withdraws its messages still waiting to go.
+FEEL = "feel"  # "How did your massage feel?", a few hours after a session
 KINDS = {
     "reminders": ("reminder",),
-    "follow_ups": ("feel", "relief"),
+    "follow_ups": (FEEL, "relief"),
     "due_nudges": ("due", "due_note"),
     "morning_list": ("morning_list",),
 }
