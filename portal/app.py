@@ -153,6 +153,7 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.formatting import date_format, format_date, local_datetime
     from portal.guidance.rules import every
     from portal.rota.rules import time_off_words
+    from portal.accounts.phones import display_uk_phone
     from portal import urls
     from portal.urls import page_url_for, url_for_each
     from portal.vocabulary import join_labels
@@ -171,6 +172,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["every"] = every
     app.jinja_env.filters["area_labels"] = join_labels
     app.jinja_env.filters["time_off_words"] = time_off_words
+    app.jinja_env.filters["phone"] = display_uk_phone
     urls.init_app(app)
     app.jinja_env.globals["url_for_each"] = url_for_each
     # How a change in pain and what lasted two days later are read: the pain page, the glance,

@@ -521,3 +521,44 @@ def test_a_search_is_answered_from_the_trigram_indexes_on_postgresql(app, recept
         db.session.rollback()
     for index in ("ix_users_name_trgm", "ix_users_email_trgm", "ix_users_phone_digits_trgm"):
         assert index in plan, plan
+
+
+# --- a client who phones, with no email address ---------------------------------------------------
+
+
+def test_booking_moving_and_cancelling_for_a_client_without_email_asks_staff_to_phone_them(app, client, reception,
+                                                                                         salon):
+    """A client reception added by phone has no address: nothing is emailed, so no page may say
+    they have been emailed; each says so and gives the number to ring."""
+    assert reception.post("/admin/clients/new", {"name": "Mary Dodds", "phone": "07700900123"}).status_code == 302
+    with app.app_context():
+        mary = db.session.scalar(select(User).where(User.name == "Mary Dodds")).id
+    assert "07700 900123" in page_text(client.get("/admin/clients", query_string={"q": "+44 7700 900123"}))
+    query = {"service": salon.back, "location": salon.city, "therapist": salon.amelia, "day": TODAY.isoformat()}
+    page = page_text(client.get(f"/admin/clients/{mary}/book", query_string=query))
+    assert "emails nobody: Mary has no email address" in page and "emails Mary" not in page
+    phone_them = "Mary Dodds has no email address, so nothing was emailed: please phone them on 07700 900123"
+
+    response = reception.post(f"/admin/clients/{mary}/book", booking_form(salon, at(TODAY, "10:00")))
+    assert response.status_code == 302
+    page = page_text(client.get(response.location))
+    assert f"{phone_them} with the details." in page and "emailed." not in page
+    assert "07700 900123" in page  # the number as people read it, to ring
+    with app.app_context():
+        appointment = db.session.scalar(select(Appointment).where(Appointment.client_id == mary))
+        appointment_id, sequence = appointment.id, appointment.sequence
+
+    move = page_text(client.get(f"/admin/clients/{mary}/appointments/{appointment_id}/move",
+                                query_string={"day": TODAY.isoformat()}))
+    assert "emails nobody: Mary has no email address" in move
+    response = reception.post(f"/admin/clients/{mary}/appointments/{appointment_id}/move",
+                              {"starts_at": at(TODAY, "13:00").isoformat(), "therapist": str(salon.amelia),
+                               "sequence": str(sequence)})
+    assert response.status_code == 302
+    assert f"{phone_them} with the new time." in page_text(client.get(response.location))
+
+    response = reception.post(f"/admin/clients/{mary}/appointments/{appointment_id}/cancel",
+                              {"sequence": str(sequence + 1)})
+    assert response.status_code == 302 and count_appointments(app, client_id=mary, status="cancelled") == 1
+    assert f"{phone_them} with the cancellation." in page_text(client.get(response.location))
+    assert mails(app) == []

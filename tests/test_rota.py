@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.accounts.models import User
 from portal.audit.models import AdminChange
 from portal.booking import integrity
 from portal.booking.models import Appointment, AppointmentSlot, TimeOff
@@ -538,3 +539,33 @@ def test_a_stale_settings_form_changes_nothing(app, admin):
     assert response.status_code == 409 and "Someone else changed this setting" in page_text(response)
     with app.app_context():
         assert settings.therapists_manage_own_time_off() is True
+
+
+def test_a_stranded_appointment_of_a_client_without_email_asks_the_admin_to_phone_them(app, admin, salon,
+                                                                                    make_user):
+    """Reception's phone clients have no address: Needs attention gives their number, and moving
+    or cancelling says to phone them, never that they were emailed."""
+    assert admin.post("/admin/clients/new", {"name": "Mary Dodds", "phone": "0191 498 0123"}).status_code == 302
+    with app.app_context():
+        mary = db.session.scalar(select(User).where(User.name == "Mary Dodds")).id
+    first = add_appointment(app, mary, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
+    second = add_appointment(app, mary, salon.amelia, salon.city, salon.back, at(MONDAY, "12:00"))
+    form = _time_off_form(MONDAY, accepted=f"{first},{second}")
+    assert admin.post(f"/admin/rota/therapists/{salon.amelia}/time-off", form).status_code == 302
+    page = page_text(admin.client.get("/admin/rota/attention"))
+    assert "Mary Dodds has no email address: phone them on 0191 498 0123" in page
+    assert "Cancel and email the client" not in page
+
+    phone_them = "Mary Dodds has no email address, so nothing was emailed: please phone them on 0191 498 0123"
+    response = admin.post(f"/admin/rota/appointments/{first}/reassign",
+                          {"therapist": str(salon.daniel), "sequence": "0"})
+    assert response.status_code == 302
+    assert f"{phone_them} with the change." in page_text(admin.client.get(response.location))
+    asked = page_text(admin.post(f"/admin/rota/appointments/{second}/cancel", {"sequence": "0"}))
+    assert "Mary Dodds has no email address: please phone them to say the salon had to cancel." in asked
+    assert "We will email" not in asked
+    response = admin.post(f"/admin/rota/appointments/{second}/cancel", {"sequence": "0", "confirmed": "1"})
+    assert response.status_code == 302
+    page = page_text(admin.client.get(response.location))
+    assert f"{phone_them} with the cancellation." in page and "We have emailed" not in page
+    assert _mails(app) == []

@@ -14,6 +14,8 @@ from datetime import datetime
 
 from flask import current_app
 
+from portal.accounts.models import User
+from portal.accounts.phones import display_uk_phone
 from portal.booking.models import Appointment
 from portal.outbox.services import queue_email, withdraw
 from portal.salon import queries as salon_queries
@@ -38,6 +40,16 @@ def _queue(appointment: Appointment, kind: str, subject: str, **extra) -> bool:
             locations=salon_queries.locations(), **extra,
         ),
     )
+
+
+def told(client: User, what: str) -> str:
+    """What staff read once they have changed a client's booking: the client was emailed `what`
+    ("the new time"), or, for a client reception added by phone (no address: nothing was
+    emailed, see `_queue`), that someone must phone them with it, and on which number."""
+    if client.email:
+        return f"{client.name} has been emailed {what}."
+    number = f" on {display_uk_phone(client.phone)}" if client.phone else ""
+    return f"{client.name} has no email address, so nothing was emailed: please phone them{number} with {what}."
 
 
 def booked(appointment: Appointment) -> bool:

@@ -25,7 +25,7 @@ from portal import clock
 from portal.access import allow
 from portal.audit.services import record_health_access
 from portal.booking import queries as booking_queries
-from portal.booking import rebook, services, slots
+from portal.booking import notify, rebook, services, slots
 from portal.booking.forms import (BookForm, ChooseForm, DayForm, RescheduleForm, fill_choices, parse_start,
                                   seen_sequence, therapist_id)
 from portal.booking.models import Appointment
@@ -203,7 +203,7 @@ def create(client_id: int):
         else:
             appointment = booked.appointment
             flash(f"Booked for {client.name}: {appointment.service.name}, "
-                  f"{local_datetime(appointment.starts_at, '%A {day} %B at %H:%M')}. They have been emailed."
+                  f"{local_datetime(appointment.starts_at, '%A {day} %B at %H:%M')}. {notify.told(client, 'the details')}"
                   if booked.created else "This was already booked: here it is.", "success")
             return redirect(url_for("reception.client", client_id=client.id))
     else:
@@ -241,7 +241,8 @@ def move(client_id: int, appointment_id: int):
 @bp.post("/<int:client_id>/appointments/<int:appointment_id>/move")
 @allow("admin")
 def reschedule(client_id: int, appointment_id: int):
-    """Move the client's appointment to the chosen free time; the client is emailed."""
+    """Move the client's appointment to the chosen free time; the client is emailed (or, without
+    an address, staff are asked to phone them)."""
     client = _client(client_id)
     _appointment(client, appointment_id)
     form = RescheduleForm()
@@ -260,14 +261,15 @@ def reschedule(client_id: int, appointment_id: int):
             return _back_to_client(client, problem)
         return _move_page(client, appointment, to_local(starts_at).date() if starts_at else None, problem,
                           problem.status)
-    flash(f"Moved. {client.name} has been emailed the new time.", "success")
+    flash(f"Moved. {notify.told(client, 'the new time')}", "success")
     return redirect(url_for("reception.client", client_id=client.id))
 
 
 @bp.post("/<int:client_id>/appointments/<int:appointment_id>/cancel")
 @allow("admin")
 def cancel(client_id: int, appointment_id: int):
-    """Cancel the client's appointment (inside the cancellation window too); the client is emailed."""
+    """Cancel the client's appointment (inside the cancellation window too); the client is emailed
+    (or, without an address, staff are asked to phone them)."""
     client = _client(client_id)
     _appointment(client, appointment_id)
     try:
@@ -275,7 +277,7 @@ def cancel(client_id: int, appointment_id: int):
                         by=_staff())
     except BookingProblem as problem:
         return _back_to_client(client, problem)
-    flash(f"Cancelled, and that time is free again. {client.name} has been emailed.", "success")
+    flash(f"Cancelled, and that time is free again. {notify.told(client, 'the cancellation')}", "success")
     return redirect(url_for("reception.client", client_id=client.id))
 
 

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import clock
 from portal.access import allow
+from portal.booking import notify
 from portal.booking.services import BookingProblem, GateRefused
 from portal.htmx import render_page, wants_fragment
 from portal.rota import bp, services
@@ -297,7 +298,8 @@ def _attention_problem(message: str, status: int):
 @bp.post("/admin/rota/appointments/<int:appointment_id>/reassign")
 @allow("admin")
 def reassign(appointment_id: int):
-    """Give the appointment to another therapist at the same time; the client is emailed."""
+    """Give the appointment to another therapist at the same time; the client is emailed (or,
+    without an address, the admin is asked to phone them)."""
     form = AppointmentActionForm()
     therapist_id = parse_ids(form.therapist.data) if form.validate() else set()
     if not therapist_id:
@@ -311,7 +313,7 @@ def reassign(appointment_id: int):
                                   "cancel it.", 409)
     except (BookingProblem, Refused) as problem:
         return _attention_problem(problem.message, getattr(problem, "status", 409))
-    flash(f"Moved to {moved.therapist.display_name}. We have emailed {moved.client.name}.", "success")
+    flash(f"Moved to {moved.therapist.display_name}. {notify.told(moved.client, 'the change')}", "success")
     return redirect(url_for("rota.attention"))
 
 
@@ -324,7 +326,8 @@ def _sequence(value: str | None) -> int | None:
 @bp.post("/admin/rota/appointments/<int:appointment_id>/cancel")
 @allow("admin")
 def cancel(appointment_id: int):
-    """Cancel it for the salon (after a confirmation); the client gets the cancellation email."""
+    """Cancel it for the salon (after a confirmation); the client gets the cancellation email (or,
+    without an address, the admin is asked to phone them)."""
     form = AppointmentActionForm()
     if not form.validate():
         abort(400)
@@ -333,8 +336,10 @@ def cancel(appointment_id: int):
         abort(404)
     if form.confirmed.data != "1":
         return _confirm_page("Cancel this appointment?",
-                             f"Cancel {services.appointment_label(appointment)}? We will email the client "
-                             "to say the salon had to cancel.",
+                             f"Cancel {services.appointment_label(appointment)}? "
+                             + ("We will email the client to say the salon had to cancel." if appointment.client.email
+                                else f"{appointment.client.name} has no email address: please phone them to say "
+                                     "the salon had to cancel."),
                              url_for("rota.cancel", appointment_id=appointment_id), "Cancel the appointment",
                              url_for("rota.attention"),
                              fields={"confirmed": "1", "sequence": form.sequence.data or ""})
@@ -343,7 +348,7 @@ def cancel(appointment_id: int):
         services.cancel_for_salon(_me(), appointment_id, seen_sequence=_sequence(sequence))
     except BookingProblem as problem:
         return _attention_problem(problem.message, problem.status)
-    flash(f"Cancelled. We have emailed {appointment.client.name}.", "success")
+    flash(f"Cancelled. {notify.told(appointment.client, 'the cancellation')}", "success")
     return redirect(url_for("rota.attention"))
 
 
