@@ -177,6 +177,25 @@ def test_the_page_lists_coming_up_and_past_appointments(app, client, reception, 
             f"therapist={salon.daniel}&amp;day=2027-04-12") in client.get(f"/admin/clients/{claire}").get_data(as_text=True)
 
 
+
+def test_the_same_again_is_not_offered_when_it_cant_be_booked_and_says_why(app, client, reception, users, salon):
+    """"Book the same again" named the last massage but opened the booking page on another one
+    when that massage was retired (the page falls back to the first on offer), or with a
+    therapist who no longer works at that salon: it now says why instead, as the client's rebook
+    does."""
+    claire = users["client"].id
+    add_appointment(app, claire, salon.amelia, salon.city, salon.retired, NOW - timedelta(days=14))
+    page = _client_page(client, claire)
+    assert "Book the same again" not in page
+    assert "Last time: Hot Stone Massage with Amelia Hart at Newcastle City Centre" in page
+    assert "We no longer offer the Hot Stone Massage. Please choose another massage." in page
+    # A later visit with Sofia at City Centre, where she no longer works (Gosforth only now).
+    add_appointment(app, claire, salon.sofia, salon.city, salon.back, NOW - timedelta(days=14, hours=-3))
+    page = _client_page(client, claire)
+    assert "Book the same again" not in page
+    assert "Sofia Reyes no longer works at Newcastle City Centre. Please choose again." in page
+
+
 # --- booking, moving and cancelling for the client -----------------------------------------------
 
 

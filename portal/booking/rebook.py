@@ -54,23 +54,29 @@ def due_date(guidance: Guidance) -> tuple[date, str]:
     return guidance.next_due, guidance.interval_reason  # "Every 3 weeks because you told us ..."
 
 
+def not_again(source: Appointment) -> str | None:
+    """Why the same massage, therapist and salon as `source` can't be booked again, in words
+    (retired, no longer offered at that salon, the therapist gone from it or no longer giving
+    it); None when it can."""
+    therapist, service = source.therapist, source.service
+    if not service.active:
+        return f"We no longer offer the {service.name}. Please choose another massage."
+    if not salon_queries.offered_at(service.id, source.location_id):
+        return f"{source.location.name} no longer offers the {service.name}. Please choose another massage or salon."
+    if not therapist.active or not slots.works_at(therapist, source.location_id):
+        return f"{therapist.display_name} no longer works at {source.location.name}. Please choose again."
+    if not therapist.gives(service):
+        return f"{therapist.display_name} no longer gives the {service.name}. Please choose another therapist."
+    return None
+
+
 def proposal(client_id: int, source: Appointment, guidance: Guidance) -> RebookProposal:
     """Free times with the same therapist, salon and massage as `source`, nearest the due date."""
     due, reason = due_date(guidance)
     found = RebookProposal(source=source, due=due, due_reason=reason)
     therapist, service = source.therapist, source.service
-    if not service.active:
-        found.problem = f"We no longer offer the {service.name}. Please choose another massage."
-        return found
-    if not salon_queries.offered_at(service.id, source.location_id):
-        found.problem = (f"{source.location.name} no longer offers the {service.name}. "
-                         "Please choose another massage or salon.")
-        return found
-    if not therapist.active or not slots.works_at(therapist, source.location_id):
-        found.problem = f"{therapist.display_name} no longer works at {source.location.name}. Please choose again."
-        return found
-    if not therapist.gives(service):
-        found.problem = f"{therapist.display_name} no longer gives the {service.name}. Please choose another therapist."
+    found.problem = not_again(source)
+    if found.problem:
         return found
     decision = gate.check_booking(client_id, service, therapist, due)
     if not decision.allowed:

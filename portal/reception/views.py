@@ -53,6 +53,7 @@ class Again:
     source: Appointment
     due: date
     day: date  # the day the booking page opens on: the due date, within what can be booked
+    problem: str | None = None  # why the same can't be booked again (booking's rebook.not_again)
 
 
 def _staff():
@@ -117,7 +118,7 @@ def _again(client, upcoming: list[Appointment]) -> Again | None:
         return None
     booked = booking_queries.local_days(a.starts_at for a in upcoming)
     due, _ = rebook.due_date(guidance_for_client(client.id, booked=booked))
-    return Again(last, due, min(max(due, clock.today()), slots.last_bookable_day()))
+    return Again(last, due, min(max(due, clock.today()), slots.last_bookable_day()), rebook.not_again(last))
 
 
 def _client_page(client):
