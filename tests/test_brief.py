@@ -23,6 +23,7 @@ from portal.profile.content import ConditionEntry, ProfileContent
 from portal import clock
 from portal.timezones import to_local
 from tests.conftest import AuthActions
+from tests.booking_support import page_text
 from tests.factories import make_appointment
 from tests.stopped_clock import clock_stopped_at
 
@@ -284,6 +285,21 @@ def test_treatment_notes_are_private_and_sealed(app, client, auth, story):
     auth.logout()
     auth.login()
     assert "MARKER-q1" not in client.get("/profile/export").get_data(as_text=True)
+
+
+def test_a_note_as_long_as_the_box_allows_is_saved_with_its_line_breaks(app, client, auth, story):
+    """The box stops at 2,000 characters counting a line break as one, but a browser sends each
+    as CR LF: a 2,000-character note of a few lines reached the server longer than 2,000, was
+    refused, and what the therapist typed was gone."""
+    auth.login("therapist@example.com")
+    typed = "\n".join(["Tight QL on the left, eased with slow work MARKER-q2"] * 13)
+    typed += "." * (2000 - len(typed))  # all the box takes: 2,000 with its 12 line breaks
+    response = auth.post(f"/therapist/appointments/{story['last_visit']}/notes", {"note": typed.replace("\n", "\r\n")})
+    page = page_text(client.get(response.location))
+    assert "Treatment note saved." in page and "up to 2,000 characters" not in page
+    with app.app_context():
+        [note] = db.session.scalars(select(TreatmentNote)).all()
+        assert note.text == typed
 
 
 def test_brief_shows_the_three_latest_notes_and_each_visit_once(app, small_salon, story, users):

@@ -160,7 +160,8 @@ def treatment_note(appointment_id: int):
     """Add a private treatment note after the session."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    text = (request.form.get("note") or "").strip()
+    # A browser sends each line break as CR LF, but the box's maxlength counts it as one: as typed.
+    text = (request.form.get("note") or "").replace("\r\n", "\n").strip()
     if not text or len(text) > 2000:
         flash("A treatment note needs some text (up to 2,000 characters).", "error")
         return redirect(url_for("feedback.brief", appointment_id=appointment_id))
