@@ -25,6 +25,12 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def multiline(value):
+    """Filter for a text box: each line break as one character, as the person sees it (a browser
+    sends CR LF, which would count twice against a limit), then stripped."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
 def one_line(value):
     """Filter: runs of spaces and line breaks become one space (names)."""
     return " ".join(value.split()) if isinstance(value, str) else value

@@ -71,3 +71,50 @@ def test_consent_box_is_the_same_on_the_profile_and_feedback_forms(client, auth,
     statement = [re.sub(r'<p id="consent-statement">.*?</p>', "", box, flags=re.S) for box in boxes]
     assert statement[0] == statement[1]
     assert 'aria-describedby="consent-statement"' in statement[0]
+
+
+def test_every_text_box_counts_a_line_break_once():
+    """A browser sends each line break in a text box as CR LF: every TextAreaField reads it as one
+    (`fields.multiline`), so a note as long as its limit, with line breaks, is not refused for
+    characters the person never typed (a therapist's full treatment note was), and is stored as typed."""
+    import importlib
+    import pkgutil
+
+    from wtforms import Form, TextAreaField
+    from wtforms.fields.core import UnboundField
+
+    import portal
+    from portal.fields import multiline
+
+    for module in pkgutil.walk_packages(portal.__path__, "portal."):
+        importlib.import_module(module.name)
+    boxes, forms = [], [Form]
+    while forms:
+        form = forms.pop()
+        forms += form.__subclasses__()
+        if form.__module__.startswith("portal."):
+            boxes += [(form.__name__, name, field) for name, field in vars(form).items()
+                      if isinstance(field, UnboundField) and issubclass(field.field_class, TextAreaField)]
+    assert len(boxes) >= 4
+    for form, name, field in boxes:
+        assert multiline in field.kwargs.get("filters", ()), f"{form}.{name}"
+    assert multiline(" Left shoulder\r\nstiff since June \r\n") == "Left shoulder\nstiff since June"
+
+
+def test_a_profile_note_at_its_limit_with_line_breaks_is_saved_as_typed(app, auth, users):
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.profile import services
+    from portal.profile.content import NOTES_MAX
+
+    typed = "\n".join(["x" * 99] * (NOTES_MAX // 100))  # NOTES_MAX - 1 characters as the box shows them
+    assert len(typed) <= NOTES_MAX
+    auth.login()
+    response = auth.post("/profile", {"pressure_preference": "", "consent": "y",
+                                      "notes_for_therapist": typed.replace("\n", "\r\n")})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "client@example.com"))
+        assert services.latest_content(services.profile_of(user.id)).notes_for_therapist == typed

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.catalogue.services import ServiceInput
-from portal.fields import CheckboxesField, MaxChars, strip
+from portal.fields import CheckboxesField, MaxChars, multiline, strip
 from portal.salon import versions
 from portal.salon.models import Location, Service
 from portal.salon.pricing import PriceProblem, minutes_problem, parse_price, price_text
@@ -81,7 +81,7 @@ class ServiceForm(RowForm):
         Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, digits and single hyphens, "
                                                      "like hot-stone-massage."),
     ])
-    description = TextAreaField("Description", filters=[strip], validators=[MaxChars(2000)])
+    description = TextAreaField("Description", filters=[multiline], validators=[MaxChars(2000)])
     areas = CheckboxesField("Body areas it works on",
                             choices=[SelectChoice(key, label) for key, label in BODY_AREAS.items()])
     locations = CheckboxesField("Offered at")

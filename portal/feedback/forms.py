@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.feedback.meaning import NUMBNESS_QUESTION
 from portal.feedback.models import AREAS, PRESSURES, WELLBEING
 from portal.feedback.services import FeedbackInput
-from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, offered, strip
+from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, PainField, multiline, offered
 from portal.guidance.rules import AREAS as AREA_LABELS
 
 NOTE_MAX = 1000
@@ -50,7 +50,7 @@ class FeedbackForm(ConsentMixin, FlaskForm):
     pressure = RadioField("How was the pressure?", choices=PRESSURE_CHOICES, validate_choice=False,
                           validators=[ChoicesOnly()])
     focus_areas = CheckboxesField("Where should we focus next time?", choices=AREA_CHOICES)
-    note = TextAreaField("A note for your therapist (optional)", validators=[MaxChars(NOTE_MAX)], filters=[strip])
+    note = TextAreaField("A note for your therapist (optional)", validators=[MaxChars(NOTE_MAX)], filters=[multiline])
     stress, sleep_quality = _wellbeing_fields()
 
     def pain_fields(self):

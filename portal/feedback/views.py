@@ -13,6 +13,7 @@ from portal.dashboard import panels as dashboard_panels
 from portal.feedback import bp, brief as briefs, panels, services
 from portal.feedback.forms import CheckInForm, FeedbackForm
 from portal.feedback.meaning import CLIENT_ADVICE, safety_concerns
+from portal.fields import multiline
 from portal.feedback.pain import DEFAULT_RANGE, RANGES, range_trends
 from portal.htmx import render_page, retarget, wants_fragment
 from portal.profile.services import CONSENT_STATEMENT, goals_of, has_consent
@@ -161,7 +162,7 @@ def treatment_note(appointment_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     # A browser sends each line break as CR LF, but the box's maxlength counts it as one: as typed.
-    text = (request.form.get("note") or "").replace("\r\n", "\n").strip()
+    text = multiline(request.form.get("note") or "")
     if not text or len(text) > 2000:
         flash("A treatment note needs some text (up to 2,000 characters).", "error")
         return redirect(url_for("feedback.brief", appointment_id=appointment_id))

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from portal.db_types import day_in_range
-from portal.fields import CheckboxesField, ChoicesOnly, DayInRange, MaxChars, offered, strip
+from portal.fields import CheckboxesField, ChoicesOnly, DayInRange, MaxChars, multiline, offered, strip
 from portal.guidance.rules import AREAS, CONDITIONS, PRESSURE_PREFERENCES
 from portal.profile.content import (
     DETAIL_MAX,
@@ -82,7 +82,7 @@ class ProfileForm(FlaskForm):
                                      validate_choice=False, validators=[ChoicesOnly()])
     notes_for_therapist = TextAreaField("Anything else your therapist should know",
                                         validators=[MaxChars(NOTES_MAX)],
-                                        filters=[strip])
+                                        filters=[multiline])
     goals = CheckboxesField("What you hope to achieve", choices=GOAL_CHOICES)
     goals_own_words = StringField("Or in your own words", validators=[MaxChars(GOALS_OWN_WORDS_MAX)],
                                   filters=[strip])

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.accounts.forms import email_field
 from portal.accounts.phones import PhoneProblem, normalise_uk_phone
-from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, one_line, strip
+from portal.fields import CheckboxesField, ChoicesOnly, MaxChars, multiline, one_line, strip
 from portal.roles import ADMIN, THERAPIST
 from portal.salon import versions
 
@@ -47,7 +47,7 @@ class TherapistForm(FlaskForm):
         DataRequired("Please enter the name clients see."),
         Length(max=120, message="Please keep the name under 120 characters."),
     ], filters=[one_line])
-    bio = TextAreaField("About them", validators=[MaxChars(BIO_MAX)], filters=[strip])
+    bio = TextAreaField("About them", validators=[MaxChars(BIO_MAX)], filters=[multiline])
     qualifications = CheckboxesField("Qualifications")
     services = CheckboxesField("Services they give")
     version = HiddenField()  # of the details the form was drawn from (portal.salon.versions)
