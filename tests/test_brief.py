@@ -78,6 +78,25 @@ def test_brief_shows_what_the_therapist_needs(client, auth, story):
     assert "7→4" in html  # the small pain trend
 
 
+def test_brief_keeps_light_pressure_for_osteoporosis_when_the_client_says_too_light(
+        app, client, auth, small_salon, story):
+    """Severe osteoporosis: "risk of fracture from pressure". "Too light" in the last two sessions
+    must not put "Use firmer pressure" in the brief beside "Use light pressure (risk of fracture)"."""
+    earlier = make_appointment(app, small_salon, story["client_id"], NOW - timedelta(days=28))
+    with app.app_context():
+        client_user = db.session.get(User, story["client_id"])
+        for visit in (earlier, story["last_visit"]):
+            feedback_services.save_feedback(client_user, visit, feedback_services.FeedbackInput(
+                pressure="too_light", pain_before={"lower_back": 5}, pain_after={"lower_back": 3},
+                focus_areas=frozenset(), note=""), now=NOW)
+        db.session.commit()
+    auth.login("therapist@example.com")
+    html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)
+    assert "Use light pressure (risk of fracture)" in html
+    assert "Use firmer pressure" not in html
+    assert "Client said too light twice in a row, but keep to light pressure (severe osteoporosis)." in html
+
+
 def test_brief_labels_the_last_feedback_change_with_the_rule_in_words(client, auth, story):
     auth.login("therapist@example.com")
     html = client.get(f"/therapist/appointments/{story['today']}/brief").get_data(as_text=True)

@@ -812,6 +812,34 @@ def test_pressure_feedback(answers, note):
         assert pressure_advice == []
 
 
+@pytest.mark.parametrize(("condition", "named"), [
+    ("severe_osteoporosis", "severe osteoporosis"),  # "risk of fracture from pressure"
+    ("clotting_disorder", "blood clotting disorder"),  # "risk of bruising or dangerous clot formation"
+])
+def test_too_light_never_asks_for_firmer_pressure_where_pressure_is_the_risk(condition, named):
+    """The salon: severe osteoporosis ("risk of fracture from pressure") and clotting disorders
+    ("risk of bruising"); the cleared note says "Use light pressure". "Too light" twice must not
+    also tell the therapist "Use firmer pressure", nor the client that we asked for it."""
+    cleared = facts(condition, medical_clearance_on=YESTERDAY, cleared_conditions=frozenset({condition}),
+                    pressure_preference="firm")
+    guidance = guide(cleared, feedback=[fb(1, "too_light"), fb(2, "too_light")])
+    assert FIRMER_NOTE not in guidance.therapist_note
+    assert f"Client said too light twice in a row, but keep to light pressure ({named})." in guidance.therapist_note
+    assert f"Prefers firm pressure, but keep to light pressure ({named})." in guidance.therapist_note
+    assert "Prefers firm pressure." not in guidance.therapist_note
+    pressure_advice = [a for a in guidance.advice if "pressure" in a.text]
+    assert pressure_advice == [Advice(
+        f"Your therapist will still keep to light pressure because of your {named}.",
+        "because you told us the pressure was too light in your last 2 sessions", CONDITIONS[condition].anchor)]
+
+
+def test_too_firm_still_asks_for_lighter_pressure_with_a_light_pressure_condition():
+    cleared = facts("severe_osteoporosis", medical_clearance_on=YESTERDAY,
+                    cleared_conditions=frozenset({"severe_osteoporosis"}), pressure_preference="light")
+    guidance = guide(cleared, feedback=[fb(1, "too_firm"), fb(2, "too_firm")])
+    assert LIGHTER_NOTE in guidance.therapist_note and "Prefers light pressure." in guidance.therapist_note
+
+
 # ----------------------------------------------------------------------------------------
 # Therapist notes, advice and service
 # ----------------------------------------------------------------------------------------

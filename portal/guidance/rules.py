@@ -144,6 +144,9 @@ class ConditionRule:
     needs_pregnancy_trained_therapist: bool = False
     # The client may simply say "it has healed" (one click, no proof): skin conditions only.
     heals_in_one_click: bool = False
+    # Pressure itself is the risk the salon names ("risk of fracture from pressure", "risk of
+    # bruising"): the therapist keeps to light pressure whatever pressure the client asks for.
+    keeps_light_pressure: bool = False
     anchor: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -259,6 +262,7 @@ _ROWS = (
         cleared_what_to_do=_GP_CLEARED_TO_DO,
         cleared_therapist_note="Use light pressure (risk of fracture). GP clearance recorded on {date}.",
         back_area_only=False,  # weakened bones anywhere, not only in the back
+        keeps_light_pressure=True,
     ),
     ConditionRule(
         slug="active_cancer_back",
@@ -297,6 +301,7 @@ _ROWS = (
             "set. GP clearance recorded on {date}."
         ),
         back_area_only=False,  # blood and circulation: any massage
+        keeps_light_pressure=True,
     ),
     ConditionRule(
         slug="cardiovascular_disease",
@@ -852,15 +857,29 @@ _PRESSURE_CHANGES = {
 }
 
 
-def _add_pressure(out: _Output, history: Sequence[SessionFeedback]) -> None:
+def _light_pressure_kept(precautions: Sequence[Precaution]) -> tuple[str, str | None]:
+    """The conditions in force that keep the pressure light, in words ("severe osteoporosis"),
+    and the first one's anchor; ("", None) when none does."""
+    found = [p for p in precautions if CONDITIONS[p.condition].keeps_light_pressure]
+    named = " and ".join(p.label[:1].lower() + p.label[1:] for p in found)
+    return named, found[0].anchor if found else None
+
+
+def _add_pressure(out: _Output, history: Sequence[SessionFeedback], precautions: Sequence[Precaution]) -> None:
     complaint = _repeated_pressure(history)
     if complaint is None:
         return
     note, text, said = _PRESSURE_CHANGES[complaint]
+    reason = f"because you told us the pressure was {said} in your last {PRESSURE_REPEAT_SESSIONS} sessions"
+    kept, anchor = _light_pressure_kept(precautions)
+    if complaint == TOO_LIGHT and kept:
+        # Never "use firmer pressure" where pressure itself is the risk (fracture, bruising).
+        out.notes.append(f"Client said too light twice in a row, but keep to light pressure ({kept}).")
+        out.advice.append(Advice(f"Your therapist will still keep to light pressure because of your {kept}.",
+                                 reason, anchor))
+        return
     out.notes.append(note)
-    out.advice.append(Advice(
-        text, f"because you told us the pressure was {said} in your last {PRESSURE_REPEAT_SESSIONS} sessions"
-    ))
+    out.advice.append(Advice(text, reason))
 
 
 # --------------------------------------------------------------------------------------
@@ -988,9 +1007,12 @@ def _precaution_advice(precaution: Precaution) -> Advice:
     return Advice(precaution.what_to_do, reason, precaution.anchor)
 
 
-def _profile_notes(facts: HealthFacts, lifestyle: frozenset[str]) -> list[str]:
+def _profile_notes(facts: HealthFacts, lifestyle: frozenset[str], precautions: Sequence[Precaution]) -> list[str]:
     notes = []
-    if facts.pressure_preference:
+    kept, _anchor = _light_pressure_kept(precautions)
+    if facts.pressure_preference and kept and facts.pressure_preference != "light":
+        notes.append(f"Prefers {facts.pressure_preference} pressure, but keep to light pressure ({kept}).")
+    elif facts.pressure_preference:
         notes.append(f"Prefers {facts.pressure_preference} pressure.")
     if facts.problem_areas:
         areas = ", ".join(AREAS[a] for a in _in_order(facts.problem_areas, AREAS))
@@ -1028,14 +1050,14 @@ def guidance_for(
     out = _Output()
     _add_pain_after(out, history[-1] if history else None)
     _add_rising_pain(out, rising)
-    _add_pressure(out, history)
+    _add_pressure(out, history, precautions)
 
     advice = [_timing_advice(last, next_due, overdue, days, after_booking), *out.advice]
     advice += [_precaution_advice(p) for p in precautions]
     advice += [_LIFESTYLE_ADVICE[key] for key in _in_order(lifestyle, _LIFESTYLE_ADVICE)]
 
     notes = [f"{p.label}: {p.therapist_note}" for p in precautions]
-    notes += out.notes + _profile_notes(facts, lifestyle)
+    notes += out.notes + _profile_notes(facts, lifestyle, precautions)
 
     return Guidance(
         interval_days=days,
