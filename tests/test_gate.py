@@ -156,6 +156,20 @@ def test_outlook_on_the_guidance_page(app, client, auth, users):
     assert "You can book a massage." in html and "trained in pregnancy massage" in html
 
 
+def test_the_screening_tick_covers_pregnancy():
+    """Without a profile the tick stands in for the gate, which refuses an untrained therapist
+    for a pregnant client (the salon: "Seek therapists with specific pregnancy massage training
+    rather than standard back massage"): pregnancy is on the list, or a pregnant client ticks
+    "None of these applies to me" truthfully and is offered every therapist."""
+    listed = gate.screening_conditions()
+    assert "Pregnancy" in listed
+    assert listed == ["Acute back injury that needs medical attention", "Skin infection on the back",
+                      "Open wound on the back", "Severe sunburn on the back", "Severe osteoporosis",
+                      "Active cancer in the back area", "Blood clotting disorder",
+                      "Severe heart or circulation (cardiovascular) disease", "Recovering from a back injury",
+                      "Pregnancy"]
+
+
 def test_refused_wording_names_what_is_refused():
     assert gate.refused_wording(["Full Body Massage"], 3) == "Full Body Massage"
     assert gate.refused_wording(["A", "B"], 3) == "A or B"

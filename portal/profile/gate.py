@@ -78,6 +78,9 @@ def screening_needed(client_id: int) -> bool:
 
 
 def screening_conditions() -> list[str]:
-    """The conditions the screening tick covers, in plain words: every "not now" and
-    "ask your GP first" one (what the gate would refuse if the profile said so)."""
-    return [rule.label for rule in CONDITIONS.values() if rule.level in (NOT_NOW, ASK_GP)]
+    """The conditions the screening tick covers, in plain words: every one the gate would refuse
+    some booking for if the profile said so: "not now", "ask your GP first", and pregnancy (the
+    salon: "Seek therapists with specific pregnancy massage training rather than standard back
+    massage"; without a profile the gate cannot keep to trained therapists)."""
+    return [rule.label for rule in CONDITIONS.values()
+            if rule.level in (NOT_NOW, ASK_GP) or rule.needs_pregnancy_trained_therapist]
