@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.guidance.rules import GP_BEFORE_NEXT_MASSAGE, HIGH_PAIN_SCORE, PAIN_AFTER_BIG_RISE
+
 MEANINGFUL = "meaningful"
 SMALL = "small"
 NO_CLEAR_CHANGE = "no clear change"
@@ -53,14 +55,13 @@ HIGH_PAIN = "high_pain"
 RISE_AFTER_SESSION = "rise_after_session"
 NEW_NUMBNESS = "new_numbness"
 
-HIGH_PAIN_SCORE = 8
-WORRYING_RISE = 2
+# The guidance's aftercare reads the same numbers and sentence (one home: guidance/rules.py).
+WORRYING_RISE = PAIN_AFTER_BIG_RISE
 
 NUMBNESS_QUESTION = "Any new numbness, tingling or weakness?"
 
 # Plain advice for the client: where to go, never what it might be.
-CLIENT_ADVICE = ("Please contact your GP before your next massage and tell them about this pain or these "
-                 "symptoms. If it is severe or getting worse quickly, call NHS 111 (or 999 in an emergency).")
+CLIENT_ADVICE = GP_BEFORE_NEXT_MASSAGE
 
 # What the therapist's brief says for each reason.
 BRIEF_WORDS = {

@@ -444,8 +444,16 @@ PAIN_RISING_JUMP = 2
 PAIN_RISING_INTERVAL_DAYS = 14
 
 # Pain after the latest session higher than before it (any rise) -> aftercare advice and a
-# therapist flag; a rise of this many points or more is flagged as a big rise.
-PAIN_AFTER_BIG_RISE = 3
+# therapist flag; a rise of this many points or more, or a score of HIGH_PAIN_SCORE or more, sends
+# the client to their GP before the next massage. The feedback page, the check-in and the brief's
+# safety flag (portal/feedback/meaning.py) read the same numbers and sentence from here, so the
+# guidance page never calls "usually settles" what the feedback page sent to the GP.
+PAIN_AFTER_BIG_RISE = 2
+HIGH_PAIN_SCORE = 8
+# Plain advice for the client: where to go, never what it might be.
+GP_BEFORE_NEXT_MASSAGE = (
+    "Please contact your GP before your next massage and tell them about this pain or these "
+    "symptoms. If it is severe or getting worse quickly, call NHS 111 (or 999 in an emergency).")
 
 # The same pressure complaint ("too firm" / "too light") in this many answered sessions
 # in a row changes the note to the therapist. Only the extremes count: "a little firm"
@@ -833,13 +841,13 @@ def _add_pain_after(out: _Output, latest: SessionFeedback | None) -> None:
     if not rises:
         return
     quoted = "; ".join(f"{AREAS[a]} {before} before, {after} after" for a, (before, after) in rises.items())
-    big = any(after - before >= PAIN_AFTER_BIG_RISE for before, after in rises.values())
+    big = any(after - before >= PAIN_AFTER_BIG_RISE or after >= HIGH_PAIN_SCORE for before, after in rises.values())
     reason = f"because you told us it hurt more after your last session than before it ({quoted})"
     if big:
-        text = ("Your pain rose a lot after your last session: rest the sore area and tell your "
-                "therapist before your next session. See your GP if the pain persists or gets worse.")
-        note = (f"Pain rose by {PAIN_AFTER_BIG_RISE} or more after the last session ({quoted}): "
-                "ask how it settled and work more lightly on that area.")
+        text = ("Your pain rose after your last session: rest the sore area and tell your therapist. "
+                + GP_BEFORE_NEXT_MASSAGE)
+        note = (f"Pain rose by {PAIN_AFTER_BIG_RISE} or more, or to {HIGH_PAIN_SCORE} or more, after the last "
+                f"session ({quoted}): ask how it settled and work more lightly on that area.")
     else:
         text = ("Some soreness after a massage can happen and usually settles in a day or two: "
                 "rest the sore area and keep moving gently. See your GP if it persists.")
