@@ -178,8 +178,8 @@ def test_health_data_is_encrypted_at_rest(app, client_in, database_url):
 
 
 @pytest.mark.parametrize("fields, field_id, message", [
-    ({"conditions": "pregnancy", "due_date": (TODAY - timedelta(days=1)).isoformat()},
-     "due_date", "can&#39;t be in the past"),
+    ({"conditions": "pregnancy", "due_date": (TODAY - timedelta(days=15)).isoformat()},
+     "due_date", "more than two weeks ago. If your baby has arrived, untick pregnancy"),
     ({"conditions": "pregnancy", "due_date": (TODAY + timedelta(weeks=43)).isoformat()},
      "due_date", "more than 42 weeks away"),
     ({"conditions": "pregnancy"}, "due_date", "Please give your due date"),
@@ -242,10 +242,10 @@ def test_live_preview_checks_what_was_typed(app, client, client_in):
     # Inline validation of a typed answer arrives out of band, into the field's own error slot.
     response = client.post("/profile/preview", data=profile_form(
         csrf_token=client_in.csrf_token(), conditions=["pregnancy"],
-        due_date=(TODAY - timedelta(days=2)).isoformat()), headers={"HX-Request": "true"})
+        due_date=(TODAY - timedelta(days=15)).isoformat()), headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert re.search(r'<div id="errors-due_date" class="field-errors" hx-swap-oob="true"><p class="error"[^>]*>'
-                     r'Your due date can&#39;t be in the past', html)
+                     r'Your due date was more than two weeks ago', html)
 
 
 def test_live_preview_refuses_a_day_out_of_range_and_does_not_act_on_it(client, client_in):
@@ -511,3 +511,18 @@ def test_the_same_save_or_heal_sent_four_times_at_once_is_stored_once(race_app, 
     assert Counter(r.status_code for r in responses) == {302: racers}
     assert revision_count(race_app) == 3
     assert set(stored(race_app).conditions) == {"pregnancy"}
+
+
+def test_an_overdue_client_keeps_pregnancy_and_can_still_save_their_profile(app, client, client_in):
+    """Past the due date, not yet given birth: the profile (saved with pregnancy weeks ago) saves
+    again with a change, still pregnant, until two weeks after the due date. Before, any save
+    was refused ("can't be in the past") unless pregnancy was unticked, which dropped the
+    pregnancy-trained therapist the gate keeps to."""
+    overdue = (TODAY - timedelta(days=5)).isoformat()
+    response = client_in.post("/profile", profile_form(conditions=["pregnancy", "clotting_disorder"],
+                                                       due_date=overdue, consent="y"))
+    assert response.status_code == 302
+    assert set(stored(app).conditions) == {"pregnancy", "clotting_disorder"}
+    assert stored(app).due_date.isoformat() == overdue
+    assert client_in.post("/profile", profile_form(conditions="pregnancy", due_date=(
+        TODAY - timedelta(weeks=2)).isoformat())).status_code == 302  # exactly two weeks over: still taken

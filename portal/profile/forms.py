@@ -28,6 +28,9 @@ from portal.profile.content import (
 
 # A pregnancy lasts at most about 42 weeks: a due date further out than that is a typo.
 LONGEST_PREGNANCY = timedelta(weeks=42)
+# A pregnancy can run two weeks past its due date (42 weeks in all): an overdue client keeps
+# pregnancy on their profile, and can still save it, until then.
+OVERDUE_AT_MOST = timedelta(weeks=2)
 
 LIFESTYLE_CHOICES = [
     SelectChoice("desk_worker", "I work at a desk most days"),
@@ -121,9 +124,9 @@ class ProfileForm(FlaskForm):
     def validate_due_date(self, field):
         if PREGNANCY not in (self.conditions.data or []):
             return
-        if field.data and field.data < self.today:
-            raise ValidationError("Your due date can't be in the past. If your baby has arrived, "
-                                  "untick pregnancy.")
+        if field.data and field.data < self.today - OVERDUE_AT_MOST:
+            raise ValidationError("Your due date was more than two weeks ago. If your baby has arrived, "
+                                  "untick pregnancy; if not, please check the date.")
         if field.data and field.data > self.today + LONGEST_PREGNANCY:
             raise ValidationError("That is more than 42 weeks away. Please check the date.")
 
