@@ -287,7 +287,7 @@ def test_cleared_therapist_notes(slug, note):
 def test_osteoporosis_cleared_what_to_do():
     [precaution] = precautions_for(facts("severe_osteoporosis", medical_clearance_on=YESTERDAY), TODAY)
     assert precaution.what_to_do == (
-        "You recorded your GP's clearance on 14 June 2025, so you can book. "
+        "You recorded your GP's clearance on 14 June 2025, so this no longer stops you booking. "
         "Update your health profile if anything changes."
     )
 
@@ -327,8 +327,21 @@ def test_a_recorded_diagnosis_names_who_made_it_and_says_to_work_within_it():
         "Diagnosed on 1 June 2025 by Dr Shah, RVI: work within the diagnosis. Ask what the doctor "
         "advised and keep to it."
     )
-    assert precaution.what_to_do.startswith("You recorded a diagnosis on 1 June 2025 by Dr Shah, RVI, so you can book.")
+    assert precaution.what_to_do.startswith("You recorded a diagnosis on 1 June 2025 by Dr Shah, RVI, so this no longer stops you booking.")
     assert decide(health).code == CODE_OK
+
+
+def test_a_lifted_precaution_never_says_you_can_book_beside_one_that_says_not_now():
+    """A diagnosed back injury with severe sunburn: the injury's text said "so you can book" on the
+    same page as the sunburn's "please don't book a massage that works on your back". A lifted
+    precaution speaks for itself only."""
+    health = facts("acute_back_injury", "severe_sunburn", acute_injury_diagnosed_on=date(2025, 6, 1),
+                   acute_injury_diagnosed_by="Dr Shah, RVI")
+    texts = [advice.text for advice in guide(health).advice]
+    assert any("please don't book a massage that works on your back" in text for text in texts)
+    assert not any("you can book" in text for text in texts)
+    assert any("so this no longer stops you booking" in text for text in texts)
+    assert decide(health).code != CODE_OK
 
 
 def test_only_skin_conditions_heal_in_one_click():
@@ -908,7 +921,7 @@ def test_every_advice_has_a_reason_and_precaution_advice_links(slug):
 def test_cleared_precaution_advice_reason():
     guidance = guide(facts("recovering_back_injury", medical_clearance_on=YESTERDAY))
     assert guidance.advice[1] == Advice(
-        "You recorded your GP's clearance on 14 June 2025, so you can book gentle sessions. Tell your "
+        "You recorded your GP's clearance on 14 June 2025, so this no longer stops you booking gentle sessions. Tell your "
         "therapist how the injury feels, and update your health profile if anything changes.",
         "because you told us you are recovering from a back injury and recorded that you have been cleared",
         "precaution-recovering-back-injury",

@@ -255,7 +255,7 @@ def test_live_preview_refuses_a_day_out_of_range_and_does_not_act_on_it(client, 
     html = response.get_data(as_text=True)
     assert re.search(r'<div id="errors-medical_clearance_on" class="field-errors" hx-swap-oob="true">'
                      r'<p class="error"[^>]*>' + OUT_OF_RANGE, html)
-    assert "1 January 1" not in html and "so you can book" not in html
+    assert "1 January 1" not in html and "no longer stops you booking" not in html
 
 
 def test_preview_without_htmx_goes_back_to_the_form(client, client_in):

@@ -170,7 +170,7 @@ class ConditionRule:
 _HEALED_TEXT = "Until then, please don't book a massage that works on your back."
 
 _GP_CLEARED_TO_DO = (
-    "You recorded your GP's clearance on {date}, so you can book. "
+    "You recorded your GP's clearance on {date}, so this no longer stops you booking. "
     "Update your health profile if anything changes."
 )
 
@@ -193,7 +193,7 @@ _ROWS = (
         # "{by}" names who diagnosed it (or says a GP clearance covering the injury lifted it).
         cleared_by=(_DIAGNOSIS, _GP_CLEARANCE),
         cleared_what_to_do=(
-            "You recorded a diagnosis on {date}{by}, so you can book. Follow your doctor's "
+            "You recorded a diagnosis on {date}{by}, so this no longer stops you booking. Follow your doctor's "
             "advice and update your health profile if anything changes."
         ),
         cleared_therapist_note=(
@@ -340,7 +340,7 @@ _ROWS = (
         temporary=False,
         cleared_by=(_GP_CLEARANCE,),
         cleared_what_to_do=(
-            "You recorded your GP's clearance on {date}, so you can book gentle sessions. Tell "
+            "You recorded your GP's clearance on {date}, so this no longer stops you booking gentle sessions. Tell "
             "your therapist how the injury feels, and update your health profile if anything "
             "changes."
         ),
