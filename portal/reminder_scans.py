@@ -190,7 +190,7 @@ def scan_relief(now: datetime) -> int:
         context = _appointment_context(appointment) | {
             "questions": questions, "expires": local_datetime(expires, WHEN),
             "pain_url": external_url("feedback.pain")}
-        queued += _queue(Message("relief", f"relief:{appointment.id}", appointment.client,
+        queued += _queue(Message(links.RELIEF, f"relief:{appointment.id}", appointment.client,
                                  "Two days on: how are you feeling?", "relief", context, appointment.id), now)
     return queued
 

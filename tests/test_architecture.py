@@ -136,7 +136,7 @@ def test_listeners_are_connected_by_the_factory_not_by_importing_a_module():
               "create_app({'PORTAL_ENV': 'testing', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'});"
               "print(len(s.health_profile_changed.receivers), len(s.health_profile_deleted.receivers))")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["0", "0", "1", "2"]
+    assert out.stdout.split() == ["0", "0", "1", "3"]  # deleted: feedback, share links, the relief email waiting
 
 
 # --- one home for each concept ------------------------------------------------------------------

@@ -4,6 +4,7 @@ The scans queue their emails whenever they run, and the outbox holds one queued 
 08:00 (quiet hours): in between, the client may do what the email asks. These listeners of
 booking's and feedback's events (connected in portal.listeners) run after that change
 committed, each its own unit of work, as booking's re-check is: they commit what they withdrew.
+The listener of `health_profile_deleted` runs inside the deletion's transaction and only flushes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.outbox.services import withdraw
-from portal.reminders.links import FEEL, KINDS
+from portal.reminders.links import FEEL, KINDS, RELIEF
 
 
 def on_appointment_booked(sender, appointment: Appointment, **extra) -> None:
@@ -25,3 +26,10 @@ def on_feedback_given(sender, appointment_id: int, **extra) -> None:
     """`feedback_given`: "How did your massage feel?" for that session is answered already."""
     withdraw(appointment_id=appointment_id, kinds=(FEEL,))
     db.session.commit()
+
+
+def on_health_profile_deleted(sender, client_id: int, **extra) -> int:
+    """`health_profile_deleted` (inside the deletion's transaction): a lasting-relief email still
+    waiting to go names the areas the client scored, health data that goes with the profile; how
+    many went."""
+    return withdraw(user_id=client_id, kinds=(RELIEF,))

@@ -29,9 +29,12 @@ CATEGORIES = {
 # The emails (outbox kinds) each of them turns off: the scans file each message under its kind's
 # category, and turning a category off also withdraws its messages still waiting to go.
 FEEL = "feel"  # "How did your massage feel?", a few hours after a session
+# "How is your lower back now?", two days after: it names the areas the client scored (health
+# data from the session's feedback), so one still waiting goes with the health profile.
+RELIEF = "relief"
 KINDS = {
     "reminders": ("reminder",),
-    "follow_ups": (FEEL, "relief"),
+    "follow_ups": (FEEL, RELIEF),
     "due_nudges": ("due", "due_note"),
     "morning_list": ("morning_list",),
 }
