@@ -11,9 +11,14 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Paths whose last part is a secret (confirm and reset links, private calendar feeds): an access
-# log must not turn into a list of working links.
-_SECRET_PATH = re.compile(r"(/account/(?:confirm|reset-password)/|/calendar/)[^/?\s\"]+")
+# Paths whose last part is a secret (confirm, reset and invitation links, unsubscribe links,
+# private calendar feeds, report share links): an access log must not turn into a list of working
+# links. A lasting-relief link's token is signed, not encrypted: it reads as the client's answer
+# (client, area, 0-10 score), health data that must not sit in a log in plain text.
+# tests/test_health.py checks every address of the app with a <token> is here.
+_SECRET_PATH = re.compile(
+    r"(/account/(?:confirm|reset-password|welcome)/|/calendar/|/unsubscribe/|/relief/(?!sessions/)|/shared/report/)"
+    r"[^/?\s\"]+")
 
 
 def redact(text: str) -> str:
