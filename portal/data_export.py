@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.accounts.models import User
+from portal.accounts.models import LoginSession, User
 from portal.audit.services import accesses_for
-from portal.booking.models import Appointment
+from portal.booking.models import Appointment, CalendarFeed
 from portal.extensions import db
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
 from portal.feedback.services import open_note
+from portal.outbox.models import OutboxMessage
 from portal.profile.services import export as profile_export
 from portal.reminders.services import categories_for, preferences_for
 from portal.report.models import ReportShare
@@ -17,7 +18,8 @@ from portal.report.models import ReportShare
 
 def export_for(client: User) -> dict:
     """Account (phone included), email choices, health profile (every revision), appointments,
-    feedback, check-ins and who viewed them."""
+    feedback, check-ins, share links, who viewed them, the emails sent (or waiting), the logins
+    and the calendar feed."""
     document = profile_export(client)
     document["email_preferences"] = _email_preferences(client)
     feedback = {f.appointment_id: f for f in db.session.scalars(
@@ -57,7 +59,28 @@ def export_for(client: User) -> dict:
         {"at": v.at.isoformat(), "viewer": v.viewer_name, "role": v.viewer_role, "what": v.what}
         for v in accesses_for(client.id)
     ]
+    # What the outbox keeps of each email to them (the body of a sent one is cleared; a waiting
+    # one's holds working links, so never the body).
+    document["emails"] = [
+        {"kind": m.kind, "subject": m.subject, "to": m.to, "status": m.status, "queued_at": _iso(m.created_at),
+         "sent_at": _iso(m.sent_at)}
+        for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == client.id)
+                                    .order_by(OutboxMessage.created_at, OutboxMessage.id))
+    ]
+    document["logins"] = [
+        {"device": s.device, "started_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at),
+         "ended_at": _iso(s.revoked_at)}
+        for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == client.id)
+                                    .order_by(LoginSession.created_at, LoginSession.id))
+    ]
+    # Only a hash of the feed's address is kept, so only when it was made.
+    feed = db.session.get(CalendarFeed, client.id)
+    document["calendar_feed"] = {"made_at": _iso(feed.created_at)} if feed else None
     return document
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _email_preferences(client: User) -> dict:

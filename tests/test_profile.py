@@ -458,6 +458,28 @@ def test_export_is_readable_and_complete(app, client, client_in):
     assert notes == ["first", "second"]
 
 
+def test_export_includes_the_emails_logins_and_calendar_feed_kept_about_the_client(app, client, client_in, users):
+    """"Everything we keep about you": the emails sent to them (what, when, to which address;
+    never the links), where they are or were logged in, and their calendar feed (when made; never
+    its address, of which only a hash is kept)."""
+    from portal.booking.services import new_calendar_feed
+    from portal.outbox.models import OutboxMessage
+
+    with app.app_context():
+        new_calendar_feed(db.session.get(User, users["client"].id))
+        db.session.add(OutboxMessage(kind="reminder", key="reminder:1:x", to="client@example.com",
+                                     subject="Tomorrow: your massage", status="sent", user_id=users["client"].id,
+                                     sent_at=clock.now()))
+        db.session.commit()
+    document = client.get("/profile/export").get_json()
+    [email] = document["emails"]
+    assert (email["subject"], email["to"], email["status"]) == ("Tomorrow: your massage", "client@example.com", "sent")
+    assert email["sent_at"] is not None and "body" not in email
+    [login] = document["logins"]
+    assert login["device"] and login["started_at"] and login["ended_at"] is None
+    assert document["calendar_feed"]["made_at"] is not None
+
+
 def test_export_of_a_client_who_never_chose_says_the_defaults(client, client_in):
     document = client.get("/profile/export").get_json()
     assert document["account"]["phone"] is None
