@@ -290,6 +290,19 @@ def test_an_account_deleted_before_eight_is_sent_nothing_at_eight(app, client, a
     assert record(app) == {}
 
 
+def test_a_deleted_account_leaves_no_email_history_with_its_address(app, client, auth, users):
+    """The delete page promises everything about the client goes: the emails already sent to them
+    (address, subject, when) went to an emptied user_id and stayed until the nightly purge."""
+    from tests.conftest import PASSWORD
+    with app.app_context():
+        db.session.add(OutboxMessage(kind="reminder", key="sent-one", to="client@example.com", subject="Tomorrow",
+                                     user_id=users["client"].id, status="sent", sent_at=z(2027, 3, 7, 9, 0)))
+        db.session.commit()
+    auth.login()
+    assert auth.post("/account/delete", {"password": PASSWORD, "confirm": "y"}).status_code == 302
+    assert record(app) == {}
+
+
 # --- preferences and unsubscribe -------------------------------------------------------------------
 
 

@@ -221,6 +221,16 @@ def withdraw(*, user_id: int | None = None, appointment_id: int | None = None,
     return gone
 
 
+def forget_delivered_to(user_id: int) -> int:
+    """Delete the history of what was sent to this person (their account is being deleted: the
+    address and subjects must not stay behind under an emptied user_id); how many went. Flushes
+    with the caller's transaction. A message a job is sending right now is left to finish."""
+    return db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.user_id == user_id, OutboxMessage.status == SENT)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+
+
 def purge_delivered(older_than: timedelta) -> int:
     """Delete delivered messages sent more than `older_than` ago; how many went."""
     cutoff = clock.now() - older_than
