@@ -26,6 +26,8 @@ def connect_listeners() -> None:
     signals.health_profile_deleted.connect(report_links.on_health_profile_deleted, weak=False)
     # So does a lasting-relief email still waiting to go: it names the areas the client scored.
     signals.health_profile_deleted.connect(answered.on_health_profile_deleted, weak=False)
+    # Consent withdrawn (a profile change, after commit): the same email goes too.
+    signals.health_profile_changed.connect(answered.on_health_profile_changed, weak=False)
     # Booking emails are queued by the booking services in their own transaction (the outbox);
     # this queues the delivery job of every committed email.
     signals.email_queued.connect(outbox_tasks.on_email_queued, weak=False)

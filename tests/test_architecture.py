@@ -136,7 +136,9 @@ def test_listeners_are_connected_by_the_factory_not_by_importing_a_module():
               "create_app({'PORTAL_ENV': 'testing', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'});"
               "print(len(s.health_profile_changed.receivers), len(s.health_profile_deleted.receivers))")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["0", "0", "1", "3"]  # deleted: feedback, share links, the relief email waiting
+    # changed: booking's re-check, the relief email waiting (consent withdrawn); deleted: feedback,
+    # share links, the relief email waiting
+    assert out.stdout.split() == ["0", "0", "2", "3"]
 
 
 # --- one home for each concept ------------------------------------------------------------------

@@ -237,6 +237,7 @@ COMMITS_ALLOWED = {
     ("portal/booking/recheck.py", "on_therapist_qualifications_changed"),  # the same, for a therapist
     ("portal/reminders/answered.py", "on_appointment_booked"),  # listeners after commit: withdraw a
     ("portal/reminders/answered.py", "on_feedback_given"),  # waiting email booking/feedback answered
+    ("portal/reminders/answered.py", "on_health_profile_changed"),  # or consent withdrawn made unwanted
     ("portal/sealing.py", "rotate_keys"),  # a CLI batch job: each batch is committed
     ("portal/outbox/tasks.py", "deliver"),  # the outbox's jobs, each its own unit of work
     ("portal/outbox/tasks.py", "_write_prepared"),  # account emails, queued after the response

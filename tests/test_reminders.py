@@ -535,11 +535,14 @@ def test_a_forged_relief_link_is_refused(app, client, booking_clock, scored):
     assert client.get("/relief/nothing").status_code == 404
 
 
-def test_deleting_the_health_profile_withdraws_the_relief_email_still_waiting(app, booking_clock, scored, users):
+@pytest.mark.parametrize("stop", ["delete_profile", "withdraw_consent"])
+def test_deleting_the_health_profile_withdraws_the_relief_email_still_waiting(app, booking_clock, scored, users,
+                                                                                stop):
     """The relief email names the areas the client scored (from the session's feedback): once the
-    client deletes their health profile, one held by the quiet hours for 08:00 is withdrawn with
-    it, not kept in the outbox and sent in the morning."""
-    from portal.profile.services import delete_profile
+    client deletes their health profile, or withdraws their consent (all use stops at once), one
+    held by the quiet hours for 08:00 is withdrawn with it, not kept in the outbox and sent in the
+    morning."""
+    from portal.profile import services as profile_services
 
     # Wednesday 21:45: due, but quiet hours hold it until Thursday 08:00.
     assert run(app, booking_clock, scan_relief, z(2027, 3, 10, 21, 45)) == 1
@@ -547,7 +550,7 @@ def test_deleting_the_health_profile_withdraws_the_relief_email_still_waiting(ap
     assert waiting.sent_at is None and "lower back" in waiting.body
     booking_clock.now = z(2027, 3, 10, 22, 0)
     with app.app_context():
-        assert delete_profile(db.session.get(User, users["client"].id))
+        getattr(profile_services, stop)(db.session.get(User, users["client"].id))
         db.session.commit()
     assert sent_of(app, "relief") == []
     app.extensions["mail_outbox"] = []

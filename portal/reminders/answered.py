@@ -12,6 +12,7 @@ from __future__ import annotations
 from portal.booking.models import Appointment
 from portal.extensions import db
 from portal.outbox.services import withdraw
+from portal.profile.services import has_consent
 from portal.reminders.links import FEEL, KINDS, RELIEF
 
 
@@ -33,3 +34,11 @@ def on_health_profile_deleted(sender, client_id: int, **extra) -> int:
     waiting to go names the areas the client scored, health data that goes with the profile; how
     many went."""
     return withdraw(user_id=client_id, kinds=(RELIEF,))
+
+
+def on_health_profile_changed(sender, client_id: int, **extra) -> None:
+    """`health_profile_changed`, after it committed: consent withdrawn stops all use of the
+    client's health data at once, and a lasting-relief email still waiting to go names the areas
+    they scored; it goes, as on deletion. Its own unit of work: it commits what it withdrew."""
+    if not has_consent(client_id) and withdraw(user_id=client_id, kinds=(RELIEF,)):
+        db.session.commit()
