@@ -31,6 +31,13 @@ def render_page(template: str, block: str | None = None, status: int = 200, **co
     return response
 
 
+def swappable(status: int) -> int:
+    """The status for a page the person must read (a refusal, "are you sure?" with a list): htmx
+    swaps no 4xx answer in, so to htmx it goes as 200 (a boosted form's click would otherwise do
+    nothing at all); without htmx the status says what happened."""
+    return 200 if is_htmx() else status
+
+
 def retarget(response: Response, target: str, swap: str = "outerHTML") -> Response:
     """Have htmx swap this response into `target` instead of the element's own hx-target: a
     form posted with a mistake sends only itself, with its messages, in place of itself."""

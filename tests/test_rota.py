@@ -444,6 +444,26 @@ def test_a_stale_appointment_action_changes_nothing(app, admin, salon, booked):
     assert _rows(app, Appointment, id=booked)[0].status == "booked"
 
 
+BOOSTED = {**HTMX, "HX-Boosted": "true"}  # a form with hx-boost and hx-confirm (rota/_macros.confirm_attrs)
+
+
+def test_with_htmx_a_removal_refused_for_its_bookings_and_a_stale_cancel_still_reach_the_admin(app, admin, salon,
+                                                                                             booked):
+    """htmx swaps no 4xx answer: the browser's "Remove?" sent confirmed=1 and the click did nothing
+    (the 409 list of bookings never showed); the same for a cancel someone else changed first."""
+    monday = _shift(app, salon.amelia, 0)
+    refused = admin.post(f"/admin/rota/shifts/{monday.id}/remove", {"seen": _seen(monday), "confirmed": "1"},
+                         headers=BOOSTED)
+    page = page_text(refused)
+    assert refused.status_code == 200 and "Remove these hours?" in page and "Claire Robson" in page
+    assert "Remove the shift anyway" in page and len(_rows(app, WorkingHours, therapist_id=salon.amelia)) == 7
+    _confirmed_day_off(app, admin, salon, booked)
+    stale = admin.post(f"/admin/rota/appointments/{booked}/cancel", {"sequence": "5", "confirmed": "1"},
+                       headers=BOOSTED)
+    assert stale.status_code == 200 and "just changed" in page_text(stale)
+    assert _rows(app, Appointment, id=booked)[0].status == "booked"
+
+
 def test_unknown_rows_are_not_found(admin):
     assert admin.client.get("/admin/rota/therapists/99999").status_code == 404
     assert admin.post("/admin/rota/appointments/99999/reassign", {"therapist": "1"}).status_code == 404

@@ -19,7 +19,7 @@ from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
 from portal.formatting import clock_time
 from portal.feedback.pain import session_outcomes
-from portal.htmx import is_htmx, render_page, wants_fragment
+from portal.htmx import is_htmx, render_page, swappable, wants_fragment
 from portal.profile import gate
 from portal.profile.services import has_consent
 from portal.salon import catalogue_cache
@@ -217,7 +217,7 @@ def cancel_confirm(appointment_id: int):
     try:
         appointment = services.cancellable(_client(), appointment_id)
     except BookingProblem as problem:
-        return _appointment_page(own, problem, 200 if is_htmx() else problem.status)
+        return _appointment_page(own, problem, swappable(problem.status))
     # The version the page that asked showed, so a change made meanwhile elsewhere is not overwritten.
     seen = seen_sequence(request.args.get("sequence"))
     return render_page("booking/cancel.html", block="confirm", appointment=appointment,

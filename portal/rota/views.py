@@ -14,7 +14,7 @@ from portal import clock
 from portal.access import allow
 from portal.booking import notify
 from portal.booking.services import BookingProblem, GateRefused
-from portal.htmx import render_page, wants_fragment
+from portal.htmx import render_page, swappable, wants_fragment
 from portal.rota import bp, services
 from portal.rota.forms import (ActiveForm, AppointmentActionForm, ConfirmForm, SettingsForm, ShiftForm, TimeOffForm,
                                decode_shift, encode_shift, format_ids, parse_flag, parse_ids)
@@ -52,8 +52,9 @@ def _shift_form(hours) -> ShiftForm:
 
 def _confirm_page(title: str, message: str, action: str, button: str, back: str, *, fields: dict | None = None,
                   appointments=None, status: int = 200, danger: bool = True):
-    """The no-JavaScript "are you sure?" (and "these appointments are booked then") page."""
-    return render_page("rota/confirm.html", status=status, title=title, message=message, action=action,
+    """The "are you sure?" (and "these appointments are booked then") page: without JavaScript,
+    and after the browser's own question when booked appointments still stand in the way."""
+    return render_page("rota/confirm.html", status=swappable(status), title=title, message=message, action=action,
                        button=button, back=back, fields=fields or {}, appointments=appointments or [],
                        danger=danger)
 
@@ -291,7 +292,7 @@ def attention():
 
 
 def _attention_problem(message: str, status: int):
-    return render_page("rota/attention.html", status=status, items=services.needs_attention(), problem=message,
+    return render_page("rota/attention.html", status=swappable(status), items=services.needs_attention(), problem=message,
                        form=AppointmentActionForm(formdata=None))
 
 

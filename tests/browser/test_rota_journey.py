@@ -83,11 +83,17 @@ def test_a_shift_is_added_in_place_and_a_removal_is_confirmed_in_the_browser(app
     expect(page.get_by_role("form", name="Sunday 10:00 to 14:00 at Gosforth")).to_have_count(0)
 
 
-def test_rota_pages_fit_a_phone_and_pass_axe(app, live_server, page, a11y, users, booking_clock):
+def _admin_on_amelias_rota_with_a_booking(app, page, users):
+    """Claire booked with Amelia on Monday at 10:00; the admin on Amelia's rota page."""
     salon = seed_salon(app, users)
     add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(MONDAY, "10:00"))
     log_in(page, "admin@example.com", "/admin")
     page.goto(f"/admin/rota/therapists/{salon.amelia}")
+    return salon
+
+
+def test_rota_pages_fit_a_phone_and_pass_axe(app, live_server, page, a11y, users, booking_clock):
+    salon = _admin_on_amelias_rota_with_a_booking(app, page, users)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Mark inactive").click()
     expect(page.get_by_role("heading", level=1, name="Needs attention")).to_be_visible()
@@ -109,3 +115,20 @@ def test_rota_pages_fit_a_phone_and_pass_axe(app, live_server, page, a11y, users
     a11y(page, "own-time-off-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
     a11y(page, "own-time-off")
+
+
+def test_removing_a_shift_with_bookings_in_the_browser_lists_them_before_anything_goes(app, live_server, page, users,
+                                                                                       booking_clock):
+    """The browser's "Remove?" dialog sends confirmed=1 through htmx; the server still refuses
+    while bookings sit in the shift, and that answer (its list, and the button to go on) must
+    reach the admin: htmx swaps no 4xx answer, so a 409 left the click doing nothing at all."""
+    _admin_on_amelias_rota_with_a_booking(app, page, users)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove Monday 09:00 shift").click()
+    expect(page.get_by_role("heading", level=1, name="Remove these hours?")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Mon 15 Mar 2027, 10:00")
+    expect(page.locator("main")).to_contain_text("Claire Robson")
+    page.get_by_role("button", name="Remove the shift anyway").click()
+    expect(page.get_by_role("status")).to_contain_text("Removed Monday 09:00-17:00 at Newcastle City Centre")
+    page.goto("/admin/rota/attention")
+    expect(page.locator("main")).to_contain_text("Outside the therapist's hours")
