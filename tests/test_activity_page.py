@@ -100,23 +100,51 @@ def test_unreadable_filters_are_explained_and_do_not_break_the_page(app, users, 
     assert "The end date is before the start date." in backwards
 
 
-def test_paginated_25_a_page_and_the_filters_carry_over(app, users, monkeypatch):
+def _services_changed(app, users, monkeypatch, numbers) -> None:
     with app.app_context():
         admin_user = db.session.get(User, users["admin"].id)
-        for number in range(30):
+        for number in numbers:
             monkeypatch.setattr(clock, "now", lambda n=number: datetime(2027, 3, 1, 9, n, tzinfo=UTC))
             record_change(admin_user, "updated", "service", 1, f"Service {number:02d}", {"price": ("£1", "£2")})
         db.session.commit()
     monkeypatch.undo()
+
+
+def test_paginated_25_a_page_and_the_filters_carry_over(app, users, monkeypatch):
+    _services_changed(app, users, monkeypatch, range(30))
     admin = _admin(app)
     first = admin.client.get("/admin/activity?kind=service")
     assert len(_rows(first)) == 25 and "Service 29" in _rows(first)[0] and "page 1 of 2" in page_text(first)
-    assert 'href="/admin/activity?page=2&amp;kind=service"' in first.text
+    assert re.search(r'href="/admin/activity\?page=2&amp;upto=\d+&amp;kind=service"', first.text)
     second = admin.client.get("/admin/activity?page=2&kind=service")
     assert [("Service 04" in r) for r in _rows(second)][0] and len(_rows(second)) == 5
     assert "Service 00" in _rows(second)[-1]
     beyond = admin.client.get("/admin/activity?page=7&kind=service")
     assert len(_rows(beyond)) == 5  # past the end: the last page
+
+
+def _pager_link(response, rel: str) -> str:
+    return re.search(rf'<a href="([^"]+)" rel="{rel}">', response.text).group(1).replace("&amp;", "&")
+
+
+def test_older_and_newer_hold_still_while_new_entries_arrive(app, users, monkeypatch):
+    """Reception records changes all day: entries arriving while the admin reads the log shifted
+    every page (page numbers counted from the newest), so Older showed again the end of the page
+    just read and Newer skipped entries. The pages now count from the newest when the list was
+    opened, and say how many came since."""
+    _services_changed(app, users, monkeypatch, range(30))
+    admin = _admin(app)
+    first = admin.client.get("/admin/activity")
+    assert "Service 29" in _rows(first)[0] and "Service 05" in _rows(first)[-1]
+    _services_changed(app, users, monkeypatch, range(30, 33))  # three more meanwhile
+    older = admin.client.get(_pager_link(first, "next"))
+    assert [re.search(r"Service \d\d", row).group(0) for row in _rows(older)] == [
+        f"Service {n:02d}" for n in range(4, -1, -1)]
+    assert "3 newer changes since this list was opened" in page_text(older)
+    newer = admin.client.get(_pager_link(older, "prev"))
+    assert _rows(newer) == _rows(first)
+    newest = admin.client.get("/admin/activity")
+    assert "Service 32" in _rows(newest)[0] and "newer change" not in page_text(newest)
 
 
 def test_htmx_gets_only_the_results_and_a_plain_get_the_page(app, users, make_user, monkeypatch):

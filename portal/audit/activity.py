@@ -50,6 +50,11 @@ class ActivityPage:
     page: int
     pages: int
     total: int
+    # The newest entry when the first page was drawn: the pages after it count from there, so
+    # entries recorded meanwhile (reception books all day) neither repeat nor hide entries when
+    # the admin goes Older or Newer; `newer` says how many came since (matching the filters).
+    upto: int | None = None
+    newer: int = 0
 
     @property
     def has_previous(self) -> bool:
@@ -78,9 +83,18 @@ def _where(chosen: ActivityFilter) -> list:
     return clauses
 
 
-def activity(chosen: ActivityFilter, page: int = 1, per_page: int = PER_PAGE) -> ActivityPage:
-    """Newest first, one page of entries matching the filter (a page past the end shows the last)."""
+def activity(chosen: ActivityFilter, page: int = 1, per_page: int = PER_PAGE, upto: int | None = None) -> ActivityPage:
+    """Newest first, one page of entries matching the filter (a page past the end shows the last),
+    among those recorded up to entry `upto` (the pager's; None: up to the newest now)."""
     where = _where(chosen)
+    newer = 0
+    if upto is None:
+        upto = db.session.scalar(select(func.max(AdminChange.id)))
+    else:
+        newer = db.session.scalar(select(func.count()).select_from(AdminChange)
+                                  .where(*where, AdminChange.id > upto)) or 0
+    if upto is not None:
+        where.append(AdminChange.id <= upto)
     total = db.session.scalar(select(func.count()).select_from(AdminChange).where(*where)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
@@ -88,7 +102,7 @@ def activity(chosen: ActivityFilter, page: int = 1, per_page: int = PER_PAGE) ->
         select(AdminChange).where(*where).order_by(AdminChange.at.desc(), AdminChange.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ))
-    return ActivityPage(entries, page, pages, total)
+    return ActivityPage(entries, page, pages, total, upto, newer)
 
 
 def actors() -> list[tuple[int, str]]:

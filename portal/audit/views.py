@@ -11,9 +11,9 @@ from portal.audit.forms import ANYONE, ActivityForm
 from portal.htmx import render_page
 
 
-def _page_number() -> int:
-    text = request.args.get("page", "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 1
+def _number(name: str) -> int | None:
+    text = request.args.get(name, "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 @bp.get("/activity", endpoint="activity")
@@ -31,7 +31,7 @@ def activity_log():
         since=None if form.since.errors else form.since.data,
         until=None if form.until.errors else form.until.data,
     )
-    page = activity.activity(chosen, _page_number())
+    page = activity.activity(chosen, _number("page") or 1, upto=_number("upto"))
     # The pager keeps the filters (and only them).
     arguments = {key: request.args[key] for key in ("who", "kind", "since", "until") if request.args.get(key)}
     return render_page("audit/activity.html", block="results", form=form, page=page, arguments=arguments,
