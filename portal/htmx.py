@@ -44,3 +44,13 @@ def retarget(response: Response, target: str, swap: str = "outerHTML") -> Respon
     response.headers["HX-Retarget"] = target
     response.headers["HX-Reswap"] = swap
     return response
+
+
+def instead_of_page(response: Response, url: str) -> Response:
+    """A whole page answering htmx's request for a fragment (a refusal drawn on the page it
+    belongs to): htmx puts it in place of the body, as a boosted link would, and the address
+    bar shows `url`, rather than nesting a page inside the fragment's target. Else unchanged."""
+    if wants_fragment():
+        retarget(response, "body", "innerHTML show:window:top")
+        response.headers["HX-Replace-Url"] = url
+    return response

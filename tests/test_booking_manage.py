@@ -208,6 +208,25 @@ def test_moving_inside_the_window_is_refused(app, client, logged_in, booked, boo
     assert client.get(f"/appointments/{booked}/move").status_code == 409
 
 
+def test_the_move_pages_day_inside_the_window_shows_the_refusal_to_htmx(app, client, logged_in, booked,
+                                                                       booking_clock):
+    """The move page's day box asks htmx for the free times; once the appointment can't be moved
+    online any more the answer is its page with the salons' numbers: 200 to htmx (which swaps no
+    4xx), in place of the body (not inside #slots) at the appointment's address."""
+    booking_clock.now = at(MONDAY, "10:00") - timedelta(hours=20)
+    for ask in (f"/appointments/{booked}/move?day={MONDAY}", f"/appointments/{booked}/cancel?sequence=0"):
+        response = client.get(ask, headers=HTMX)
+        assert response.status_code == 200, ask
+        assert all(phone in page_text(response) for phone in PHONES), ask
+        assert response.headers["HX-Retarget"] == "body"
+        assert response.headers["HX-Reswap"].startswith("innerHTML")
+        assert response.headers["HX-Replace-Url"] == f"/appointments/{booked}"
+        plain = client.get(ask)
+        assert plain.status_code == 409 and "HX-Retarget" not in plain.headers, ask
+    # The cancel question's "No, keep it" fetches the page with htmx too: no problem, no retarget.
+    assert "HX-Retarget" not in client.get(f"/appointments/{booked}", headers=HTMX).headers
+
+
 def test_moving_someone_elses_appointment_is_not_found(app, logged_in, someone_elses):
     response = logged_in.post(f"/appointments/{someone_elses}/move", {"starts_at": at(MONDAY, "15:00").isoformat()})
     assert response.status_code == 404

@@ -19,7 +19,7 @@ from portal.booking.services import BookingProblem
 from portal.client_guidance import guidance_for_client
 from portal.formatting import clock_time
 from portal.feedback.pain import session_outcomes
-from portal.htmx import is_htmx, render_page, swappable, wants_fragment
+from portal.htmx import instead_of_page, is_htmx, render_page, swappable, wants_fragment
 from portal.profile import gate
 from portal.profile.services import has_consent
 from portal.salon import catalogue_cache
@@ -191,14 +191,19 @@ def appointments():
 
 
 def _appointment_page(appointment, problem: BookingProblem | None = None, status: int = 200):
-    return render_page(
-        "booking/appointment.html", status=status, appointment=appointment, problem=problem,
+    """The appointment, with `problem` (a refusal) at the top: htmx asking for a fragment (the
+    move page's day, the cancel question) gets this page, 200, in place of the whole page."""
+    response = render_page(
+        "booking/appointment.html", status=swappable(status), appointment=appointment, problem=problem,
         upcoming=not appointment.is_cancelled and appointment.starts_at > clock.now(),
         changeable=not appointment.is_cancelled and slots.can_change_online(appointment.starts_at),
         hold=recheck.advice(appointment), screening=gate.screening_conditions(),
         locations=catalogue_cache.locations(),
         window_hours=current_app.config["CANCELLATION_WINDOW_HOURS"],
     )
+    if problem is None:
+        return response
+    return instead_of_page(response, url_for("booking.appointment", appointment_id=appointment.id))
 
 
 @bp.get("/appointments/<int:appointment_id>")
@@ -217,7 +222,7 @@ def cancel_confirm(appointment_id: int):
     try:
         appointment = services.cancellable(_client(), appointment_id)
     except BookingProblem as problem:
-        return _appointment_page(own, problem, swappable(problem.status))
+        return _appointment_page(own, problem, problem.status)
     # The version the page that asked showed, so a change made meanwhile elsewhere is not overwritten.
     seen = seen_sequence(request.args.get("sequence"))
     return render_page("booking/cancel.html", block="confirm", appointment=appointment,

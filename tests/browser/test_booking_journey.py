@@ -284,3 +284,23 @@ def test_the_owners_figures_on_a_phone(app, live_server, page, a11y, users, make
     expect(figures.get_by_role("table").first).to_be_visible()
     a11y(page, "admin-figures-phone")
     _fits(page)
+
+
+def test_a_day_chosen_to_move_to_once_it_is_too_late_shows_why(app, live_server, page, users, booking_clock,
+                                                                consented):
+    """The move page's day box asks htmx for that day's free times. Once the appointment is inside
+    the cancellation window the answer is a refusal (409 without JavaScript), which htmx swapped
+    nowhere: the choice did nothing. Now the appointment's page shows why, with whom to call."""
+    salon = seed_salon(app, users)
+    starts = at(NOW.date() + timedelta(days=2), "11:00")
+    booked = add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, starts)
+    log_in(page)
+    page.goto(f"/appointments/{booked}/move")
+    expect(page.get_by_role("heading", level=1, name="Move your appointment")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx (deferred) has started
+    booking_clock.now = starts - timedelta(hours=20)
+    page.get_by_role("textbox", name="Day").fill((NOW.date() + timedelta(days=3)).isoformat())
+    expect(page.get_by_role("heading", level=1, name="Your appointment", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)  # the page in place of the page, not nested
+    expect(page.locator("main")).to_contain_text("too close to your appointment to change it online")
+    expect(page).to_have_url(re.compile(rf"/appointments/{booked}$"))
