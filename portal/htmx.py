@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
 from flask.wrappers import Response
 from jinja2_fragments.flask import render_block
 
@@ -54,3 +54,14 @@ def instead_of_page(response: Response, url: str) -> Response:
         retarget(response, "body", "innerHTML show:window:top")
         response.headers["HX-Replace-Url"] = url
     return response
+
+
+def redirect_page(url: str) -> Response:
+    """A redirect to a whole page. htmx would follow a plain 302 itself and put that page inside
+    the fragment it asked for (the move page's `#slots`): to htmx asking for a fragment it is
+    `HX-Redirect`, a full page load of `url`, which shows the flashed message there."""
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)

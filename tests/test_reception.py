@@ -263,6 +263,12 @@ def test_an_appointment_that_has_started_cannot_be_changed_even_by_staff(app, cl
     assert response.status_code == 302 and response.location == f"/admin/clients/{claire}"
     assert "already started" in page_text(client.get(response.location))
     assert client.get(f"/admin/clients/{claire}/appointments/{booked}/move").status_code == 302
+    # The move page's day box asks htmx for its free times: not the client's page inside them,
+    # a full load of it (with why) instead.
+    swap = client.get(f"/admin/clients/{claire}/appointments/{booked}/move?day={TODAY.isoformat()}",
+                      headers={"HX-Request": "true"})
+    assert (swap.status_code, swap.headers.get("HX-Redirect"), swap.data) == (200, f"/admin/clients/{claire}", b"")
+    assert "already started" in page_text(client.get(f"/admin/clients/{claire}"))
     with app.app_context():
         assert db.session.get(Appointment, booked).status == "booked"
     assert changes(app) == [] and mails(app) == []

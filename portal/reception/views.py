@@ -33,7 +33,7 @@ from portal.booking.offer import BookingOffer, booking_offer, move_offer
 from portal.booking.services import BookingProblem, GateRefused
 from portal.client_guidance import guidance_for_client
 from portal.formatting import local_datetime
-from portal.htmx import render_page
+from portal.htmx import redirect_page, render_page
 from portal.profile import gate
 from portal.profile import services as profile_services
 from portal.reception import bp, precautions, queries
@@ -99,7 +99,7 @@ def _back_to_client(client, problem: BookingProblem):
     """The client's page, with why the change was refused (it shows their precautions, so it
     is drawn by a GET that logs and commits)."""
     flash(problem.message, "error")
-    return redirect(url_for("reception.client", client_id=client.id))
+    return redirect_page(url_for("reception.client", client_id=client.id))
 
 
 def _refused(client, problem: GateRefused, target: str):
