@@ -254,3 +254,28 @@ def test_the_browser_checks_catch_real_problems(page, a11y, page_problems):
     page.goto("/account/register")
     assert page.evaluate("typeof htmx") == "undefined"
     page_problems.expect(r"integrity")
+
+
+def test_account_page_fits_a_small_phone(browser, live_server, page, a11y, users):
+    """At 320 px the account page's details and its list of logins stay on the screen: the
+    email address wraps, each login becomes one block, and its Log out button is reachable."""
+    other = browser.new_context(base_url=live_server, locale="en-GB", timezone_id="Europe/London")
+    try:
+        second = other.new_page()
+        second.goto("/account/login")
+        log_in(second, "client@example.com", PASSWORD)
+        expect(heading(second, "Hello, Claire")).to_be_visible()
+    finally:
+        other.close()
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/account/login")
+    log_in(page, "client@example.com", PASSWORD)
+    expect(heading(page, "Hello, Claire")).to_be_visible()
+    page.goto("/account/")
+    a11y(page, "account-small-phone")
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"/account/ scrolls sideways at 320 px: {scroll_width} > {inner_width}"
+    log_out_other = page.get_by_role("button", name=re.compile(r"^Log out Chrome"))
+    log_out_other.scroll_into_view_if_needed()
+    box = log_out_other.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= inner_width, f"Log out button off screen: {box}"
