@@ -279,3 +279,14 @@ def test_account_page_fits_a_small_phone(browser, live_server, page, a11y, users
     log_out_other.scroll_into_view_if_needed()
     box = log_out_other.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= inner_width, f"Log out button off screen: {box}"
+
+
+def test_account_page_title_is_just_its_name(page, users):
+    """The tab (a phone's tab switcher, a screen reader's first words) reads "Your account", not
+    the email-choices form's markup and its CSRF token."""
+    page.goto("/account/login")
+    log_in(page, "client@example.com", PASSWORD)
+    expect(heading(page, "Hello, Claire")).to_be_visible()
+    page.goto("/account/")
+    expect(page).to_have_title("Your account · Mesmerising Beauty")
+    expect(page.get_by_role("heading", name="Emails we send you")).to_have_count(1)
