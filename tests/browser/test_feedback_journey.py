@@ -81,3 +81,28 @@ def test_feedback_then_the_therapist_reads_it_in_the_brief(app, live_server, pag
     expect(brief).to_contain_text("6→2")
     assert "/brief" not in page.url  # opened in place
     a11y(page, screenshot="therapist-brief")
+
+
+def test_pain_over_time_fits_a_small_phone(app, page, a11y, users):
+    """At 320 px a pain area's table of every score scrolls inside its own region (as on the
+    report page) instead of pushing the whole page sideways."""
+    salon = make_salon(app, users["therapist"].id)
+    yesterday = datetime.combine(clock.today() - timedelta(days=1), time(11), tzinfo=SALON_TZ)
+    make_appointment(app, salon, users["client"].id, yesterday)
+    page.set_viewport_size({"width": 320, "height": 640})
+    log_in(page, lands_on="/dashboard")
+    panel = page.locator("#feedback-panel")
+    panel.get_by_label("Lower back: pain before").fill("6")
+    panel.get_by_label("Lower back: pain after").fill("2")
+    panel.locator("#consent").check()
+    panel.get_by_role("button", name="Send my feedback").click()
+    expect(panel).to_contain_text("Thank you: your therapist will see this")
+    page.goto("/pain")
+    lower_back = page.locator("section.pain-area", has=page.get_by_role("heading", name="Lower back"))
+    expect(lower_back.locator("table tbody tr")).to_have_count(1)
+    a11y(page, screenshot="pain-small-phone")
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"/pain scrolls sideways at 320 px: {scroll_width} > {inner_width}"
+    scores = page.get_by_role("region", name="Lower back: every score")
+    scores.focus()  # the region takes focus, so a keyboard can scroll it
+    expect(scores).to_be_focused()
