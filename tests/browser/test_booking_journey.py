@@ -304,3 +304,20 @@ def test_a_day_chosen_to_move_to_once_it_is_too_late_shows_why(app, live_server,
     expect(page.get_by_role("heading", level=1)).to_have_count(1)  # the page in place of the page, not nested
     expect(page.locator("main")).to_contain_text("too close to your appointment to change it online")
     expect(page).to_have_url(re.compile(rf"/appointments/{booked}$"))
+
+
+def test_therapists_day_fits_a_small_phone(app, page, a11y, users, make_user, booking_clock):
+    """At 320 px the therapist's day and week are one block per appointment (as the admin's
+    day): no sideways scrolling, and each Open brief link is on the screen."""
+    salon = seed_salon(app, users)
+    priya = make_user("priya@example.com", "client", "Priya Shah")
+    add_appointment(app, users["client"].id, salon.amelia, salon.city, salon.back, at(NOW.date(), "14:00"))
+    add_appointment(app, priya.id, salon.amelia, salon.city, salon.full, at(NOW.date(), "10:00"))
+    page.set_viewport_size({"width": 320, "height": 640})
+    log_in(page, "therapist@example.com", "/therapist")
+    expect(page.locator("#schedule-day").get_by_text("Priya Shah", exact=True)).to_be_visible()
+    a11y(page, "therapist-day-small-phone")
+    _fits(page)
+    for link in page.get_by_role("link", name=re.compile("^Open brief")).all():
+        box = link.bounding_box()
+        assert box and box["x"] + box["width"] <= 320, f"Open brief link off screen: {box}"
