@@ -214,6 +214,8 @@ def test_book_through_the_summary_on_a_phone_with_javascript_and_cancel_in_place
     page.get_by_role("link", name="Cancel this appointment").click()
     question = page.locator("#cancel-step")
     expect(question).to_contain_text("Are you sure you want to cancel")
+    # The link is gone; focus moves to the question, not back to the top of the page.
+    expect(page.get_by_role("group", name=re.compile("^Are you sure you want to cancel"))).to_be_focused()
     expect(page.get_by_role("heading", level=1, name="Your appointment")).to_be_visible()
     a11y(page, "cancel-question-phone")
     _fits(page)
