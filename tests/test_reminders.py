@@ -360,7 +360,7 @@ def test_email_choices_and_history_on_the_account_page(app, client, auth, bookin
     assert 'name="morning_list"' not in page  # a therapist's choice, not a client's
     assert "Tomorrow: Back, Neck & Shoulder Massage at 10:00" in page  # the history
     response = auth.post("/account/emails", {"follow_ups": "y", "due_nudges": "y"})
-    assert response.status_code == 302 and response.location.endswith("/account/#emails-heading")
+    assert response.status_code == 302 and response.location.endswith("/account/")
     assert not wants(app, client_id, "reminders") and wants(app, client_id, "follow_ups")
     again = page_text(client.get("/account/"))
     assert 'id="reminders" name="reminders" type="checkbox" value="y">' in again  # shown unticked

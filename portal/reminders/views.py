@@ -33,7 +33,9 @@ def preferences():
     user = current_user._get_current_object()
     services.set_preferences(user, {name: getattr(form, name).data for name in services.categories_for(user)})
     flash("Your email choices are saved.", "success")
-    return redirect(url_for("accounts.account") + "#emails-heading")
+    # No #emails-heading: the message is at the top of the page, which on a phone that anchor
+    # scrolled far out of sight (the form looked unchanged, nothing said it was saved).
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

@@ -69,6 +69,7 @@ def test_answer_from_the_email_then_unsubscribe_then_choose_on_the_account_page(
     emails.get_by_label("Appointment reminders, the day before").uncheck()
     emails.get_by_role("button", name="Save email choices").click()
     expect(page.get_by_text("Your email choices are saved.")).to_be_visible()
+    expect(page.get_by_text("Your email choices are saved.")).to_be_in_viewport()  # not scrolled away
     expect(page.get_by_label("Appointment reminders, the day before")).not_to_be_checked()
     expect(page.get_by_label("A reminder when you are due again, with times to book")).to_be_checked()
     a11y(page, screenshot="account-emails-phone")
