@@ -322,3 +322,46 @@ def test_a_hold_every_therapist_shares_offers_no_move(app, client, logged_in, us
         box = re.search(rf'<div class="flash flash-warning" id="hold-{with_daniel}">.*?</div>', page, re.S).group(0)
         assert SUNBURN_TO_DO in box and f'href="/appointments/{with_daniel}/cancel?sequence=0"' in box
         assert "Move it" not in box and f'/appointments/{with_daniel}/move' not in box
+
+
+# --- a booking and a profile change at the same moment ------------------------------------------
+
+
+def _booking_beside_a_profile_change(race_app, users, monkeypatch, *, pause: str):
+    """Claire books Daniel (not pregnancy trained) in one tab while, in another, she saves her
+    profile to say she is pregnant (`tests.racing.booking_paused_beside`, paused at `pause`).
+    Returns both status codes and the holds of the appointments made."""
+    from sqlalchemy import select
+
+    from tests.booking_support import seed_salon
+    from tests.racing import booking_paused_beside, logged_in_clients
+
+    salon = seed_salon(race_app, users)
+    save_profile(race_app, users)  # consented, nothing on it: Daniel may take her
+    (booker, booker_token), (tab, tab_token) = logged_in_clients(race_app, ["client@example.com"] * 2)
+    pregnant = {"pressure_preference": "", "notes_for_therapist": "", "conditions": "pregnancy",
+                "due_date": (MONDAY + timedelta(weeks=20)).isoformat()}
+    booked, saved = booking_paused_beside(
+        monkeypatch, (booker, booker_token, "/book", booking_form(salon, at(MONDAY, "10:00"), "daniel")),
+        (tab, tab_token, "/profile", pregnant), pause=pause)
+    with race_app.app_context():
+        holds = list(db.session.scalars(select(Appointment.health_hold)))
+    return booked, saved, holds
+
+
+def test_a_booking_that_passed_the_gate_and_a_profile_change_take_turns(race_app, users, monkeypatch):
+    """The booking has passed the gate and holds the client's row when the profile is saved: the
+    save waits for it (it takes the same row), so the re-check after the save sees the booking."""
+    booked, saved, holds = _booking_beside_a_profile_change(race_app, users, monkeypatch, pause="after_checks")
+    assert (booked, saved) == (302, 302)
+    assert holds == [CODE_NEEDS_PREGNANCY_TRAINED]
+
+
+def test_a_booking_that_read_the_profile_before_it_changed_reads_it_again_under_its_lock(race_app, users,
+                                                                                         monkeypatch):
+    """The booking read the profile (nothing on it) before any lock; the save and its re-check
+    (finding no booking) ran before the booking went on: under its lock it asks the gate again
+    and is refused, rather than booked with an untrained therapist and unheld."""
+    booked, saved, holds = _booking_beside_a_profile_change(race_app, users, monkeypatch, pause="before_locks")
+    assert saved == 302
+    assert (booked, holds) == (403, [])

@@ -23,7 +23,7 @@ from portal.mail import outbox
 from portal.salon.models import PREGNANCY_MASSAGE, Qualification, Service, Therapist
 from tests.booking_support import MONDAY, add_appointment, at, booking_form, page_text
 from tests.conftest import PASSWORD, AuthActions
-from tests.racing import logged_in_clients, race
+from tests.racing import booking_paused_beside, logged_in_clients, race
 
 NEW_PASSWORD = "copper-kettle-meadow-42"
 
@@ -370,52 +370,22 @@ def test_admins_saving_a_therapist_and_a_salon_at_the_same_moment_save_each_once
 
 
 def _booking_beside_a_training_change(race_app, users, monkeypatch, *, pause: str):
-    """Claire (pregnant) books Amelia while the admin takes Amelia's pregnancy training away, two
-    real requests on their own connections. The booking is paused in the service at `pause`
-    ("after_checks": once it has passed the gate and holds its locks, just before it writes;
-    "before_locks": once it has read Amelia before any lock) while the admin's save runs: until
-    the save has finished, or for at most two seconds if it waits for the booking.
-    Returns the booking's and the save's status codes and the booking's hold (None: none)."""
-    import threading
-
-    from portal.booking import services as booking_services
+    """Claire (pregnant) books Amelia while the admin takes Amelia's pregnancy training away
+    (`tests.racing.booking_paused_beside`, paused at `pause`). Returns the booking's and the save's
+    status codes and the booking's hold (None: none)."""
     from tests.booking_support import seed_salon
 
     salon = seed_salon(race_app, users)
     _pregnant(race_app, users["client"].id)
     (booker, booker_token), (saver, saver_token) = logged_in_clients(
         race_app, ["client@example.com", "admin@example.com"])
-    reached, go = threading.Event(), threading.Event()
-    paused_at = {"after_checks": "insert_if_free", "before_locks": "lock_client"}[pause]
-    original = getattr(booking_services, paused_at)
-
-    def paused(*args, **kwargs):
-        if not reached.is_set():
-            reached.set()
-            assert go.wait(timeout=30)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(booking_services, paused_at, paused)
-    responses = {}
-
-    def post(name, client, url, form):
-        responses[name] = client.post(url, data=form)
-
-    booking = threading.Thread(target=post, args=("booking", booker, "/book", {
-        **booking_form(salon, at(MONDAY, "10:00")), "csrf_token": booker_token}))
-    booking.start()
-    assert reached.wait(timeout=30)
-    save = threading.Thread(target=post, args=("save", saver, f"/admin/staff/therapists/{salon.amelia}", {
-        **therapist_form("Amelia Hart", "", [], [salon.back, salon.full]), "csrf_token": saver_token}))
-    save.start()
-    save.join(timeout=2)  # with the fix on PostgreSQL (and always on SQLite) it waits for the booking
-    go.set()
-    booking.join(timeout=60)
-    save.join(timeout=60)
-    assert not booking.is_alive() and not save.is_alive()
+    booked, saved = booking_paused_beside(
+        monkeypatch, (booker, booker_token, "/book", booking_form(salon, at(MONDAY, "10:00"))),
+        (saver, saver_token, f"/admin/staff/therapists/{salon.amelia}",
+         therapist_form("Amelia Hart", "", [], [salon.back, salon.full])), pause=pause)
     with race_app.app_context():
         holds = list(db.session.scalars(select(Appointment.health_hold)))
-    return responses["booking"].status_code, responses["save"].status_code, holds
+    return booked, saved, holds
 
 
 def test_a_booking_that_passed_the_gate_and_a_training_taken_away_take_turns(race_app, users, monkeypatch):
