@@ -8,6 +8,7 @@ from portal.accounts.models import LoginSession, User
 from portal.audit.services import accesses_for
 from portal.booking.models import Appointment, CalendarFeed
 from portal.extensions import db
+from portal.formatting import iso_or_none
 from portal.feedback.models import AppointmentFeedback, PainCheckIn
 from portal.feedback.services import open_note
 from portal.outbox.models import OutboxMessage
@@ -33,9 +34,9 @@ def export_for(client: User) -> dict:
             "therapist": a.therapist.display_name, "location": a.location.name, "status": a.status,
             "no_show": a.no_show, "feedback": _feedback(feedback.get(a.id)),
             # What the portal recorded about this booking's health check (issue items 3 and 5).
-            "screening_confirmed_at": a.screening_confirmed_at.isoformat() if a.screening_confirmed_at else None,
+            "screening_confirmed_at": iso_or_none(a.screening_confirmed_at),
             "health_hold": a.health_hold,
-            "health_hold_at": a.health_hold_at.isoformat() if a.health_hold_at else None,
+            "health_hold_at": iso_or_none(a.health_hold_at),
         }
         for a in appointments
     ]
@@ -51,7 +52,7 @@ def export_for(client: User) -> dict:
     document["report_share_links"] = [
         {"period_start": s.period_start.isoformat(), "period_end": s.period_end.isoformat(),
          "made_at": s.created_at.isoformat(), "ends_at": s.expires_at.isoformat(),
-         "revoked_at": s.revoked_at.isoformat() if s.revoked_at else None, "views": s.views}
+         "revoked_at": iso_or_none(s.revoked_at), "views": s.views}
         for s in db.session.scalars(select(ReportShare).where(ReportShare.client_id == client.id)
                                     .order_by(ReportShare.created_at))
     ]
@@ -62,32 +63,28 @@ def export_for(client: User) -> dict:
     # What the outbox keeps of each email to them (the body of a sent one is cleared; a waiting
     # one's holds working links, so never the body).
     document["emails"] = [
-        {"kind": m.kind, "subject": m.subject, "to": m.to, "status": m.status, "queued_at": _iso(m.created_at),
-         "sent_at": _iso(m.sent_at)}
+        {"kind": m.kind, "subject": m.subject, "to": m.to, "status": m.status,
+         "queued_at": iso_or_none(m.created_at), "sent_at": iso_or_none(m.sent_at)}
         for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == client.id)
                                     .order_by(OutboxMessage.created_at, OutboxMessage.id))
     ]
     document["logins"] = [
-        {"device": s.device, "started_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at),
-         "ended_at": _iso(s.revoked_at)}
+        {"device": s.device, "started_at": iso_or_none(s.created_at),
+         "last_seen_at": iso_or_none(s.last_seen_at), "ended_at": iso_or_none(s.revoked_at)}
         for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == client.id)
                                     .order_by(LoginSession.created_at, LoginSession.id))
     ]
     # Only a hash of the feed's address is kept, so only when it was made.
     feed = db.session.get(CalendarFeed, client.id)
-    document["calendar_feed"] = {"made_at": _iso(feed.created_at)} if feed else None
+    document["calendar_feed"] = {"made_at": iso_or_none(feed.created_at)} if feed else None
     return document
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def _email_preferences(client: User) -> dict:
     """Which kinds of email the client gets (the defaults, and no change time, if they never chose)."""
     chosen = preferences_for(client.id)
     document = {kind: getattr(chosen, kind) for kind in categories_for(client)}
-    document["changed_at"] = chosen.updated_at.isoformat() if chosen.updated_at else None
+    document["changed_at"] = iso_or_none(chosen.updated_at)
     return document
 
 

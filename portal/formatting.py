@@ -14,6 +14,11 @@ from portal.timezones import to_local
 DAY = "{day}"
 
 
+def iso_or_none(value: date | datetime | None) -> str | None:
+    """A day or moment as ISO text for a document (the export, a sealed profile), None as None."""
+    return value.isoformat() if value else None
+
+
 def date_format(value: date | datetime | None, fmt: str) -> str:
     """`value` (a date, or a datetime already on the clock wanted) by `fmt` ('%A {day} %B')."""
     if value is None:

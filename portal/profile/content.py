@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from portal.formatting import iso_or_none
 from portal.guidance.rules import (
     CONDITIONS,
     HealthFacts,
@@ -121,24 +122,20 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def to_json(content: ProfileContent) -> bytes:
     document = {
         "schema": SCHEMA_VERSION,
         "conditions": {
-            slug: {"detail": entry.detail, "recorded_on": _iso(entry.recorded_on)}
+            slug: {"detail": entry.detail, "recorded_on": iso_or_none(entry.recorded_on)}
             for slug, entry in sorted(content.conditions.items())
         },
-        "medical_clearance_on": _iso(content.medical_clearance_on),
-        "clearance_recorded_on": _iso(content.clearance_recorded_on),
+        "medical_clearance_on": iso_or_none(content.medical_clearance_on),
+        "clearance_recorded_on": iso_or_none(content.clearance_recorded_on),
         "clearance_source": content.clearance_source,
         "cleared_conditions": sorted(content.cleared_conditions),
-        "acute_injury_diagnosed_on": _iso(content.acute_injury_diagnosed_on),
+        "acute_injury_diagnosed_on": iso_or_none(content.acute_injury_diagnosed_on),
         "acute_injury_diagnosed_by": content.acute_injury_diagnosed_by,
-        "due_date": _iso(content.due_date),
+        "due_date": iso_or_none(content.due_date),
         "lifestyle": sorted(content.lifestyle),
         "activity": content.activity,
         "problem_areas": sorted(content.problem_areas),

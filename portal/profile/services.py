@@ -22,6 +22,7 @@ from portal.accounts.locks import lock_client
 from portal.accounts.models import User
 from portal.audit.services import RecordingRead, Viewing, record_health_access
 from portal.extensions import db
+from portal.formatting import iso_or_none
 from portal.guidance.rules import CONDITIONS, HealthFacts
 from portal.roles import STAFF
 from portal.profile.content import (
@@ -387,8 +388,8 @@ def export(client: User) -> dict:
     document["health_profile"] = {
         "consent": {
             "version": profile.consent_version,
-            "given_at": profile.consent_given_at.isoformat() if profile.consent_given_at else None,
-            "withdrawn_at": profile.consent_withdrawn_at.isoformat() if profile.consent_withdrawn_at else None,
+            "given_at": iso_or_none(profile.consent_given_at),
+            "withdrawn_at": iso_or_none(profile.consent_withdrawn_at),
             "statement": CONSENT_STATEMENT,
         },
         "revisions": revisions,
