@@ -25,7 +25,7 @@ from portal.accounts.models import LoginSession, User
 from portal.accounts.tokens import CONFIRM_SALT, RESET_SALT, read_set_password_token, read_token, set_password_token
 from portal.db_types import valid_id
 from portal.extensions import db, login_manager
-from portal.outbox.services import forget_delivered_to, withdraw
+from portal.outbox.services import forget_person
 from portal.roles import ADMIN
 from portal.salon import catalogue_cache
 from portal.signals import account_registered, password_reset_requested, registration_for_existing_account
@@ -299,10 +299,8 @@ def delete_account(user: User, password: str) -> None:
         raise CannotDelete("That is not your password.")
     user_id = user.id
     # Email not sent yet (a reminder waiting for 08:00, a retry) would still reach the address of
-    # an account that is gone, about appointments that are gone too.
-    withdraw(user_id=user_id)
-    # And what was sent (address, subjects, times) would stay with an emptied user_id until the purge.
-    forget_delivered_to(user_id)
+    # an account that is gone, and what was sent would stay with an emptied user_id until the purge.
+    forget_person(user_id)
     db.session.delete(user)
     db.session.flush()
     log.info("account deleted user_id=%s", user_id)

@@ -221,14 +221,19 @@ def withdraw(*, user_id: int | None = None, appointment_id: int | None = None,
     return gone
 
 
-def forget_delivered_to(user_id: int) -> int:
-    """Delete the history of what was sent to this person (their account is being deleted: the
-    address and subjects must not stay behind under an emptied user_id); how many went. Flushes
-    with the caller's transaction. A message a job is sending right now is left to finish."""
-    return db.session.execute(
-        delete(OutboxMessage).where(OutboxMessage.user_id == user_id, OutboxMessage.status == SENT)
+def forget_person(user_id: int) -> int:
+    """Delete every message to this person but one a job is sending right now (it finishes):
+    their account is being deleted, so nothing still waiting goes to them (a reminder held for
+    08:00, a retry, a dead one the admin could resend) and no history of what was sent (address,
+    subjects, times) stays behind under an emptied user_id; how many went. Flushes with the
+    caller's transaction."""
+    gone = db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.user_id == user_id, OutboxMessage.status != SENDING)
         .execution_options(synchronize_session="fetch")
     ).rowcount
+    if gone:
+        log.info("emails forgotten count=%s user_id=%s", gone, user_id)
+    return gone
 
 
 def purge_delivered(older_than: timedelta) -> int:
