@@ -115,8 +115,7 @@ def add_shift(therapist_id: int):
             flash("Shift added.", "success")
             return redirect(url_for("rota.therapist", therapist_id=who.id) + "#shifts")
     # 200 for htmx (it swaps in the messages), 422 for a plain form.
-    return _therapist_page(who, shift_form=form, status=200 if wants_fragment() else 422,
-                           block="shifts")
+    return _therapist_page(who, shift_form=form, status=swappable(422), block="shifts")
 
 
 def _seen_shift(form) -> object:
